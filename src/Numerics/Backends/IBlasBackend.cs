@@ -1,0 +1,65 @@
+namespace OrleansUws.Numerics.Backends;
+
+/// <summary>Whether an operand of a BLAS call is used as stored or transposed.</summary>
+public enum Transpose
+{
+    /// <summary>Use the operand as stored.</summary>
+    No = 0,
+
+    /// <summary>Use the transpose of the operand.</summary>
+    Yes = 1,
+}
+
+/// <summary>
+/// The dense linear-algebra primitives the numerics library is built on. Every matrix is <b>row-major</b>
+/// (element (i, j) of a matrix with leading dimension <c>ld</c> is at <c>i * ld + j</c>), whatever the
+/// backend's native layout. Implementations: managed reference, OpenBLAS (P/Invoke), CUDA (cuBLAS/cuSOLVER).
+/// Implementations validate lengths and throw <see cref="ArgumentException"/> naming the bad argument.
+/// </summary>
+public interface IBlasBackend
+{
+    /// <summary>Stable short name used in logs, options and the <c>UWS_BLAS</c> variable (e.g. "managed", "openblas", "cuda").</summary>
+    string Name { get; }
+
+    /// <summary>C (m×n) = alpha·op(A)·op(B) + beta·C, where op(A) is m×k and op(B) is k×n.</summary>
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
+
+    /// <summary>C (m×n) = alpha·op(A)·op(B) + beta·C in double precision.</summary>
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, double alpha,
+        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc);
+
+    /// <summary>
+    /// Symmetric rank-k update, both triangles of C written: with <see cref="Transpose.No"/> A is n×k and
+    /// C (n×n) = alpha·A·Aᵀ + beta·C; with <see cref="Transpose.Yes"/> A is k×n and C = alpha·Aᵀ·A + beta·C.
+    /// </summary>
+    void Syrk(Transpose trans, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, float beta, Span<float> c, int ldc);
+
+    /// <summary>Symmetric rank-k update in double precision; see the float overload.</summary>
+    void Syrk(Transpose trans, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, double beta, Span<double> c, int ldc);
+
+    /// <summary>
+    /// Eigen-decomposition of the symmetric n×n matrix A (row-major, both triangles valid). On return
+    /// <paramref name="eigenvalues"/> holds the eigenvalues in ascending order and A holds the eigenvectors
+    /// as columns: A[i * n + j] is component i of the eigenvector of eigenvalues[j].
+    /// </summary>
+    void SymmetricEigen(int n, Span<double> a, Span<double> eigenvalues);
+
+    /// <summary>Eigen-decomposition in single precision; see the double overload.</summary>
+    void SymmetricEigen(int n, Span<float> a, Span<float> eigenvalues);
+
+    /// <summary>
+    /// Replaces A (m×n row-major, m ≥ n) by the Q factor of its thin QR decomposition: n orthonormal columns
+    /// spanning the columns of A.
+    /// </summary>
+    void OrthonormalizeColumns(int m, int n, Span<float> a);
+
+    /// <summary>Thin QR in double precision; see the float overload.</summary>
+    void OrthonormalizeColumns(int m, int n, Span<double> a);
+
+    /// <summary>
+    /// Creates the working buffer of one Frequent Directions sketch (rows × cols, float32), kept where this
+    /// backend computes: host memory for CPU backends, device memory for the CUDA backend.
+    /// </summary>
+    ISketchWorkspace CreateSketchWorkspace(int rows, int cols);
+}

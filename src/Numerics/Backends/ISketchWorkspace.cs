@@ -1,0 +1,35 @@
+namespace OrleansUws.Numerics.Backends;
+
+/// <summary>
+/// The row buffer B (Rows × Cols, float32, row-major) of one Frequent Directions sketch (or of one column
+/// slice of it), resident where its backend computes so that a GPU sketch is not copied per update. The two
+/// heavy steps of a shrink, the small Gram B·Bᵀ and the rotation B ← M·B, run here; the small eigen-solve
+/// between them runs on the host in float64.
+/// </summary>
+public interface ISketchWorkspace : IDisposable
+{
+    /// <summary>Number of rows of the buffer (2ℓ for a Frequent Directions sketch).</summary>
+    int Rows { get; }
+
+    /// <summary>Number of columns (the dimension of the sketched rows, or the width of a column slice).</summary>
+    int Cols { get; }
+
+    /// <summary>Copies <paramref name="count"/> rows (row-major, Cols wide) into rows [rowOffset, rowOffset + count).</summary>
+    void SetRows(int rowOffset, ReadOnlySpan<float> rows, int count);
+
+    /// <summary>Sets rows [rowOffset, rowOffset + count) to zero.</summary>
+    void ClearRows(int rowOffset, int count);
+
+    /// <summary>Copies rows [rowOffset, rowOffset + count) to <paramref name="destination"/> (row-major).</summary>
+    void GetRows(int rowOffset, int count, Span<float> destination);
+
+    /// <summary>
+    /// gram (activeRows × activeRows, row-major, float64) = B[0:activeRows]·B[0:activeRows]ᵀ.
+    /// </summary>
+    void Gram(int activeRows, Span<double> gram);
+
+    /// <summary>
+    /// B[0:outRows] ← M·B[0:activeRows] where M is outRows × activeRows (row-major); rows [outRows, Rows) are zeroed.
+    /// </summary>
+    void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows);
+}
