@@ -7,7 +7,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="EveryModels">Compute a new version after this many newly absorbed models; 0 disables.</param>
 /// <param name="Interval">Compute a new version this often when models arrived since the last one; zero disables.</param>
 /// <param name="Oversampling">Extra random columns p of the randomized subspace iteration.</param>
-/// <param name="PowerIterations">Power iterations q of the randomized subspace iteration.</param>
+/// <param name="MaxIterations">Iteration cap of the warm-started randomized subspace iteration (it stops earlier once the subspace settles).</param>
 /// <param name="Seed">Seed of the random start columns (fixed so versions are reproducible).</param>
 [GenerateSerializer, Immutable]
 public sealed record BasisPolicy(
@@ -17,5 +17,5 @@ public sealed record BasisPolicy(
     [property: Id(3)] int EveryModels,
     [property: Id(4)] TimeSpan Interval,
     [property: Id(5)] int Oversampling,
-    [property: Id(6)] int PowerIterations,
+    [property: Id(6)] int MaxIterations,
     [property: Id(7)] int Seed);

@@ -21,6 +21,13 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task NotifyAbsorbedAsync(int models);
 
     /// <summary>
+    /// Runs the periodic policy (<see cref="BasisPolicy.Interval"/>): computes a version when models arrived since
+    /// the last one. Called one-way by the coordinator's own timer; harmless to call from elsewhere.
+    /// </summary>
+    [OneWay]
+    Task TickAsync();
+
+    /// <summary>
     /// Merges the slices and computes a new version now, unless no model arrived since the current version
     /// (then the current version is returned). Returns null when the layer has absorbed nothing.
     /// </summary>
