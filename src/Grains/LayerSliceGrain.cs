@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
 using OrleansUws.Grains.State;
 using OrleansUws.Grains.Telemetry;
@@ -11,8 +13,9 @@ namespace OrleansUws.Grains;
 
 /// <summary>
 /// One slice of a layer and mode (key <c>{fleet}/{layer}/{mode}/{slice}</c>). Keeps a full-width sketch of the models
-/// assigned to it, reading each model's layer from its file itself. Not reentrant: absorbs are serialised, and the
-/// sketch and the id set are checkpointed together after each absorb, so a repeated id is always recognised.
+/// assigned to it, reading each model's layer from its file itself. Not reentrant: absorbs are serialised. The sketch
+/// and the id set are checkpointed together (every <see cref="UwsClusterOptions.SliceCheckpointEveryModels"/> models
+/// and on deactivation), so after a restart a repeated id is recognised exactly when its rows are in the sketch.
 /// </summary>
 [GrainType("uws-slice")]
 [GpuSpreadPlacement]
@@ -23,7 +26,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
+    private readonly int _checkpointEvery;
     private ICovarianceSketch? _sketch;
+    private int _uncheckpointed;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerSliceGrain(
@@ -31,8 +36,10 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         CovarianceSketchFactory sketches,
         ILocalSiloDetails silo,
         UwsMetrics metrics,
+        IOptions<UwsClusterOptions> options,
         ILogger<LayerSliceGrain> logger)
     {
+        _checkpointEvery = options.Value.SliceCheckpointEveryModels;
         _state = state;
         _sketches = sketches;
         _silo = silo;
@@ -94,8 +101,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
         state.RowCount += rows;
-        state.Sketch = sketch.Serialize();
-        await _state.WriteStateAsync();
+        if (++_uncheckpointed >= _checkpointEvery)
+        {
+            await CheckpointAsync();
+        }
+
         _metrics.RowsAbsorbed(fleet, UwsKeys.ModeName(mode), rows);
         return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count);
     }
@@ -105,7 +115,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, state.Sketch));
+        var sketch = _uncheckpointed == 0 ? state.Sketch : _sketch!.Serialize();
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch));
     }
 
     /// <inheritdoc />
@@ -133,7 +144,23 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_uncheckpointed > 0)
+        {
+            await CheckpointAsync();
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
+
+    private async Task CheckpointAsync()
+    {
+        _state.State.Sketch = _sketch!.Serialize();
+        await _state.WriteStateAsync();
+        _uncheckpointed = 0;
+    }
 
     /// <summary>The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions.</summary>
     internal static SketchOptions SketchOptionsFor(LayerConfiguration layer)

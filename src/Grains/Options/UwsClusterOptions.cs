@@ -47,6 +47,13 @@ public sealed class UwsClusterOptions
     /// <summary>Whether new fleets are centred by default. Default false (adapters: the base model is the origin).</summary>
     public bool Centered { get; set; }
 
+    /// <summary>
+    /// A slice checkpoints its sketch to grain storage after this many absorbed models (and always on deactivation).
+    /// 1 (default) makes every acknowledged model durable; larger values trade durability for ingestion speed (a
+    /// sketch of 2ℓ×d floats is serialised per checkpoint) and suit in-memory storage, which is not durable anyway.
+    /// </summary>
+    public int SliceCheckpointEveryModels { get; set; } = 1;
+
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 

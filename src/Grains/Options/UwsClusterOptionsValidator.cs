@@ -22,6 +22,11 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
         // The other basis fields are checked even when the interval is invalid (ToBasisPolicy reads it as zero).
         FleetSettingsRules.Validate(options.ToBasisPolicy(), sketch, prefix, failures);
 
+        if (options.SliceCheckpointEveryModels < 1)
+        {
+            failures.Add($"{prefix}SliceCheckpointEveryModels must be at least 1 (was {options.SliceCheckpointEveryModels}).");
+        }
+
         if (options.ObserverExpiry <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");
