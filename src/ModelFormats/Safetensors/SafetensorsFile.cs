@@ -201,7 +201,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource
             long element = firstElement + bad;
             long columns = Math.Max(tensor.Columns, 1);
             throw new ModelFormatException(Path, tensor.Name,
-                $"value {destination[bad]} at element {element} (row {element / columns}, column {element % columns}) is not finite");
+                $"value {destination[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {element} (row {element / columns}, column {element % columns}) is not finite");
         }
     }
 }
