@@ -25,7 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Cluster = await StartClusterAsync(Time, gpuOnPrimary: null);
+        Cluster = await StartClusterAsync(Time);
     }
 
     public async ValueTask DisposeAsync()
@@ -35,20 +35,25 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts a 2-silo cluster. <paramref name="gpuOnPrimary"/>: null leaves the GPU setting unset (no probe: no GPU),
-    /// true advertises a GPU on the primary silo only.
+    /// Starts a 2-silo cluster. Without <paramref name="gpuSilo"/> no silo advertises a GPU (no probe, nothing
+    /// configured); with it, the first silo started advertises one and its name is returned through the callback.
     /// </summary>
-    public static async Task<InProcessTestCluster> StartClusterAsync(TimeProvider time, bool? gpuOnPrimary)
+    public static async Task<InProcessTestCluster> StartClusterAsync(TimeProvider time, Action<string>? gpuSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
+        var configured = 0;
         builder.ConfigureSiloHost((silo, host) =>
         {
-            if (gpuOnPrimary is true)
+            if (gpuSilo is not null)
             {
-                var primary = silo.SiloName == Orleans.Runtime.Silo.PrimarySiloName;
-                host.Configuration["Uws:Silo:Gpu:Enabled"] = primary ? "true" : "false";
-                host.Configuration["Uws:Silo:Gpu:MemoryBytes"] = primary ? "150000000000" : "0";
+                var first = Interlocked.Increment(ref configured) == 1;
+                host.Configuration["Uws:Silo:Gpu:Enabled"] = first ? "true" : "false";
+                host.Configuration["Uws:Silo:Gpu:MemoryBytes"] = first ? "150000000000" : "0";
+                if (first)
+                {
+                    gpuSilo(silo.SiloName);
+                }
             }
         });
         builder.ConfigureSilo((_, silo) =>

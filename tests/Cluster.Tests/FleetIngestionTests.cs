@@ -16,8 +16,8 @@ public sealed class FleetIngestionTests(ClusterFixture fixture)
     private static FleetConfiguration SketchedConfiguration(GeneratedFleet fleet, IReadOnlyList<SketchMode> modes, int sliceCount = 2) => new(
         Modes: modes,
         SliceCount: sliceCount,
-        Sketch: new SketchSettings(SketchRows: 32, ExactGramMaxDimension: 0),
-        Basis: new BasisPolicy(Rank: fleet.Spec.SubspaceDimension, EnergyThreshold: 0.9, MaxRank: 16, EveryModels: 0,
+        Sketch: new SketchSettings(SketchRows: 8, ExactGramMaxDimension: 0),
+        Basis: new BasisPolicy(Rank: fleet.Spec.SubspaceDimension, EnergyThreshold: 0.9, MaxRank: 6, EveryModels: 0,
             Interval: TimeSpan.Zero, Oversampling: 10, MaxIterations: 100, Seed: 7));
 
     private static FleetSpec TinySpec(int models, double noise, ulong seed) =>

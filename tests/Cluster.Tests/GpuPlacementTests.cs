@@ -15,13 +15,16 @@ public sealed class GpuPlacementTests(ClusterFixture fixture)
     [Fact]
     public async Task With_one_gpu_silo_every_slice_is_placed_on_it()
     {
-        await using var cluster = await ClusterFixture.StartClusterAsync(new FakeTimeProvider(), gpuOnPrimary: true);
+        string? gpuSiloName = null;
+        await using var cluster = await ClusterFixture.StartClusterAsync(new FakeTimeProvider(), name => gpuSiloName = name);
         var silos = cluster.Silos.Select(s => s.SiloAddress).ToArray();
         await TestWait.UntilAsync(
             () => silos.All(at => silos.All(of =>
                 cluster.GetSiloServiceProvider(at).GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(of).Metadata.ContainsKey(GpuSiloMetadata.HasGpuKey))),
             "every silo knows every silo's GPU metadata");
-        var primary = cluster.Silos.Single(s => s.Name == Orleans.Runtime.Silo.PrimarySiloName).SiloAddress.ToString();
+        var gpu = cluster.Silos.Single(s => s.Name == gpuSiloName).SiloAddress;
+        Assert.All(silos, at => Assert.True(GpuSiloMetadata.HasGpu(
+            cluster.GetSiloServiceProvider(at).GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(gpu).Metadata)));
 
         var fleet = GeneratedFleet.Generate(fixture.Root, "gpu", FleetPresets.Create("tiny", 8) with { Seed = 41 });
         var grain = cluster.Client.GetGrain<IFleetGrain>("gpu");
@@ -32,7 +35,7 @@ public sealed class GpuPlacementTests(ClusterFixture fixture)
         {
             var slices = await cluster.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("gpu", layer.LayerId, SketchMode.Rows)).GetSlicesAsync();
             Assert.Equal(fleet.Count, slices.Sum(s => s.ModelCount));
-            Assert.All(slices, s => Assert.Equal(primary, s.Silo));
+            Assert.All(slices, s => Assert.Equal(gpu.ToString(), s.Silo));
         }
     }
 }

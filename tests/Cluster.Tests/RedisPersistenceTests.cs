@@ -57,7 +57,7 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
                 }
 
                 before = await grain.GetDescriptionAsync();
-                await silo.StopAsync();
+                await silo.StopAsync(TestContext.Current.CancellationToken);
             }
 
             using (var silo = await StartSiloAsync(settings))
@@ -75,13 +75,13 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
                 Assert.Equal(4, slices.Sum(s => s.ModelCount));
                 var version = await grains.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("redis", layer, SketchMode.Rows)).ComputeNowAsync();
                 Assert.Equal(4, version!.ModelCount);
-                await silo.StopAsync();
+                await silo.StopAsync(TestContext.Current.CancellationToken);
             }
         }
         finally
         {
             redis.Kill();
-            await redis.WaitForExitAsync();
+            await redis.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 
@@ -91,7 +91,7 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddUwsSilo();
         var host = builder.Build();
-        await host.StartAsync();
+        await host.StartAsync(TestContext.Current.CancellationToken);
         return host;
     }
 
