@@ -210,7 +210,8 @@ public abstract partial class BackendSuite
         var warm = solver.Compute(sketch, options, previous: first);
 
         Assert.True(cold.Converged && warm.Converged, $"cold {cold.Iterations}, warm {warm.Iterations}");
-        Assert.True(warm.Iterations < cold.Iterations, $"warm {warm.Iterations} ≥ cold {cold.Iterations}");
+        // Measured here: warm 42, cold 59 on both CPU backends.
+        Assert.True(warm.Iterations <= cold.Iterations - 10, $"warm {warm.Iterations} vs cold {cold.Iterations}");
         Assert.True(SubspaceMetrics.SinThetaMax(warm.Vectors, k, cold.Vectors, k, d) < 1e-5);
         Assert.NotNull(warm.SinThetaToPrevious);
         Assert.Equal(SubspaceMetrics.SinThetaMax(warm.Vectors, k, first.Vectors, k, d), warm.SinThetaToPrevious!.Value, 1e-12);
