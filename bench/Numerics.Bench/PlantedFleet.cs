@@ -5,7 +5,7 @@ namespace OrleansUws.Numerics.Bench;
 
 /// <summary>
 /// A planted fleet of rank-r LoRA adapters for one m×n layer: every lora_A is C_t·U + noise where U (r×n,
-/// orthonormal rows) is the shared "universal" subspace and C_t has decaying column strengths; lora_B is
+/// orthonormal rows) is the shared "universal" subspace and C_t has column strengths decaying as 0.93^j; lora_B is
 /// uniform/√m. Model t is generated from seed + t on demand, so memory does not grow with the fleet size.
 /// </summary>
 internal sealed class PlantedFleet
@@ -68,7 +68,7 @@ internal sealed class PlantedFleet
         {
             for (int j = 0; j < Rank; j++)
             {
-                c[(i * Rank) + j] = (float)(Gaussian(random) * Math.Pow(0.85, j));
+                c[(i * Rank) + j] = (float)(Gaussian(random) * Math.Pow(0.93, j));
             }
         }
 

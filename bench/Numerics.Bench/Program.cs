@@ -14,13 +14,14 @@ string backendName = Option("--backend") ?? BlasOptions.Auto;
 bool quick = args.Contains("--quick");
 string python = Option("--python") ?? "/usr/bin/python3";
 const int M = 4096, N = 4096, R = 16, K = 16, Ell = 64;
-const float Alpha = 32f, Noise = 0.02f;
+const float Alpha = 32f, Noise = 0.005f;
 int smallT = quick ? 100 : 500, largeT = quick ? 1000 : 5000;
 
 using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).BuildServiceProvider();
 var selector = services.GetRequiredService<BlasBackendSelector>();
 var backend = selector.Selected;
-Console.WriteLine($"OrleansUws numerics benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, backend '{backend.Name}'{(quick ? " (quick)" : string.Empty)}");
+string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+Console.WriteLine($"OrleansUws numerics benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, backend '{backend.Name}'{(quick ? " (quick)" : string.Empty)}, load average {load}");
 foreach (string line in selector.Report)
 {
     Console.WriteLine($"  {line}");
@@ -48,8 +49,11 @@ foreach (var (name, rate) in rates)
     Console.WriteLine($"sgemm {name,-9} {rate,8:F1} GFLOP/s");
 }
 
+ShrinkBreakdown.Print(backend, Ell, N, quick ? 20 : 50);
+
 // 2. The fleet at two sizes (memory must not grow with T), factors of the small one kept for the references.
 var fleet = new PlantedFleet(backend, seed: 2026, M, N, R, Alpha, Noise);
+FleetRun.Run(backend, fleet, 8, Ell, K);   // warm-up (JIT, first native calls); not reported
 using var pythonData = quick ? null : new PythonComparison();
 var small = FleetRun.Run(backend, fleet, smallT, Ell, K, observe: (_, lora) => pythonData?.Write(lora.B, lora.A));
 Report(small);
