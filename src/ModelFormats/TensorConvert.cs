@@ -216,6 +216,7 @@ public static class TensorConvert
 
     // Exact binary16 → binary32 on widened bit patterns: shift exponent and mantissa into place and rebias; Inf/NaN get
     // the full float exponent; subnormals are renormalised by an exact float subtraction of 2^-14.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> HalfBitsToSingle(Vector256<uint> half)
     {
         var exponentMask = Vector256.Create(0x0F80_0000u);
