@@ -123,37 +123,24 @@ public sealed class FleetGenerator
 
     private void WriteAdapter(string folder, int index, PlantedLayer[] planted, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(folder);
         int r = _spec.Rank;
-        var specs = new List<TensorSpec>();
-        foreach (FleetLayerSpec layer in _spec.Layers)
-        {
-            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.A), _spec.DType, [r, layer.InFeatures]));
-            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.B), _spec.DType, [layer.OutFeatures, r]));
-        }
-
+        string[] targets = _spec.Layers.Select(l => l.ModulePath[(l.ModulePath.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToArray();
+        var config = new LoraAdapterConfig(r, _spec.LoraAlpha, UseRsLora: false, targets, FanInFanOut: false) { BaseModel = $"uws-generated/{_spec.Preset}" };
         int largest = _spec.Layers.Max(l => Math.Max(l.InFeatures, l.OutFeatures)) * r;
         using var a = new ScratchBuffer<float>(largest);
         using var b = new ScratchBuffer<float>(largest);
-        using (var writer = new SafetensorsWriter(Path.Combine(folder, LoraAdapter.WeightsFileName), specs, Metadata("lora-adapter", index)))
+        using var writer = new LoraAdapterWriter(folder, config, _spec.Layers, _spec.DType, Metadata("lora-adapter", index));
+        for (int l = 0; l < _spec.Layers.Count; l++)
         {
-            for (int l = 0; l < _spec.Layers.Count; l++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                FleetLayerSpec layer = _spec.Layers[l];
-                Span<float> aSpan = a.Span[..(r * layer.InFeatures)];
-                Span<float> bSpan = b.Span[..(layer.OutFeatures * r)];
-                FillAdapterLayer(ModelRandom(index, layer), planted.Length > 0 ? planted[l] : null, layer, aSpan, bSpan);
-                writer.Write(aSpan);
-                writer.Write(bSpan);
-            }
-
-            writer.Complete();
+            cancellationToken.ThrowIfCancellationRequested();
+            FleetLayerSpec layer = _spec.Layers[l];
+            Span<float> aSpan = a.Span[..(r * layer.InFeatures)];
+            Span<float> bSpan = b.Span[..(layer.OutFeatures * r)];
+            FillAdapterLayer(ModelRandom(index, layer), planted.Length > 0 ? planted[l] : null, layer, aSpan, bSpan);
+            writer.WriteLayer(aSpan, bSpan);
         }
 
-        string[] targets = _spec.Layers.Select(l => l.ModulePath[(l.ModulePath.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToArray();
-        new LoraAdapterConfig(r, _spec.LoraAlpha, UseRsLora: false, targets, FanInFanOut: false) { BaseModel = $"uws-generated/{_spec.Preset}" }
-            .Save(Path.Combine(folder, LoraAdapterConfig.FileName));
+        writer.Complete();
     }
 
     // A = C Vᵀ + E (r × n), B = U D + F (m × r); random fleets: iid entries with the noise-free scales 1/√n and 1/√m.
