@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Cuda.Interop;
+
+namespace OrleansUws.Numerics.Cuda;
+
+/// <summary>
+/// Provides the <c>cuda</c> backend (priority 20, above openblas and managed). <see cref="TryCreate"/> loads the CUDA
+/// 13/12 runtime, cuBLAS, cuSOLVER and driver libraries, checks that the configured device exists, creates the
+/// backend and verifies it with a small GEMM of known exact result; any failure is a false return whose reason
+/// names the missing library (and the files tried), the failing call and its status, or the wrong value.
+/// </summary>
+public sealed partial class CudaBackendProvider : IBlasBackendProvider
+{
+    /// <summary>The backend's name, as accepted by <c>UWS_BLAS</c>.</summary>
+    public const string BackendName = "cuda";
+
+    /// <summary>The provider's priority.</summary>
+    public const int DefaultPriority = 20;
+
+    private readonly Func<CudaBackendOptions> _options;
+    private readonly CudaLibraryCandidates? _candidates;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the provider for DI, reading validated options when <see cref="TryCreate"/> runs.</summary>
+    public CudaBackendProvider(IOptions<CudaBackendOptions> options, ILogger<CudaBackendProvider> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = () => options.Value;
+        _logger = logger ?? NullLogger<CudaBackendProvider>.Instance;
+    }
+
+    /// <summary>
+    /// Creates the provider with explicit options and, optionally, explicit library candidates (null: this
+    /// platform's CUDA 13/12 names, resolved once per process).
+    /// </summary>
+    public CudaBackendProvider(CudaBackendOptions options, CudaLibraryCandidates? candidates, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = new CudaBackendOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(nameof(CudaBackendOptions), typeof(CudaBackendOptions), result.Failures);
+        }
+
+        _options = () => options;
+        _candidates = candidates;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Name => BackendName;
+
+    /// <inheritdoc />
+    public int Priority => DefaultPriority;
+
+    /// <inheritdoc />
+    public bool TryCreate(out IBlasBackend? backend, out string reason)
+    {
+        backend = null;
+        var options = _options();
+        var loaded = _candidates is null
+            ? CudaNativeLibraries.TryLoadDefault(out var libraries, out reason)
+            : CudaNativeLibraries.TryLoad(_candidates, out libraries, out reason);
+        if (!loaded)
+        {
+            return Unavailable(out reason, reason);
+        }
+
+        var error = libraries!.Runtime.TryGetDeviceCount(out var count);
+        if (error != 0)
+        {
+            return Unavailable(out reason, $"cudaGetDeviceCount returned {libraries.Runtime.ErrorName(error)} ({error}): no usable NVIDIA GPU or driver.");
+        }
+
+        if (options.DeviceOrdinal >= count)
+        {
+            return Unavailable(out reason, count == 0
+                ? "cudaGetDeviceCount found 0 CUDA devices."
+                : $"{nameof(CudaBackendOptions.DeviceOrdinal)} {options.DeviceOrdinal} does not exist: {count} CUDA device(s).");
+        }
+
+        CudaBlasBackend? created = null;
+        try
+        {
+            created = new CudaBlasBackend(libraries, options);
+            var mismatch = Verify(created);
+            if (mismatch is not null)
+            {
+                created.Dispose();
+                return Unavailable(out reason, mismatch);
+            }
+        }
+        catch (CudaException e)
+        {
+            created?.Dispose();
+            return Unavailable(out reason, $"{e.Message} (while creating the backend on device {options.DeviceOrdinal})");
+        }
+
+        LogCreated(_logger, created.DeviceName, created.DeviceOrdinal, libraries.Describe(), created.UsesTensorFloat32,
+            created.KernelsUnavailableReason.Length == 0 ? "device" : $"host ({created.KernelsUnavailableReason})");
+        backend = created;
+        reason = string.Empty;
+        return true;
+    }
+
+    /// <summary>
+    /// Runs C = A·B for A (2×3) = [1 2 3; 4 5 6] and B (3×2) = [7 8; 9 10; 11 12], whose exact result is
+    /// [58 64; 139 154]; returns a description of the first wrong element, or null when all are right.
+    /// </summary>
+    internal static string? Verify(IBlasBackend backend)
+    {
+        ReadOnlySpan<float> a = [1, 2, 3, 4, 5, 6];
+        ReadOnlySpan<float> b = [7, 8, 9, 10, 11, 12];
+        ReadOnlySpan<float> expected = [58, 64, 139, 154];
+        Span<float> c = [float.NaN, float.NaN, float.NaN, float.NaN];
+        backend.Gemm(Transpose.No, Transpose.No, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (c[i] != expected[i])
+            {
+                return $"verification GEMM returned {c[i]} at ({i / 2}, {i % 2}), expected {expected[i]}.";
+            }
+        }
+
+        return null;
+    }
+
+    private bool Unavailable(out string reason, string why)
+    {
+        reason = $"CUDA backend unavailable: {why}";
+        LogUnavailable(_logger, reason);
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CUDA backend ready on {DeviceName} (device {Ordinal}); libraries {Libraries}; TF32 {Tf32}; bf16/f16 widening on {Widening}")]
+    private static partial void LogCreated(ILogger logger, string deviceName, int ordinal, string libraries, bool tf32, string widening);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+}
