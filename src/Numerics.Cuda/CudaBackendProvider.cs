@@ -56,7 +56,11 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
     /// <inheritdoc />
     public int Priority => DefaultPriority;
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Probes and creates the backend. On success <paramref name="reason"/> describes it (device, libraries, TF32,
+    /// where bf16/f16 is widened); on failure it says why, e.g. "libcudart (CUDA runtime) could not be loaded:
+    /// tried libcudart.so.13, …" or "cudaGetDeviceCount returned cudaErrorNoDevice (100): …".
+    /// </summary>
     public bool TryCreate(out IBlasBackend? backend, out string reason)
     {
         backend = null;
@@ -99,10 +103,10 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
             return Unavailable(out reason, $"{e.Message} (while creating the backend on device {options.DeviceOrdinal})");
         }
 
-        LogCreated(_logger, created.DeviceName, created.DeviceOrdinal, libraries.Describe(), created.UsesTensorFloat32,
-            created.KernelsUnavailableReason.Length == 0 ? "device" : $"host ({created.KernelsUnavailableReason})");
+        var widening = created.KernelsUnavailableReason.Length == 0 ? "device" : $"host ({created.KernelsUnavailableReason})";
+        LogCreated(_logger, created.DeviceName, created.DeviceOrdinal, libraries.Describe(), created.UsesTensorFloat32, widening);
         backend = created;
-        reason = string.Empty;
+        reason = $"{created.DeviceName} (device {created.DeviceOrdinal} of {count}); {libraries.Describe()}; TF32 {(created.UsesTensorFloat32 ? "on" : "off")}; bf16/f16 widening on {widening}";
         return true;
     }
 
@@ -130,14 +134,14 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
 
     private bool Unavailable(out string reason, string why)
     {
-        reason = $"CUDA backend unavailable: {why}";
-        LogUnavailable(_logger, reason);
+        reason = why;
+        LogUnavailable(_logger, why);
         return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CUDA backend ready on {DeviceName} (device {Ordinal}); libraries {Libraries}; TF32 {Tf32}; bf16/f16 widening on {Widening}")]
     private static partial void LogCreated(ILogger logger, string deviceName, int ordinal, string libraries, bool tf32, string widening);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CUDA backend unavailable: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }
