@@ -197,6 +197,19 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         (_current, _spare) = (_spare, _current);
     }
 
+    /// <summary>
+    /// Queues a device-to-device copy of <paramref name="count"/> rows (Cols wide, float32) from device memory at
+    /// <paramref name="source"/> into rows [rowOffset, rowOffset + count): for rows already on the GPU (benchmarks,
+    /// rows produced by another device computation).
+    /// </summary>
+    internal void SetRowsFromDevice(int rowOffset, nint source, int count)
+    {
+        ThrowIfDisposed();
+        BlasArguments.CheckRowRange(rowOffset, count, Rows);
+        _backend.MakeCurrent();
+        _runtime.MemcpyAsync(RowPointer(_current, rowOffset), source, (ulong)count * RowBytes, CudaMemcpyKind.DeviceToDevice, _computeStream);
+    }
+
     /// <summary>Waits until every queued upload and update of this workspace has completed on the device.</summary>
     public void Synchronize()
     {
