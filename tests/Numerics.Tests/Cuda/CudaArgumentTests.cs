@@ -1,3 +1,4 @@
+using BlasArguments = OrleansUws.Numerics.Cuda.BlasArguments;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Cuda;
 using OrleansUws.Numerics.Cuda.Interop;

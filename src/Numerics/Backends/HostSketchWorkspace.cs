@@ -1,0 +1,106 @@
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Backends;
+
+/// <summary>
+/// A host-memory <see cref="ISketchWorkspace"/> shared by the CPU backends: a float32 row-major buffer whose
+/// Gram (SYRK) and rotation (GEMM) run through the owning backend.
+/// </summary>
+public sealed class HostSketchWorkspace : ISketchWorkspace
+{
+    private readonly IBlasBackend _backend;
+    private float[] _buffer;
+    private float[] _spare;
+    private bool _disposed;
+
+    /// <summary>Creates a zeroed rows×cols buffer whose kernels run on <paramref name="backend"/>.</summary>
+    public HostSketchWorkspace(IBlasBackend backend, int rows, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Guard.Positive(nameof(rows), rows);
+        Guard.Positive(nameof(cols), cols);
+        if ((long)rows * cols > Array.MaxLength)
+        {
+            throw new ArgumentException($"A {rows}×{cols} sketch workspace exceeds the largest .NET array.", nameof(cols));
+        }
+
+        _backend = backend;
+        Rows = rows;
+        Cols = cols;
+        _buffer = new float[rows * cols];
+        _spare = new float[rows * cols];
+    }
+
+    /// <inheritdoc />
+    public int Rows { get; }
+
+    /// <inheritdoc />
+    public int Cols { get; }
+
+    /// <inheritdoc />
+    public void SetRows(int rowOffset, ReadOnlySpan<float> rows, int count)
+    {
+        CheckRange(rowOffset, count);
+        Guard.AtLeast(nameof(rows), rows.Length, (long)count * Cols, $"{count} rows of {Cols}");
+        rows[..(count * Cols)].CopyTo(Live.AsSpan(rowOffset * Cols));
+    }
+
+    /// <inheritdoc />
+    public void ClearRows(int rowOffset, int count)
+    {
+        CheckRange(rowOffset, count);
+        Live.AsSpan(rowOffset * Cols, count * Cols).Clear();
+    }
+
+    /// <inheritdoc />
+    public void GetRows(int rowOffset, int count, Span<float> destination)
+    {
+        CheckRange(rowOffset, count);
+        Guard.AtLeast(nameof(destination), destination.Length, (long)count * Cols, $"{count} rows of {Cols}");
+        Live.AsSpan(rowOffset * Cols, count * Cols).CopyTo(destination);
+    }
+
+    /// <inheritdoc />
+    public void Gram(int activeRows, Span<double> gram)
+    {
+        CheckRange(0, activeRows);
+        Guard.AtLeast(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
+        using var scratch = new PooledArray<float>(activeRows * activeRows);
+        _backend.Syrk(Transpose.No, activeRows, Cols, 1f, Live, Cols, 0f, scratch.Span, activeRows);
+        for (int i = 0; i < activeRows * activeRows; i++)
+        {
+            gram[i] = scratch.Span[i];
+        }
+    }
+
+    /// <inheritdoc />
+    public void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows)
+    {
+        CheckRange(0, activeRows);
+        CheckRange(0, outRows);
+        Guard.AtLeast(nameof(m), m.Length, (long)outRows * activeRows, $"a {outRows}×{activeRows} rotation");
+        _backend.Gemm(Transpose.No, Transpose.No, outRows, Cols, activeRows, 1f, m, activeRows, Live, Cols, 0f, _spare, Cols);
+        _spare.AsSpan(outRows * Cols).Clear();
+        (_buffer, _spare) = (_spare, _buffer);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _disposed = true;
+
+    private float[] Live
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _buffer;
+        }
+    }
+
+    private void CheckRange(int rowOffset, int count)
+    {
+        if (rowOffset < 0 || count < 0 || rowOffset + count > Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows [{rowOffset}, {rowOffset + count}) fall outside the workspace's {Rows} rows.");
+        }
+    }
+}

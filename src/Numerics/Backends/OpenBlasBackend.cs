@@ -1,0 +1,240 @@
+using System.Numerics;
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Backends;
+
+/// <summary>
+/// <see cref="IBlasBackend"/> over OpenBLAS by P/Invoke: CBLAS row-major GEMM/SYRK (the other triangle is
+/// mirrored), and LAPACK <c>?syevd</c> / <c>?geqrf</c>+<c>?orgqr</c> through the Fortran symbols with
+/// workspace queries, transposing between row- and column-major around the calls. Create it through
+/// <see cref="OpenBlasBackendProvider"/>, which probes and verifies the library.
+/// </summary>
+public sealed unsafe class OpenBlasBackend : IBlasBackend
+{
+    /// <summary>The name used in options and <c>UWS_BLAS</c>.</summary>
+    public const string BackendName = "openblas";
+
+    private readonly OpenBlasNative _native;
+
+    internal OpenBlasBackend(OpenBlasNative native) => _native = native;
+
+    /// <inheritdoc />
+    public string Name => BackendName;
+
+    /// <summary>The shared library that was loaded.</summary>
+    public string Library => _native.Library;
+
+    /// <inheritdoc />
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (float* ap = a, bp = b, cp = c)
+        {
+            _native.Sgemm(OpenBlasNative.RowMajor, Op(transA), Op(transB), m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, double alpha,
+        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
+    {
+        BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (double* ap = a, bp = b, cp = c)
+        {
+            _native.Dgemm(OpenBlasNative.RowMajor, Op(transA), Op(transB), m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Syrk(Transpose trans, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, float beta, Span<float> c, int ldc)
+    {
+        BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        if (n == 0)
+        {
+            return;
+        }
+
+        fixed (float* ap = a, cp = c)
+        {
+            _native.Ssyrk(OpenBlasNative.RowMajor, OpenBlasNative.Upper, Op(trans), n, k, alpha, ap, lda, beta, cp, ldc);
+        }
+
+        MirrorUpper(n, c, ldc);
+    }
+
+    /// <inheritdoc />
+    public void Syrk(Transpose trans, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, double beta, Span<double> c, int ldc)
+    {
+        BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        if (n == 0)
+        {
+            return;
+        }
+
+        fixed (double* ap = a, cp = c)
+        {
+            _native.Dsyrk(OpenBlasNative.RowMajor, OpenBlasNative.Upper, Op(trans), n, k, alpha, ap, lda, beta, cp, ldc);
+        }
+
+        MirrorUpper(n, c, ldc);
+    }
+
+    /// <inheritdoc />
+    public void SymmetricEigen(int n, Span<double> a, Span<double> eigenvalues)
+    {
+        BlasArguments.CheckEigen(n, a.Length, eigenvalues.Length);
+        BlasArguments.CheckFinite<double>(a, n);
+        Syevd(_native.Dsyevd, n, a, eigenvalues);
+    }
+
+    /// <inheritdoc />
+    public void SymmetricEigen(int n, Span<float> a, Span<float> eigenvalues)
+    {
+        BlasArguments.CheckEigen(n, a.Length, eigenvalues.Length);
+        BlasArguments.CheckFinite<float>(a, n);
+        Syevd(_native.Ssyevd, n, a, eigenvalues);
+    }
+
+    /// <inheritdoc />
+    public void OrthonormalizeColumns(int m, int n, Span<float> a)
+    {
+        BlasArguments.CheckQr(m, n, a.Length);
+        Qr(_native.Sgeqrf, _native.Sorgqr, m, n, a);
+    }
+
+    /// <inheritdoc />
+    public void OrthonormalizeColumns(int m, int n, Span<double> a)
+    {
+        BlasArguments.CheckQr(m, n, a.Length);
+        Qr(_native.Dgeqrf, _native.Dorgqr, m, n, a);
+    }
+
+    /// <inheritdoc />
+    public ISketchWorkspace CreateSketchWorkspace(int rows, int cols) => new HostSketchWorkspace(this, rows, cols);
+
+    private static int Op(Transpose t) => t == Transpose.No ? OpenBlasNative.NoTrans : OpenBlasNative.Trans;
+
+    private static void MirrorUpper<T>(int n, Span<T> c, int ldc)
+    {
+        for (int i = 1; i < n; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                c[(i * ldc) + j] = c[(j * ldc) + i];
+            }
+        }
+    }
+
+    private static void TransposeSquare<T>(int n, Span<T> a)
+    {
+        for (int i = 1; i < n; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                (a[(i * n) + j], a[(j * n) + i]) = (a[(j * n) + i], a[(i * n) + j]);
+            }
+        }
+    }
+
+    private static void Syevd<T>(delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void> syevd,
+        int n, Span<T> a, Span<T> w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0)
+        {
+            return;
+        }
+
+        // A symmetric row-major matrix reads the same column-major; the eigenvectors come back as column-major columns.
+        byte jobz = (byte)'V', uplo = (byte)'U';
+        int lda = n, info = 0, lwork = -1, liwork = -1, iworkQuery = 0;
+        T workQuery = T.Zero;
+        fixed (T* ap = a, wp = w)
+        {
+            syevd(&jobz, &uplo, &n, ap, &lda, wp, &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1);
+            ThrowOnInfo("?syevd workspace query", info);
+            lwork = Math.Max(1, int.CreateSaturating(workQuery));
+            liwork = Math.Max(1, iworkQuery);
+            using var work = new PooledArray<T>(lwork);
+            using var iwork = new PooledArray<int>(liwork);
+            fixed (T* workp = work.Span)
+            fixed (int* iworkp = iwork.Span)
+            {
+                syevd(&jobz, &uplo, &n, ap, &lda, wp, workp, &lwork, iworkp, &liwork, &info, 1, 1);
+            }
+        }
+
+        ThrowOnInfo("?syevd", info);
+        TransposeSquare(n, a[..(n * n)]);
+    }
+
+    private static void Qr<T>(delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void> geqrf,
+        delegate* unmanaged<int*, int*, int*, void*, int*, void*, void*, int*, int*, void> orgqr,
+        int m, int n, Span<T> a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0)
+        {
+            return;
+        }
+
+        using var colMajor = new PooledArray<T>(m * n);
+        using var tau = new PooledArray<T>(n);
+        Span<T> cm = colMajor.Span;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                cm[(j * m) + i] = a[(i * n) + j];
+            }
+        }
+
+        int lda = m, info = 0, lwork = -1, k = n;
+        T q1 = T.Zero, q2 = T.Zero;
+        fixed (T* ap = cm, tp = tau.Span)
+        {
+            geqrf(&m, &n, ap, &lda, tp, &q1, &lwork, &info);
+            ThrowOnInfo("?geqrf workspace query", info);
+            orgqr(&m, &n, &k, ap, &lda, tp, &q2, &lwork, &info);
+            ThrowOnInfo("?orgqr workspace query", info);
+            lwork = Math.Max(1, int.CreateSaturating(T.Max(q1, q2)));
+            using var work = new PooledArray<T>(lwork);
+            fixed (T* wp = work.Span)
+            {
+                geqrf(&m, &n, ap, &lda, tp, wp, &lwork, &info);
+                ThrowOnInfo("?geqrf", info);
+                orgqr(&m, &n, &k, ap, &lda, tp, wp, &lwork, &info);
+                ThrowOnInfo("?orgqr", info);
+            }
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                a[(i * n) + j] = cm[(j * m) + i];
+            }
+        }
+    }
+
+    private static void ThrowOnInfo(string routine, int info)
+    {
+        if (info != 0)
+        {
+            throw new ArithmeticException(info < 0
+                ? $"OpenBLAS {routine} rejected argument {-info} (INFO = {info})."
+                : $"OpenBLAS {routine} failed to converge (INFO = {info}).");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Basis;
+
+/// <summary>
+/// Orthogonal Procrustes alignment of a basis onto a previous one of the same rank: the rotation R minimising
+/// ‖R·V − P‖_F is the polar factor of M = P·Vᵀ, R = M·(MᵀM)^(-1/2). Skipped (false) when M is near-singular,
+/// i.e. some new direction is orthogonal to the old subspace and no rotation is meaningful.
+/// </summary>
+internal static class Procrustes
+{
+    /// <summary>Rotates <paramref name="v"/> (k×d rows) in place towards <paramref name="previous"/> (k×d); false when skipped.</summary>
+    public static bool TryAlign(double[] v, double[] previous, int k, int d)
+    {
+        var m = new double[k * k];
+        DenseMath.RowProducts(previous, k, v, k, d, m);   // M = P·Vᵀ
+        var mtm = new double[k * k];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                double sum = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    sum += m[(t * k) + i] * m[(t * k) + j];
+                }
+
+                mtm[(i * k) + j] = sum;
+            }
+        }
+
+        var lambda = new double[k];
+        SymmetricEigenSolver.Solve(k, mtm, lambda);
+        if (lambda[0] <= 1e-12 * Math.Max(lambda[k - 1], 1e-300))
+        {
+            return false;
+        }
+
+        // (MᵀM)^(-1/2) = W Λ^(-1/2) Wᵀ, then R = M·(MᵀM)^(-1/2).
+        var inverseRoot = new double[k * k];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                double sum = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    sum += mtm[(i * k) + t] * mtm[(j * k) + t] / Math.Sqrt(lambda[t]);
+                }
+
+                inverseRoot[(i * k) + j] = sum;
+            }
+        }
+
+        var r = new double[k * k];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                double sum = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    sum += m[(i * k) + t] * inverseRoot[(t * k) + j];
+                }
+
+                r[(i * k) + j] = sum;
+            }
+        }
+
+        var rotated = new double[k * d];
+        for (int i = 0; i < k; i++)
+        {
+            var target = rotated.AsSpan(i * d, d);
+            for (int t = 0; t < k; t++)
+            {
+                double coefficient = r[(i * k) + t];
+                var source = v.AsSpan(t * d, d);
+                for (int c = 0; c < d; c++)
+                {
+                    target[c] += coefficient * source[c];
+                }
+            }
+        }
+
+        rotated.CopyTo(v, 0);
+        return true;
+    }
+}

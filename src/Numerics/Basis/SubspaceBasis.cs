@@ -1,0 +1,32 @@
+namespace OrleansUws.Numerics.Basis;
+
+/// <summary>A computed basis of a layer's (sketched) covariance, with what is needed to judge it.</summary>
+/// <param name="Rank">k.</param>
+/// <param name="Dimension">d.</param>
+/// <param name="Vectors">k×d row-major float32; rows orthonormal, ordered by decreasing singular value.</param>
+/// <param name="SingularValues">√λᵢ of the operator, descending (singular values of the stacked, possibly centred, rows).</param>
+/// <param name="ExplainedEnergy">Σ_{i≤k} λᵢ / exact total energy of the stream (a lower bound for a Frequent Directions sketch).</param>
+/// <param name="Certificate">The sketch's Frequent Directions certificate (0 for exact).</param>
+/// <param name="SinThetaToPrevious">sin of the largest principal angle to the previous basis, when one was given.</param>
+/// <param name="Iterations">Power iterations used.</param>
+/// <param name="Converged">Whether the subspace-change criterion was met within the iteration limit.</param>
+/// <param name="CapReached">Energy rule only: τ was not reached at the cap, so k = cap.</param>
+/// <param name="Centred">Whether the mean was removed.</param>
+/// <param name="Aligned">Whether the vectors were Procrustes-rotated onto the previous basis.</param>
+/// <param name="RowCount">Rows the sketch had absorbed.</param>
+/// <param name="UnitCount">Units (models) the sketch had absorbed.</param>
+public sealed record SubspaceBasis(
+    int Rank,
+    int Dimension,
+    float[] Vectors,
+    double[] SingularValues,
+    double ExplainedEnergy,
+    double Certificate,
+    double? SinThetaToPrevious,
+    int Iterations,
+    bool Converged,
+    bool CapReached,
+    bool Centred,
+    bool Aligned,
+    long RowCount,
+    long UnitCount);

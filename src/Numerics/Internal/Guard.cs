@@ -1,0 +1,67 @@
+namespace OrleansUws.Numerics.Internal;
+
+/// <summary>Argument checks shared by the kernels; every message names the argument and the shapes involved.</summary>
+internal static class Guard
+{
+    /// <summary>Throws unless a row-major rows×cols matrix with leading dimension ld fits in <paramref name="length"/> elements.</summary>
+    public static void Matrix(string name, int length, int rows, int cols, int ld)
+    {
+        if (rows < 0 || cols < 0)
+        {
+            throw new ArgumentOutOfRangeException(name, $"Matrix '{name}' has negative shape {rows}×{cols}.");
+        }
+
+        if (ld < Math.Max(cols, 1))
+        {
+            throw new ArgumentException($"Leading dimension of '{name}' is {ld}, less than its {cols} columns.", name);
+        }
+
+        long needed = rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * ld) + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException(
+                $"Matrix '{name}' ({rows}×{cols}, leading dimension {ld}) needs {needed} elements but has {length}.", name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="length"/> equals <paramref name="expected"/>.</summary>
+    public static void Length(string name, int length, long expected, string shape)
+    {
+        if (length != expected)
+        {
+            throw new ArgumentException($"'{name}' has {length} elements; {shape} needs exactly {expected}.", name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="length"/> is at least <paramref name="expected"/>.</summary>
+    public static void AtLeast(string name, int length, long expected, string shape)
+    {
+        if (length < expected)
+        {
+            throw new ArgumentException($"'{name}' has {length} elements; {shape} needs at least {expected}.", name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is positive.</summary>
+    public static void Positive(string name, int value)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be positive.");
+        }
+    }
+
+    /// <summary>Returns the index of the first NaN or infinite element, or -1.</summary>
+    public static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,427 @@
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// What both sketch kinds share: input validation (all before any change), mean modes (batch centring with the
+/// exact correction row), counts, exact energy, the LoRA factor trick, merging of the bookkeeping, the
+/// mean-corrected operator and the serialised header. Derived types hold the sketched matrix itself.
+/// </summary>
+public abstract class CovarianceSketch : ICovarianceSketch
+{
+    private readonly double[]? _sum;
+    private bool _disposed;
+
+    private protected CovarianceSketch(IBlasBackend backend, int dimension, MeanMode meanMode)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Guard.Positive(nameof(dimension), dimension);
+        if (!Enum.IsDefined(meanMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(meanMode), meanMode, "Unknown mean mode.");
+        }
+
+        Backend = backend;
+        Dimension = dimension;
+        MeanMode = meanMode;
+        _sum = meanMode == MeanMode.None ? null : new double[dimension];
+    }
+
+    /// <inheritdoc />
+    public abstract SketchKind Kind { get; }
+
+    /// <inheritdoc />
+    public int Dimension { get; }
+
+    /// <inheritdoc />
+    public MeanMode MeanMode { get; }
+
+    /// <inheritdoc />
+    public long RowCount { get; private set; }
+
+    /// <inheritdoc />
+    public long UnitCount { get; private set; }
+
+    /// <inheritdoc />
+    public double TotalEnergy { get; private set; }
+
+    /// <inheritdoc />
+    public abstract double Certificate { get; }
+
+    /// <summary>The backend the sketch computes with.</summary>
+    protected IBlasBackend Backend { get; }
+
+    /// <inheritdoc />
+    public double Energy(bool centred)
+    {
+        double meanEnergy = MeanEnergy();
+        return (MeanMode, centred) switch
+        {
+            (MeanMode.None, true) => throw new InvalidOperationException("Centred energy needs a sketch that tracks the mean (MeanMode.None keeps none)."),
+            (MeanMode.Centre, false) => TotalEnergy + meanEnergy,
+            (MeanMode.Track, true) => Math.Max(0, TotalEnergy - meanEnergy),
+            _ => TotalEnergy,
+        };
+    }
+
+    /// <inheritdoc />
+    public void CopyMean(Span<double> destination)
+    {
+        if (_sum is null)
+        {
+            throw new InvalidOperationException("This sketch keeps no mean (MeanMode.None).");
+        }
+
+        Guard.Length(nameof(destination), destination.Length, Dimension, $"the mean of dimension {Dimension}");
+        for (int j = 0; j < Dimension; j++)
+        {
+            destination[j] = RowCount == 0 ? 0 : _sum[j] / RowCount;
+        }
+    }
+
+    /// <inheritdoc />
+    public void AppendRows(ReadOnlySpan<float> rows, int rowCount, int units = 1)
+    {
+        ThrowIfDisposed();
+        CheckBatch(rowCount, units);
+        Guard.Length(nameof(rows), rows.Length, (long)rowCount * Dimension, $"{rowCount} rows of dimension {Dimension}");
+        CheckFinite(rows, Dimension, "rows");
+        using var batchMean = new PooledArray<double>(Dimension, clear: true);
+        if (_sum is not null)
+        {
+            ColumnMeans(rows, rowCount, Dimension, batchMean.Span);
+        }
+
+        if (MeanMode == MeanMode.Centre)
+        {
+            using var centred = new PooledArray<float>(rows.Length);
+            for (int i = 0; i < rowCount; i++)
+            {
+                for (int j = 0; j < Dimension; j++)
+                {
+                    centred.Span[(i * Dimension) + j] = (float)(rows[(i * Dimension) + j] - batchMean.Span[j]);
+                }
+            }
+
+            Absorb(centred.Span, rowCount);
+        }
+        else
+        {
+            Absorb(rows, rowCount);
+        }
+
+        CommitBatch(rowCount, units, batchMean.Span);
+    }
+
+    /// <inheritdoc />
+    public void AppendLowRank(ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units = 1)
+    {
+        ThrowIfDisposed();
+        CheckBatch(rowCount, units);
+        Guard.Positive(nameof(rank), rank);
+        Guard.Length(nameof(left), left.Length, (long)rowCount * rank, $"a left factor of {rowCount}×{rank}");
+        Guard.Length(nameof(right), right.Length, (long)rank * Dimension, $"a right factor of {rank}×{Dimension}");
+        if (!float.IsFinite(scale))
+        {
+            throw new ArgumentException($"Scale is {scale}; it must be finite.", nameof(scale));
+        }
+
+        CheckFinite(left, rank, "left");
+        CheckFinite(right, Dimension, "right");
+
+        // Centre mode: the batch mean is scale·l̄ᵀ·right and the centred batch is scale·(left − 1·l̄ᵀ)·right.
+        using var leftMean = new PooledArray<double>(rank, clear: true);
+        ColumnMeans(left, rowCount, rank, leftMean.Span);
+        using var batchMean = new PooledArray<double>(Dimension, clear: true);
+        for (int p = 0; p < rank; p++)
+        {
+            double lp = scale * leftMean.Span[p];
+            for (int j = 0; j < Dimension; j++)
+            {
+                batchMean.Span[j] += lp * right[(p * Dimension) + j];
+            }
+        }
+
+        using var gram = new PooledArray<double>(rank * rank);
+        using var wide = new PooledArray<double>(rowCount * rank);
+        for (int i = 0; i < rowCount; i++)
+        {
+            for (int p = 0; p < rank; p++)
+            {
+                double centre = MeanMode == MeanMode.Centre ? leftMean.Span[p] : 0;
+                wide.Span[(i * rank) + p] = left[(i * rank) + p] - centre;
+            }
+        }
+
+        Backend.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
+
+        // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
+        using var eigenvalues = new PooledArray<double>(rank);
+        Backend.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
+        double top = Math.Max(eigenvalues.Span[rank - 1], 0);
+        using var factor = new PooledArray<float>(rank * rank, clear: true);
+        int kept = 0;
+        for (int q = rank - 1; q >= 0; q--)
+        {
+            double lambda = eigenvalues.Span[q];
+            if (lambda <= top * 1e-14 || lambda <= 0)
+            {
+                continue;
+            }
+
+            double root = Math.Sqrt(lambda);
+            for (int p = 0; p < rank; p++)
+            {
+                factor.Span[(kept * rank) + p] = (float)(root * gram.Span[(p * rank) + q]);
+            }
+
+            kept++;
+        }
+
+        using var rows = new PooledArray<float>(Math.Max(kept, 1) * Dimension, clear: true);
+        if (kept > 0)
+        {
+            Backend.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
+            CheckFinite(rows.Span[..(kept * Dimension)], Dimension, "scale·left·right (overflow)");
+            Absorb(rows.Span[..(kept * Dimension)], kept);
+        }
+
+        CommitBatch(rowCount, units, batchMean.Span);
+    }
+
+    /// <inheritdoc />
+    public void Merge(ICovarianceSketch other)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(other);
+        if (ReferenceEquals(other, this))
+        {
+            throw new ArgumentException("A sketch cannot be merged into itself.", nameof(other));
+        }
+
+        if (other is not CovarianceSketch source || other.Kind != Kind)
+        {
+            throw new ArgumentException($"Cannot merge a {other.Kind} sketch ({other.GetType().Name}) into a {Kind} sketch.", nameof(other));
+        }
+
+        source.ThrowIfDisposed();
+        if (other.Dimension != Dimension || other.MeanMode != MeanMode)
+        {
+            throw new ArgumentException(
+                $"Cannot merge a sketch of dimension {other.Dimension}, mean mode {other.MeanMode} into one of dimension {Dimension}, mean mode {MeanMode}.",
+                nameof(other));
+        }
+
+        CheckMergeable(source);
+        AbsorbSketch(source);
+        TotalEnergy += source.TotalEnergy;
+        if (MeanMode == MeanMode.Centre && RowCount > 0 && source.RowCount > 0)
+        {
+            using var otherMean = new PooledArray<double>(Dimension);
+            source.CopyMean(otherMean.Span);
+            AbsorbCorrection(source.RowCount, otherMean.Span);
+        }
+
+        if (_sum is not null)
+        {
+            for (int j = 0; j < Dimension; j++)
+            {
+                _sum[j] += source._sum![j];
+            }
+        }
+
+        RowCount += source.RowCount;
+        UnitCount += source.UnitCount;
+    }
+
+    /// <inheritdoc />
+    public ISymmetricOperator CreateOperator(bool centred)
+    {
+        ThrowIfDisposed();
+        int sign = (MeanMode, centred) switch
+        {
+            (MeanMode.None, true) => throw new InvalidOperationException("A centred operator needs a sketch that tracks the mean (MeanMode.None keeps none)."),
+            (MeanMode.Track, true) => -1,
+            (MeanMode.Centre, false) => 1,
+            _ => 0,
+        };
+        var inner = CreateSketchedOperator();
+        if (sign == 0 || RowCount == 0)
+        {
+            return inner;
+        }
+
+        var mean = new double[Dimension];
+        CopyMean(mean);
+        return new RankOneCorrectedOperator(inner, mean, sign * (double)RowCount);
+    }
+
+    /// <inheritdoc />
+    public byte[] Serialize()
+    {
+        ThrowIfDisposed();
+        var header = new SketchHeader(Kind, MeanMode, Dimension, HeaderEll, HeaderRows, HeaderShrinks, RowCount, UnitCount, Certificate, TotalEnergy);
+        return SketchSerializer.Write(header, PayloadLength + (_sum is null ? 0 : Dimension * sizeof(double)), span =>
+        {
+            int written = WritePayload(span);
+            if (_sum is not null)
+            {
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(_sum.AsSpan()).CopyTo(span[written..]);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            DisposeCore();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>ℓ written to the header (0 when not applicable).</summary>
+    private protected abstract int HeaderEll { get; }
+
+    /// <summary>Buffered rows written to the header (0 when not applicable).</summary>
+    private protected abstract int HeaderRows { get; }
+
+    /// <summary>Shrink count written to the header.</summary>
+    private protected abstract int HeaderShrinks { get; }
+
+    /// <summary>Bytes of the kind-specific payload.</summary>
+    private protected abstract int PayloadLength { get; }
+
+    /// <summary>Adds <paramref name="count"/> already-validated (and, in Centre mode, centred) rows to the sketched matrix.</summary>
+    private protected abstract void AbsorbRows(ReadOnlySpan<float> rows, int count);
+
+    /// <summary>Adds the sketched matrix of <paramref name="other"/> (checked compatible).</summary>
+    private protected abstract void AbsorbSketch(CovarianceSketch other);
+
+    /// <summary>Throws when <paramref name="other"/> cannot be merged for kind-specific reasons (ℓ).</summary>
+    private protected virtual void CheckMergeable(CovarianceSketch other)
+    {
+    }
+
+    /// <summary>The operator of the sketched matrix itself (no mean correction).</summary>
+    private protected abstract ISymmetricOperator CreateSketchedOperator();
+
+    /// <summary>Writes the kind-specific payload; returns the bytes written.</summary>
+    private protected abstract int WritePayload(Span<byte> destination);
+
+    /// <summary>Releases the sketched matrix.</summary>
+    private protected abstract void DisposeCore();
+
+    /// <summary>Restores the bookkeeping of a deserialised sketch.</summary>
+    private protected void RestoreState(in SketchHeader header, ReadOnlySpan<double> sum)
+    {
+        RowCount = header.RowCount;
+        UnitCount = header.UnitCount;
+        TotalEnergy = header.Energy;
+        sum.CopyTo(_sum);
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
+    private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private static void CheckBatch(int rowCount, int units)
+    {
+        if (rowCount <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "Empty input: at least one row is needed.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(units);
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> values, int width, string name)
+    {
+        int bad = Guard.FirstNonFinite(values);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"'{name}' row {bad / width}, column {bad % width} is {values[bad]}; only finite values can be sketched.", name);
+        }
+    }
+
+    private static void ColumnMeans(ReadOnlySpan<float> rows, int rowCount, int width, Span<double> mean)
+    {
+        mean.Clear();
+        for (int i = 0; i < rowCount; i++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                mean[j] += rows[(i * width) + j];
+            }
+        }
+
+        for (int j = 0; j < width; j++)
+        {
+            mean[j] /= rowCount;
+        }
+    }
+
+    private double MeanEnergy()
+    {
+        if (_sum is null || RowCount == 0)
+        {
+            return 0;
+        }
+
+        double s2 = 0;
+        foreach (double s in _sum)
+        {
+            s2 += s * s;
+        }
+
+        return s2 / RowCount;
+    }
+
+    private void Absorb(ReadOnlySpan<float> rows, int count)
+    {
+        AbsorbRows(rows, count);
+        double energy = 0;
+        foreach (float v in rows[..(count * Dimension)])
+        {
+            energy += (double)v * v;
+        }
+
+        TotalEnergy += energy;
+    }
+
+    private void AbsorbCorrection(long otherCount, ReadOnlySpan<double> otherMean)
+    {
+        // √(n₁n₂/(n₁+n₂))·(μ₁ − μ₂): the between-group scatter of two exactly centred groups.
+        double weight = Math.Sqrt((double)RowCount * otherCount / (RowCount + otherCount));
+        using var row = new PooledArray<float>(Dimension);
+        for (int j = 0; j < Dimension; j++)
+        {
+            row.Span[j] = (float)(weight * ((_sum![j] / RowCount) - otherMean[j]));
+        }
+
+        Absorb(row.Span, 1);
+    }
+
+    private void CommitBatch(int rowCount, int units, ReadOnlySpan<double> batchMean)
+    {
+        if (MeanMode == MeanMode.Centre && RowCount > 0)
+        {
+            AbsorbCorrection(rowCount, batchMean);
+        }
+
+        if (_sum is not null)
+        {
+            for (int j = 0; j < Dimension; j++)
+            {
+                _sum[j] += batchMean[j] * rowCount;
+            }
+        }
+
+        RowCount += rowCount;
+        UnitCount += units;
+    }
+}

@@ -1,0 +1,52 @@
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>LoRA-shaped appends on top of <see cref="ICovarianceSketch.AppendLowRank"/>.</summary>
+public static class CovarianceSketchExtensions
+{
+    /// <summary>
+    /// Absorbs ΔW = (α/r)·B·A without forming it. <see cref="SketchAxis.Rows"/>: the m rows of ΔW (sketch
+    /// dimension n = InFeatures), inserted as R·A with RᵀR = (α/r)²BᵀB. <see cref="SketchAxis.Columns"/>: the n
+    /// columns of ΔW (sketch dimension m = OutFeatures), the symmetric form with the roles of B and A swapped.
+    /// </summary>
+    public static void AppendLora(this ICovarianceSketch sketch, LoraFactors lora, SketchAxis axis, int units = 1)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        ArgumentNullException.ThrowIfNull(lora);
+        Guard.Positive("lora.Rank", lora.Rank);
+        Guard.Length("lora.B", lora.B.Length, (long)lora.OutFeatures * lora.Rank, $"lora_B of {lora.OutFeatures}×{lora.Rank}");
+        Guard.Length("lora.A", lora.A.Length, (long)lora.Rank * lora.InFeatures, $"lora_A of {lora.Rank}×{lora.InFeatures}");
+        int expected = axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures;
+        if (sketch.Dimension != expected)
+        {
+            throw new ArgumentException(
+                $"A {axis}-mode LoRA update of {lora.OutFeatures}×{lora.InFeatures} has dimension {expected}, but the sketch has dimension {sketch.Dimension}.",
+                nameof(lora));
+        }
+
+        if (axis == SketchAxis.Rows)
+        {
+            sketch.AppendLowRank(lora.B, lora.OutFeatures, lora.Rank, lora.A, lora.Scale, units);
+            return;
+        }
+
+        // Columns of ΔW are the rows of ΔWᵀ = (α/r)·Aᵀ·Bᵀ: left = Aᵀ (n×r), right = Bᵀ (r×m).
+        using var left = new PooledArray<float>(lora.InFeatures * lora.Rank);
+        using var right = new PooledArray<float>(lora.Rank * lora.OutFeatures);
+        Transpose(lora.A, lora.Rank, lora.InFeatures, left.Span);
+        Transpose(lora.B, lora.OutFeatures, lora.Rank, right.Span);
+        sketch.AppendLowRank(left.Span, lora.InFeatures, lora.Rank, right.Span, lora.Scale, units);
+    }
+
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                destination[(j * rows) + i] = source[(i * cols) + j];
+            }
+        }
+    }
+}

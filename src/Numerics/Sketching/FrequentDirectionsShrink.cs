@@ -1,0 +1,70 @@
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// The shrink step of Frequent Directions as a pure building block, so that a layer split by columns over
+/// several holders shrinks in a coordinated way: every slice s contributes B_sB_sᵀ, the sum (= B·Bᵀ of the
+/// whole buffer) is eigendecomposed once by <see cref="Plan"/>, and each slice applies the same
+/// <see cref="ShrinkPlan"/> with <see cref="Apply"/>. The concatenated slices then equal single-node FD.
+/// </summary>
+public static class FrequentDirectionsShrink
+{
+    /// <summary>
+    /// Computes the shrink of a buffer with <paramref name="activeRows"/> rows from its Gram (activeRows×activeRows,
+    /// row-major float64, e.g. the sum of the slices' Grams): δ = λ_ℓ (ℓ-th largest, 0 when activeRows &lt; ℓ).
+    /// </summary>
+    public static ShrinkPlan Plan(IBlasBackend backend, ReadOnlySpan<double> gram, int activeRows, int ell)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Guard.Positive(nameof(activeRows), activeRows);
+        if (ell < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2.");
+        }
+
+        Guard.Length(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
+        int n = activeRows;
+        using var vectors = new PooledArray<double>(n * n);
+        using var values = new PooledArray<double>(n);
+        gram.CopyTo(vectors.Span);
+        backend.SymmetricEigen(n, vectors.Span, values.Span);
+
+        // Eigenvalues ascending: the i-th largest is values[n − 1 − i].
+        double delta = n >= ell ? Math.Max(values.Span[n - ell], 0) : 0;
+        int limit = Math.Min(ell - 1, n);
+        int outRows = 0;
+        while (outRows < limit && values.Span[n - 1 - outRows] - delta > 0)
+        {
+            outRows++;
+        }
+
+        var rotation = new float[outRows * n];
+        for (int i = 0; i < outRows; i++)
+        {
+            int column = n - 1 - i;
+            double lambda = values.Span[column];
+            double factor = Math.Sqrt((lambda - delta) / lambda);
+            for (int j = 0; j < n; j++)
+            {
+                rotation[(i * n) + j] = (float)(factor * vectors.Span[(j * n) + column]);
+            }
+        }
+
+        return new ShrinkPlan(rotation, n, outRows, delta);
+    }
+
+    /// <summary>Applies <paramref name="plan"/> to one slice's buffer: B_s[0:OutRows] ← M·B_s[0:ActiveRows], the rest zeroed.</summary>
+    public static void Apply(ISketchWorkspace slice, ShrinkPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.ActiveRows > slice.Rows)
+        {
+            throw new ArgumentException($"The plan covers {plan.ActiveRows} rows but the slice buffer has only {slice.Rows}.", nameof(plan));
+        }
+
+        slice.RotateRows(plan.ActiveRows, plan.Rotation, plan.OutRows);
+    }
+}

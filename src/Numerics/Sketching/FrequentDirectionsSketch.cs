@@ -1,0 +1,175 @@
+using System.Runtime.InteropServices;
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Internal;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// Frequent Directions (Liberty 2013; Ghashami–Liberty–Phillips–Woodruff 2016) with a 2ℓ-row float32 buffer
+/// held in an <see cref="ISketchWorkspace"/> of the backend. Rows fill the buffer; when it is full a shrink
+/// runs: Gram B·Bᵀ (workspace) → float64 eigen-solve (host) → rotation (workspace), leaving ≤ ℓ − 1 rows and
+/// adding δ = λ_ℓ to <see cref="Certificate"/>. Guarantee: BᵀB ≼ AᵀA and ‖AᵀA − BᵀB‖₂ ≤ Certificate ≤
+/// ‖A − A_k‖_F²/(ℓ − k) for every k &lt; ℓ. Merge stacks the other buffer's rows and shrinks as needed.
+/// </summary>
+public sealed class FrequentDirectionsSketch : CovarianceSketch
+{
+    private readonly ISketchWorkspace _workspace;
+    private double _certificate;
+
+    /// <summary>Creates an empty sketch of rows of length <paramref name="dimension"/> with parameter ℓ = <paramref name="ell"/> (≥ 2).</summary>
+    public FrequentDirectionsSketch(IBlasBackend backend, int dimension, int ell, MeanMode meanMode)
+        : base(backend, dimension, meanMode)
+    {
+        if (ell < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2 (the sketch keeps ℓ − 1 directions after a shrink).");
+        }
+
+        Ell = ell;
+        _workspace = backend.CreateSketchWorkspace(2 * ell, dimension);
+    }
+
+    /// <inheritdoc />
+    public override SketchKind Kind => SketchKind.FrequentDirections;
+
+    /// <summary>ℓ: the buffer holds 2ℓ rows and keeps ℓ − 1 after a shrink.</summary>
+    public int Ell { get; }
+
+    /// <summary>Rows currently in the buffer.</summary>
+    public int BufferedRows { get; private set; }
+
+    /// <summary>Shrinks performed (including those of merged sketches).</summary>
+    public int ShrinkCount { get; private set; }
+
+    /// <inheritdoc />
+    public override double Certificate => _certificate;
+
+    /// <inheritdoc />
+    private protected override int HeaderEll => Ell;
+
+    /// <inheritdoc />
+    private protected override int HeaderRows => BufferedRows;
+
+    /// <inheritdoc />
+    private protected override int HeaderShrinks => ShrinkCount;
+
+    /// <inheritdoc />
+    private protected override int PayloadLength => BufferedRows * Dimension * sizeof(float);
+
+    /// <summary>Copies the <see cref="BufferedRows"/>×d rows of B (row-major) to <paramref name="destination"/>.</summary>
+    public void CopyRows(Span<float> destination)
+    {
+        ThrowIfDisposed();
+        Guard.AtLeast(nameof(destination), destination.Length, (long)BufferedRows * Dimension, $"{BufferedRows} rows of {Dimension}");
+        if (BufferedRows > 0)
+        {
+            _workspace.GetRows(0, BufferedRows, destination);
+        }
+    }
+
+    /// <summary>Shrinks the buffer now (e.g. before publishing), even if it is not full.</summary>
+    public void Compact()
+    {
+        ThrowIfDisposed();
+        if (BufferedRows >= Ell)
+        {
+            Shrink();
+        }
+    }
+
+    internal static FrequentDirectionsSketch Restore(IBlasBackend backend, in SketchHeader header, ReadOnlySpan<byte> body, double[] sum)
+    {
+        var rows = MemoryMarshal.Cast<byte, float>(body);
+        int bad = Guard.FirstNonFinite(rows);
+        if (bad >= 0)
+        {
+            throw new SketchFormatException($"Sketch blob: buffered row {bad / header.Dimension}, column {bad % header.Dimension} is not finite.");
+        }
+
+        var sketch = new FrequentDirectionsSketch(backend, header.Dimension, header.Ell, header.MeanMode);
+        if (header.BufferedRows > 0)
+        {
+            sketch._workspace.SetRows(0, rows, header.BufferedRows);
+        }
+
+        sketch.BufferedRows = header.BufferedRows;
+        sketch.ShrinkCount = header.ShrinkCount;
+        sketch._certificate = header.Certificate;
+        sketch.RestoreState(header, sum);
+        return sketch;
+    }
+
+    /// <inheritdoc />
+    private protected override void AbsorbRows(ReadOnlySpan<float> rows, int count)
+    {
+        int capacity = 2 * Ell;
+        int offset = 0;
+        while (offset < count)
+        {
+            int take = Math.Min(capacity - BufferedRows, count - offset);
+            _workspace.SetRows(BufferedRows, rows.Slice(offset * Dimension, take * Dimension), take);
+            BufferedRows += take;
+            offset += take;
+            if (BufferedRows == capacity)
+            {
+                Shrink();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override void CheckMergeable(CovarianceSketch other)
+    {
+        var fd = (FrequentDirectionsSketch)other;
+        if (fd.Ell != Ell)
+        {
+            throw new ArgumentException($"Cannot merge a sketch with ℓ = {fd.Ell} into one with ℓ = {Ell}.", nameof(other));
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override void AbsorbSketch(CovarianceSketch other)
+    {
+        var fd = (FrequentDirectionsSketch)other;
+        using var rows = new PooledArray<float>(fd.BufferedRows * Dimension);
+        fd.CopyRows(rows.Span);
+        AbsorbRows(rows.Span, fd.BufferedRows);
+        _certificate += fd._certificate;
+        ShrinkCount += fd.ShrinkCount;
+    }
+
+    /// <inheritdoc />
+    private protected override ISymmetricOperator CreateSketchedOperator()
+    {
+        using var rows = new PooledArray<float>(BufferedRows * Dimension);
+        CopyRows(rows.Span);
+        return new RowGramOperator(Backend, rows.Span, BufferedRows, Dimension);
+    }
+
+    /// <inheritdoc />
+    private protected override int WritePayload(Span<byte> destination)
+    {
+        int bytes = PayloadLength;
+        if (BufferedRows > 0)
+        {
+            _workspace.GetRows(0, BufferedRows, MemoryMarshal.Cast<byte, float>(destination[..bytes]));
+        }
+
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    private protected override void DisposeCore() => _workspace.Dispose();
+
+    private void Shrink()
+    {
+        using var gram = new PooledArray<double>(BufferedRows * BufferedRows);
+        _workspace.Gram(BufferedRows, gram.Span);
+        var plan = FrequentDirectionsShrink.Plan(Backend, gram.Span, BufferedRows, Ell);
+        FrequentDirectionsShrink.Apply(_workspace, plan);
+        BufferedRows = plan.OutRows;
+        _certificate += plan.Delta;
+        ShrinkCount++;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using OrleansUws.Numerics.Backends;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// The binary form of a sketch, little-endian:
+/// <c>"UWSK"</c> magic, u16 version (1), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
+/// i32 shrink count, i64 rows, i64 units, f64 certificate, f64 energy, i64 payload length, the payload
+/// (Frequent Directions: bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum
+/// unless the mean mode is None), and the XxHash64 of everything before it. A blob that is truncated, has
+/// trailing bytes, a wrong magic/version/kind/mode, inconsistent lengths, a bad checksum or non-finite
+/// values is rejected with a <see cref="SketchFormatException"/> naming the field; nothing is half-loaded.
+/// </summary>
+public static class SketchSerializer
+{
+    /// <summary>The format version this library writes and reads.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>Header bytes before the payload.</summary>
+    public const int HeaderLength = 64;
+
+    /// <summary>Checksum bytes after the payload.</summary>
+    public const int ChecksumLength = 8;
+
+    private static ReadOnlySpan<byte> Magic => "UWSK"u8;
+
+    /// <summary>Reads a sketch written by <see cref="ICovarianceSketch.Serialize"/>, creating its buffers on <paramref name="backend"/>.</summary>
+    /// <exception cref="SketchFormatException">The blob is truncated, corrupt, of another version or inconsistent.</exception>
+    public static ICovarianceSketch Deserialize(ReadOnlySpan<byte> blob, IBlasBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var header = ReadHeader(blob, out var payload);
+        int sumBytes = header.MeanMode == MeanMode.None ? 0 : header.Dimension * sizeof(double);
+        var body = payload[..^sumBytes];
+        var sumSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(payload[^sumBytes..]);
+        var sum = sumSpan.ToArray();
+        if (Array.Exists(sum, s => !double.IsFinite(s)))
+        {
+            throw new SketchFormatException("Sketch blob: the running sum holds a non-finite value.");
+        }
+
+        return header.Kind switch
+        {
+            SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
+            _ => ExactGramSketch.Restore(backend, header, body, sum),
+        };
+    }
+
+    /// <summary>Writes header, payload (filled by <paramref name="writePayload"/>) and checksum.</summary>
+    internal static byte[] Write(in SketchHeader h, int payloadLength, Action<Span<byte>> writePayload)
+    {
+        var blob = new byte[HeaderLength + payloadLength + ChecksumLength];
+        Span<byte> s = blob;
+        Magic.CopyTo(s);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[4..], Version);
+        s[6] = (byte)h.Kind;
+        s[7] = (byte)h.MeanMode;
+        BinaryPrimitives.WriteInt32LittleEndian(s[8..], h.Dimension);
+        BinaryPrimitives.WriteInt32LittleEndian(s[12..], h.Ell);
+        BinaryPrimitives.WriteInt32LittleEndian(s[16..], h.BufferedRows);
+        BinaryPrimitives.WriteInt32LittleEndian(s[20..], h.ShrinkCount);
+        BinaryPrimitives.WriteInt64LittleEndian(s[24..], h.RowCount);
+        BinaryPrimitives.WriteInt64LittleEndian(s[32..], h.UnitCount);
+        BinaryPrimitives.WriteDoubleLittleEndian(s[40..], h.Certificate);
+        BinaryPrimitives.WriteDoubleLittleEndian(s[48..], h.Energy);
+        BinaryPrimitives.WriteInt64LittleEndian(s[56..], payloadLength);
+        writePayload(s.Slice(HeaderLength, payloadLength));
+        BinaryPrimitives.WriteUInt64LittleEndian(s[^ChecksumLength..], XxHash64.HashToUInt64(s[..^ChecksumLength]));
+        return blob;
+    }
+
+    private static SketchHeader ReadHeader(ReadOnlySpan<byte> s, out ReadOnlySpan<byte> payload)
+    {
+        if (s.Length < HeaderLength + ChecksumLength)
+        {
+            throw new SketchFormatException($"Sketch blob is truncated: {s.Length} bytes, the header and checksum alone need {HeaderLength + ChecksumLength}.");
+        }
+
+        if (!s[..4].SequenceEqual(Magic))
+        {
+            throw new SketchFormatException("Sketch blob has a wrong magic number (expected \"UWSK\").");
+        }
+
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(s[4..]);
+        if (version != Version)
+        {
+            throw new SketchFormatException($"Sketch blob has format version {version}; this library reads version {Version}.");
+        }
+
+        long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(s[56..]);
+        long expected = HeaderLength + payloadLength + ChecksumLength;
+        if (payloadLength < 0 || expected != s.Length)
+        {
+            throw new SketchFormatException(expected > s.Length || payloadLength < 0
+                ? $"Sketch blob is truncated: the header declares a {payloadLength}-byte payload ({expected} bytes in all) but the blob has {s.Length}."
+                : $"Sketch blob has {s.Length - expected} trailing bytes after its declared {payloadLength}-byte payload.");
+        }
+
+        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(s[^ChecksumLength..]);
+        ulong actual = XxHash64.HashToUInt64(s[..^ChecksumLength]);
+        if (stored != actual)
+        {
+            throw new SketchFormatException($"Sketch blob checksum mismatch (stored {stored:x16}, computed {actual:x16}): the blob is corrupt.");
+        }
+
+        var h = new SketchHeader(
+            (SketchKind)s[6], (MeanMode)s[7],
+            BinaryPrimitives.ReadInt32LittleEndian(s[8..]), BinaryPrimitives.ReadInt32LittleEndian(s[12..]),
+            BinaryPrimitives.ReadInt32LittleEndian(s[16..]), BinaryPrimitives.ReadInt32LittleEndian(s[20..]),
+            BinaryPrimitives.ReadInt64LittleEndian(s[24..]), BinaryPrimitives.ReadInt64LittleEndian(s[32..]),
+            BinaryPrimitives.ReadDoubleLittleEndian(s[40..]), BinaryPrimitives.ReadDoubleLittleEndian(s[48..]));
+        Validate(h, payloadLength);
+        payload = s.Slice(HeaderLength, (int)payloadLength);
+        return h;
+    }
+
+    private static void Validate(in SketchHeader h, long payloadLength)
+    {
+        if (!Enum.IsDefined(h.Kind))
+        {
+            throw new SketchFormatException($"Sketch blob has an unknown kind {(byte)h.Kind}.");
+        }
+
+        if (!Enum.IsDefined(h.MeanMode))
+        {
+            throw new SketchFormatException($"Sketch blob has an unknown mean mode {(byte)h.MeanMode}.");
+        }
+
+        if (h.Dimension <= 0)
+        {
+            throw new SketchFormatException($"Sketch blob has dimension {h.Dimension}; it must be positive.");
+        }
+
+        if (h.RowCount < 0 || h.UnitCount < 0 || h.ShrinkCount < 0)
+        {
+            throw new SketchFormatException($"Sketch blob has negative counts (rows {h.RowCount}, units {h.UnitCount}, shrinks {h.ShrinkCount}).");
+        }
+
+        if (!double.IsFinite(h.Certificate) || h.Certificate < 0 || !double.IsFinite(h.Energy) || h.Energy < 0)
+        {
+            throw new SketchFormatException($"Sketch blob has an invalid certificate {h.Certificate} or energy {h.Energy}.");
+        }
+
+        long body;
+        if (h.Kind == SketchKind.FrequentDirections)
+        {
+            if (h.Ell < 2 || h.BufferedRows < 0 || h.BufferedRows > 2L * h.Ell)
+            {
+                throw new SketchFormatException($"Sketch blob has ℓ = {h.Ell} and {h.BufferedRows} buffered rows; ℓ must be ≥ 2 and the rows ≤ 2ℓ.");
+            }
+
+            body = (long)h.BufferedRows * h.Dimension * sizeof(float);
+        }
+        else
+        {
+            body = (long)h.Dimension * h.Dimension * sizeof(double);
+        }
+
+        long sum = h.MeanMode == MeanMode.None ? 0 : (long)h.Dimension * sizeof(double);
+        if (payloadLength != body + sum)
+        {
+            throw new SketchFormatException($"Sketch blob payload is {payloadLength} bytes but a {h.Kind} sketch of dimension {h.Dimension} with these rows and mean mode {h.MeanMode} needs {body + sum}.");
+        }
+    }
+}
