@@ -106,7 +106,7 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void ClearRows(int rowOffset, int count)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
         _backend.MakeCurrent();
         _runtime.ZeroAsync(RowPointer(_current, rowOffset), (ulong)count * RowBytes, _computeStream);
     }
@@ -115,11 +115,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public unsafe void GetRows(int rowOffset, int count, Span<float> destination)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
-        if (destination.Length < (long)count * Cols)
-        {
-            throw new ArgumentException($"destination has {destination.Length} elements; {count} rows of {Cols} need {(long)count * Cols}.", nameof(destination));
-        }
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(destination), destination.Length, (long)count * Cols, $"{count} rows of {Cols}");
 
         if (count == 0)
         {
@@ -138,11 +135,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void Gram(int activeRows, Span<double> gram)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(0, activeRows, Rows);
-        if (gram.Length < (long)activeRows * activeRows)
-        {
-            throw new ArgumentException($"gram has {gram.Length} elements; {activeRows}×{activeRows} are needed.", nameof(gram));
-        }
+        WorkspaceArguments.CheckRowRange(0, activeRows, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
 
         if (activeRows == 0)
         {
@@ -170,12 +164,9 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(0, activeRows, Rows);
-        BlasArguments.CheckRowRange(0, outRows, Rows);
-        if (m.Length < (long)outRows * activeRows)
-        {
-            throw new ArgumentException($"m has {m.Length} elements; an {outRows}×{activeRows} rotation needs {(long)outRows * activeRows}.", nameof(m));
-        }
+        WorkspaceArguments.CheckRowRange(0, activeRows, Rows);
+        WorkspaceArguments.CheckRowRange(0, outRows, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(m), m.Length, (long)outRows * activeRows, $"a {outRows}×{activeRows} rotation");
 
         _backend.MakeCurrent();
         if (outRows > 0 && activeRows > 0)
@@ -195,6 +186,19 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
 
         _runtime.ZeroAsync(RowPointer(_spare, outRows), (ulong)(Rows - outRows) * RowBytes, _computeStream);
         (_current, _spare) = (_spare, _current);
+    }
+
+    /// <summary>
+    /// Queues a device-to-device copy of <paramref name="count"/> rows (Cols wide, float32) from device memory at
+    /// <paramref name="source"/> into rows [rowOffset, rowOffset + count): for rows already on the GPU (benchmarks,
+    /// rows produced by another device computation).
+    /// </summary>
+    internal void SetRowsFromDevice(int rowOffset, nint source, int count)
+    {
+        ThrowIfDisposed();
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        _backend.MakeCurrent();
+        _runtime.MemcpyAsync(RowPointer(_current, rowOffset), source, (ulong)count * RowBytes, CudaMemcpyKind.DeviceToDevice, _computeStream);
     }
 
     /// <summary>Waits until every queued upload and update of this workspace has completed on the device.</summary>
@@ -243,11 +247,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     private void CheckSource(int rowOffset, int length, int count, string name)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
-        if (length < (long)count * Cols)
-        {
-            throw new ArgumentException($"{name} has {length} elements; {count} rows of {Cols} need {(long)count * Cols}.", name);
-        }
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckAtLeast(name, length, (long)count * Cols, $"{count} rows of {Cols}");
     }
 
     private void Upload(int rowOffset, ReadOnlySpan<byte> source, int count, int elementBytes, WideningKind widening)
