@@ -93,8 +93,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
                 sketch.Dispose();
             }
 
+            // Only the message crosses the grain boundary: the format library's exception types have no Orleans codec.
             LogAbsorbFailed(_logger, model.ModelId, key, ex.Message);
-            throw new InvalidDataException(ex.Message, ex);
+            throw new InvalidDataException(ex.Message);
         }
 
         _sketch = sketch;
