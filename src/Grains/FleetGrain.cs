@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.State;
@@ -22,6 +23,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 {
     private readonly IPersistentState<FleetState> _state;
     private readonly UwsClusterOptions _defaults;
+    private readonly ModelReaderCache _readers;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<FleetGrain> _logger;
@@ -33,12 +35,14 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     public FleetGrain(
         [PersistentState("fleet", UwsStorage.Name)] IPersistentState<FleetState> state,
         IOptions<UwsClusterOptions> defaults,
+        ModelReaderCache readers,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         UwsMetrics metrics,
         ILogger<FleetGrain> logger)
     {
         _state = state;
         _defaults = defaults.Value;
+        _readers = readers;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -193,8 +197,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         FormatsArchitecture architecture;
         try
         {
-            using var reader = ModelReader.Open(model.Location);
-            architecture = reader.Architecture;
+            using var lease = _readers.Acquire(model.Location);
+            architecture = lease.Reader.Architecture;
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
         {

@@ -23,6 +23,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 {
     private readonly IPersistentState<LayerSliceState> _state;
     private readonly CovarianceSketchFactory _sketches;
+    private readonly ModelReaderCache _readers;
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
@@ -34,6 +35,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     public LayerSliceGrain(
         [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
         CovarianceSketchFactory sketches,
+        ModelReaderCache readers,
         ILocalSiloDetails silo,
         UwsMetrics metrics,
         IOptions<UwsClusterOptions> options,
@@ -42,6 +44,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _checkpointEvery = options.Value.SliceCheckpointEveryModels;
         _state = state;
         _sketches = sketches;
+        _readers = readers;
         _silo = silo;
         _metrics = metrics;
         _logger = logger;
@@ -83,8 +86,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         long rows;
         try
         {
-            using var reader = ModelReader.Open(model.Location);
-            rows = ModelLayerAbsorber.Absorb(reader, layer, sketch);
+            using var lease = _readers.Acquire(model.Location);
+            rows = ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {

@@ -54,6 +54,9 @@ public sealed class UwsClusterOptions
     /// </summary>
     public int SliceCheckpointEveryModels { get; set; } = 1;
 
+    /// <summary>Model files kept open per silo and shared by its grains (see <c>ModelReaderCache</c>). Default 16.</summary>
+    public int OpenModelFiles { get; set; } = 16;
+
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -27,6 +27,11 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
             failures.Add($"{prefix}SliceCheckpointEveryModels must be at least 1 (was {options.SliceCheckpointEveryModels}).");
         }
 
+        if (options.OpenModelFiles < 1)
+        {
+            failures.Add($"{prefix}OpenModelFiles must be at least 1 (was {options.OpenModelFiles}).");
+        }
+
         if (options.ObserverExpiry <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");
