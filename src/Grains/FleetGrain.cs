@@ -346,21 +346,12 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         var s = _state.State;
         var settings = s.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
-        int queued = 0, absorbed = 0, rejected = 0;
-        foreach (var record in s.Models.Values)
-        {
-            _ = record.Status switch
-            {
-                ModelStatus.Queued => queued++,
-                ModelStatus.Absorbed => absorbed++,
-                _ => rejected++,
-            };
-        }
-
+        var counts = s.Models.Values.CountBy(m => m.Status).ToDictionary();
         return new FleetDescription(
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),
-            settings.SliceCount, settings.Sketch, settings.Basis, new ModelCounts(queued, absorbed, rejected));
+            settings.SliceCount, settings.Sketch, settings.Basis,
+            new ModelCounts(counts.GetValueOrDefault(ModelStatus.Queued), counts.GetValueOrDefault(ModelStatus.Absorbed), counts.GetValueOrDefault(ModelStatus.Rejected)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]

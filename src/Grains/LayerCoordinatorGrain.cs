@@ -94,7 +94,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public async Task TickAsync()
     {
-        if (ModelsSinceLastVersion > 0)
+        // Ask the slices rather than trust the notification count, which a reactivation resets.
+        if (_state.State.Configuration is not { } configuration)
+        {
+            return;
+        }
+
+        var held = (await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()))).Sum(i => i.ModelCount);
+        if (held > (_state.State.Current?.Info.ModelCount ?? 0))
         {
             await ComputeAsync(BasisTrigger.Timer);
         }
@@ -143,6 +150,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         StartTimer();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
         return Task.CompletedTask;
     }
 
