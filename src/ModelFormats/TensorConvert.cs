@@ -112,6 +112,35 @@ public static class TensorConvert
             : firstBad;
     }
 
+    /// <summary>Converts little-endian raw bytes of a floating dtype (F32, F16, BF16, F64) into float32.</summary>
+    /// <param name="dtype">The element type of <paramref name="source"/>.</param>
+    /// <param name="source">Exactly <c>destination.Length × dtype size</c> bytes; any alignment.</param>
+    /// <param name="destination">The floats.</param>
+    /// <returns>The index of the first element that is not finite in float32, or -1.</returns>
+    /// <exception cref="ArgumentException">The dtype is not a float type, or the lengths disagree.</exception>
+    public static int ToSingle(TensorDType dtype, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        if (!dtype.IsReadableAsSingle())
+        {
+            throw new ArgumentException($"dtype {dtype.ToSafetensorsName()} cannot be converted to float32.", nameof(dtype));
+        }
+
+        if (source.Length != (long)destination.Length * dtype.SizeInBytes())
+        {
+            throw new ArgumentException(
+                $"Source holds {source.Length} bytes; {destination.Length} {dtype.ToSafetensorsName()} values need {(long)destination.Length * dtype.SizeInBytes()}.",
+                nameof(source));
+        }
+
+        return dtype switch
+        {
+            TensorDType.BF16 => WidenBFloat16(MemoryMarshal.Cast<byte, ushort>(source), destination),
+            TensorDType.F16 => WidenHalf(MemoryMarshal.Cast<byte, Half>(source), destination),
+            TensorDType.F32 => CopySingle(MemoryMarshal.Cast<byte, float>(source), destination),
+            _ => NarrowDouble(MemoryMarshal.Cast<byte, double>(source), destination),
+        };
+    }
+
     /// <summary>Copies float32 values, checking for non-finite ones.</summary>
     /// <param name="source">float32 values.</param>
     /// <param name="destination">At least <c>source.Length</c> floats; may be the same memory as the source but must not partially overlap.</param>
