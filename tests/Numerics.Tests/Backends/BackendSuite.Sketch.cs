@@ -290,6 +290,26 @@ public abstract partial class BackendSuite
         Assert.Equal(0.0, gram[1], 1e-5);
     }
 
+    [Fact]
+    public void CompactShrinksEarlyAndKeepsTheGuaranteeAndExactEnergies()
+    {
+        const int n = 75, d = 32, ell = 8;
+        var rows = TestData.Planted(seed: 31, n, d, rank: 5, noise: 0.2, offset: 3);
+        using var sketch = new FrequentDirectionsSketch(Backend, d, ell, MeanMode.Track);
+        sketch.AppendRows(rows, n);
+        Assert.True(sketch.BufferedRows >= ell, $"{sketch.BufferedRows} rows buffered");
+        int shrinks = sketch.ShrinkCount;
+        sketch.Compact();
+        Assert.Equal(shrinks + 1, sketch.ShrinkCount);
+        Assert.True(sketch.BufferedRows <= ell - 1);
+        AssertFrequentDirectionsGuarantee(Reference.Gram(rows, n, d), Reference.SketchGram(sketch), sketch.Certificate, d, ell);
+
+        double uncentred = Reference.Gram(rows, n, d).Where((_, i) => i % (d + 1) == 0).Sum();
+        double centred = Reference.Gram(rows, n, d, centred: true).Where((_, i) => i % (d + 1) == 0).Sum();
+        Assert.Equal(uncentred, sketch.Energy(centred: false), uncentred * 1e-9);
+        Assert.Equal(centred, sketch.Energy(centred: true), uncentred * 1e-9);
+    }
+
     private static void AssertFrequentDirectionsGuarantee(double[] ata, double[] btb, double certificate, int d, int ell)
     {
         double scale = ata.Where((_, i) => i % (d + 1) == 0).Sum();
