@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Cuda;
+
+namespace OrleansUws.Numerics.Bench.Gpu;
+
+/// <summary>
+/// The GPU benchmark cases of issue 5, printed as one block: cuBLAS SGEMM rate (float32 and TF32); Frequent
+/// Directions update throughput as a fraction of the float32 rate, with rows already on the device and with rows
+/// uploaded from the host (float32 and bf16); time to absorb one dense 4096×4096 layer; time to absorb one
+/// Mistral-7B-shaped rank-16 LoRA adapter (32 layers × q,k,v,o,gate,up,down, rows mode, one sketch per module).
+/// When <c>cpu</c> is given, the layer and adapter cases also run on it for comparison.
+/// Usage: <c>gpu [--quick]</c> (quick: smaller sizes, for a smoke run).
+/// </summary>
+public static class GpuBenchmarks
+{
+    private const int Ell = 64;
+
+    /// <summary>Runs every case; returns 0, or 2 when no CUDA backend can be created (the reason is printed).</summary>
+    public static int Run(IReadOnlyList<string> args, IBlasBackend? cpu = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var quick = args.Contains("--quick");
+        var provider = new CudaBackendProvider(new CudaBackendOptions(), candidates: null, logger: null);
+        if (!provider.TryCreate(out var created, out var reason))
+        {
+            Console.WriteLine($"gpu: CUDA backend unavailable: {reason}");
+            return 2;
+        }
+
+        using var backend = (CudaBlasBackend)created!;
+        Console.WriteLine($"gpu: backend {reason}");
+        var probe = CudaDeviceProbe.Probe();
+        Console.WriteLine($"gpu: {probe}");
+
+        var n = quick ? 4096 : 8192;
+        var fp32 = SgemmRate.MeasureGflops(backend, n, tf32: false);
+        var tf32 = SgemmRate.MeasureGflops(backend, n, tf32: true);
+        Print($"cuBLAS sgemm float32, n = {n}", fp32, "GFLOP/s");
+        Print($"cuBLAS sgemm TF32 tensor cores, n = {n}", tf32, "GFLOP/s");
+
+        var dimension = quick ? 1 << 18 : 1 << 20;
+        var updates = quick ? 5 : 20;
+        var resident = UpdateRate(backend, dimension, updates, FdSource.Device);
+        var uploaded = UpdateRate(backend, dimension, updates, FdSource.HostFloat);
+        var uploadedBf16 = UpdateRate(backend, dimension, updates, FdSource.HostBFloat16);
+        Print($"FD update (ℓ = {Ell}, d = {dimension}), rows on device", resident, $"GFLOP/s = {100 * resident / fp32:F1} % of sgemm float32");
+        Print("FD update, float32 rows uploaded from host", uploaded, $"GFLOP/s = {100 * uploaded / fp32:F1} % of sgemm float32");
+        Print("FD update, bf16 rows uploaded and widened on device", uploadedBf16, $"GFLOP/s = {100 * uploadedBf16 / fp32:F1} % of sgemm float32");
+
+        var side = quick ? 1024 : 4096;
+        foreach (var (name, candidate) in Backends(backend, cpu))
+        {
+            Print($"absorb dense {side}×{side} layer (float32, ℓ = {Ell}) [{name}]", 1000 * AbsorbDenseLayer(candidate, side), "ms");
+        }
+
+        var layers = quick ? 4 : 32;
+        foreach (var (name, candidate) in Backends(backend, cpu))
+        {
+            var (mean, worst) = AbsorbMistralAdapters(candidate, layers, adapters: 12);
+            Print($"absorb Mistral-shaped r = 16 adapter, {layers} layers × 7 modules, mean of 12 [{name}]", 1000 * mean, $"ms (worst {1000 * worst:F1} ms, with shrinks)");
+        }
+
+        return 0;
+    }
+
+    private enum FdSource
+    {
+        Device,
+        HostFloat,
+        HostBFloat16,
+    }
+
+    private static IEnumerable<(string Name, IBlasBackend Backend)> Backends(CudaBlasBackend cuda, IBlasBackend? cpu)
+    {
+        yield return ("cuda", cuda);
+        if (cpu is not null)
+        {
+            yield return (cpu.Name, cpu);
+        }
+    }
+
+    private static void Print(string what, double value, string unit) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gpu: {what,-78} {value,12:F1} {unit}"));
+
+    /// <summary>GFLOP/s of steady-state FD updates (one shrink + ℓ + 1 new rows each).</summary>
+    private static double UpdateRate(CudaBlasBackend backend, int dimension, int updates, FdSource source)
+    {
+        using var loop = new FrequentDirectionsLoop(backend, dimension, Ell);
+        var workspace = (CudaSketchWorkspace)loop.Workspace;
+        var fresh = Ell + 1;
+        var random = new Random(3);
+        var rows = new float[fresh * dimension];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        var bits = new ushort[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            bits[i] = (ushort)(BitConverter.SingleToInt32Bits(rows[i]) >>> 16);
+        }
+
+        using var pool = new DeviceBuffer(backend.Native.Runtime, (ulong)rows.Length * sizeof(float));
+        CopyToDevice(backend, rows, pool);
+        Action<int, int, int> set = source switch
+        {
+            FdSource.Device => (offset, from, take) => workspace.SetRowsFromDevice(offset, pool.At((ulong)from * (ulong)dimension * sizeof(float)), take),
+            FdSource.HostFloat => (offset, from, take) => workspace.SetRows(offset, rows.AsSpan(from * dimension, take * dimension), take),
+            _ => (offset, from, take) => workspace.SetRowsBFloat16(offset, bits.AsSpan(from * dimension, take * dimension), take),
+        };
+
+        // Fill the buffer (ℓ + 1 then ℓ − 1 rows), then one warm-up update.
+        loop.Insert(fresh, set);
+        loop.Insert((2 * Ell) - fresh, set);
+        loop.Insert(fresh, set);
+        loop.Synchronize();
+        var shrinksBefore = loop.Shrinks;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < updates; i++)
+        {
+            loop.Insert(fresh, set);
+        }
+
+        loop.Synchronize();
+        var seconds = watch.Elapsed.TotalSeconds;
+        return (loop.Shrinks - shrinksBefore) * loop.FlopsPerShrink / seconds / 1e9;
+    }
+
+    /// <summary>Copies host rows into a device pool (through a temporary stream, waited for).</summary>
+    private static void CopyToDevice(CudaBlasBackend backend, float[] rows, DeviceBuffer pool)
+    {
+        var runtime = backend.Native.Runtime;
+        var stream = runtime.CreateStream(Cuda.Interop.CudaRuntimeApi.StreamNonBlocking);
+        var pinned = GCHandle.Alloc(rows, GCHandleType.Pinned);
+        try
+        {
+            runtime.MemcpyAsync(pool.Pointer, pinned.AddrOfPinnedObject(), (ulong)rows.Length * sizeof(float), Cuda.Interop.CudaMemcpyKind.HostToDevice, stream);
+            runtime.Synchronize(stream);
+        }
+        finally
+        {
+            pinned.Free();
+            runtime.DestroyStream(stream);
+        }
+    }
+
+    /// <summary>Seconds to absorb every row of a dense side×side float32 layer into a fresh FD sketch, including the final shrink.</summary>
+    private static double AbsorbDenseLayer(IBlasBackend backend, int side)
+    {
+        var random = new Random(7);
+        var layer = new float[side * side];
+        for (var i = 0; i < layer.Length; i++)
+        {
+            layer[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        using var loop = new FrequentDirectionsLoop(backend, side, Ell);
+        var watch = Stopwatch.StartNew();
+        loop.Insert(layer, side);
+        loop.Shrink();
+        loop.Synchronize();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Mean and worst seconds per adapter to absorb <paramref name="adapters"/> Mistral-7B-shaped rank-16 adapters:
+    /// per layer q (4096→4096), k and v (4096→1024), o (4096→4096), gate and up (4096→14336), down (14336→4096);
+    /// rows mode inserts the 16 rows R·A of width in_features into the module's own sketch.
+    /// </summary>
+    private static (double Mean, double Worst) AbsorbMistralAdapters(IBlasBackend backend, int layers, int adapters)
+    {
+        int[] widths = [4096, 4096, 4096, 4096, 4096, 4096, 14336];
+        const int rank = 16;
+        var random = new Random(9);
+        var blocks = widths.Distinct().ToDictionary(width => width, width =>
+        {
+            var block = new float[rank * width];
+            for (var i = 0; i < block.Length; i++)
+            {
+                block[i] = (float)(random.NextDouble() - 0.5);
+            }
+
+            return block;
+        });
+
+        var sketches = new List<FrequentDirectionsLoop>();
+        try
+        {
+            for (var layer = 0; layer < layers; layer++)
+            {
+                sketches.AddRange(widths.Select(width => new FrequentDirectionsLoop(backend, width, Ell)));
+            }
+
+            double total = 0, worst = 0;
+            for (var adapter = 0; adapter < adapters; adapter++)
+            {
+                var watch = Stopwatch.StartNew();
+                foreach (var sketch in sketches)
+                {
+                    sketch.Insert(blocks[sketch.Dimension], rank);
+                }
+
+                foreach (var sketch in sketches)
+                {
+                    sketch.Synchronize();
+                }
+
+                var seconds = watch.Elapsed.TotalSeconds;
+                total += seconds;
+                worst = Math.Max(worst, seconds);
+            }
+
+            return (total / adapters, worst);
+        }
+        finally
+        {
+            foreach (var sketch in sketches)
+            {
+                sketch.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what a fresh machine lacks, builds the solution (warnings are errors),
+# runs every test project one after another and prints one closing line "Tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh test || exit 1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build OrleansUws.sln -c Release -nologo -v q || { echo "build failed"; exit 1; }
+passed=0; failed=0; skipped=0; status=0
+for proj in tests/*/*.csproj; do
+  log=$(mktemp)
+  echo "== $proj"
+  dotnet test --project "$proj" -c Release --no-build 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -E '^\s*succeeded:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -E '^\s*failed:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+  s=$(grep -E '^\s*skipped:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)); fi
+  rm -f "$log"
+done
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,17 @@
+namespace OrleansUws.Coordinator.Cli;
+
+/// <summary>Process exit codes of <c>uws</c>.</summary>
+public static class ExitCodes
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>The command ran but failed (bad input file, cluster error); the message says why.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line itself was wrong (unknown option, bad value); nothing was done.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The user cancelled (Ctrl+C).</summary>
+    public const int Cancelled = 130;
+}

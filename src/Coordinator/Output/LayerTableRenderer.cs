@@ -1,0 +1,61 @@
+using System.Globalization;
+using OrleansUws.Coordinator.Reports;
+using Spectre.Console;
+
+namespace OrleansUws.Coordinator.Output;
+
+/// <summary>
+/// Renders the per-layer summary table: T, k, explained energy, FD certificate, sin θ to the planted truth,
+/// and the convergence trail (sin θ between successive versions as T grew).
+/// </summary>
+public static class LayerTableRenderer
+{
+    /// <summary>How many of the most recent versions the convergence column shows.</summary>
+    public const int TrailLength = 5;
+
+    /// <summary>Builds the table for <paramref name="layers"/>.</summary>
+    public static Table Build(IEnumerable<LayerReport> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var table = new Table()
+            .Border(TableBorder.Rounded)
+            .AddColumn("layer")
+            .AddColumn("mode")
+            .AddColumn(new TableColumn("T").RightAligned())
+            .AddColumn(new TableColumn("k").RightAligned())
+            .AddColumn(new TableColumn("energy").RightAligned())
+            .AddColumn(new TableColumn("certificate").RightAligned())
+            .AddColumn(new TableColumn("sin θ truth").RightAligned())
+            .AddColumn("sin θ between versions (T: value)");
+        foreach (var layer in layers)
+        {
+            var latest = layer.Latest;
+            table.AddRow(
+                Markup.Escape(layer.Layer),
+                Markup.Escape(layer.Centred ? $"{layer.Mode}, centred" : layer.Mode),
+                latest.ModelCount.ToString(CultureInfo.InvariantCulture),
+                latest.K.ToString(CultureInfo.InvariantCulture),
+                latest.ExplainedEnergy.ToString("P1", CultureInfo.InvariantCulture),
+                latest.Certificate.ToString("G3", CultureInfo.InvariantCulture),
+                layer.SinThetaToTruth is { } truth ? truth.ToString("E2", CultureInfo.InvariantCulture) : "–",
+                Markup.Escape(Trail(layer.History)));
+        }
+
+        return table;
+    }
+
+    /// <summary>
+    /// The convergence trail of the last <see cref="TrailLength"/> versions, e.g. <c>50: 3.1e-01 → 100: 8.0e-02</c>;
+    /// "–" when no version has a predecessor yet.
+    /// </summary>
+    public static string Trail(IReadOnlyList<ConvergencePoint> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var parts = history
+            .Where(p => p.SinThetaToPrevious.HasValue)
+            .TakeLast(TrailLength)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.ModelCount}: {p.SinThetaToPrevious!.Value:0.0e+00}"))
+            .ToArray();
+        return parts.Length == 0 ? "–" : string.Join(" → ", parts);
+    }
+}

@@ -1,0 +1,37 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>One entry of a layer's convergence history: the figures of one basis version.</summary>
+/// <param name="Fleet">Fleet name.</param>
+/// <param name="Layer">Layer id.</param>
+/// <param name="Mode">Sketch mode.</param>
+/// <param name="Version">Version number, 1 for the first basis.</param>
+/// <param name="ModelCount">T: models merged into this version.</param>
+/// <param name="RowCount">Rows merged into this version.</param>
+/// <param name="Rank">k.</param>
+/// <param name="RankCapped">True when k was limited by <see cref="BasisPolicy.MaxRank"/> before reaching the energy threshold.</param>
+/// <param name="ExplainedEnergy">Share of the sketch's energy (Frobenius², about the mean when centred) captured by the k vectors.</param>
+/// <param name="Certificate">
+/// FD error certificate: an upper bound on ‖AᵀA − BᵀB‖₂ (total shrinkage; 0 for an exact Gram).
+/// </param>
+/// <param name="SinThetaToPrevious">sin of the largest principal angle to the previous version; null for version 1.</param>
+/// <param name="Centered">Whether the basis is about the fleet mean.</param>
+/// <param name="ComputeDuration">Wall time of merge + basis computation.</param>
+/// <param name="CreatedAt">When the version was published.</param>
+/// <param name="Trigger">What caused it.</param>
+[GenerateSerializer, Immutable]
+public sealed record BasisVersionInfo(
+    [property: Id(0)] string Fleet,
+    [property: Id(1)] string Layer,
+    [property: Id(2)] SketchMode Mode,
+    [property: Id(3)] int Version,
+    [property: Id(4)] int ModelCount,
+    [property: Id(5)] long RowCount,
+    [property: Id(6)] int Rank,
+    [property: Id(7)] bool RankCapped,
+    [property: Id(8)] double ExplainedEnergy,
+    [property: Id(9)] double Certificate,
+    [property: Id(10)] double? SinThetaToPrevious,
+    [property: Id(11)] bool Centered,
+    [property: Id(12)] TimeSpan ComputeDuration,
+    [property: Id(13)] DateTimeOffset CreatedAt,
+    [property: Id(14)] BasisTrigger Trigger);

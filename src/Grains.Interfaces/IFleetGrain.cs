@@ -1,0 +1,34 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>
+/// The registry of one fleet (key <c>{fleet}</c>): its architecture, modes and policies, and every model's
+/// status. Submissions are validated against the architecture and fanned out to the slice grains of every
+/// layer and mode.
+/// </summary>
+public interface IFleetGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Declares the fleet's modes, centring, policies and (optionally) architecture. Allowed until the first
+    /// model is accepted; afterwards only an identical configuration is accepted (a no-op).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The fleet already has models and the configuration differs.</exception>
+    /// <exception cref="ArgumentException">A field is invalid; the message names every bad field.</exception>
+    Task<FleetDescription> ConfigureAsync(FleetConfiguration configuration);
+
+    /// <summary>
+    /// Validates the model's header against the architecture (the first model sets it when none was declared),
+    /// absorbs every layer into its slice grains and returns when done. A model whose shapes differ, whose
+    /// file is corrupt or which lacks a layer is rejected with the reason and changes no sketch. Re-submitting
+    /// an absorbed id returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing.
+    /// </summary>
+    Task<SubmitResult> SubmitAsync(ModelReference model);
+
+    /// <summary>The fleet's configuration, architecture and model counts.</summary>
+    Task<FleetDescription> GetDescriptionAsync();
+
+    /// <summary>One model's record, or null when the id is unknown.</summary>
+    Task<ModelRecord?> GetModelAsync(string modelId);
+
+    /// <summary>The records of all models (optionally only those with <paramref name="status"/>), ordered by submission time.</summary>
+    Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null);
+}

@@ -1,0 +1,56 @@
+using Orleans.Concurrency;
+
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>
+/// The coordinator of one layer and mode (key <c>{fleet}/{layer}/{mode}</c>): merges its slices' sketches,
+/// computes warm-started basis versions by policy (every N models, every t seconds, on demand), keeps the
+/// convergence history and publishes each new version to subscribed <see cref="IBasisObserver"/>s.
+/// </summary>
+public interface ILayerCoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the layer's configuration (called by the fleet grain); an identical configuration is a no-op.</summary>
+    /// <exception cref="InvalidOperationException">A different configuration was set before.</exception>
+    Task ConfigureAsync(LayerConfiguration configuration);
+
+    /// <summary>
+    /// Tells the coordinator that <paramref name="models"/> more models were absorbed (one-way, called by the
+    /// fleet grain); may start a new version by the "every N models" policy.
+    /// </summary>
+    [OneWay]
+    Task NotifyAbsorbedAsync(int models);
+
+    /// <summary>
+    /// Runs the periodic policy (<see cref="BasisPolicy.Interval"/>): computes a version when models arrived since
+    /// the last one. Called one-way by the coordinator's own timer; harmless to call from elsewhere.
+    /// </summary>
+    [OneWay]
+    Task TickAsync();
+
+    /// <summary>
+    /// Merges the slices and computes a new version now, unless no model arrived since the current version
+    /// (then the current version is returned). Returns null when the layer has absorbed nothing.
+    /// </summary>
+    Task<BasisVersionInfo?> ComputeNowAsync();
+
+    /// <summary>The layer's configuration, counts, current version and history.</summary>
+    [AlwaysInterleave]
+    Task<LayerStatus> GetStatusAsync();
+
+    /// <summary>The current basis (vectors, singular values, mean), or null before the first version.</summary>
+    [AlwaysInterleave]
+    Task<LayerBasis?> GetBasisAsync();
+
+    /// <summary>Where each slice of the layer runs and what it holds.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<SliceInfo>> GetSlicesAsync();
+
+    /// <summary>
+    /// Subscribes <paramref name="observer"/> to new versions. Subscriptions expire after the silo's
+    /// <c>ObserverExpiry</c> (default 5 min) unless renewed: call again periodically.
+    /// </summary>
+    Task SubscribeAsync(IBasisObserver observer);
+
+    /// <summary>Removes a subscription.</summary>
+    Task UnsubscribeAsync(IBasisObserver observer);
+}

@@ -1,0 +1,15 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>How many models of a fleet are in each status.</summary>
+/// <param name="Queued">Being absorbed now.</param>
+/// <param name="Absorbed">Absorbed into every layer.</param>
+/// <param name="Rejected">Rejected.</param>
+[GenerateSerializer, Immutable]
+public sealed record ModelCounts(
+    [property: Id(0)] int Queued,
+    [property: Id(1)] int Absorbed,
+    [property: Id(2)] int Rejected)
+{
+    /// <summary>All models the registry knows.</summary>
+    public int Total => Queued + Absorbed + Rejected;
+}

@@ -1,0 +1,17 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>One model as the fleet registry knows it.</summary>
+/// <param name="ModelId">Model id.</param>
+/// <param name="Location">Where its bytes were read from.</param>
+/// <param name="Status">Queued, absorbed or rejected.</param>
+/// <param name="Reason">Why it was rejected (names the layer, shapes, file or field); null otherwise.</param>
+/// <param name="SubmittedAt">When the registry first saw it.</param>
+/// <param name="CompletedAt">When it was absorbed or rejected.</param>
+[GenerateSerializer, Immutable]
+public sealed record ModelRecord(
+    [property: Id(0)] string ModelId,
+    [property: Id(1)] string Location,
+    [property: Id(2)] ModelStatus Status,
+    [property: Id(3)] string? Reason,
+    [property: Id(4)] DateTimeOffset SubmittedAt,
+    [property: Id(5)] DateTimeOffset? CompletedAt);

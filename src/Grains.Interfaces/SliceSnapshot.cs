@@ -1,0 +1,16 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>
+/// A slice's sketch as the coordinator merges it: the numerics library's binary serialisation, never a
+/// float-by-float object graph.
+/// </summary>
+/// <param name="Slice">Slice index.</param>
+/// <param name="ModelCount">Models absorbed by the slice.</param>
+/// <param name="RowCount">Rows inserted into its sketch.</param>
+/// <param name="Sketch">Serialized sketch (empty when the slice has absorbed nothing).</param>
+[GenerateSerializer, Immutable]
+public sealed record SliceSnapshot(
+    [property: Id(0)] int Slice,
+    [property: Id(1)] int ModelCount,
+    [property: Id(2)] long RowCount,
+    [property: Id(3)] byte[] Sketch);

@@ -1,0 +1,13 @@
+namespace OrleansUws.Grains.Interfaces;
+
+/// <summary>Outcome of <see cref="IFleetGrain.SubmitAsync"/>.</summary>
+/// <param name="ModelId">Model id.</param>
+/// <param name="Status">Absorbed or rejected (never queued: the call returns when the model is done).</param>
+/// <param name="Reason">Why it was rejected, or "already absorbed" for a repeated id; null otherwise.</param>
+/// <param name="AlreadyKnown">True when the id had been absorbed before and nothing changed.</param>
+[GenerateSerializer, Immutable]
+public sealed record SubmitResult(
+    [property: Id(0)] string ModelId,
+    [property: Id(1)] ModelStatus Status,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] bool AlreadyKnown);
