@@ -26,6 +26,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly UwsMetrics _metrics;
     private readonly ILogger<FleetGrain> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly HashSet<string> _inFlight = [];
     private Task? _coordinatorsReady;
 
     /// <summary>Creates the grain (by the runtime).</summary>
@@ -90,9 +91,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             {
                 case ModelStatus.Absorbed:
                     return new SubmitResult(model.ModelId, ModelStatus.Absorbed, "already absorbed", AlreadyKnown: true);
-                case ModelStatus.Queued:
+                case ModelStatus.Queued when _inFlight.Contains(model.ModelId):
                     return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
             }
+
+            // Rejected before, or left queued by an activation that died mid-way: absorb again (slices skip what they hold).
         }
 
         // Synchronous section: open the header, check it against (or set) the architecture, record "queued".
@@ -103,8 +106,40 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null);
-        var layers = LayerConfigurations();
+        _inFlight.Add(model.ModelId);
+        try
+        {
+            return await AbsorbEverywhereAsync(model, now);
+        }
+        finally
+        {
+            _inFlight.Remove(model.ModelId);
+        }
+    }
 
+    /// <inheritdoc />
+    public Task<FleetDescription> GetDescriptionAsync() => Task.FromResult(Describe());
+
+    /// <inheritdoc />
+    public Task<ModelRecord?> GetModelAsync(string modelId) =>
+        Task.FromResult(_state.State.Models.GetValueOrDefault(modelId));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null) =>
+        Task.FromResult<IReadOnlyList<ModelRecord>>(_state.State.Models.Values
+            .Where(m => status is null || m.Status == status)
+            .OrderBy(m => m.SubmittedAt)
+            .ThenBy(m => m.ModelId, StringComparer.Ordinal)
+            .ToArray());
+
+    /// <inheritdoc />
+    public void Dispose() => _writeLock.Dispose();
+
+    /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
+    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now)
+    {
+        var state = _state.State;
+        var layers = LayerConfigurations();
         await EnsureCoordinatorsConfiguredAsync();
         using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
         activity?.SetTag("uws.fleet", Fleet);
@@ -137,24 +172,6 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         _metrics.ModelAbsorbed(Fleet);
         return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
     }
-
-    /// <inheritdoc />
-    public Task<FleetDescription> GetDescriptionAsync() => Task.FromResult(Describe());
-
-    /// <inheritdoc />
-    public Task<ModelRecord?> GetModelAsync(string modelId) =>
-        Task.FromResult(_state.State.Models.GetValueOrDefault(modelId));
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null) =>
-        Task.FromResult<IReadOnlyList<ModelRecord>>(_state.State.Models.Values
-            .Where(m => status is null || m.Status == status)
-            .OrderBy(m => m.SubmittedAt)
-            .ThenBy(m => m.ModelId, StringComparer.Ordinal)
-            .ToArray());
-
-    /// <inheritdoc />
-    public void Dispose() => _writeLock.Dispose();
 
     /// <summary>
     /// Opens the model's header and checks it against the architecture, setting the architecture (and the default
@@ -245,7 +262,16 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
         async Task ConfigureCoordinatorsAsync()
         {
-            await Task.WhenAll(LayerConfigurations().Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
+            try
+            {
+                await Task.WhenAll(LayerConfigurations().Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
+            }
+            catch
+            {
+                _coordinatorsReady = null; // let the next submission try again
+                throw;
+            }
+
             _state.State.CoordinatorsConfigured = true;
             await SaveAsync();
         }
