@@ -11,22 +11,29 @@ namespace OrleansUws.Numerics.Bench.Gpu;
 /// Directions update throughput as a fraction of the float32 rate, with rows already on the device and with rows
 /// uploaded from the host (float32 and bf16); time to absorb one dense 4096×4096 layer; time to absorb one
 /// Mistral-7B-shaped rank-16 LoRA adapter (32 layers × q,k,v,o,gate,up,down, rows mode, one sketch per module).
-/// When <c>cpu</c> is given, the layer and adapter cases also run on it for comparison.
-/// Usage: <c>gpu [--quick]</c> (quick: smaller sizes, for a smoke run).
+/// With <c>--cpu openblas|managed</c> the layer and adapter cases also run on that CPU backend for comparison.
+/// Usage: <c>gpu [--cpu NAME] [--quick]</c> (quick: smaller sizes, for a smoke run).
 /// </summary>
 public static class GpuBenchmarks
 {
     private const int Ell = 64;
 
     /// <summary>Runs every case; returns 0, or 2 when no CUDA backend can be created (the reason is printed).</summary>
-    public static int Run(IReadOnlyList<string> args, IBlasBackend? cpu = null)
+    public static int Run(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var quick = args.Contains("--quick");
+        var cpuIndex = args.ToList().IndexOf("--cpu");
+        using var cpu = cpuIndex >= 0 && cpuIndex + 1 < args.Count ? CreateCpu(args[cpuIndex + 1]) : null;
         var provider = new CudaBackendProvider(new CudaBackendOptions(), candidates: null, logger: null);
         if (!provider.TryCreate(out var created, out var reason))
         {
             Console.WriteLine($"gpu: CUDA backend unavailable: {reason}");
+            if (cpu is not null)
+            {
+                RunAbsorbCases(null, cpu.Backend, quick);
+            }
+
             return 2;
         }
 
@@ -50,20 +57,43 @@ public static class GpuBenchmarks
         Print("FD update, float32 rows uploaded from host", uploaded, $"GFLOP/s = {100 * uploaded / fp32:F1} % of sgemm float32");
         Print("FD update, bf16 rows uploaded and widened on device", uploadedBf16, $"GFLOP/s = {100 * uploadedBf16 / fp32:F1} % of sgemm float32");
 
+        RunAbsorbCases(backend, cpu?.Backend, quick);
+        return 0;
+    }
+
+    /// <summary>The dense-layer and Mistral-adapter cases on the CUDA backend (when given) and the CPU backend (when given).</summary>
+    private static void RunAbsorbCases(CudaBlasBackend? cuda, IBlasBackend? cpu, bool quick)
+    {
         var side = quick ? 1024 : 4096;
-        foreach (var (name, candidate) in Backends(backend, cpu))
+        foreach (var (name, candidate) in Backends(cuda, cpu))
         {
             Print($"absorb dense {side}×{side} layer (float32, ℓ = {Ell}) [{name}]", 1000 * AbsorbDenseLayer(candidate, side), "ms");
         }
 
         var layers = quick ? 4 : 32;
-        foreach (var (name, candidate) in Backends(backend, cpu))
+        foreach (var (name, candidate) in Backends(cuda, cpu))
         {
             var (mean, worst) = AbsorbMistralAdapters(candidate, layers, adapters: 12);
             Print($"absorb Mistral-shaped r = 16 adapter, {layers} layers × 7 modules, mean of 12 [{name}]", 1000 * mean, $"ms (worst {1000 * worst:F1} ms, with shrinks)");
         }
+    }
 
-        return 0;
+    /// <summary>The named CPU backend, or null (with a printed reason) when it cannot be created here.</summary>
+    private static DisposableBackend? CreateCpu(string name)
+    {
+        IBlasBackendProvider provider = name switch
+        {
+            "openblas" => new OpenBlasBackendProvider(),
+            "managed" => new ManagedBlasBackendProvider(),
+            _ => throw new ArgumentException($"--cpu must be openblas or managed, not '{name}'.", nameof(name)),
+        };
+        if (provider.TryCreate(out var backend, out var reason) && backend is not null)
+        {
+            return new DisposableBackend(backend);
+        }
+
+        Console.WriteLine($"gpu: CPU backend {name} unavailable, no CPU comparison: {reason}");
+        return null;
     }
 
     private enum FdSource
@@ -73,9 +103,13 @@ public static class GpuBenchmarks
         HostBFloat16,
     }
 
-    private static IEnumerable<(string Name, IBlasBackend Backend)> Backends(CudaBlasBackend cuda, IBlasBackend? cpu)
+    private static IEnumerable<(string Name, IBlasBackend Backend)> Backends(CudaBlasBackend? cuda, IBlasBackend? cpu)
     {
-        yield return ("cuda", cuda);
+        if (cuda is not null)
+        {
+            yield return ("cuda", cuda);
+        }
+
         if (cpu is not null)
         {
             yield return (cpu.Name, cpu);
@@ -223,5 +257,13 @@ public static class GpuBenchmarks
                 sketch.Dispose();
             }
         }
+    }
+
+    /// <summary>Owns a CPU backend for the run, disposing it when it is disposable.</summary>
+    private sealed class DisposableBackend(IBlasBackend backend) : IDisposable
+    {
+        public IBlasBackend Backend { get; } = backend;
+
+        public void Dispose() => (Backend as IDisposable)?.Dispose();
     }
 }
