@@ -109,7 +109,7 @@ run() {
   if [[ "${UWS_GPU_SKIP_TESTS:-0}" != 1 ]]; then
     echo "gpu-check: numerics test suite, backends cuda,$cpu,managed"
     set +e
-    UWS_TEST_BACKENDS="cuda,$cpu,managed" "$app/OrleansUws.Numerics.Tests" 2>&1 | tee "$logs/tests.log"
+    UWS_TEST_BACKENDS="cuda,$cpu,managed" "$app/OrleansUws.Numerics.Tests" -noColor 2>&1 | tee "$logs/tests.log"
     status=${PIPESTATUS[0]}
     set -e
     echo "gpu-check: test suite exit code $status"
