@@ -1,1 +1,3 @@
-Console.WriteLine("not yet built");
+using OrleansUws.ModelFormats.Bench;
+
+return ReadThroughputBenchmark.Run(BenchmarkOptions.Parse(args));

@@ -34,12 +34,15 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<BasisVersionInfo?> ComputeNowAsync();
 
     /// <summary>The layer's configuration, counts, current version and history.</summary>
+    [AlwaysInterleave]
     Task<LayerStatus> GetStatusAsync();
 
     /// <summary>The current basis (vectors, singular values, mean), or null before the first version.</summary>
+    [AlwaysInterleave]
     Task<LayerBasis?> GetBasisAsync();
 
     /// <summary>Where each slice of the layer runs and what it holds.</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<SliceInfo>> GetSlicesAsync();
 
     /// <summary>

@@ -98,7 +98,8 @@ public sealed class DenseCheckpoint : IModelReader
         }
 
         // Rows of W are columns of the stored (in × out) tensor.
-        RequireLength(destination, (long)rowCount * layer.InFeatures);
+        Guard.Block(rowStart, rowCount, layer.OutFeatures, nameof(rowStart), $"rows of layer '{layerId}'");
+        Guard.Length(destination, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
         using var stored = new ScratchBuffer<float>(layer.InFeatures * rowCount);
         _source.ReadColumns(tensor.Name, rowStart, rowCount, stored.Span);
         Transpose(stored.Span, layer.InFeatures, rowCount, destination);
@@ -115,7 +116,8 @@ public sealed class DenseCheckpoint : IModelReader
         }
 
         // Columns of W are rows of the stored (in × out) tensor.
-        RequireLength(destination, (long)layer.OutFeatures * columnCount);
+        Guard.Block(columnStart, columnCount, layer.InFeatures, nameof(columnStart), $"columns of layer '{layerId}'");
+        Guard.Length(destination, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
         using var stored = new ScratchBuffer<float>(columnCount * layer.OutFeatures);
         _source.ReadRows(tensor.Name, columnStart, columnCount, stored.Span);
         Transpose(stored.Span, columnCount, layer.OutFeatures, destination);
@@ -123,14 +125,6 @@ public sealed class DenseCheckpoint : IModelReader
 
     /// <summary>Unmaps the checkpoint.</summary>
     public void Dispose() => _source.Dispose();
-
-    private static void RequireLength(Span<float> destination, long needed)
-    {
-        if (destination.Length != needed)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; {needed} are needed.", nameof(destination));
-        }
-    }
 
     // destination (cols × rows) = sourceᵀ, source rows × cols.
     private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)

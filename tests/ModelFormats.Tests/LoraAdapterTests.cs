@@ -183,6 +183,29 @@ public sealed class LoraAdapterTests : IDisposable
     }
 
     [Fact]
+    public void AdapterWriterProducesAFolderTheReaderAccepts()
+    {
+        string folder = _temp.File("written");
+        LoraAdapterConfig config = AdapterFolder.Config(rank: 2, alpha: 6, targets: ["o_proj"]);
+        using (var writer = new LoraAdapterWriter(folder, config, [new Fleets.FleetLayerSpec("model.layers.5.self_attn.o_proj", 3, 4)], TensorDType.F32))
+        {
+            Assert.Throws<ArgumentException>(() => writer.WriteLayer(new float[8], new float[5]));
+            writer.WriteLayer(AdapterFolder.Values(8, 1), AdapterFolder.Values(6, 2));
+            Assert.Throws<InvalidOperationException>(() => writer.WriteLayer(new float[8], new float[6]));
+            Assert.False(File.Exists(Path.Combine(folder, LoraAdapterConfig.FileName))); // config comes last
+            writer.Complete();
+        }
+
+        using IModelReader model = ModelReader.Open(folder);
+        Assert.Equal(new LayerInfo("layers.5.self_attn.o_proj", 3, 4, 2, false), Assert.Single(model.Layers));
+        var a = new float[8];
+        var b = new float[6];
+        Assert.Equal(3.0, model.ReadLoraFactors("layers.5.self_attn.o_proj", a, b));
+        Assert.Equal(AdapterFolder.Values(8, 1), a);
+        Assert.Equal(AdapterFolder.Values(6, 2), b);
+    }
+
+    [Fact]
     public void FolderWithoutWeightsIsRejected()
     {
         string folder = _temp.File("empty-adapter");

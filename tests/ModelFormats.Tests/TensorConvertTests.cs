@@ -49,6 +49,24 @@ public sealed class TensorConvertTests
     }
 
     [Fact]
+    public void ScalarPathAgreesBitForBitWithTheVectorPath()
+    {
+        (ushort[] patterns, float[] bf16) = AllPatterns((p, w) => TensorConvert.WidenBFloat16(p, w), out _);
+        (_, float[] f16) = AllPatterns((p, w) => TensorConvert.WidenHalf(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(p), w), out _);
+        var one = new float[1];
+        for (int i = 0; i < patterns.Length; i++)
+        {
+            TensorConvert.WidenBFloat16(patterns.AsSpan(i, 1), one);
+            Assert.Equal(BitConverter.SingleToUInt32Bits(bf16[i]), BitConverter.SingleToUInt32Bits(one[0]));
+            TensorConvert.WidenHalf([BitConverter.UInt16BitsToHalf(patterns[i])], one);
+            if (!float.IsNaN(one[0]))
+            {
+                Assert.Equal(BitConverter.SingleToUInt32Bits(f16[i]), BitConverter.SingleToUInt32Bits(one[0]));
+            }
+        }
+    }
+
+    [Fact]
     public void HalfWideningIsExactForAll65536Patterns()
     {
         (ushort[] patterns, float[] widened) = AllPatterns(

@@ -83,8 +83,8 @@ public sealed class LoraAdapter : IModelReader
     public void ReadRows(string layerId, int rowStart, int rowCount, Span<float> destination)
     {
         (LayerInfo layer, Factors factors) = _layers.Get(layerId);
-        CheckBlock(layer, rowStart, rowCount, layer.OutFeatures, "rows");
-        Require(destination, (long)rowCount * layer.InFeatures);
+        Guard.Block(rowStart, rowCount, layer.OutFeatures, nameof(rowStart), $"rows of layer '{layerId}'");
+        Guard.Length(destination, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
         using var a = new ScratchBuffer<float>(layer.Rank * layer.InFeatures);
         using var b = new ScratchBuffer<float>(rowCount * layer.Rank);
         _file.ReadTensor(factors.A.Name, a.Span);
@@ -96,8 +96,8 @@ public sealed class LoraAdapter : IModelReader
     public void ReadColumns(string layerId, int columnStart, int columnCount, Span<float> destination)
     {
         (LayerInfo layer, Factors factors) = _layers.Get(layerId);
-        CheckBlock(layer, columnStart, columnCount, layer.InFeatures, "columns");
-        Require(destination, (long)layer.OutFeatures * columnCount);
+        Guard.Block(columnStart, columnCount, layer.InFeatures, nameof(columnStart), $"columns of layer '{layerId}'");
+        Guard.Length(destination, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
         using var a = new ScratchBuffer<float>(layer.Rank * columnCount);
         using var b = new ScratchBuffer<float>(layer.OutFeatures * layer.Rank);
         _file.ReadColumns(factors.A.Name, columnStart, columnCount, a.Span);
@@ -119,22 +119,6 @@ public sealed class LoraAdapter : IModelReader
             {
                 TensorPrimitives.MultiplyAdd(right.Slice(j * cols, cols), scale * left[i * inner + j], row, row);
             }
-        }
-    }
-
-    private static void CheckBlock(LayerInfo layer, int start, int count, int limit, string what)
-    {
-        if (start < 0 || count < 0 || start > limit - count)
-        {
-            throw new ArgumentOutOfRangeException(nameof(start), $"{what} [{start}, {start + count}) are outside layer '{layer.LayerId}' ({layer.Shape}).");
-        }
-    }
-
-    private static void Require(Span<float> destination, long needed)
-    {
-        if (destination.Length != needed)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; {needed} are needed.", nameof(destination));
         }
     }
 

@@ -117,7 +117,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadTensor(string name, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        RequireLength(destination, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
+        Guard.Length(destination, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
         ConvertElements(tensor, 0, destination);
     }
 
@@ -125,8 +125,8 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadRows(string name, long rowStart, int rowCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        CheckRange(rowStart, rowCount, tensor.Rows, nameof(rowStart), $"rows of tensor '{name}' {tensor.ShapeText}");
-        RequireLength(destination, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
+        Guard.Block(rowStart, rowCount, tensor.Rows, nameof(rowStart), $"rows of tensor '{name}' {tensor.ShapeText}");
+        Guard.Length(destination, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
         ConvertElements(tensor, rowStart * tensor.Columns, destination);
     }
 
@@ -134,8 +134,8 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadColumns(string name, long columnStart, int columnCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        CheckRange(columnStart, columnCount, tensor.Columns, nameof(columnStart), $"columns of tensor '{name}' {tensor.ShapeText}");
-        RequireLength(destination, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
+        Guard.Block(columnStart, columnCount, tensor.Columns, nameof(columnStart), $"columns of tensor '{name}' {tensor.ShapeText}");
+        Guard.Length(destination, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
         for (long row = 0; row < tensor.Rows; row++)
         {
             ConvertElements(tensor, row * tensor.Columns + columnStart, destination.Slice((int)(row * columnCount), columnCount));
@@ -166,22 +166,6 @@ public sealed unsafe class SafetensorsFile : ITensorSource
         }
 
         return tensor;
-    }
-
-    private static void CheckRange(long start, int count, long limit, string parameter, string what)
-    {
-        if (start < 0 || count < 0 || start > limit - count)
-        {
-            throw new ArgumentOutOfRangeException(parameter, $"[{start}, {start + count}) is outside the {limit} {what}.");
-        }
-    }
-
-    private static void RequireLength(Span<float> destination, long needed, string what)
-    {
-        if (destination.Length != needed)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; {what} needs {needed}.", nameof(destination));
-        }
     }
 
     private void ConvertElements(TensorInfo tensor, long firstElement, Span<float> destination)
