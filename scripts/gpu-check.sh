@@ -10,9 +10,10 @@
 #                                    device tool's folder) or to the work folder.
 #
 # Through the device tool (docs/cuda.md): carry ["publish"], command "bash scripts/gpu-check.sh --run".
-# Options for --run (environment): UWS_GPU_QUICK=1 smaller benchmark sizes; UWS_GPU_SKIP_TESTS=1;
-# UWS_GPU_SKIP_BENCH=1; UWS_GPU_WORK (default /tmp/uws-gpu); UWS_GPU_CPU_BACKEND (default openblas,
-# falling back to managed when libopenblas is absent there).
+# Options for --run (environment): UWS_GPU_PARTS, a list of "tests gpu planted" (default: all three; split
+# them over two calls if one would pass the device tool's 10 minutes); UWS_GPU_QUICK=1 smaller benchmark
+# sizes; UWS_GPU_WORK (default /tmp/uws-gpu); UWS_GPU_CPU_BACKEND (default openblas, falling back to managed
+# when libopenblas is absent there).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,7 @@ archive="$publish_dir/uws-gpu.tar.xz"
 limit_bytes=$((60 * 1000 * 1000))
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -104,25 +105,35 @@ run() {
     cpu=managed
   fi
 
-  local status=0
+  local status=0 parts=" ${UWS_GPU_PARTS:-tests gpu planted} "
+  local quick=()
+  [[ "${UWS_GPU_QUICK:-0}" == 1 ]] && quick=(--quick)
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-  if [[ "${UWS_GPU_SKIP_TESTS:-0}" != 1 ]]; then
+  if [[ "$parts" == *" tests "* ]]; then
     echo "gpu-check: numerics test suite, backends cuda,$cpu,managed"
+    local started=$SECONDS
     set +e
     UWS_TEST_BACKENDS="cuda,$cpu,managed" "$app/OrleansUws.Numerics.Tests" -noColor 2>&1 | tee "$logs/tests.log"
     status=${PIPESTATUS[0]}
     set -e
-    echo "gpu-check: test suite exit code $status"
+    echo "gpu-check: test suite exit code $status ($((SECONDS - started)) s)"
   fi
 
-  if [[ "${UWS_GPU_SKIP_BENCH:-0}" != 1 ]]; then
-    local quick=()
-    [[ "${UWS_GPU_QUICK:-0}" == 1 ]] && quick=(--quick)
+  if [[ "$parts" == *" gpu "* ]]; then
     echo "gpu-check: GPU benchmark cases (CPU comparison: $cpu)"
+    local started=$SECONDS
     UWS_BLAS= "$app/OrleansUws.Numerics.Bench" gpu --cpu "$cpu" "${quick[@]}" 2>&1 | tee "$logs/bench-gpu.log" || status=1
+    echo "gpu-check: GPU benchmark cases took $((SECONDS - started)) s"
+  fi
+
+  if [[ "$parts" == *" planted "* ]]; then
+    local python
+    python="$(command -v python3 || echo /usr/bin/python3)"
     for backend in cuda "$cpu"; do
-      echo "gpu-check: numerics benchmark, --backend $backend"
-      "$app/OrleansUws.Numerics.Bench" --backend "$backend" "${quick[@]}" 2>&1 | tee "$logs/bench-$backend.log" || status=1
+      echo "gpu-check: numerics benchmark (planted fleet), --backend $backend"
+      local started=$SECONDS
+      UWS_BLAS= "$app/OrleansUws.Numerics.Bench" --backend "$backend" --python "$python" "${quick[@]}" 2>&1 | tee "$logs/bench-$backend.log" || status=1
+      echo "gpu-check: --backend $backend took $((SECONDS - started)) s"
     done
   fi
   return "$status"
