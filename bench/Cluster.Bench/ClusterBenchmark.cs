@@ -45,7 +45,8 @@ public static class ClusterBenchmark
 
                 var libraryTimings = library.Run(models, description.Sketch, description.Basis);
                 var clusterTimings = await EmbeddedClusterRun.RunAsync(session.Client, "bench", models, options.Parallelism).ConfigureAwait(false);
-                Print(output, options, fleetFolder, models.Count, description.Layers.Count, libraryTimings, clusterTimings);
+                var layers = (await measured.GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
+                Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings);
             }
 
             return 0;
@@ -79,6 +80,6 @@ public static class ClusterBenchmark
 
         output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {cluster.ModelsPerSecond / library.ModelsPerSecond:P1} (target ≥ 80 %)"));
         output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {cluster.EndToEndModelsPerSecond / library.EndToEndModelsPerSecond:P1}"));
-        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers in parallel): {cluster.Basis.TotalSeconds:F3} s"));
+        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {cluster.Basis.TotalSeconds:F3} s"));
     }
 }

@@ -146,7 +146,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         activity?.SetTag("uws.model", model.ModelId);
 
         var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
-        foreach (var (layer, result, _) in outcomes)
+        foreach (var (layer, result, _, _) in outcomes)
         {
             if (result is { AlreadyAbsorbed: false })
             {
@@ -157,8 +157,19 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var failures = outcomes.Where(o => o.Error is not null).ToArray();
         if (failures.Length > 0)
         {
-            var absorbedElsewhere = outcomes.Length - failures.Length;
+            var absorbedElsewhere = outcomes.Count(o => o.Result is not null);
             var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
+            if (failures.All(f => !f.ModelFault))
+            {
+                // The cluster failed (timeout, silo lost), not the model: it stays queued and a re-submission completes
+                // it (the slices that hold it answer "already absorbed").
+                reason = $"not fully absorbed, re-submit: {reason}";
+                state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, reason, now, null);
+                await SaveAsync();
+                LogIncomplete(_logger, Fleet, model.ModelId, reason);
+                return new SubmitResult(model.ModelId, ModelStatus.Queued, reason, AlreadyKnown: false);
+            }
+
             if (absorbedElsewhere > 0)
             {
                 reason += $" (absorbed by {absorbedElsewhere} other layer sketches before the failure; re-submit after fixing the file)";
@@ -226,19 +237,27 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error)> AbsorbIntoSliceAsync(ModelReference model, LayerConfiguration layer)
+    /// <summary>
+    /// Absorbs the model into its slice of one layer. A failure is a model fault when the slice refused the data
+    /// (<see cref="InvalidDataException"/>: corrupt file, missing tensor, shape, non-finite value) or the request
+    /// (<see cref="ArgumentException"/>); anything else (timeouts, lost silos) is the cluster's fault.
+    /// </summary>
+    private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbIntoSliceAsync(
+        ModelReference model, LayerConfiguration layer)
     {
         var slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
         try
         {
             var result = await GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, layer.Layer, layer.Mode, slice)).AbsorbAsync(model, layer);
-            return (layer, result, null);
+            return (layer, result, null, false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
+        {
+            return (layer, null, ex.Message, true);
         }
         catch (Exception ex)
         {
-            // Whatever the slice threw (bad data, or the cluster failing) becomes this model's rejection reason, so a
-            // model never stays "queued"; the slice itself is unchanged by a failed absorb.
-            return (layer, null, ex.Message);
+            return (layer, null, $"{ex.GetType().Name}: {ex.Message}", false);
         }
     }
 
@@ -342,6 +361,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]
     private static partial void LogArchitectureSet(ILogger logger, string fleet, int layerCount, string modelId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
+    private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fleet, string modelId, string reason);

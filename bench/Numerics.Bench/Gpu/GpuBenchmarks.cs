@@ -9,7 +9,7 @@ namespace OrleansUws.Numerics.Bench.Gpu;
 
 /// <summary>
 /// The GPU benchmark cases of issue 5, printed as one block: cuBLAS SGEMM rate (float32 and TF32); Frequent
-/// Directions update throughput as a fraction of the float32 rate, with rows already on the device and with rows
+/// Directions update throughput (d = 2²⁰ and 2²²) as a fraction of the float32 rate, with rows already on the device and with rows
 /// uploaded from the host (float32 and bf16); time to absorb one dense 4096×4096 layer and one Mistral-7B-shaped
 /// rank-16 LoRA adapter (32 layers × q,k,v,o,gate,up,down, rows mode, one sketch per module) through the
 /// library's <see cref="FrequentDirectionsSketch"/>.
@@ -50,14 +50,17 @@ public static class GpuBenchmarks
         Print($"cuBLAS sgemm float32, n = {n}", fp32, "GFLOP/s");
         Print($"cuBLAS sgemm TF32 tensor cores, n = {n}", tf32, "GFLOP/s");
 
-        var dimension = quick ? 1 << 18 : 1 << 20;
+        int[] dimensions = quick ? [1 << 18] : [1 << 20, 1 << 22];
         var updates = quick ? 5 : 20;
-        var resident = UpdateRate(backend, dimension, updates, FdSource.Device);
-        var uploaded = UpdateRate(backend, dimension, updates, FdSource.HostFloat);
-        var uploadedBf16 = UpdateRate(backend, dimension, updates, FdSource.HostBFloat16);
-        Print($"FD update (ℓ = {Ell}, d = {dimension}), rows on device", resident, $"GFLOP/s = {100 * resident / fp32:F1} % of sgemm float32");
-        Print("FD update, float32 rows uploaded from host", uploaded, $"GFLOP/s = {100 * uploaded / fp32:F1} % of sgemm float32");
-        Print("FD update, bf16 rows uploaded and widened on device", uploadedBf16, $"GFLOP/s = {100 * uploadedBf16 / fp32:F1} % of sgemm float32");
+        foreach (var dimension in dimensions)
+        {
+            var resident = UpdateRate(backend, dimension, updates, FdSource.Device);
+            var uploaded = UpdateRate(backend, dimension, updates, FdSource.HostFloat);
+            var uploadedBf16 = UpdateRate(backend, dimension, updates, FdSource.HostBFloat16);
+            Print($"FD update (ℓ = {Ell}, d = {dimension}), rows on device", resident, $"GFLOP/s = {100 * resident / fp32:F1} % of sgemm float32");
+            Print($"FD update (ℓ = {Ell}, d = {dimension}), float32 rows from host", uploaded, $"GFLOP/s = {100 * uploaded / fp32:F1} % of sgemm float32");
+            Print($"FD update (ℓ = {Ell}, d = {dimension}), bf16 rows from host, widened on device", uploadedBf16, $"GFLOP/s = {100 * uploadedBf16 / fp32:F1} % of sgemm float32");
+        }
 
         RunAbsorbCases(backend, cpu?.Backend, quick);
         return 0;

@@ -15,6 +15,13 @@ namespace OrleansUws.Coordinator.Hosting;
 public static class UwsClusterHostingExtensions
 {
     /// <summary>
+    /// How long a grain call may take. Orleans' default (30 s) is too short for the numerics here: a basis of a
+    /// 4096-wide layer, or a model's 32 layers absorbed while other layers compute, can take longer on a small
+    /// machine; a call that fails for that reason would only be repeated.
+    /// </summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
     /// An embedded silo listens on <paramref name="embeddedPorts"/>, or on free loopback ports when null, so
     /// several embedded processes (and tests) can run side by side.
@@ -36,7 +43,7 @@ public static class UwsClusterHostingExtensions
                 ["Uws:Silo:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Uws:Silo:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-            builder.AddUwsSilo();
+            builder.AddUwsSilo(silo => silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = CallTimeout));
             return builder;
         }
 
@@ -51,6 +58,7 @@ public static class UwsClusterHostingExtensions
                 client.UseStaticClustering(connection.Gateways.Select(GatewayEndpoint.Resolve).ToArray());
             }
 
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = CallTimeout);
             client.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = connection.ClusterId;

@@ -53,14 +53,15 @@ public static class RunJob
         await ConfigureFleetAsync(session.Fleet, options).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, options.Parallelism);
         var ingest = options.VersionEvery > 0
-            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, _ => FleetVersions.ComputeNowAsync(session.Client, connection.FleetId)).ConfigureAwait(false)
+            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, ct => FleetVersions.ComputeNowAsync(session.Client, connection.FleetId, cancellationToken: ct)).ConfigureAwait(false)
             : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
 
         var computeStart = stopwatch.Elapsed;
+        await FleetVersions.ComputeNowAsync(session.Client, connection.FleetId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var finalCompute = stopwatch.Elapsed - computeStart;
         var description = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
         using var truth = PlantedTruth.TryOpen(fleetFolder);
-        var layers = await LayerReportCollector.CollectAsync(session, description, computeNow: true, truth).ConfigureAwait(false);
-        var finalCompute = stopwatch.Elapsed - computeStart;
+        var layers = await LayerReportCollector.CollectAsync(session, description, truth).ConfigureAwait(false);
 
         var files = WriteOutputs(output, layers);
         context.Console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));

@@ -7,14 +7,12 @@ namespace OrleansUws.Coordinator.Reports;
 public static class LayerReportCollector
 {
     /// <summary>
-    /// The layers and modes of <paramref name="fleet"/> that have a basis, in the registry's order. With
-    /// <paramref name="computeNow"/> each layer first computes a version covering every absorbed model
-    /// (layers in parallel). <paramref name="truth"/>, when given, adds sin θ to the planted subspace.
+    /// The layers and modes of <paramref name="fleet"/> that have a basis, in the registry's order, with their
+    /// convergence history and current basis. <paramref name="truth"/>, when given, adds sin θ to the planted subspace.
     /// </summary>
     public static async Task<IReadOnlyList<LayerSnapshot>> CollectAsync(
         UwsSession session,
         FleetDescription fleet,
-        bool computeNow,
         PlantedTruth? truth = null)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -23,11 +21,6 @@ public static class LayerReportCollector
         var snapshots = await Task.WhenAll(keys.Select(async key =>
         {
             var grain = session.Layer(key.Layer, key.Mode);
-            if (computeNow)
-            {
-                await grain.ComputeNowAsync().ConfigureAwait(false);
-            }
-
             var status = await grain.GetStatusAsync().ConfigureAwait(false);
             var basis = await grain.GetBasisAsync().ConfigureAwait(false);
             return basis is null || status.History.Count == 0

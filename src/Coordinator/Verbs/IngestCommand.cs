@@ -90,7 +90,7 @@ public sealed class IngestCommand : Command
     private async Task ShowLayersAsync(UwsSession session)
     {
         var fleet = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
-        var layers = await LayerReportCollector.CollectAsync(session, fleet, computeNow: false).ConfigureAwait(false);
+        var layers = await LayerReportCollector.CollectAsync(session, fleet).ConfigureAwait(false);
         if (layers.Count > 0)
         {
             _context.Console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));

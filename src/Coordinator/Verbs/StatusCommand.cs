@@ -38,7 +38,7 @@ public sealed class StatusCommand : Command
             console.MarkupLine("[grey](embedded silo: a fresh in-memory cluster; pass --gateway or --redis to query a running one)[/]");
         }
 
-        var layers = await LayerReportCollector.CollectAsync(session, fleet, computeNow: false).ConfigureAwait(false);
+        var layers = await LayerReportCollector.CollectAsync(session, fleet).ConfigureAwait(false);
         if (layers.Count > 0)
         {
             console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));

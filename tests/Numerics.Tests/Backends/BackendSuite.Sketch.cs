@@ -310,6 +310,39 @@ public abstract partial class BackendSuite
         Assert.Equal(centred, sketch.Energy(centred: true), uncentred * 1e-9);
     }
 
+    [Fact]
+    public void FrequentDirectionsIsExactWhenTheDataRankIsBelowEll()
+    {
+        const int n = 300, d = 40, ell = 12;
+        var rows = TestData.Planted(seed: 32, n, d, rank: 6, noise: 0);
+        using var sketch = new FrequentDirectionsSketch(Backend, d, ell, MeanMode.None);
+        sketch.AppendRows(rows, n);
+        var ata = Reference.Gram(rows, n, d);
+        Assert.True(sketch.ShrinkCount > 0);
+        Assert.True(sketch.Certificate <= 1e-6 * sketch.TotalEnergy, $"certificate {sketch.Certificate}");
+        Assert.True(RelativeError(Reference.SketchGram(sketch), ata) < 1e-5);
+    }
+
+    [Fact]
+    public void LoraAppendHandlesRankDeficientFactors()
+    {
+        const int m = 30, n = 20, r = 3;
+        var b = TestData.Gaussian(33, m * r);
+        for (int i = 0; i < m; i++)
+        {
+            b[(i * r) + 2] = b[(i * r) + 1];   // two equal columns: BᵀB is singular
+        }
+
+        var lora = new LoraFactors(b, TestData.Gaussian(34, r * n), m, r, n, Alpha: 6);
+        using var factored = new FrequentDirectionsSketch(Backend, n, 8, MeanMode.Track);
+        factored.AppendLora(lora, SketchAxis.Rows);
+        Assert.Equal(2, factored.BufferedRows);   // only the non-zero directions become rows
+        var delta = Reference.Multiply(false, false, m, n, r, Widen(b), r, Widen(lora.A), n);
+        var materialised = delta.Select(v => (float)(lora.Scale * v)).ToArray();
+        Assert.True(RelativeError(Reference.SketchGram(factored), Reference.Gram(materialised, m, n)) < 1e-5);
+        Assert.Equal(m, factored.RowCount);
+    }
+
     private static void AssertFrequentDirectionsGuarantee(double[] ata, double[] btb, double certificate, int d, int ell)
     {
         double scale = ata.Where((_, i) => i % (d + 1) == 0).Sum();
