@@ -9,8 +9,11 @@ namespace OrleansUws.Grains.Interfaces;
 /// </summary>
 public interface ILayerCoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the layer's configuration (called by the fleet grain); an identical configuration is a no-op.</summary>
-    /// <exception cref="InvalidOperationException">A different configuration was set before.</exception>
+    /// <summary>
+    /// Sets the layer's configuration (called by the fleet grain); an identical configuration is a no-op, and a different
+    /// one replaces it only while the layer has no models.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer already has models under a different configuration.</exception>
     Task ConfigureAsync(LayerConfiguration configuration);
 
     /// <summary>
@@ -34,12 +37,15 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<BasisVersionInfo?> ComputeNowAsync();
 
     /// <summary>The layer's configuration, counts, current version and history.</summary>
+    [AlwaysInterleave]
     Task<LayerStatus> GetStatusAsync();
 
     /// <summary>The current basis (vectors, singular values, mean), or null before the first version.</summary>
+    [AlwaysInterleave]
     Task<LayerBasis?> GetBasisAsync();
 
     /// <summary>Where each slice of the layer runs and what it holds.</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<SliceInfo>> GetSlicesAsync();
 
     /// <summary>

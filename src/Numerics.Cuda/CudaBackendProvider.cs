@@ -9,7 +9,7 @@ namespace OrleansUws.Numerics.Cuda;
 /// <summary>
 /// Provides the <c>cuda</c> backend (priority 20, above openblas and managed). <see cref="TryCreate"/> loads the CUDA
 /// 13/12 runtime, cuBLAS, cuSOLVER and driver libraries, checks that the configured device exists, creates the
-/// backend and verifies it with a small GEMM of known exact result; any failure is a false return whose reason
+/// backend and verifies it with <see cref="BackendVerification"/> (a GEMM and a 2×2 eigen-problem of known result); any failure is a false return whose reason
 /// names the missing library (and the files tried), the failing call and its status, or the wrong value.
 /// </summary>
 public sealed partial class CudaBackendProvider : IBlasBackendProvider
@@ -56,7 +56,11 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
     /// <inheritdoc />
     public int Priority => DefaultPriority;
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Probes and creates the backend. On success <paramref name="reason"/> describes it (device, libraries, TF32,
+    /// where bf16/f16 is widened); on failure it says why, e.g. "libcudart (CUDA runtime) could not be loaded:
+    /// tried libcudart.so.13, …" or "cudaGetDeviceCount returned cudaErrorNoDevice (100): …".
+    /// </summary>
     public bool TryCreate(out IBlasBackend? backend, out string reason)
     {
         backend = null;
@@ -86,11 +90,10 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
         try
         {
             created = new CudaBlasBackend(libraries, options);
-            var mismatch = Verify(created);
-            if (mismatch is not null)
+            if (!BackendVerification.Verify(created, out var failure))
             {
                 created.Dispose();
-                return Unavailable(out reason, mismatch);
+                return Unavailable(out reason, $"verification on {created.DeviceName} failed: {failure}");
             }
         }
         catch (CudaException e)
@@ -99,45 +102,23 @@ public sealed partial class CudaBackendProvider : IBlasBackendProvider
             return Unavailable(out reason, $"{e.Message} (while creating the backend on device {options.DeviceOrdinal})");
         }
 
-        LogCreated(_logger, created.DeviceName, created.DeviceOrdinal, libraries.Describe(), created.UsesTensorFloat32,
-            created.KernelsUnavailableReason.Length == 0 ? "device" : $"host ({created.KernelsUnavailableReason})");
+        var widening = created.KernelsUnavailableReason.Length == 0 ? "device" : $"host ({created.KernelsUnavailableReason})";
+        LogCreated(_logger, created.DeviceName, created.DeviceOrdinal, libraries.Describe(), created.UsesTensorFloat32, widening);
         backend = created;
-        reason = string.Empty;
+        reason = $"{created.DeviceName} (device {created.DeviceOrdinal} of {count}); {libraries.Describe()}; TF32 {(created.UsesTensorFloat32 ? "on" : "off")}; bf16/f16 widening on {widening}";
         return true;
-    }
-
-    /// <summary>
-    /// Runs C = A·B for A (2×3) = [1 2 3; 4 5 6] and B (3×2) = [7 8; 9 10; 11 12], whose exact result is
-    /// [58 64; 139 154]; returns a description of the first wrong element, or null when all are right.
-    /// </summary>
-    internal static string? Verify(IBlasBackend backend)
-    {
-        ReadOnlySpan<float> a = [1, 2, 3, 4, 5, 6];
-        ReadOnlySpan<float> b = [7, 8, 9, 10, 11, 12];
-        ReadOnlySpan<float> expected = [58, 64, 139, 154];
-        Span<float> c = [float.NaN, float.NaN, float.NaN, float.NaN];
-        backend.Gemm(Transpose.No, Transpose.No, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            if (c[i] != expected[i])
-            {
-                return $"verification GEMM returned {c[i]} at ({i / 2}, {i % 2}), expected {expected[i]}.";
-            }
-        }
-
-        return null;
     }
 
     private bool Unavailable(out string reason, string why)
     {
-        reason = $"CUDA backend unavailable: {why}";
-        LogUnavailable(_logger, reason);
+        reason = why;
+        LogUnavailable(_logger, why);
         return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CUDA backend ready on {DeviceName} (device {Ordinal}); libraries {Libraries}; TF32 {Tf32}; bf16/f16 widening on {Widening}")]
     private static partial void LogCreated(ILogger logger, string deviceName, int ordinal, string libraries, bool tf32, string widening);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CUDA backend unavailable: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }

@@ -234,6 +234,16 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
         _runtime.SetDevice(DeviceOrdinal);
     }
 
+    /// <summary>Waits until all work queued on this backend's device (every stream, every workspace) has completed.</summary>
+    public void SynchronizeDevice()
+    {
+        lock (_gate)
+        {
+            MakeCurrent();
+            _runtime.DeviceSynchronize();
+        }
+    }
+
     /// <summary>Enqueues a column-major SGEMM on <paramref name="stream"/> with this backend's cuBLAS handle.</summary>
     internal void EnqueueSgemm(nint stream, in ColumnMajorGemm call, nint first, nint second, nint c)
     {
@@ -272,11 +282,17 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
 
     private static bool IsDouble<T>() => typeof(T) == typeof(double);
 
+    /// <summary>Rows and columns of an operand as stored: op(X) is rows×cols, so X is cols×rows when transposed.</summary>
+    private static (int Rows, int Cols) StoredShape(Transpose trans, int rows, int cols) =>
+        trans == Transpose.No ? (rows, cols) : (cols, rows);
+
     private unsafe void GemmCore<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
         where T : unmanaged, INumberBase<T>
     {
-        var (shapeA, shapeB) = BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        var shapeA = StoredShape(transA, m, k);
+        var shapeB = StoredShape(transB, k, n);
         if (m == 0 || n == 0)
         {
             return;
@@ -310,7 +326,8 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
     private unsafe void SyrkCore<T>(Transpose trans, int n, int k, T alpha, ReadOnlySpan<T> a, int lda, T beta, Span<T> c, int ldc)
         where T : unmanaged, INumberBase<T>
     {
-        var shapeA = BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        var shapeA = StoredShape(trans, n, k);
         if (n == 0)
         {
             return;
@@ -343,9 +360,10 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
     }
 
     private unsafe void EigenCore<T>(int n, Span<T> a, Span<T> eigenvalues)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         BlasArguments.CheckEigen(n, a.Length, eigenvalues.Length);
+        BlasArguments.CheckFinite<T>(a, n);
         if (n == 0)
         {
             return;
@@ -379,7 +397,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
     private unsafe void OrthonormalizeCore<T>(int m, int n, Span<T> a)
         where T : unmanaged
     {
-        BlasArguments.CheckOrthonormalize(m, n, a.Length);
+        BlasArguments.CheckQr(m, n, a.Length);
         if (n == 0)
         {
             return;

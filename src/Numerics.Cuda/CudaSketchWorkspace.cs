@@ -51,22 +51,31 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         slotBytes = (ulong)_chunkRows * rowBytes;
 
         backend.MakeCurrent();
-        _copyStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
-        _computeStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
-        _current = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
-        _spare = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
-        _gram = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotation = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _gramHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotationHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotationUploaded = _runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
-        for (var i = 0; i < SlotCount; i++)
+        try
         {
-            _slots[i] = new UploadSlot(_runtime, slotBytes);
-        }
+            _copyStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
+            _computeStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
+            _current = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
+            _spare = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
+            _gram = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotation = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _gramHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotationHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotationUploaded = _runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            for (var i = 0; i < SlotCount; i++)
+            {
+                _slots[i] = new UploadSlot(_runtime, slotBytes);
+            }
 
-        _runtime.ZeroAsync(_current.Pointer, (ulong)rows * rowBytes, _computeStream);
-        _runtime.Synchronize(_computeStream);
+            _runtime.ZeroAsync(_current.Pointer, (ulong)rows * rowBytes, _computeStream);
+            _runtime.Synchronize(_computeStream);
+        }
+        catch (CudaException)
+        {
+            // e.g. cudaMalloc out of memory for a wide slice: free what was allocated, keep the original error.
+            Release();
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -106,7 +115,7 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void ClearRows(int rowOffset, int count)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
         _backend.MakeCurrent();
         _runtime.ZeroAsync(RowPointer(_current, rowOffset), (ulong)count * RowBytes, _computeStream);
     }
@@ -115,11 +124,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public unsafe void GetRows(int rowOffset, int count, Span<float> destination)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
-        if (destination.Length < (long)count * Cols)
-        {
-            throw new ArgumentException($"destination has {destination.Length} elements; {count} rows of {Cols} need {(long)count * Cols}.", nameof(destination));
-        }
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(destination), destination.Length, (long)count * Cols, $"{count} rows of {Cols}");
 
         if (count == 0)
         {
@@ -138,11 +144,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void Gram(int activeRows, Span<double> gram)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(0, activeRows, Rows);
-        if (gram.Length < (long)activeRows * activeRows)
-        {
-            throw new ArgumentException($"gram has {gram.Length} elements; {activeRows}×{activeRows} are needed.", nameof(gram));
-        }
+        WorkspaceArguments.CheckRowRange(0, activeRows, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
 
         if (activeRows == 0)
         {
@@ -170,12 +173,9 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     public void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(0, activeRows, Rows);
-        BlasArguments.CheckRowRange(0, outRows, Rows);
-        if (m.Length < (long)outRows * activeRows)
-        {
-            throw new ArgumentException($"m has {m.Length} elements; an {outRows}×{activeRows} rotation needs {(long)outRows * activeRows}.", nameof(m));
-        }
+        WorkspaceArguments.CheckRowRange(0, activeRows, Rows);
+        WorkspaceArguments.CheckRowRange(0, outRows, Rows);
+        WorkspaceArguments.CheckAtLeast(nameof(m), m.Length, (long)outRows * activeRows, $"a {outRows}×{activeRows} rotation");
 
         _backend.MakeCurrent();
         if (outRows > 0 && activeRows > 0)
@@ -197,6 +197,19 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         (_current, _spare) = (_spare, _current);
     }
 
+    /// <summary>
+    /// Queues a device-to-device copy of <paramref name="count"/> rows (Cols wide, float32) from device memory at
+    /// <paramref name="source"/> into rows [rowOffset, rowOffset + count): for rows already on the GPU (benchmarks,
+    /// rows produced by another device computation).
+    /// </summary>
+    internal void SetRowsFromDevice(int rowOffset, nint source, int count)
+    {
+        ThrowIfDisposed();
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        _backend.MakeCurrent();
+        _runtime.MemcpyAsync(RowPointer(_current, rowOffset), source, (ulong)count * RowBytes, CudaMemcpyKind.DeviceToDevice, _computeStream);
+    }
+
     /// <summary>Waits until every queued upload and update of this workspace has completed on the device.</summary>
     public void Synchronize()
     {
@@ -214,24 +227,38 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
             return;
         }
 
-        _disposed = true;
         _backend.MakeCurrent();
         _runtime.Synchronize(_copyStream);
         _runtime.Synchronize(_computeStream);
+        Release();
+    }
+
+    /// <summary>Frees whatever exists (also after a constructor failure part-way); idempotent.</summary>
+    private void Release()
+    {
+        _disposed = true;
         foreach (var slot in _slots)
         {
-            slot.Dispose();
+            slot?.Dispose();
         }
 
-        _runtime.DestroyEvent(_rotationUploaded);
-        _current.Dispose();
-        _spare.Dispose();
-        _gram.Dispose();
-        _rotation.Dispose();
-        _gramHost.Dispose();
-        _rotationHost.Dispose();
-        _runtime.DestroyStream(_copyStream);
-        _runtime.DestroyStream(_computeStream);
+        if (_rotationUploaded != 0)
+        {
+            _runtime.DestroyEvent(_rotationUploaded);
+        }
+
+        foreach (var buffer in (IDisposable?[])[_current, _spare, _gram, _rotation, _gramHost, _rotationHost])
+        {
+            buffer?.Dispose();
+        }
+
+        foreach (var stream in (nint[])[_copyStream, _computeStream])
+        {
+            if (stream != 0)
+            {
+                _runtime.DestroyStream(stream);
+            }
+        }
     }
 
     private ulong RowBytes => (ulong)Cols * sizeof(float);
@@ -243,11 +270,8 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
     private void CheckSource(int rowOffset, int length, int count, string name)
     {
         ThrowIfDisposed();
-        BlasArguments.CheckRowRange(rowOffset, count, Rows);
-        if (length < (long)count * Cols)
-        {
-            throw new ArgumentException($"{name} has {length} elements; {count} rows of {Cols} need {(long)count * Cols}.", name);
-        }
+        WorkspaceArguments.CheckRowRange(rowOffset, count, Rows);
+        WorkspaceArguments.CheckAtLeast(name, length, (long)count * Cols, $"{count} rows of {Cols}");
     }
 
     private void Upload(int rowOffset, ReadOnlySpan<byte> source, int count, int elementBytes, WideningKind widening)
@@ -321,9 +345,23 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         {
             _runtime = runtime;
             Host = new PinnedHostBuffer(runtime, bytes);
-            Device = new DeviceBuffer(runtime, bytes);
-            Uploaded = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
-            Consumed = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            try
+            {
+                Device = new DeviceBuffer(runtime, bytes);
+                Uploaded = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+                Consumed = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            }
+            catch (CudaException)
+            {
+                Host.Dispose();
+                Device?.Dispose();
+                if (Uploaded != 0)
+                {
+                    runtime.DestroyEvent(Uploaded);
+                }
+
+                throw;
+            }
         }
 
         public PinnedHostBuffer Host { get; }

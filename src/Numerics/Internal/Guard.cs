@@ -51,14 +51,25 @@ internal static class Guard
         }
     }
 
-    /// <summary>Returns the index of the first NaN or infinite element, or -1.</summary>
+    /// <summary>Returns the index of the first NaN or infinite element, or -1 (SIMD scan, scalar search only on failure).</summary>
     public static int FirstNonFinite(ReadOnlySpan<float> values)
     {
-        for (int i = 0; i < values.Length; i++)
+        // x − x is 0 for finite x and NaN for ±∞ and NaN, so one NaN lane survives the whole accumulation.
+        var accumulator = System.Numerics.Vector<float>.Zero;
+        int width = System.Numerics.Vector<float>.Count;
+        int i = 0;
+        for (; i + width <= values.Length; i += width)
         {
-            if (!float.IsFinite(values[i]))
+            var v = new System.Numerics.Vector<float>(values.Slice(i, width));
+            accumulator += v - v;
+        }
+
+        bool clean = System.Numerics.Vector.EqualsAll(accumulator, System.Numerics.Vector<float>.Zero);
+        for (int j = clean ? i : 0; j < values.Length; j++)
+        {
+            if (!float.IsFinite(values[j]))
             {
-                return i;
+                return j;
             }
         }
 

@@ -54,7 +54,7 @@ public sealed class CudaDeviceTests(CudaBackendFixture fixture) : IClassFixture<
     public void WorkspaceUploadsInChunksAndRotatesOnDevice()
     {
         var backend = Backend;
-        const int rows = 8, cols = 600_000; // 2.4 MB rows: three 8 MiB chunks, both upload slots reused
+        const int rows = 8, cols = 600_000; // 2.4 MB rows: one row per 4 MiB chunk, each upload slot reused four times
         using var workspace = (CudaSketchWorkspace)backend.CreateSketchWorkspace(rows, cols);
         var random = new Random(11);
         var data = Enumerable.Range(0, rows * cols).Select(_ => (float)random.Next(-3, 4)).ToArray();

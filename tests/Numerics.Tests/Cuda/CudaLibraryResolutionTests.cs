@@ -20,7 +20,7 @@ public sealed class CudaLibraryResolutionTests
 
         Assert.False(created);
         Assert.Null(backend);
-        Assert.StartsWith("CUDA backend unavailable: libcudart (CUDA runtime) could not be loaded", reason, StringComparison.Ordinal);
+        Assert.StartsWith("libcudart (CUDA runtime) could not be loaded: tried libcudart.so.999", reason, StringComparison.Ordinal);
         Assert.Contains("libcudart.so.999", reason, StringComparison.Ordinal);
         Assert.Contains("no-such-cuda-dir", reason, StringComparison.Ordinal);
     }

@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Utilities;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
+using OrleansUws.Grains.State;
+using OrleansUws.Grains.Telemetry;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Metrics;
+using OrleansUws.Numerics.Sketching;
+
+namespace OrleansUws.Grains;
+
+/// <summary>
+/// The coordinator of one layer and mode (key <c>{fleet}/{layer}/{mode}</c>). Merges the slices' sketches exactly,
+/// computes a warm-started basis (previous basis + random columns), keeps the version history and publishes new
+/// versions to grain observers. Not reentrant except for the read-only queries, so versions are computed one at a time.
+/// </summary>
+[GrainType("uws-layer")]
+public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrain, IDisposable
+{
+    private readonly IPersistentState<LayerCoordinatorState> _state;
+    private readonly CovarianceSketchFactory _sketches;
+    private readonly SubspaceBasisSolver _solver;
+    private readonly TimeProvider _time;
+    private readonly UwsMetrics _metrics;
+    private readonly ILogger<LayerCoordinatorGrain> _logger;
+    private readonly ObserverManager<IBasisObserver> _observers;
+    private ITimer? _timer;
+    private int _notified;
+
+    /// <summary>Creates the grain (by the runtime).</summary>
+    public LayerCoordinatorGrain(
+        [PersistentState("layer", UwsStorage.Name)] IPersistentState<LayerCoordinatorState> state,
+        CovarianceSketchFactory sketches,
+        SubspaceBasisSolver solver,
+        [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
+        IOptions<UwsClusterOptions> options,
+        UwsMetrics metrics,
+        ILogger<LayerCoordinatorGrain> logger)
+    {
+        _state = state;
+        _sketches = sketches;
+        _solver = solver;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _observers = new ObserverManager<IBasisObserver>(options.Value.ObserverExpiry, logger);
+    }
+
+    /// <inheritdoc />
+    public async Task ConfigureAsync(LayerConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var key = this.GetPrimaryKeyString();
+        if (configuration.CoordinatorKey != key)
+        {
+            throw new ArgumentException($"Layer coordinator '{key}' was sent the configuration of '{configuration.CoordinatorKey}'.", nameof(configuration));
+        }
+
+        if (_state.State.Configuration is { } existing)
+        {
+            if (existing == configuration)
+            {
+                return;
+            }
+
+            if (_state.State.Current is not null || AbsorbedModels > 0)
+            {
+                throw new InvalidOperationException($"Layer coordinator '{key}' already has models under another configuration ({existing}).");
+            }
+        }
+
+        _state.State.Configuration = configuration;
+        await _state.WriteStateAsync();
+        _timer?.Dispose();
+        _timer = null;
+        StartTimer();
+    }
+
+    /// <inheritdoc />
+    public async Task NotifyAbsorbedAsync(int models)
+    {
+        _notified += models;
+        var policy = _state.State.Configuration?.Basis;
+        if (policy is { EveryModels: > 0 } && ModelsSinceLastVersion >= policy.EveryModels)
+        {
+            await ComputeAsync(BasisTrigger.ModelCount);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task TickAsync()
+    {
+        if (ModelsSinceLastVersion > 0)
+        {
+            await ComputeAsync(BasisTrigger.Timer);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<BasisVersionInfo?> ComputeNowAsync() => ComputeAsync(BasisTrigger.OnDemand);
+
+    /// <inheritdoc />
+    public Task<LayerStatus> GetStatusAsync()
+    {
+        var state = _state.State;
+        return Task.FromResult(new LayerStatus(
+            state.Configuration, AbsorbedModels, ModelsSinceLastVersion, state.Current?.Info, state.History.ToArray()));
+    }
+
+    /// <inheritdoc />
+    public Task<LayerBasis?> GetBasisAsync() => Task.FromResult(_state.State.Current);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync()
+    {
+        if (_state.State.Configuration is not { } configuration)
+        {
+            return [];
+        }
+
+        return await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()));
+    }
+
+    /// <inheritdoc />
+    public Task SubscribeAsync(IBasisObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UnsubscribeAsync(IBasisObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        StartTimer();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _timer?.Dispose();
+
+    private int AbsorbedModels => _state.State.AbsorbedModels + _notified;
+
+    private int ModelsSinceLastVersion => Math.Max(0, AbsorbedModels - (_state.State.Current?.Info.ModelCount ?? 0));
+
+    private IEnumerable<ILayerSliceGrain> Slices(LayerConfiguration c) =>
+        Enumerable.Range(0, c.SliceCount).Select(s => GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(c.Fleet, c.Layer, c.Mode, s)));
+
+    private void StartTimer()
+    {
+        if (_timer is null && _state.State.Configuration?.Basis.Interval is { } interval && interval > TimeSpan.Zero)
+        {
+            var self = this.AsReference<ILayerCoordinatorGrain>();
+            _timer = _time.CreateTimer(static s => ((ILayerCoordinatorGrain)s!).TickAsync(), self, interval, interval);
+        }
+    }
+
+    private async Task<BasisVersionInfo?> ComputeAsync(BasisTrigger trigger)
+    {
+        var state = _state.State;
+        if (state.Configuration is not { } configuration)
+        {
+            return null;
+        }
+
+        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.basis.compute");
+        var started = Stopwatch.GetTimestamp();
+        var snapshots = await Task.WhenAll(Slices(configuration).Select(s => s.GetSnapshotAsync()));
+        var models = snapshots.Sum(s => s.ModelCount);
+        if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
+        {
+            SyncAbsorbed(models);
+            return state.Current?.Info;
+        }
+
+        var previous = state.Current;
+        var result = await Task.Run(() => MergeAndSolve(configuration, snapshots, previous));
+        var duration = Stopwatch.GetElapsedTime(started);
+        var info = new BasisVersionInfo(
+            configuration.Fleet, configuration.Layer, configuration.Mode, (previous?.Info.Version ?? 0) + 1,
+            models, snapshots.Sum(s => s.RowCount), result.Basis.Rank, result.Basis.CapReached, result.Basis.ExplainedEnergy,
+            result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger);
+        state.Current = new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean);
+        state.History.Add(info);
+        state.Iterations = result.Basis.Iterations;
+        SyncAbsorbed(models);
+        await _state.WriteStateAsync();
+
+        _metrics.BasisPublished(configuration.Fleet, UwsKeys.ModeName(configuration.Mode), duration);
+        LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
+        _observers.Notify(o => o.OnBasisPublished(info));
+        return info;
+    }
+
+    /// <summary>Folds the notifications into the persisted count, never below what the slices hold.</summary>
+    private void SyncAbsorbed(int sliceModels)
+    {
+        _state.State.AbsorbedModels = Math.Max(AbsorbedModels, sliceModels);
+        _notified = 0;
+    }
+
+    private (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
+        LayerConfiguration configuration, SliceSnapshot[] snapshots, LayerBasis? previous)
+    {
+        ICovarianceSketch? merged = null;
+        try
+        {
+            foreach (var snapshot in snapshots.Where(s => s.Sketch.Length > 0))
+            {
+                var sketch = _sketches.Deserialize(snapshot.Sketch);
+                if (merged is null)
+                {
+                    merged = sketch;
+                    continue;
+                }
+
+                using (sketch)
+                {
+                    merged.Merge(sketch);
+                }
+            }
+
+            if (merged is null)
+            {
+                throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
+            }
+
+            var policy = configuration.Basis;
+            var options = new BasisOptions
+            {
+                Rank = policy.Rank > 0 ? policy.Rank : null,
+                EnergyThreshold = policy.EnergyThreshold,
+                MaxRank = policy.MaxRank,
+                Oversampling = policy.Oversampling,
+                MaxIterations = policy.MaxIterations,
+                Centred = configuration.Centered,
+                Seed = policy.Seed,
+            };
+            var warm = previous is null ? null : ToSubspaceBasis(previous);
+            var basis = _solver.Compute(merged, options, warm);
+            var sinTheta = basis.SinThetaToPrevious;
+            if (sinTheta is null && previous is not null)
+            {
+                sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, basis.Rank, previous.Vectors, previous.Info.Rank, basis.Dimension);
+            }
+
+            float[]? mean = null;
+            if (merged.MeanMode != MeanMode.None)
+            {
+                var m = new double[merged.Dimension];
+                merged.CopyMean(m);
+                mean = Array.ConvertAll(m, v => (float)v);
+            }
+
+            return (basis, sinTheta, mean);
+        }
+        finally
+        {
+            merged?.Dispose();
+        }
+    }
+
+    private static SubspaceBasis ToSubspaceBasis(LayerBasis b) => new(
+        b.Info.Rank, b.Dimension, b.Vectors, b.SingularValues, b.Info.ExplainedEnergy, b.Info.Certificate,
+        b.Info.SinThetaToPrevious, Iterations: 0, Converged: true, b.Info.RankCapped, b.Info.Centered, Aligned: false,
+        b.Info.RowCount, b.Info.ModelCount);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Layer {Layer}: basis version {Version} (T={Models}, k={Rank}, energy={Energy:F4}, sinθ to previous={SinTheta})")]
+    private static partial void LogPublished(ILogger logger, string layer, int version, int models, int rank, double energy, double? sinTheta);
+}

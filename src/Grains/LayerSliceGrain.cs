@@ -1,0 +1,180 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansUws.Grains.Absorption;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
+using OrleansUws.Grains.Placement;
+using OrleansUws.Grains.State;
+using OrleansUws.Grains.Telemetry;
+using OrleansUws.ModelFormats;
+using OrleansUws.Numerics.Sketching;
+
+namespace OrleansUws.Grains;
+
+/// <summary>
+/// One slice of a layer and mode (key <c>{fleet}/{layer}/{mode}/{slice}</c>). Keeps a full-width sketch of the models
+/// assigned to it, reading each model's layer from its file itself. Not reentrant: absorbs are serialised. The sketch
+/// and the id set are checkpointed together (every <see cref="UwsClusterOptions.SliceCheckpointEveryModels"/> models
+/// and on deactivation), so after a restart a repeated id is recognised exactly when its rows are in the sketch.
+/// </summary>
+[GrainType("uws-slice")]
+[GpuSpreadPlacement]
+public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposable
+{
+    private readonly IPersistentState<LayerSliceState> _state;
+    private readonly CovarianceSketchFactory _sketches;
+    private readonly ILocalSiloDetails _silo;
+    private readonly UwsMetrics _metrics;
+    private readonly ILogger<LayerSliceGrain> _logger;
+    private readonly int _checkpointEvery;
+    private ICovarianceSketch? _sketch;
+    private int _uncheckpointed;
+
+    /// <summary>Creates the grain (by the runtime).</summary>
+    public LayerSliceGrain(
+        [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
+        CovarianceSketchFactory sketches,
+        ILocalSiloDetails silo,
+        UwsMetrics metrics,
+        IOptions<UwsClusterOptions> options,
+        ILogger<LayerSliceGrain> logger)
+    {
+        _checkpointEvery = options.Value.SliceCheckpointEveryModels;
+        _state = state;
+        _sketches = sketches;
+        _silo = silo;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
+        var key = this.GetPrimaryKeyString();
+        var (fleet, layerId, mode, slice) = UwsKeys.ParseSlice(key);
+        if (layer.Fleet != fleet || layer.Layer != layerId || layer.Mode != mode)
+        {
+            throw new ArgumentException($"Slice '{key}' was sent the configuration of layer '{layer.CoordinatorKey}'.", nameof(layer));
+        }
+
+        if (UwsKeys.SliceOf(model.ModelId, layer.SliceCount) != slice)
+        {
+            throw new ArgumentException(
+                $"Model '{model.ModelId}' belongs to slice {UwsKeys.SliceOf(model.ModelId, layer.SliceCount)} of '{layer.CoordinatorKey}', not {slice}.",
+                nameof(model));
+        }
+
+        var state = _state.State;
+        if (state.Configuration is { } configured && configured != layer)
+        {
+            throw new ArgumentException($"Slice '{key}' is configured as {Describe(configured)}; the request says {Describe(layer)}.", nameof(layer));
+        }
+
+        if (state.ModelIds.Contains(model.ModelId))
+        {
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count);
+        }
+
+        // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
+        // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
+        var sketch = _sketch ?? CreateSketch(layer);
+        long rows;
+        try
+        {
+            using var reader = ModelReader.Open(model.Location);
+            rows = ModelLayerAbsorber.Absorb(reader, layer, sketch);
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            if (_sketch is null)
+            {
+                sketch.Dispose();
+            }
+
+            LogAbsorbFailed(_logger, model.ModelId, key, ex.Message);
+            throw new InvalidDataException(ex.Message, ex);
+        }
+
+        _sketch = sketch;
+        state.Configuration = layer;
+        state.ModelIds.Add(model.ModelId);
+        state.RowCount += rows;
+        if (++_uncheckpointed >= _checkpointEvery)
+        {
+            await CheckpointAsync();
+        }
+
+        _metrics.RowsAbsorbed(fleet, UwsKeys.ModeName(mode), rows);
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count);
+    }
+
+    /// <inheritdoc />
+    public Task<SliceSnapshot> GetSnapshotAsync()
+    {
+        var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
+        var state = _state.State;
+        var sketch = _uncheckpointed == 0 ? state.Sketch : _sketch!.Serialize();
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch));
+    }
+
+    /// <inheritdoc />
+    public Task<SliceInfo> GetInfoAsync()
+    {
+        var state = _state.State;
+        var kind = _sketch?.Kind switch
+        {
+            SketchKind.FrequentDirections => "fd",
+            SketchKind.ExactGram => "exact-gram",
+            _ => "empty",
+        };
+        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), state.ModelIds.Count, state.RowCount, kind));
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_state.State.Sketch.Length > 0)
+        {
+            _sketch = _sketches.Deserialize(_state.State.Sketch);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_uncheckpointed > 0)
+        {
+            await CheckpointAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _sketch?.Dispose();
+
+    private async Task CheckpointAsync()
+    {
+        _state.State.Sketch = _sketch!.Serialize();
+        await _state.WriteStateAsync();
+        _uncheckpointed = 0;
+    }
+
+    /// <summary>The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions.</summary>
+    internal static SketchOptions SketchOptionsFor(LayerConfiguration layer)
+    {
+        var d = layer.Dimension;
+        var kind = d <= layer.Sketch.ExactGramMaxDimension ? SketchKind.ExactGram : SketchKind.FrequentDirections;
+        return new SketchOptions(kind, d, layer.Sketch.SketchRows, layer.Centered ? MeanMode.Centre : MeanMode.Track);
+    }
+
+    private ICovarianceSketch CreateSketch(LayerConfiguration layer) => _sketches.Create(SketchOptionsFor(layer));
+
+    private static string Describe(LayerConfiguration c) =>
+        $"{c.Shape}, {c.SliceCount} slices, centred={c.Centered}, ℓ={c.Sketch.SketchRows}, exact-gram≤{c.Sketch.ExactGramMaxDimension}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} not absorbed by slice {Slice}: {Reason}")]
+    private static partial void LogAbsorbFailed(ILogger logger, string modelId, string slice, string reason);
+}

@@ -1,0 +1,69 @@
+using OrleansUws.Grains.Interfaces;
+
+namespace OrleansUws.Grains.Options;
+
+/// <summary>
+/// Defaults for new fleets (configuration section <c>Uws:Cluster</c>). A fleet's own
+/// <see cref="FleetConfiguration"/> overrides them; once a fleet has models its settings are fixed.
+/// </summary>
+public sealed class UwsClusterOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "Uws:Cluster";
+
+    /// <summary>Slice grains per layer and mode (models are partitioned over them). Default 2.</summary>
+    public int SliceCount { get; set; } = 2;
+
+    /// <summary>ℓ of the Frequent Directions sketch (2ℓ buffered rows). Default 64.</summary>
+    public int SketchRows { get; set; } = 64;
+
+    /// <summary>Keep the exact d×d Gram instead of a sketch when d ≤ this (0 = always sketch). Default 1024.</summary>
+    public int ExactGramMaxDimension { get; set; } = 1024;
+
+    /// <summary>Fixed k; 0 = choose k by <see cref="EnergyThreshold"/>. Default 0.</summary>
+    public int Rank { get; set; }
+
+    /// <summary>τ: smallest k whose explained energy reaches it (when <see cref="Rank"/> is 0). Default 0.9.</summary>
+    public double EnergyThreshold { get; set; } = 0.9;
+
+    /// <summary>Cap on k; must be below <see cref="SketchRows"/>. Default 32.</summary>
+    public int MaxRank { get; set; } = 32;
+
+    /// <summary>New version after this many newly absorbed models (0 = off). Default 50.</summary>
+    public int EveryModels { get; set; } = 50;
+
+    /// <summary>New version this often when models arrived (0 = off). Default 0.</summary>
+    public double IntervalSeconds { get; set; }
+
+    /// <summary>Oversampling p of the randomized subspace iteration. Default 10.</summary>
+    public int Oversampling { get; set; } = 10;
+
+    /// <summary>Iteration cap of the subspace iteration. Default 50.</summary>
+    public int MaxIterations { get; set; } = 50;
+
+    /// <summary>Seed of the random start columns. Default 12345.</summary>
+    public int Seed { get; set; } = 12345;
+
+    /// <summary>Whether new fleets are centred by default. Default false (adapters: the base model is the origin).</summary>
+    public bool Centered { get; set; }
+
+    /// <summary>
+    /// A slice checkpoints its sketch to grain storage after this many absorbed models (and always on deactivation).
+    /// 1 (default) makes every acknowledged model durable; larger values trade durability for ingestion speed (a
+    /// sketch of 2ℓ×d floats is serialised per checkpoint) and suit in-memory storage, which is not durable anyway.
+    /// </summary>
+    public int SliceCheckpointEveryModels { get; set; } = 1;
+
+    /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
+    public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default sketch settings as a wire record.</summary>
+    public SketchSettings ToSketchSettings() => new(SketchRows, ExactGramMaxDimension);
+
+    /// <summary>The default basis policy as a wire record.</summary>
+    public BasisPolicy ToBasisPolicy() => new(
+        Rank, EnergyThreshold, MaxRank, EveryModels, IntervalOrZero, Oversampling, MaxIterations, Seed);
+
+    private TimeSpan IntervalOrZero =>
+        IntervalSeconds > 0 && IntervalSeconds <= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(IntervalSeconds) : TimeSpan.Zero;
+}

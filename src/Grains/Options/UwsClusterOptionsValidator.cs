@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansUws.Grains.Options;
+
+/// <summary>Validates <see cref="UwsClusterOptions"/>, reporting every invalid field at once.</summary>
+public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, UwsClusterOptions options)
+    {
+        const string prefix = UwsClusterOptions.SectionName + ":";
+        var failures = new List<string>();
+        FleetSettingsRules.ValidateSliceCount(options.SliceCount, prefix, failures);
+        var sketch = options.ToSketchSettings();
+        FleetSettingsRules.Validate(sketch, prefix, failures);
+        var intervalValid = !double.IsNaN(options.IntervalSeconds) && options.IntervalSeconds >= 0 && options.IntervalSeconds <= TimeSpan.MaxValue.TotalSeconds;
+        if (!intervalValid)
+        {
+            failures.Add($"{prefix}IntervalSeconds must be a non-negative number of seconds (was {options.IntervalSeconds}).");
+        }
+
+        // The other basis fields are checked even when the interval is invalid (ToBasisPolicy reads it as zero).
+        FleetSettingsRules.Validate(options.ToBasisPolicy(), sketch, prefix, failures);
+
+        if (options.SliceCheckpointEveryModels < 1)
+        {
+            failures.Add($"{prefix}SliceCheckpointEveryModels must be at least 1 (was {options.SliceCheckpointEveryModels}).");
+        }
+
+        if (options.ObserverExpiry <= TimeSpan.Zero)
+        {
+            failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

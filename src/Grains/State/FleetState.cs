@@ -1,0 +1,35 @@
+using OrleansUws.Grains.Interfaces;
+
+namespace OrleansUws.Grains.State;
+
+/// <summary>Persistent state of a <see cref="FleetGrain"/>: configuration, architecture and the model registry.</summary>
+[GenerateSerializer]
+public sealed class FleetState
+{
+    /// <summary>True once the configuration is fixed (declared, or taken from the defaults by the first model).</summary>
+    [Id(0)] public bool Configured { get; set; }
+
+    /// <summary>Modes maintained per layer.</summary>
+    [Id(1)] public List<SketchMode> Modes { get; set; } = [];
+
+    /// <summary>Whether bases are centred.</summary>
+    [Id(2)] public bool Centered { get; set; }
+
+    /// <summary>Slice grains per layer and mode.</summary>
+    [Id(3)] public int SliceCount { get; set; }
+
+    /// <summary>Sketch settings.</summary>
+    [Id(4)] public SketchSettings? Sketch { get; set; }
+
+    /// <summary>Basis policy.</summary>
+    [Id(5)] public BasisPolicy? Basis { get; set; }
+
+    /// <summary>Architecture: layer id → shape; empty until declared or set by the first model.</summary>
+    [Id(6)] public Dictionary<string, LayerShape> Layers { get; set; } = [];
+
+    /// <summary>Every model the registry has seen, by id.</summary>
+    [Id(7)] public Dictionary<string, ModelRecord> Models { get; set; } = [];
+
+    /// <summary>True once every layer coordinator has been given its configuration.</summary>
+    [Id(8)] public bool CoordinatorsConfigured { get; set; }
+}

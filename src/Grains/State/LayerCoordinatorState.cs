@@ -1,0 +1,23 @@
+using OrleansUws.Grains.Interfaces;
+
+namespace OrleansUws.Grains.State;
+
+/// <summary>Persistent state of a <see cref="LayerCoordinatorGrain"/>: configuration, current basis and history.</summary>
+[GenerateSerializer]
+public sealed class LayerCoordinatorState
+{
+    /// <summary>The layer's configuration; null until the fleet has set it.</summary>
+    [Id(0)] public LayerConfiguration? Configuration { get; set; }
+
+    /// <summary>The current basis; null before the first version.</summary>
+    [Id(1)] public LayerBasis? Current { get; set; }
+
+    /// <summary>Every version's figures, oldest first.</summary>
+    [Id(2)] public List<BasisVersionInfo> History { get; set; } = [];
+
+    /// <summary>Absorbed models reported by the fleet up to the last write.</summary>
+    [Id(3)] public int AbsorbedModels { get; set; }
+
+    /// <summary>Basis solver iterations of the current version (diagnostics).</summary>
+    [Id(4)] public int Iterations { get; set; }
+}

@@ -1,0 +1,20 @@
+using OrleansUws.Grains.Interfaces;
+
+namespace OrleansUws.Grains.State;
+
+/// <summary>Persistent state of a <see cref="LayerSliceGrain"/>: the serialized sketch and the absorbed model ids.</summary>
+[GenerateSerializer]
+public sealed class LayerSliceState
+{
+    /// <summary>The layer's configuration, fixed by the first absorb.</summary>
+    [Id(0)] public LayerConfiguration? Configuration { get; set; }
+
+    /// <summary>The sketch in the numerics library's binary format (empty before the first absorb).</summary>
+    [Id(1)] public byte[] Sketch { get; set; } = [];
+
+    /// <summary>Ids of the models absorbed (the idempotency set).</summary>
+    [Id(2)] public HashSet<string> ModelIds { get; set; } = [];
+
+    /// <summary>Rows inserted.</summary>
+    [Id(3)] public long RowCount { get; set; }
+}

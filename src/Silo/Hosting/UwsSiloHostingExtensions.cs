@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansUws.Grains;
+using OrleansUws.Grains.Placement;
+using OrleansUws.Numerics.Cuda;
+using OrleansUws.Silo.Options;
+using StackExchange.Redis;
+
+namespace OrleansUws.Silo.Hosting;
+
+/// <summary>
+/// The one way to host the UWS grains: used by the Silo's Program.cs, the coordinator's embedded mode and the
+/// tests' in-process cluster.
+/// </summary>
+public static class UwsSiloHostingExtensions
+{
+    /// <summary>
+    /// Runs an Orleans silo in this host with the UWS grains: localhost clustering and in-memory storage by default,
+    /// Redis clustering and Redis storage when <c>Uws:Silo:RedisConnectionString</c> is set. Binds and validates
+    /// <see cref="UwsSiloOptions"/> (<c>Uws:Silo</c>) at start and adds the <see cref="SiloStatusHealthCheck"/> to
+    /// <c>/health</c>. Idempotent: a second call changes nothing.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <param name="configure">Further silo configuration (runs last).</param>
+    /// <param name="gpuProbe">
+    /// Asked what GPU this machine has when configuration does not say; default <see cref="GpuAdvertisement.ProbeCuda"/>.
+    /// </param>
+    public static IHostApplicationBuilder AddUwsSilo(
+        this IHostApplicationBuilder builder, Action<ISiloBuilder>? configure = null, Func<GpuAdvertisement?>? gpuProbe = null)
+    {
+        if (builder.Services.Any(d => d.ServiceType == typeof(UwsSiloMarker)))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton<UwsSiloMarker>();
+        builder.Services.AddHealthChecks().AddCheck<SiloStatusHealthCheck>("orleans-silo");
+        var options = ReadSiloOptions(builder.Configuration);
+        builder.UseOrleans(silo =>
+        {
+            if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            }
+            else
+            {
+                var redis = ConfigurationOptions.Parse(options.RedisConnectionString);
+                silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+                silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+            }
+
+            silo.AddUwsGrains(gpuProbe);
+            configure?.Invoke(silo);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
+    /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
+    /// else memory), silo metadata advertising the GPU (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
+    /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
+    /// CUDA when it probes well, else OpenBLAS, else managed; <c>UWS_BLAS</c> forces one). Idempotent.
+    /// </summary>
+    public static ISiloBuilder AddUwsGrains(this ISiloBuilder silo, Func<GpuAdvertisement?>? gpuProbe = null)
+    {
+        if (silo.Services.Any(d => d.ServiceType == typeof(UwsGrainsMarker)))
+        {
+            return silo;
+        }
+
+        silo.Services.AddSingleton<UwsGrainsMarker>();
+        var options = ReadSiloOptions(silo.Configuration);
+        silo.Services.AddOptions<UwsSiloOptions>().Bind(silo.Configuration.GetSection(UwsSiloOptions.SectionName)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<UwsSiloOptions>, UwsSiloOptionsValidator>();
+
+        if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            silo.AddMemoryGrainStorage(UwsStorage.Name);
+        }
+        else
+        {
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString);
+            silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
+            // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
+            silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)
+                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
+
+        var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
+        silo.UseSiloMetadata(GpuSiloMetadata.Create(gpu.HasGpu, gpu.MemoryBytes));
+        silo.Services.AddSingleton(gpu);
+        silo.Services.AddUwsGrainServices(silo.Configuration);
+        silo.Services.AddUwsNumerics();
+        silo.Services.AddCudaBackend();
+        return silo;
+    }
+
+    private static UwsSiloOptions ReadSiloOptions(IConfiguration configuration)
+    {
+        var options = new UwsSiloOptions();
+        configuration.GetSection(UwsSiloOptions.SectionName).Bind(options);
+        return options;
+    }
+
+    /// <summary>Marks a host to which <see cref="AddUwsSilo"/> was applied.</summary>
+    private sealed class UwsSiloMarker;
+
+    /// <summary>Marks a silo to which <see cref="AddUwsGrains"/> was applied.</summary>
+    private sealed class UwsGrainsMarker;
+}

@@ -1,0 +1,67 @@
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
+using OrleansUws.Silo.Options;
+using Xunit;
+
+namespace OrleansUws.Cluster.Tests;
+
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void Default_options_are_valid()
+    {
+        Assert.True(new UwsClusterOptionsValidator().Validate(null, new UwsClusterOptions()).Succeeded);
+        Assert.True(new UwsSiloOptionsValidator().Validate(null, new UwsSiloOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Cluster_options_report_every_bad_field_at_once()
+    {
+        var options = new UwsClusterOptions { SliceCount = 0, SketchRows = 8, MaxRank = 8, EnergyThreshold = 1.5, MaxIterations = 0, IntervalSeconds = -1 };
+        var result = new UwsClusterOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToArray();
+        Assert.Equal(5, failures.Length);
+        Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:SliceCount must be in [1, 1024] (was 0)", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:IntervalSeconds", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:EnergyThreshold", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("must be below SketchRows (8)", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:MaxIterations", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Silo_options_report_every_bad_field_at_once()
+    {
+        var options = new UwsSiloOptions { ClusterId = " ", SiloPort = 0, GatewayPort = 70000, RedisConnectionString = "", Gpu = new UwsGpuOptions { MemoryBytes = -1 } };
+        var failures = new UwsSiloOptionsValidator().Validate(null, options).Failures!.ToArray();
+        Assert.Equal(5, failures.Length);
+        Assert.Contains(failures, f => f.StartsWith("Uws:Silo:ClusterId", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Silo:SiloPort", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Silo:GatewayPort", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Silo:RedisConnectionString", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Uws:Silo:Gpu:MemoryBytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fleet_configuration_names_every_bad_field_and_fills_defaults()
+    {
+        var defaults = new UwsClusterOptions();
+        var bad = new FleetConfiguration(
+            Modes: [SketchMode.Rows, SketchMode.Rows],
+            Layers: new Dictionary<string, LayerShape> { ["a/b"] = new(4, 4), ["c"] = new(0, 3) },
+            SliceCount: 0);
+        var ex = Assert.Throws<ArgumentException>(() => FleetSettings.Resolve(bad, defaults, "fleet 'x'"));
+        Assert.Contains("fleet 'x'", ex.Message);
+        Assert.Contains("Modes lists a mode twice", ex.Message);
+        Assert.Contains("layer id 'a/b'", ex.Message);
+        Assert.Contains("layer 'c' has an invalid shape (0×3)", ex.Message);
+        Assert.Contains("SliceCount must be in [1, 1024] (was 0)", ex.Message);
+
+        var resolved = FleetSettings.Resolve(new FleetConfiguration(), defaults, "fleet 'y'");
+        Assert.Equal([SketchMode.Rows], resolved.Modes);
+        Assert.Equal(defaults.SliceCount, resolved.SliceCount);
+        Assert.Equal(defaults.ToBasisPolicy(), resolved.Basis);
+        Assert.Null(resolved.Difference(resolved with { }));
+        Assert.Equal("SliceCount: 2 vs 3", resolved.Difference(resolved with { SliceCount = 3 }));
+    }
+}

@@ -1,0 +1,80 @@
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Sketching;
+using OrleansUws.Numerics.Tests.Support;
+using Xunit;
+
+namespace OrleansUws.Numerics.Tests.Backends;
+
+public abstract partial class BackendSuite
+{
+    [Theory]
+    [InlineData(SketchKind.FrequentDirections)]
+    [InlineData(SketchKind.ExactGram)]
+    public void RejectedAppendsNameTheProblemAndLeaveTheSketchUnchanged(SketchKind kind)
+    {
+        const int d = 12;
+        using var sketch = new CovarianceSketchFactory(Backend).Create(new SketchOptions(kind, d, 4, MeanMode.Centre));
+        sketch.AppendRows(TestData.Gaussian(50, 9 * d), 9);
+        var before = sketch.Serialize();
+
+        var rows = TestData.Gaussian(51, 3 * d);
+        rows[(2 * d) + 5] = float.NaN;
+        var nan = Assert.Throws<ArgumentException>(() => sketch.AppendRows(rows, 3));
+        Assert.Contains("row 2, column 5", nan.Message);
+        rows[(2 * d) + 5] = float.PositiveInfinity;
+        Assert.Contains("row 2, column 5 is Infinity", Assert.Throws<ArgumentException>(() => sketch.AppendRows(rows, 3)).Message);
+
+        var shape = Assert.Throws<ArgumentException>(() => sketch.AppendRows(new float[(3 * d) - 1], 3));
+        Assert.Equal("rows", shape.ParamName);
+        Assert.Contains("3 rows of dimension 12", shape.Message);
+        Assert.Contains("Empty input", Assert.Throws<ArgumentOutOfRangeException>(() => sketch.AppendRows([], 0)).Message);
+
+        var badLeft = TestData.Gaussian(52, 5 * 2);
+        badLeft[3] = float.NaN;
+        Assert.Equal("left", Assert.Throws<ArgumentException>(() => sketch.AppendLowRank(badLeft, 5, 2, TestData.Gaussian(53, 2 * d), 1f)).ParamName);
+        Assert.Equal("right", Assert.Throws<ArgumentException>(() => sketch.AppendLowRank(new float[10], 5, 2, new float[(2 * d) + 1], 1f)).ParamName);
+        var lora = new LoraFactors(new float[20 * 2], new float[2 * 13], 20, 2, 13, 4);
+        Assert.Contains("dimension 13", Assert.Throws<ArgumentException>(() => sketch.AppendLora(lora, SketchAxis.Rows)).Message);
+
+        Assert.Equal(before, sketch.Serialize());
+        Assert.Equal(9, sketch.RowCount);
+        Assert.Equal(1, sketch.UnitCount);
+    }
+
+    [Fact]
+    public void MergeRejectsIncompatibleSketchesWithoutChangingEither()
+    {
+        using var a = new FrequentDirectionsSketch(Backend, 10, 4, MeanMode.Track);
+        using var otherEll = new FrequentDirectionsSketch(Backend, 10, 5, MeanMode.Track);
+        using var otherDim = new FrequentDirectionsSketch(Backend, 11, 4, MeanMode.Track);
+        using var otherMode = new FrequentDirectionsSketch(Backend, 10, 4, MeanMode.None);
+        using var exact = new ExactGramSketch(Backend, 10, MeanMode.Track);
+        a.AppendRows(TestData.Gaussian(54, 30), 3);
+        otherEll.AppendRows(TestData.Gaussian(55, 30), 3);
+        var before = a.Serialize();
+        Assert.Contains("ℓ = 5", Assert.Throws<ArgumentException>(() => a.Merge(otherEll)).Message);
+        Assert.Contains("dimension 11", Assert.Throws<ArgumentException>(() => a.Merge(otherDim)).Message);
+        Assert.Contains("mean mode None", Assert.Throws<ArgumentException>(() => a.Merge(otherMode)).Message);
+        Assert.Contains("ExactGram", Assert.Throws<ArgumentException>(() => a.Merge(exact)).Message);
+        Assert.Throws<ArgumentException>(() => a.Merge(a));
+        Assert.Equal(before, a.Serialize());
+        Assert.Equal(3, otherEll.RowCount);
+    }
+
+    [Fact]
+    public void BasisRejectsRankNotBelowEllEmptySketchAndCentringWithoutMean()
+    {
+        var solver = new SubspaceBasisSolver(Backend);
+        using var sketch = new FrequentDirectionsSketch(Backend, 20, 8, MeanMode.None);
+        Assert.Contains("empty", Assert.Throws<InvalidOperationException>(() => solver.Compute(sketch, new BasisOptions { Rank = 2 })).Message);
+        sketch.AppendRows(TestData.Gaussian(56, 20 * 20), 20);
+        Assert.Contains("ℓ = 8 ≤ k = 8", Assert.Throws<ArgumentException>(() => solver.Compute(sketch, new BasisOptions { Rank = 8 })).Message);
+        Assert.Contains("ℓ = 8 ≤ k = 10", Assert.Throws<ArgumentException>(() => solver.Compute(sketch, new BasisOptions { MaxRank = 10 })).Message);
+        Assert.Throws<InvalidOperationException>(() => solver.Compute(sketch, new BasisOptions { Rank = 2, Centred = true }));
+        Assert.Throws<InvalidOperationException>(() => sketch.CopyMean(new double[20]));
+        var bad = Assert.Throws<ArgumentException>(() => solver.Compute(sketch.CreateOperator(false), 1, new BasisOptions { Rank = 2, Oversampling = -1, Tolerance = 0 }));
+        Assert.Contains("Oversampling = -1", bad.Message);
+        Assert.Contains("Tolerance = 0", bad.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FrequentDirectionsSketch(Backend, 20, 1, MeanMode.None));
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Hosting;
+using OrleansUws.Numerics.Sketching;
+using Xunit;
+
+namespace OrleansUws.Numerics.Tests.Hosting;
+
+public sealed class BackendSelectionTests
+{
+    [Fact]
+    public void AutoPicksTheHighestPriorityAvailableProviderAndReportsTheSkipped()
+    {
+        var providers = new IBlasBackendProvider[] { new ManagedBlasBackendProvider(), new AbsentProvider() };
+        var selector = new BlasBackendSelector(providers, Options.Create(new BlasOptions()));
+        Assert.Equal("managed", selector.Selected.Name);
+        Assert.Equal("absent: skipped: no such device in this test", selector.Report[0]);
+        Assert.StartsWith("managed: chosen (priority 0)", selector.Report[1]);
+    }
+
+    [Fact]
+    public void ForcedUnavailableBackendFailsWithItsReason()
+    {
+        var providers = new IBlasBackendProvider[] { new ManagedBlasBackendProvider(), new AbsentProvider() };
+        var selector = new BlasBackendSelector(providers, Options.Create(new BlasOptions { Backend = "absent" }));
+        var ex = Assert.Throws<InvalidOperationException>(() => selector.Selected);
+        Assert.Contains("no such device in this test", ex.Message);
+    }
+
+    [Fact]
+    public void EnvironmentVariableOverridesConfiguredBackend()
+    {
+        var options = new BlasOptions { Backend = "openblas" };
+        new BlasEnvironmentPostConfigure(name => name == "UWS_BLAS" ? " managed " : null).PostConfigure(null, options);
+        Assert.Equal("managed", options.Backend);
+        new BlasEnvironmentPostConfigure(_ => null).PostConfigure(null, options);
+        Assert.Equal("managed", options.Backend);
+    }
+
+    [Fact]
+    public void ValidatorReportsEveryFailure()
+    {
+        var validator = new BlasOptionsValidator([new ManagedBlasBackendProvider(), new ManagedBlasBackendProvider()]);
+        var result = validator.Validate(null, new BlasOptions { Backend = "quantum" });
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.Contains("'quantum'"));
+        Assert.Contains(result.Failures!, f => f.Contains("share the name"));
+        var single = new BlasOptionsValidator([new ManagedBlasBackendProvider()]);
+        Assert.True(single.Validate(null, new BlasOptions { Backend = "AUTO" }).Succeeded);
+        Assert.True(single.Validate(null, new BlasOptions { Backend = "Managed" }).Succeeded);
+        Assert.Contains("empty", single.Validate(null, new BlasOptions { Backend = " " }).FailureMessage);
+    }
+
+    [Fact]
+    public void AddUwsNumericsIsIdempotentAndResolvesTheForcedBackend()
+    {
+        var services = new ServiceCollection();
+        services.AddUwsNumerics(o => o.Backend = "managed");
+        services.AddUwsNumerics();
+        Assert.Equal(2, services.Count(s => s.ServiceType == typeof(IBlasBackendProvider)));
+        Assert.Single(services, s => s.ServiceType == typeof(IBlasBackend));
+        using var provider = services.BuildServiceProvider();
+        string expected = Environment.GetEnvironmentVariable("UWS_BLAS") is { Length: > 0 } forced ? forced.Trim() : "managed";
+        Assert.Equal(expected, provider.GetRequiredService<IBlasBackend>().Name);
+        Assert.Same(provider.GetRequiredService<IBlasBackend>(), provider.GetRequiredService<CovarianceSketchFactory>().Backend);
+        Assert.NotNull(provider.GetRequiredService<SubspaceBasisSolver>());
+    }
+
+    [Fact]
+    public void InvalidOptionsFailResolutionWithTheMessage()
+    {
+        var services = new ServiceCollection();
+        services.AddUwsNumerics(o => o.Backend = "quantum");
+        using var provider = services.BuildServiceProvider();
+        if (Environment.GetEnvironmentVariable("UWS_BLAS") is { Length: > 0 })
+        {
+            Assert.Skip("UWS_BLAS is set and overrides the configured backend.");
+        }
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IBlasBackend>());
+        Assert.Contains("'quantum'", ex.Message);
+    }
+
+    private sealed class AbsentProvider : IBlasBackendProvider
+    {
+        public string Name => "absent";
+
+        public int Priority => 50;
+
+        public bool TryCreate(out IBlasBackend? backend, out string reason)
+        {
+            backend = null;
+            reason = "no such device in this test";
+            return false;
+        }
+    }
+}
