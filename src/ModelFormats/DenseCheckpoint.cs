@@ -98,8 +98,16 @@ public sealed class DenseCheckpoint : IModelReader
         }
 
         // Rows of W are columns of the stored (in × out) tensor.
-        Guard.Block(rowStart, rowCount, layer.OutFeatures, nameof(rowStart), $"rows of layer '{layerId}'");
-        Guard.Length(destination, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
+        if (!Guard.InBlock(rowStart, rowCount, layer.OutFeatures))
+        {
+            throw Guard.BlockOutside(nameof(rowStart), rowStart, rowCount, layer.OutFeatures, $"rows of layer '{layerId}'");
+        }
+
+        if (destination.Length != (long)rowCount * layer.InFeatures)
+        {
+            throw Guard.LengthMismatch(destination.Length, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
+        }
+
         using var stored = new ScratchBuffer<float>(layer.InFeatures * rowCount);
         _source.ReadColumns(tensor.Name, rowStart, rowCount, stored.Span);
         Transpose(stored.Span, layer.InFeatures, rowCount, destination);
@@ -116,8 +124,16 @@ public sealed class DenseCheckpoint : IModelReader
         }
 
         // Columns of W are rows of the stored (in × out) tensor.
-        Guard.Block(columnStart, columnCount, layer.InFeatures, nameof(columnStart), $"columns of layer '{layerId}'");
-        Guard.Length(destination, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
+        if (!Guard.InBlock(columnStart, columnCount, layer.InFeatures))
+        {
+            throw Guard.BlockOutside(nameof(columnStart), columnStart, columnCount, layer.InFeatures, $"columns of layer '{layerId}'");
+        }
+
+        if (destination.Length != (long)layer.OutFeatures * columnCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
+        }
+
         using var stored = new ScratchBuffer<float>(columnCount * layer.OutFeatures);
         _source.ReadRows(tensor.Name, columnStart, columnCount, stored.Span);
         Transpose(stored.Span, columnCount, layer.OutFeatures, destination);

@@ -99,7 +99,11 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadTensor(string name, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Length(destination, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
+        if (destination.Length != tensor.ElementCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
+        }
+
         ConvertElements(tensor, 0, destination);
     }
 
@@ -107,8 +111,16 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadRows(string name, long rowStart, int rowCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Block(rowStart, rowCount, tensor.Rows, nameof(rowStart), $"rows of tensor '{name}' {tensor.ShapeText}");
-        Guard.Length(destination, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
+        if (!Guard.InBlock(rowStart, rowCount, tensor.Rows))
+        {
+            throw Guard.BlockOutside(nameof(rowStart), rowStart, rowCount, tensor.Rows, $"rows of tensor '{name}' {tensor.ShapeText}");
+        }
+
+        if (destination.Length != rowCount * tensor.Columns)
+        {
+            throw Guard.LengthMismatch(destination.Length, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
+        }
+
         ConvertElements(tensor, rowStart * tensor.Columns, destination);
     }
 
@@ -116,8 +128,16 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadColumns(string name, long columnStart, int columnCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Block(columnStart, columnCount, tensor.Columns, nameof(columnStart), $"columns of tensor '{name}' {tensor.ShapeText}");
-        Guard.Length(destination, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
+        if (!Guard.InBlock(columnStart, columnCount, tensor.Columns))
+        {
+            throw Guard.BlockOutside(nameof(columnStart), columnStart, columnCount, tensor.Columns, $"columns of tensor '{name}' {tensor.ShapeText}");
+        }
+
+        if (destination.Length != tensor.Rows * columnCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
+        }
+
         for (long row = 0; row < tensor.Rows; row++)
         {
             ConvertElements(tensor, row * tensor.Columns + columnStart, destination.Slice((int)(row * columnCount), columnCount));
