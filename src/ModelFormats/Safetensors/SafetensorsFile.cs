@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
 
 namespace OrleansUws.ModelFormats.Safetensors;
 
@@ -50,7 +49,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource
         if (length < SafetensorsHeader.PrefixBytes)
         {
             stream.Dispose();
-            SafetensorsHeader.ReadLength([], length, path); // throws "truncated"
+            throw SafetensorsHeader.TruncatedPrefix(length, path);
         }
 
         MemoryMappedFile? mapping = null;

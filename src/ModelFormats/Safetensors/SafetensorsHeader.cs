@@ -50,7 +50,7 @@ public sealed class SafetensorsHeader
     {
         if (fileLength < PrefixBytes)
         {
-            throw new ModelFormatException(path, null, $"truncated: {fileLength} bytes, fewer than the 8-byte header length");
+            throw TruncatedPrefix(fileLength, path);
         }
 
         if (prefix.Length < PrefixBytes)
@@ -71,6 +71,10 @@ public sealed class SafetensorsHeader
 
         return (int)length;
     }
+
+    /// <summary>The exception for a file shorter than the length prefix.</summary>
+    internal static ModelFormatException TruncatedPrefix(long fileLength, string path) =>
+        new(path, null, $"truncated: {fileLength} bytes, fewer than the 8-byte header length");
 
     /// <summary>Parses and validates the JSON header of a file of <paramref name="fileLength"/> bytes.</summary>
     /// <param name="header">The header bytes (after the 8-byte prefix).</param>
