@@ -100,7 +100,8 @@ run() {
   find_cuda_libraries
 
   local cpu="${UWS_GPU_CPU_BACKEND:-openblas}"
-  if [[ "$cpu" == openblas ]] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0'; then
+  # grep reads all of ldconfig's output (no -q): an early exit would fail the pipeline under pipefail.
+  if [[ "$cpu" == openblas ]] && ! ldconfig -p 2>/dev/null | grep 'libopenblas.so.0' >/dev/null; then
     echo "gpu-check: libopenblas.so.0 not found here; the CPU comparison uses the managed backend"
     cpu=managed
   fi

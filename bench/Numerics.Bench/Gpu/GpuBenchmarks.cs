@@ -50,6 +50,15 @@ public static class GpuBenchmarks
         Print($"cuBLAS sgemm float32, n = {n}", fp32, "GFLOP/s");
         Print($"cuBLAS sgemm TF32 tensor cores, n = {n}", tf32, "GFLOP/s");
 
+        var host = new ManagedBlasBackend();
+        foreach (var order in (int[])[2 * Ell, 4 * Ell])
+        {
+            var onDevice = EigenMilliseconds(backend, order);
+            var onHost = EigenMilliseconds(host, order);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"gpu: eigen {order}×{order} float64 (FD shrink), mean of 20: cuSOLVER syevd {onDevice:F3} ms, managed host {onHost:F3} ms → {(onHost < onDevice ? $"set CudaBackendOptions.HostEigenMaxOrder ≥ {order}" : "keep it on the GPU")}"));
+        }
+
         int[] dimensions = quick ? [1 << 18] : [1 << 20, 1 << 22];
         var updates = quick ? 5 : 20;
         foreach (var dimension in dimensions)
@@ -123,6 +132,34 @@ public static class GpuBenchmarks
 
     private static void Print(string what, double value, string unit) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gpu: {what,-78} {value,12:F1} {unit}"));
+
+    /// <summary>Mean milliseconds of a float64 symmetric eigen-decomposition of order n (after one warm-up).</summary>
+    private static double EigenMilliseconds(IBlasBackend backend, int n)
+    {
+        var random = new Random(13);
+        var symmetric = new double[n * n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j <= i; j++)
+            {
+                symmetric[(i * n) + j] = symmetric[(j * n) + i] = random.NextDouble() - 0.5;
+            }
+        }
+
+        var work = new double[n * n];
+        var values = new double[n];
+        symmetric.CopyTo(work, 0);
+        backend.SymmetricEigen(n, work, values);
+        const int repetitions = 20;
+        var watch = Stopwatch.StartNew();
+        for (var r = 0; r < repetitions; r++)
+        {
+            symmetric.CopyTo(work, 0);
+            backend.SymmetricEigen(n, work, values);
+        }
+
+        return watch.Elapsed.TotalMilliseconds / repetitions;
+    }
 
     /// <summary>GFLOP/s of steady-state FD updates (one shrink + ℓ + 1 new rows each).</summary>
     private static double UpdateRate(CudaBlasBackend backend, int dimension, int updates, FdSource source)
