@@ -11,6 +11,13 @@ namespace OrleansUws.Numerics.Sketching;
 /// </summary>
 public abstract class CovarianceSketch : ICovarianceSketch
 {
+    /// <summary>
+    /// The small host-side factor algebra of a low-rank append (r×r Gram and eigen-solve, r×d product) runs on the
+    /// managed backend whatever <see cref="Backend"/> is: the operands are host arrays of a few hundred kB, where a
+    /// native or device call costs more in threading or transfers than the arithmetic.
+    /// </summary>
+    private static readonly ManagedBlasBackend Host = new();
+
     private readonly double[]? _sum;
     private bool _disposed;
 
@@ -155,11 +162,11 @@ public abstract class CovarianceSketch : ICovarianceSketch
             }
         }
 
-        Backend.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
+        Host.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
 
         // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
         using var eigenvalues = new PooledArray<double>(rank);
-        Backend.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
+        Host.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
         double top = Math.Max(eigenvalues.Span[rank - 1], 0);
         using var factor = new PooledArray<float>(rank * rank, clear: true);
         int kept = 0;
@@ -183,7 +190,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
         using var rows = new PooledArray<float>(Math.Max(kept, 1) * Dimension, clear: true);
         if (kept > 0)
         {
-            Backend.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
+            Host.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
             CheckFinite(rows.Span[..(kept * Dimension)], Dimension, "scale·left·right (overflow)");
             Absorb(rows.Span[..(kept * Dimension)], kept);
         }
