@@ -24,6 +24,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly IPersistentState<LayerSliceState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly ModelReaderCache _readers;
+    private readonly SketchUpdateGate _gate;
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
@@ -36,6 +37,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
         CovarianceSketchFactory sketches,
         ModelReaderCache readers,
+        SketchUpdateGate gate,
         ILocalSiloDetails silo,
         UwsMetrics metrics,
         IOptions<UwsClusterOptions> options,
@@ -45,6 +47,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state = state;
         _sketches = sketches;
         _readers = readers;
+        _gate = gate;
         _silo = silo;
         _metrics = metrics;
         _logger = logger;
@@ -84,6 +87,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
         long rows;
+        using var slot = await _gate.EnterAsync();
         try
         {
             using var lease = _readers.Acquire(model.Location);

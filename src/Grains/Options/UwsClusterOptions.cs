@@ -57,6 +57,12 @@ public sealed class UwsClusterOptions
     /// <summary>Model files kept open per silo and shared by its grains (see <c>ModelReaderCache</c>). Default 16.</summary>
     public int OpenModelFiles { get; set; } = 16;
 
+    /// <summary>
+    /// Sketch updates and basis computations allowed at once per silo, across all its grains (see
+    /// <c>SketchUpdateGate</c>); 0 (default) = the processor count.
+    /// </summary>
+    public int MaxConcurrentSketchUpdates { get; set; }
+
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -32,6 +32,11 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
             failures.Add($"{prefix}OpenModelFiles must be at least 1 (was {options.OpenModelFiles}).");
         }
 
+        if (options.MaxConcurrentSketchUpdates < 0)
+        {
+            failures.Add($"{prefix}MaxConcurrentSketchUpdates must not be negative (was {options.MaxConcurrentSketchUpdates}).");
+        }
+
         if (options.ObserverExpiry <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");
