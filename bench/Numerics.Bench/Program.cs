@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Basis;
 using OrleansUws.Numerics.Bench;
+using OrleansUws.Numerics.Cuda;
 using OrleansUws.Numerics.Hosting;
 using OrleansUws.Numerics.Metrics;
 using OrleansUws.Numerics.Sketching;
@@ -10,6 +11,8 @@ using OrleansUws.Numerics.Sketching;
 // Numerics benchmark: sgemm rates, a planted LoRA fleet absorbed by Frequent Directions at two fleet sizes,
 // an exact float64 reference, and numpy/scikit-learn on the same data. Prints figures; asserts nothing.
 // Usage: dotnet run -c Release --project bench/Numerics.Bench -- [--backend auto|openblas|managed|…] [--quick] [--python PATH]
+if (args is ["gpu", ..]) { Environment.ExitCode = OrleansUws.Numerics.Bench.Gpu.GpuBenchmarks.Run(args[1..]); return; }
+
 string backendName = Option("--backend") ?? BlasOptions.Auto;
 bool quick = args.Contains("--quick");
 string python = Option("--python") ?? "/usr/bin/python3";
@@ -17,7 +20,7 @@ const int M = 4096, N = 4096, R = 16, K = 16, Ell = 64;
 const float Alpha = 32f, Noise = 0.005f;
 int smallT = quick ? 100 : 500, largeT = quick ? 1000 : 5000;
 
-using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).BuildServiceProvider();
+using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().BuildServiceProvider();
 var selector = services.GetRequiredService<BlasBackendSelector>();
 var backend = selector.Selected;
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";

@@ -234,6 +234,16 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
         _runtime.SetDevice(DeviceOrdinal);
     }
 
+    /// <summary>Waits until all work queued on this backend's device (every stream, every workspace) has completed.</summary>
+    public void SynchronizeDevice()
+    {
+        lock (_gate)
+        {
+            MakeCurrent();
+            _runtime.DeviceSynchronize();
+        }
+    }
+
     /// <summary>Enqueues a column-major SGEMM on <paramref name="stream"/> with this backend's cuBLAS handle.</summary>
     internal void EnqueueSgemm(nint stream, in ColumnMajorGemm call, nint first, nint second, nint c)
     {

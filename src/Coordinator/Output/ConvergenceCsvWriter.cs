@@ -5,13 +5,13 @@ namespace OrleansUws.Coordinator.Output;
 
 /// <summary>
 /// Writes the convergence history of every layer as CSV: one header line, then one row per basis version
-/// (layer, mode, centred, version, models, k, explained_energy, certificate, sin_theta_previous).
+/// (layer, mode, centred, version, models, rows, k, rank_capped, explained_energy, certificate, sin_theta_previous, trigger).
 /// The first version of a layer has an empty <c>sin_theta_previous</c>.
 /// </summary>
 public static class ConvergenceCsvWriter
 {
     /// <summary>The header line.</summary>
-    public const string Header = "layer,mode,centred,version,models,k,explained_energy,certificate,sin_theta_previous";
+    public const string Header = "layer,mode,centred,version,models,rows,k,rank_capped,explained_energy,certificate,sin_theta_previous,trigger";
 
     /// <summary>Writes the CSV for <paramref name="layers"/> to <paramref name="writer"/>.</summary>
     public static void Write(TextWriter writer, IEnumerable<LayerReport> layers)
@@ -25,7 +25,7 @@ public static class ConvergenceCsvWriter
             {
                 writer.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{Quote(layer.Layer)},{layer.Mode},{(layer.Centred ? "true" : "false")},{point.Version},{point.ModelCount},{point.K},{point.ExplainedEnergy:R},{point.Certificate:R},{point.SinThetaToPrevious:R}"));
+                    $"{Quote(layer.Layer)},{layer.ModeName},{Bool(point.Centered)},{point.Version},{point.ModelCount},{point.RowCount},{point.Rank},{Bool(point.RankCapped)},{point.ExplainedEnergy:R},{point.Certificate:R},{point.SinThetaToPrevious:R},{point.Trigger}"));
             }
         }
     }
@@ -36,6 +36,8 @@ public static class ConvergenceCsvWriter
         using var writer = new StreamWriter(path, append: false);
         Write(writer, layers);
     }
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     private static string Quote(string field) =>
         field.AsSpan().IndexOfAny(",\"\n\r") < 0 ? field : $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OrleansUws.Coordinator.Reports;
+using OrleansUws.Grains.Interfaces;
 using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Output;
@@ -19,25 +20,25 @@ public static class LayerTableRenderer
         ArgumentNullException.ThrowIfNull(layers);
         var table = new Table()
             .Border(TableBorder.Rounded)
-            .AddColumn("layer")
+            .AddColumn(new TableColumn("layer").NoWrap())
             .AddColumn("mode")
             .AddColumn(new TableColumn("T").RightAligned())
             .AddColumn(new TableColumn("k").RightAligned())
             .AddColumn(new TableColumn("energy").RightAligned())
             .AddColumn(new TableColumn("certificate").RightAligned())
-            .AddColumn(new TableColumn("sin θ truth").RightAligned())
-            .AddColumn("sin θ between versions (T: value)");
+            .AddColumn(new TableColumn("sin θ truth").RightAligned().NoWrap())
+            .AddColumn("sin θ to previous version, as T grew (T: sin θ)");
         foreach (var layer in layers)
         {
             var latest = layer.Latest;
             table.AddRow(
                 Markup.Escape(layer.Layer),
-                Markup.Escape(layer.Centred ? $"{layer.Mode}, centred" : layer.Mode),
+                Markup.Escape(latest.Centered ? $"{layer.ModeName}, centred" : layer.ModeName),
                 latest.ModelCount.ToString(CultureInfo.InvariantCulture),
-                latest.K.ToString(CultureInfo.InvariantCulture),
+                latest.RankCapped ? $"{latest.Rank} (cap)" : latest.Rank.ToString(CultureInfo.InvariantCulture),
                 latest.ExplainedEnergy.ToString("P1", CultureInfo.InvariantCulture),
                 latest.Certificate.ToString("G3", CultureInfo.InvariantCulture),
-                layer.SinThetaToTruth is { } truth ? truth.ToString("E2", CultureInfo.InvariantCulture) : "–",
+                layer.SinThetaToTruth is { } truth ? truth.ToString("0.00e+00", CultureInfo.InvariantCulture) : "–",
                 Markup.Escape(Trail(layer.History)));
         }
 
@@ -48,7 +49,7 @@ public static class LayerTableRenderer
     /// The convergence trail of the last <see cref="TrailLength"/> versions, e.g. <c>50: 3.1e-01 → 100: 8.0e-02</c>;
     /// "–" when no version has a predecessor yet.
     /// </summary>
-    public static string Trail(IReadOnlyList<ConvergencePoint> history)
+    public static string Trail(IReadOnlyList<BasisVersionInfo> history)
     {
         ArgumentNullException.ThrowIfNull(history);
         var parts = history

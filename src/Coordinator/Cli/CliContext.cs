@@ -1,0 +1,27 @@
+using Spectre.Console;
+
+namespace OrleansUws.Coordinator.Cli;
+
+/// <summary>Where a command writes: the rich console (tables, progress), plain output, and errors.</summary>
+/// <param name="Console">Spectre console for tables and progress bars.</param>
+/// <param name="Out">Plain standard output (machine-readable lines).</param>
+/// <param name="Error">Standard error: one line per problem.</param>
+public sealed record CliContext(IAnsiConsole Console, TextWriter Out, TextWriter Error)
+{
+    /// <summary>The process's own console, output and error streams.</summary>
+    public static CliContext ForProcess() => new(AnsiConsole.Console, System.Console.Out, System.Console.Error);
+
+    /// <summary>A context writing everything (without ANSI codes or live rendering) to <paramref name="out"/> and <paramref name="error"/>; for tests and redirected output.</summary>
+    public static CliContext ForWriters(TextWriter @out, TextWriter error)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(@out),
+        });
+        console.Profile.Width = 200;
+        return new CliContext(console, @out, error);
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using OrleansUws.Coordinator.Cli;
+using OrleansUws.ModelFormats.Fleets;
+
+namespace OrleansUws.Coordinator.Fleets;
+
+/// <summary>Validates <see cref="FleetGenerateOptions"/>, naming each bad command-line option; reports every failure at once.</summary>
+public sealed class FleetGenerateOptionsValidator : IValidateOptions<FleetGenerateOptions>
+{
+    /// <summary>Element types the generator writes, as <c>--dtype</c> accepts them.</summary>
+    public static readonly IReadOnlyList<string> DTypes = ["bf16", "f16", "f32"];
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, FleetGenerateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new ValidationFailures();
+        failures.NotBlank("--out", options.Output);
+        failures.OneOf("--preset", options.Preset, FleetPresets.Names);
+        failures.AtLeast("--models", options.Models, 1);
+        if (options.Layers is { } layers)
+        {
+            failures.AtLeast("--layers", layers, 1);
+        }
+
+        if (options.Rank is { } rank)
+        {
+            failures.AtLeast("--rank", rank, 1);
+        }
+
+        if (options.SubspaceDimension is { } k)
+        {
+            failures.AtLeast("--subspace-dim", k, 1);
+        }
+
+        if (options.Noise is { } noise)
+        {
+            failures.NonNegative("--noise", noise);
+        }
+
+        if (options.DType is { } dtype)
+        {
+            failures.OneOf("--dtype", dtype, DTypes);
+        }
+
+        return failures.ToResult();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansUws.Silo.Hosting;
+using StackExchange.Redis;
+
+namespace OrleansUws.Coordinator.Hosting;
+
+/// <summary>
+/// Wires the coordinator's host to its grains: an in-process silo (embedded mode) or an Orleans client of a
+/// running cluster (static gateways or Redis membership).
+/// </summary>
+public static class UwsClusterHostingExtensions
+{
+    /// <summary>
+    /// How long a grain call may take. Orleans' default (30 s) is too short for the numerics here: a basis of a
+    /// 4096-wide layer, or a model's 32 layers absorbed while other layers compute, can take longer on a small
+    /// machine; a call that fails for that reason would only be repeated.
+    /// </summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
+    /// An embedded silo listens on <paramref name="embeddedPorts"/>, or on free loopback ports when null, so
+    /// several embedded processes (and tests) can run side by side.
+    /// </summary>
+    public static IHostApplicationBuilder AddUwsCluster(
+        this IHostApplicationBuilder builder,
+        ClusterConnectionOptions connection,
+        (int SiloPort, int GatewayPort)? embeddedPorts = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.IsEmbedded)
+        {
+            var (siloPort, gatewayPort) = embeddedPorts ?? (FreeLoopbackPort(), FreeLoopbackPort());
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Uws:Silo:ClusterId"] = connection.ClusterId,
+                ["Uws:Silo:ServiceId"] = connection.ServiceId,
+                ["Uws:Silo:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Uws:Silo:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            builder.AddUwsSilo(silo => silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = CallTimeout));
+            return builder;
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            if (connection.Redis is { } redis)
+            {
+                client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            }
+            else
+            {
+                client.UseStaticClustering(connection.Gateways.Select(GatewayEndpoint.Resolve).ToArray());
+            }
+
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = CallTimeout);
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = connection.ClusterId;
+                options.ServiceId = connection.ServiceId;
+            });
+        });
+        return builder;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

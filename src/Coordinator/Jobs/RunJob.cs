@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Fleets;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Coordinator.Output;
+using OrleansUws.Coordinator.Reports;
+using OrleansUws.Grains.Interfaces;
+using Spectre.Console;
+
+namespace OrleansUws.Coordinator.Jobs;
+
+/// <summary>
+/// The main job behind <c>uws run</c>: generate a planted fleet unless one is given, ingest it into the
+/// cluster (an embedded silo by default) with a progress bar, compute the final version of every layer, then
+/// print the per-layer table and write the bases, the convergence CSV and the convergence plot.
+/// </summary>
+public static class RunJob
+{
+    /// <summary>Sub-folder of the output folder holding one safetensors file per layer and mode.</summary>
+    public const string BasesFolder = "bases";
+
+    /// <summary>File name of the convergence history.</summary>
+    public const string ConvergenceCsv = "convergence.csv";
+
+    /// <summary>File name of the convergence plot.</summary>
+    public const string ConvergencePng = "convergence.png";
+
+    /// <summary>Sub-folder of the output folder a generated fleet is written to.</summary>
+    public const string GeneratedFleetFolder = "fleet";
+
+    /// <summary>Runs the job; returns what it did.</summary>
+    public static async Task<RunResult> ExecuteAsync(
+        RunOptions options,
+        ClusterConnectionOptions connection,
+        CliContext context,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(context);
+        var stopwatch = Stopwatch.StartNew();
+        var output = Path.GetFullPath(options.Output);
+        Directory.CreateDirectory(output);
+        var fleetFolder = options.Fleet ?? await GenerateFleetAsync(options, output, context, cancellationToken).ConfigureAwait(false);
+        var models = ModelDiscovery.Discover([fleetFolder]);
+        if (models.Count == 0)
+        {
+            throw new UsageException($"--fleet '{fleetFolder}' holds no models (adapter folders or .safetensors files)");
+        }
+
+        await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await ConfigureFleetAsync(session.Fleet, options).ConfigureAwait(false);
+        var ingestor = new ModelIngestor(session.Fleet, options.Parallelism);
+        var ingest = options.VersionEvery > 0
+            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, ct => FleetVersions.ComputeNowAsync(session.Client, connection.FleetId, cancellationToken: ct)).ConfigureAwait(false)
+            : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
+
+        var computeStart = stopwatch.Elapsed;
+        await FleetVersions.ComputeNowAsync(session.Client, connection.FleetId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var finalCompute = stopwatch.Elapsed - computeStart;
+        var description = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
+        using var truth = PlantedTruth.TryOpen(fleetFolder);
+        var layers = await LayerReportCollector.CollectAsync(session, description, truth).ConfigureAwait(false);
+
+        var files = WriteOutputs(output, layers);
+        context.Console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));
+        context.Console.MarkupLineInterpolated(
+            $"final bases of {layers.Count} layers in {finalCompute.TotalSeconds:F2} s after the last model; total {stopwatch.Elapsed.TotalSeconds:F1} s");
+        context.Console.MarkupLineInterpolated($"wrote {files.Bases.Count} bases to {Path.Combine(output, BasesFolder)}, {files.Csv} and {files.Png}");
+        return new RunResult(fleetFolder, ingest, layers, files);
+    }
+
+    /// <summary>Writes the bases, the CSV and the plot for <paramref name="layers"/> under <paramref name="output"/>.</summary>
+    public static RunOutputFiles WriteOutputs(string output, IReadOnlyList<LayerSnapshot> layers)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(output);
+        ArgumentNullException.ThrowIfNull(layers);
+        var basesFolder = Path.Combine(output, BasesFolder);
+        Directory.CreateDirectory(basesFolder);
+        var bases = new List<string>(layers.Count);
+        foreach (var layer in layers)
+        {
+            var path = Path.Combine(basesFolder, BasisFileWriter.FileName(layer.Report.Layer, layer.Report.Mode));
+            BasisFileWriter.Write(path, layer.Basis);
+            bases.Add(path);
+        }
+
+        var reports = layers.Select(l => l.Report).ToArray();
+        var csv = Path.Combine(output, ConvergenceCsv);
+        ConvergenceCsvWriter.Write(csv, reports);
+        var png = Path.Combine(output, ConvergencePng);
+        ConvergencePlotWriter.WritePng(png, reports);
+        return new RunOutputFiles(bases, csv, png);
+    }
+
+    private static async Task<string> GenerateFleetAsync(RunOptions options, string output, CliContext context, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(output, GeneratedFleetFolder);
+        ClearPreviousFleet(folder);
+        var generate = new FleetGenerateOptions
+        {
+            Output = folder,
+            Preset = options.Preset,
+            Models = options.Models,
+            Layers = options.Layers,
+            Noise = options.Noise,
+            Seed = options.Seed,
+        };
+        var spec = FleetGeneration.CreateSpec(new FleetGenerateOptionsValidator().ValidateOrThrow(generate));
+        await FleetGeneration.GenerateAsync(spec, generate.Output, context.Console, cancellationToken).ConfigureAwait(false);
+        return generate.Output;
+    }
+
+    /// <summary>
+    /// Removes a fleet an earlier run generated into <paramref name="folder"/> (recognised by its
+    /// <c>fleet.json</c>), so a smaller fleet does not inherit the earlier one's extra models. Refuses to touch a
+    /// non-empty folder that is not a generated fleet.
+    /// </summary>
+    private static void ClearPreviousFleet(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        if (File.Exists(Path.Combine(folder, "fleet.json")))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        else if (Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            throw new UsageException($"--out: '{folder}' exists and is not a generated fleet; choose another --out or pass the fleet with --fleet");
+        }
+    }
+
+    private static async Task ConfigureFleetAsync(IFleetGrain fleet, RunOptions options)
+    {
+        var defaults = await fleet.GetDescriptionAsync().ConfigureAwait(false);
+        var policy = defaults.Basis with
+        {
+            Rank = options.K ?? 0,
+            EnergyThreshold = options.Tau,
+            MaxRank = Math.Max(options.MaxK, options.K ?? 0),
+            EveryModels = 0, // this job computes the versions at T = N, 2N, … itself
+            Interval = TimeSpan.Zero,
+        };
+        await fleet.ConfigureAsync(new FleetConfiguration(
+            Modes: [UwsKeys.ParseMode(options.Mode)],
+            Centered: options.Centred,
+            Basis: policy)).ConfigureAwait(false);
+    }
+}

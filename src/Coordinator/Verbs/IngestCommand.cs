@@ -1,0 +1,99 @@
+using System.CommandLine;
+using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Coordinator.Output;
+using OrleansUws.Coordinator.Reports;
+using Spectre.Console;
+
+namespace OrleansUws.Coordinator.Verbs;
+
+/// <summary><c>uws ingest PATH…</c>: submits the models under the paths; with <c>--watch</c>, keeps picking up new ones.</summary>
+public sealed class IngestCommand : Command
+{
+    private readonly Argument<string[]> _paths = new("paths") { Description = "Adapter folders, checkpoint folders or .safetensors files, or fleet folders holding them.", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<bool> _watch = new("--watch") { Description = "Keep running and ingest models that appear under the paths (Ctrl+C stops)." };
+    private readonly Option<double> _rescan = new("--rescan") { Description = "With --watch: seconds between full rescans (file events trigger rescans sooner).", DefaultValueFactory = _ => 30 };
+    private readonly Option<double> _settle = new("--settle") { Description = "With --watch: seconds a model's files must be unchanged before it is ingested.", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _parallelism = new("--parallelism") { Description = "Models submitted at once.", DefaultValueFactory = _ => ModelIngestor.DefaultParallelism };
+    private readonly ClusterConnectionCliOptions _cluster = new();
+    private readonly CliContext _context;
+
+    /// <summary>Creates the verb writing to <paramref name="context"/>.</summary>
+    public IngestCommand(CliContext context)
+        : base("ingest", "Submit models (PEFT adapter folders or safetensors checkpoints) to the fleet.")
+    {
+        _context = context;
+        Arguments.Add(_paths);
+        Options.Add(_watch);
+        Options.Add(_rescan);
+        Options.Add(_settle);
+        Options.Add(_parallelism);
+        _cluster.AddTo(this);
+        SetAction(ExecuteAsync);
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var paths = parseResult.GetValue(_paths) ?? [];
+        var watch = parseResult.GetValue(_watch);
+        var rescan = parseResult.GetValue(_rescan);
+        var settle = parseResult.GetValue(_settle);
+        var parallelism = parseResult.GetValue(_parallelism);
+        var failures = new ValidationFailures();
+        foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
+        {
+            failures.Add($"path '{path}' does not exist");
+        }
+
+        if (!(rescan > 0))
+        {
+            failures.Add($"--rescan must be > 0 seconds (got {rescan})");
+        }
+
+        failures.NonNegative("--settle", settle);
+        failures.AtLeast("--parallelism", parallelism, 1);
+        var validation = failures.ToResult();
+        if (validation.Failed)
+        {
+            throw new UsageException(validation.Failures!.ToArray());
+        }
+
+        var connection = _cluster.Bind(parseResult);
+        await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var ingestor = new ModelIngestor(session.Fleet, parallelism);
+        if (!watch)
+        {
+            await IngestAsync(ingestor, ModelDiscovery.Discover(paths), cancellationToken).ConfigureAwait(false);
+            await ShowLayersAsync(session).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        using var watcher = new ModelFolderWatcher(paths, TimeSpan.FromSeconds(rescan), TimeSpan.FromSeconds(settle));
+        _context.Console.MarkupLineInterpolated($"watching {string.Join(", ", paths)} (rescan every {rescan:G} s); Ctrl+C stops");
+        try
+        {
+            await watcher.RunAsync((models, ct) => IngestAsync(ingestor, models, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: stop watching and report what the fleet holds.
+        }
+
+        await ShowLayersAsync(session).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private Task IngestAsync(ModelIngestor ingestor, IReadOnlyList<ModelSource> models, CancellationToken cancellationToken) =>
+        IngestConsole.IngestAsync(ingestor, models, _context.Console, cancellationToken);
+
+    private async Task ShowLayersAsync(UwsSession session)
+    {
+        var fleet = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
+        var layers = await LayerReportCollector.CollectAsync(session, fleet).ConfigureAwait(false);
+        if (layers.Count > 0)
+        {
+            _context.Console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using OrleansUws.Coordinator.Cli;
+using Xunit;
+
+namespace OrleansUws.Cluster.Tests.Coordinator;
+
+/// <summary>Bad command lines fail before any work with exit code 2 and one line per problem naming the option.</summary>
+public sealed class CliValidationTests
+{
+    [Fact]
+    public async Task Run_reports_every_bad_option_at_once_naming_each()
+    {
+        var run = await CliHarness.InvokeAsync("run", "--models", "0", "--tau", "1.5", "--k", "0", "--mode", "diagonal");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --models must be at least 1 (got 0)",
+                "uws: --k must be at least 1 (got 0)",
+                "uws: --tau must be in (0, 1] (got 1.5)",
+                "uws: --mode must be one of rows, columns (got 'diagonal')",
+            ],
+            run.ErrorLines);
+        Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_a_missing_fleet_folder_names_the_folder()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "uws-no-such-fleet-" + Guid.NewGuid().ToString("N"));
+
+        var run = await CliHarness.InvokeAsync("run", "--fleet", missing);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal([$"uws: --fleet: directory '{missing}' does not exist"], run.ErrorLines);
+    }
+
+    [Fact]
+    public async Task A_value_of_the_wrong_type_is_a_usage_error_naming_the_option()
+    {
+        var run = await CliHarness.InvokeAsync("run", "--models", "many");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--models", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Contains("many", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Equal("uws: see 'uws run --help'", run.ErrorLines[^1]);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_is_a_usage_error()
+    {
+        var run = await CliHarness.InvokeAsync("status", "--colour", "blue");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains(run.ErrorLines, line => line.Contains("--colour", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Fleet_generate_requires_out_and_validates_dtype_preset_and_counts()
+    {
+        var missingOut = await CliHarness.InvokeAsync("fleet", "generate");
+        Assert.Equal(ExitCodes.Usage, missingOut.ExitCode);
+        Assert.Contains("--out", missingOut.ErrorLines[0], StringComparison.Ordinal);
+
+        var bad = await CliHarness.InvokeAsync("fleet", "generate", "--out", "x", "--preset", "gpt-9", "--models", "-3", "--dtype", "q4", "--noise", "-1");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Equal(4, bad.ErrorLines.Count);
+        Assert.StartsWith("uws: --preset must be one of ", bad.ErrorLines[0], StringComparison.Ordinal);
+        Assert.EndsWith("(got 'gpt-9')", bad.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Equal("uws: --models must be at least 1 (got -3)", bad.ErrorLines[1]);
+        Assert.Equal("uws: --noise must be a finite number ≥ 0 (got -1)", bad.ErrorLines[2]);
+        Assert.Equal("uws: --dtype must be one of bf16, f16, f32 (got 'q4')", bad.ErrorLines[3]);
+        Assert.False(Directory.Exists("x"));
+    }
+
+    [Fact]
+    public async Task Cluster_options_are_validated_before_connecting()
+    {
+        var badGateway = await CliHarness.InvokeAsync("status", "--gateway", "localhost", "--gateway", "10.0.0.1:70000");
+        Assert.Equal(ExitCodes.Usage, badGateway.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --gateway 'localhost' is not host:port with a port in 1..65535",
+                "uws: --gateway '10.0.0.1:70000' is not host:port with a port in 1..65535",
+            ],
+            badGateway.ErrorLines);
+
+        var both = await CliHarness.InvokeAsync("status", "--gateway", "localhost:30000", "--redis", "localhost:6379", "--fleet-id", "a/b");
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --gateway and --redis are alternatives: give one of them, not both",
+                "uws: --fleet-id must not contain '/' (got 'a/b')",
+            ],
+            both.ErrorLines);
+    }
+
+    [Fact]
+    public async Task Ingest_names_each_missing_path_and_bad_watch_settings()
+    {
+        using var folder = new TempFolder();
+        var missing = folder.Combine("nothing-here");
+
+        var run = await CliHarness.InvokeAsync("ingest", folder.Path, missing, "--rescan", "0", "--settle", "-2");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            [
+                $"uws: path '{missing}' does not exist",
+                "uws: --rescan must be > 0 seconds (got 0)",
+                "uws: --settle must be a finite number ≥ 0 (got -2)",
+            ],
+            run.ErrorLines);
+    }
+
+    [Fact]
+    public async Task Serve_validates_ports_and_urls()
+    {
+        var run = await CliHarness.InvokeAsync("serve", "--urls", "ftp://example", "--silo-port", "30000", "--gateway-port", "30000", "--max-upload-mb", "0");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --urls 'ftp://example' is not an http:// or https:// address",
+                "uws: --max-upload-mb must be at least 1 (got 0)",
+                "uws: --silo-port and --gateway-port must differ (both 30000)",
+            ],
+            run.ErrorLines);
+    }
+
+    [Fact]
+    public async Task Basis_export_names_a_bad_mode()
+    {
+        var run = await CliHarness.InvokeAsync("basis", "export", "--layer", "layers.0.self_attn.q_proj", "--mode", "diagonal", "--out", "b.safetensors");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(["uws: --mode must be one of rows, columns (got 'diagonal')"], run.ErrorLines);
+    }
+}
