@@ -12,7 +12,8 @@ namespace OrleansUws.Numerics.Sketching;
 public abstract class CovarianceSketch : ICovarianceSketch
 {
     /// <summary>
-    /// The small host-side factor algebra of a low-rank append (r×r Gram and eigen-solve, r×d product) runs on the
+    /// The small host-side factor algebra of a low-rank append (r×r Gram by <see cref="SmallGram"/>, r×r eigen-solve,
+    /// r×d product) runs on the
     /// managed backend whatever <see cref="Backend"/> is: the operands are host arrays of a few hundred kB, where a
     /// native or device call costs more in threading or transfers than the arithmetic.
     /// </summary>
@@ -171,7 +172,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
             }
         }
 
-        Host.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
+        SmallGram.Compute(wideSpan, rowCount, rank, (double)scale * scale, gram.Span);
 
         // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
         using var eigenvalues = new PooledArray<double>(rank);
