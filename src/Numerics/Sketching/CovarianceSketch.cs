@@ -12,7 +12,8 @@ namespace OrleansUws.Numerics.Sketching;
 public abstract class CovarianceSketch : ICovarianceSketch
 {
     /// <summary>
-    /// The small host-side factor algebra of a low-rank append (r×r Gram and eigen-solve, r×d product) runs on the
+    /// The small host-side factor algebra of a low-rank append (r×r Gram by <see cref="SmallGram"/>, r×r eigen-solve,
+    /// r×d product) runs on the
     /// managed backend whatever <see cref="Backend"/> is: the operands are host arrays of a few hundred kB, where a
     /// native or device call costs more in threading or transfers than the arithmetic.
     /// </summary>
@@ -104,11 +105,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
         if (MeanMode == MeanMode.Centre)
         {
             using var centred = new PooledArray<float>(rows.Length);
+            Span<float> centredSpan = centred.Span;
+            ReadOnlySpan<double> mean = batchMean.Span;
             for (int i = 0; i < rowCount; i++)
             {
+                var source = rows.Slice(i * Dimension, Dimension);
+                var target = centredSpan.Slice(i * Dimension, Dimension);
                 for (int j = 0; j < Dimension; j++)
                 {
-                    centred.Span[(i * Dimension) + j] = (float)(rows[(i * Dimension) + j] - batchMean.Span[j]);
+                    target[j] = (float)(source[j] - mean[j]);
                 }
             }
 
@@ -142,27 +147,32 @@ public abstract class CovarianceSketch : ICovarianceSketch
         using var leftMean = new PooledArray<double>(rank, clear: true);
         ColumnMeans(left, rowCount, rank, leftMean.Span);
         using var batchMean = new PooledArray<double>(Dimension, clear: true);
+        Span<double> batchMeanSpan = batchMean.Span;
         for (int p = 0; p < rank; p++)
         {
             double lp = scale * leftMean.Span[p];
+            var rightRow = right.Slice(p * Dimension, Dimension);
             for (int j = 0; j < Dimension; j++)
             {
-                batchMean.Span[j] += lp * right[(p * Dimension) + j];
+                batchMeanSpan[j] += lp * rightRow[j];
             }
         }
 
         using var gram = new PooledArray<double>(rank * rank);
         using var wide = new PooledArray<double>(rowCount * rank);
+        Span<double> wideSpan = wide.Span;
+        ReadOnlySpan<double> centre = MeanMode == MeanMode.Centre ? leftMean.Span : default;
         for (int i = 0; i < rowCount; i++)
         {
+            var source = left.Slice(i * rank, rank);
+            var target = wideSpan.Slice(i * rank, rank);
             for (int p = 0; p < rank; p++)
             {
-                double centre = MeanMode == MeanMode.Centre ? leftMean.Span[p] : 0;
-                wide.Span[(i * rank) + p] = left[(i * rank) + p] - centre;
+                target[p] = centre.IsEmpty ? source[p] : source[p] - centre[p];
             }
         }
 
-        Host.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
+        SmallGram.Compute(wideSpan, rowCount, rank, (double)scale * scale, gram.Span);
 
         // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
         using var eigenvalues = new PooledArray<double>(rank);
