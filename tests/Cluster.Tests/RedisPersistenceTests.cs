@@ -22,10 +22,13 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Registry_and_sketches_survive_a_silo_restart_on_redis()
     {
-        var redisServer = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
+        var redisServer = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, "redis-server"))
+            .FirstOrDefault(File.Exists);
         if (redisServer is null)
         {
-            Assert.Skip("redis-server is not installed (apt-get install redis-server)");
+            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
         }
 
         var redisPort = FreePort.Next();
