@@ -43,7 +43,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         IOptions<UwsClusterOptions> options,
         ILogger<LayerSliceGrain> logger)
     {
-        _checkpointEvery = options.Value.SliceCheckpointEveryModels;
+        _checkpointEvery = Math.Max(1, options.Value.SliceCheckpointEveryModels);
         _state = state;
         _sketches = sketches;
         _readers = readers;

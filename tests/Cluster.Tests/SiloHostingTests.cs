@@ -2,9 +2,11 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OrleansUws.Cluster.Tests.Coordinator;
+using OrleansUws.Grains.Options;
 using OrleansUws.Silo.Hosting;
 using Xunit;
 
@@ -54,6 +56,23 @@ public sealed class SiloHostingTests
         builder.AddServiceDefaults();
         builder.AddUwsSilo();
         Assert.Equal(count, builder.Services.Count);
+    }
+
+    [Theory]
+    [InlineData(null, null, int.MaxValue)]
+    [InlineData("127.0.0.1:6379", null, 1)]
+    [InlineData(null, "8", 8)]
+    public void Slices_checkpoint_every_model_to_durable_storage_and_only_on_deactivation_to_memory(string? redis, string? configured, int expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Uws:Silo:RedisConnectionString"] = redis,
+            ["Uws:Cluster:SliceCheckpointEveryModels"] = configured,
+        });
+        builder.AddUwsSilo();
+        using var host = builder.Build();
+        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<UwsClusterOptions>>().Value.SliceCheckpointEveryModels);
     }
 
     [Fact]
