@@ -15,11 +15,11 @@ public static class ReadThroughputBenchmark
     public static int Run(BenchmarkOptions options)
     {
         Directory.CreateDirectory(options.Folder);
-        Console.WriteLine($"# ModelFormats read throughput: {options.SizeMiB} MiB of tensor bytes per dtype, {options.ChunkMiB} MiB chunks, best/median of {options.Iterations}");
+        Console.WriteLine($"# ModelFormats read throughput: {options.SizeMiB} MiB of tensor bytes per dtype, {options.ChunkKiB} KiB chunks, best/median of {options.Iterations}");
         Console.WriteLine($"# {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, Vector<byte>.Count = {System.Numerics.Vector<byte>.Count}");
         Console.WriteLine();
-        Console.WriteLine("| dtype | plain read GB/s (best / median) | read → float32 GB/s of file bytes (best / median) | ratio (best) | float32 output GB/s (best) |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine("| dtype | plain read GB/s (best / median) | read → float32 GB/s of file bytes (best / median) | ratio of bests | median paired ratio (wall) | median paired ratio (thread CPU) | float32 output GB/s (best) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         try
         {
             foreach (TensorDType dtype in new[] { TensorDType.BF16, TensorDType.F16, TensorDType.F32 })
@@ -48,7 +48,7 @@ public static class ReadThroughputBenchmark
         string path = Path.Combine(options.Folder, $"bench-{dtype}.safetensors");
         WriteFile(path, dtype, rows);
 
-        int chunkRows = (int)Math.Max(1, (long)options.ChunkMiB * 1024 * 1024 / size / Columns);
+        int chunkRows = (int)Math.Max(1, (long)options.ChunkKiB * 1024 / size / Columns);
         var destination = new float[chunkRows * Columns];
         var plainBuffer = new byte[chunkRows * Columns * size];
         using SafetensorsFile file = SafetensorsFile.Open(path);
@@ -62,18 +62,37 @@ public static class ReadThroughputBenchmark
 
         var plain = new List<double>();
         var converted = new List<double>();
+        var paired = new List<double>();
+        var pairedCpu = new List<double>();
         for (int i = 0; i < options.Iterations; i++)
         {
-            plain.Add(bytes / Time(() => PlainRead(path, start, bytes, plainBuffer)) / 1e9);
-            converted.Add(bytes / Time(() => ConvertRead(file, rows, chunkRows, destination)) / 1e9);
+            // Alternate which goes first so neither always runs right after the other's cache effects.
+            (double Wall, double Cpu) plainTime, convertTime;
+            if (i % 2 == 0)
+            {
+                plainTime = Time(() => PlainRead(path, start, bytes, plainBuffer));
+                convertTime = Time(() => ConvertRead(file, rows, chunkRows, destination));
+            }
+            else
+            {
+                convertTime = Time(() => ConvertRead(file, rows, chunkRows, destination));
+                plainTime = Time(() => PlainRead(path, start, bytes, plainBuffer));
+            }
+
+            plain.Add(bytes / plainTime.Wall / 1e9);
+            converted.Add(bytes / convertTime.Wall / 1e9);
+            paired.Add(plainTime.Wall / convertTime.Wall);
+            pairedCpu.Add(plainTime.Cpu / convertTime.Cpu);
         }
 
         plain.Sort();
         converted.Sort();
+        paired.Sort();
+        pairedCpu.Sort();
         double bestPlain = plain[^1], bestConverted = converted[^1];
         Console.WriteLine(
             $"| {dtype.ToSafetensorsName()} | {bestPlain:F2} / {plain[plain.Count / 2]:F2} | {bestConverted:F2} / {converted[converted.Count / 2]:F2} | " +
-            $"{bestConverted / bestPlain:P0} | {bestConverted * 4 / size:F2} |");
+            $"{bestConverted / bestPlain:P0} | {paired[paired.Count / 2]:P0} | {(ThreadCpuClock.IsAvailable ? pairedCpu[pairedCpu.Count / 2].ToString("P0") : "n/a")} | {bestConverted * 4 / size:F2} |");
         File.Delete(path);
     }
 
@@ -142,17 +161,19 @@ public static class ReadThroughputBenchmark
                 {
                     kernel(source, destination);
                 }
-            });
+            }).Wall;
             best = Math.Max(best, (double)repeats * source.Length / seconds / 1e9);
         }
 
         Console.WriteLine($"| {name} | {best:F1} |");
     }
 
-    private static double Time(Action action)
+    private static (double Wall, double Cpu) Time(Action action)
     {
+        double cpu = ThreadCpuClock.IsAvailable ? ThreadCpuClock.Seconds() : 0;
         var watch = Stopwatch.StartNew();
         action();
-        return watch.Elapsed.TotalSeconds;
+        double wall = watch.Elapsed.TotalSeconds;
+        return (wall, ThreadCpuClock.IsAvailable ? ThreadCpuClock.Seconds() - cpu : wall);
     }
 }

@@ -10,7 +10,7 @@ namespace OrleansUws.Numerics.Bench;
 internal static class FleetRun
 {
     public sealed record Result(
-        int Models, double AbsorbSeconds, double BasisSeconds, double GenerateSeconds, long Flops, int Shrinks,
+        int Models, double AbsorbSeconds, double AbsorbCpuSeconds, double BasisSeconds, double GenerateSeconds, long Flops, int Shrinks,
         SubspaceBasis Basis, double SinToPlanted, long PeakWorkingSet, long ManagedHeap);
 
     public static Result Run(IBlasBackend backend, PlantedFleet fleet, int models, int ell, int k, SubspaceBasis? previous = null,
@@ -21,15 +21,21 @@ internal static class FleetRun
         var a = new float[fleet.Rank * fleet.InFeatures];
         var absorb = new Stopwatch();
         var generate = new Stopwatch();
+        using var self = Process.GetCurrentProcess();
+        var cpu = TimeSpan.Zero;
         for (int t = 0; t < models; t++)
         {
             generate.Start();
             var lora = fleet.Model(backend, t, b, a);
             generate.Stop();
             observe?.Invoke(t, lora);
+            self.Refresh();
+            var cpuBefore = self.TotalProcessorTime;
             absorb.Start();
             sketch.AppendLora(lora, SketchAxis.Rows);
             absorb.Stop();
+            self.Refresh();
+            cpu += self.TotalProcessorTime - cpuBefore;
         }
 
         var basisTimer = Stopwatch.StartNew();
@@ -41,8 +47,8 @@ internal static class FleetRun
         long perModel = (r * r * fleet.OutFeatures) + (2 * r * r * d);
         long flops = (sketch.ShrinkCount * perShrink) + (models * perModel);
         double sin = SubspaceMetrics.SinThetaMax(basis.Vectors, k, fleet.Universal, fleet.Rank, fleet.InFeatures);
-        using var process = Process.GetCurrentProcess();
-        return new Result(models, absorb.Elapsed.TotalSeconds, basisTimer.Elapsed.TotalSeconds, generate.Elapsed.TotalSeconds, flops,
-            sketch.ShrinkCount, basis, sin, process.PeakWorkingSet64, GC.GetTotalMemory(false));
+        self.Refresh();
+        return new Result(models, absorb.Elapsed.TotalSeconds, cpu.TotalSeconds, basisTimer.Elapsed.TotalSeconds, generate.Elapsed.TotalSeconds, flops,
+            sketch.ShrinkCount, basis, sin, self.PeakWorkingSet64, GC.GetTotalMemory(false));
     }
 }

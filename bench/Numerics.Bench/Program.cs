@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Basis;
 using OrleansUws.Numerics.Bench;
+using OrleansUws.Numerics.Cuda;
 using OrleansUws.Numerics.Hosting;
 using OrleansUws.Numerics.Metrics;
 using OrleansUws.Numerics.Sketching;
@@ -10,6 +11,8 @@ using OrleansUws.Numerics.Sketching;
 // Numerics benchmark: sgemm rates, a planted LoRA fleet absorbed by Frequent Directions at two fleet sizes,
 // an exact float64 reference, and numpy/scikit-learn on the same data. Prints figures; asserts nothing.
 // Usage: dotnet run -c Release --project bench/Numerics.Bench -- [--backend auto|openblas|managed|…] [--quick] [--python PATH]
+if (args is ["gpu", ..]) { Environment.ExitCode = OrleansUws.Numerics.Bench.Gpu.GpuBenchmarks.Run(args[1..]); return; }
+
 string backendName = Option("--backend") ?? BlasOptions.Auto;
 bool quick = args.Contains("--quick");
 string python = Option("--python") ?? "/usr/bin/python3";
@@ -17,7 +20,7 @@ const int M = 4096, N = 4096, R = 16, K = 16, Ell = 64;
 const float Alpha = 32f, Noise = 0.005f;
 int smallT = quick ? 100 : 500, largeT = quick ? 1000 : 5000;
 
-using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).BuildServiceProvider();
+using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().Configure<OpenBlasOptions>(o => o.ThreadsPerCall = 0).BuildServiceProvider();
 var selector = services.GetRequiredService<BlasBackendSelector>();
 var backend = selector.Selected;
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
@@ -107,12 +110,12 @@ if (!quick)
 // 4. Summary table (markdown, for docs/numerics.md).
 double rateOfBackend = rates[backend.Name];
 Console.WriteLine();
-Console.WriteLine($"| fleet T | models/s | absorb s | basis s | absorb+basis s | sketch GFLOP/s | % of {backend.Name} sgemm | shrinks | basis iters | sin θ to planted | peak working set MB |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine($"| fleet T | models/s | absorb s | absorb CPU s | basis s | absorb+basis s | sketch GFLOP/s | % of {backend.Name} sgemm | shrinks | basis iters | sin θ to planted | peak working set MB |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in new[] { small, large })
 {
     double gflops = r.Flops / r.AbsorbSeconds / 1e9;
-    Console.WriteLine($"| {r.Models} | {r.Models / r.AbsorbSeconds:F0} | {r.AbsorbSeconds:F3} | {r.BasisSeconds:F3} | {r.AbsorbSeconds + r.BasisSeconds:F3} | {gflops:F1} | {100 * gflops / rateOfBackend:F0} % | {r.Shrinks} | {r.Basis.Iterations} | {r.SinToPlanted:E2} | {r.PeakWorkingSet / (1024.0 * 1024):F0} |");
+    Console.WriteLine($"| {r.Models} | {r.Models / r.AbsorbSeconds:F0} | {r.AbsorbSeconds:F3} | {r.AbsorbCpuSeconds:F3} | {r.BasisSeconds:F3} | {r.AbsorbSeconds + r.BasisSeconds:F3} | {gflops:F1} | {100 * gflops / rateOfBackend:F0} % | {r.Shrinks} | {r.Basis.Iterations} | {r.SinToPlanted:E2} | {r.PeakWorkingSet / (1024.0 * 1024):F0} |");
 }
 
 if (!quick)
@@ -131,7 +134,7 @@ if (!quick)
 void Report(FleetRun.Result r)
 {
     double gflops = r.Flops / r.AbsorbSeconds / 1e9;
-    Console.WriteLine($"fleet T = {r.Models,5}: absorb {r.AbsorbSeconds:F3} s ({r.Models / r.AbsorbSeconds:F0} models/s, {gflops:F1} GFLOP/s = {100 * gflops / rates[backend.Name]:F0} % of sgemm), " +
+    Console.WriteLine($"fleet T = {r.Models,5}: absorb {r.AbsorbSeconds:F3} s wall / {r.AbsorbCpuSeconds:F3} s CPU ({r.Models / r.AbsorbSeconds:F0} models/s, {gflops:F1} GFLOP/s = {100 * gflops / rates[backend.Name]:F0} % of sgemm), " +
         $"basis {r.BasisSeconds:F3} s ({r.Basis.Iterations} iterations{(r.Basis.SinThetaToPrevious is { } s ? $", warm, sin θ to previous {s:E2}" : ", cold")}), " +
         $"total {r.AbsorbSeconds + r.BasisSeconds:F3} s, sin θ to planted {r.SinToPlanted:E2}, energy {r.Basis.ExplainedEnergy:F3}, certificate {r.Basis.Certificate:E2}, " +
         $"data generation {r.GenerateSeconds:F2} s (not counted), peak working set {r.PeakWorkingSet / (1024.0 * 1024):F0} MB, managed heap {r.ManagedHeap / (1024.0 * 1024):F0} MB");

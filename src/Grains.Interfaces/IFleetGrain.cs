@@ -18,8 +18,11 @@ public interface IFleetGrain : IGrainWithStringKey
     /// <summary>
     /// Validates the model's header against the architecture (the first model sets it when none was declared),
     /// absorbs every layer into its slice grains and returns when done. A model whose shapes differ, whose
-    /// file is corrupt or which lacks a layer is rejected with the reason and changes no sketch. Re-submitting
-    /// an absorbed id returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing.
+    /// file is corrupt or which lacks a layer is rejected with the reason and changes no sketch; a bad value found
+    /// while reading one layer (e.g. NaN) rejects it naming that layer, and the reason says how many other layer
+    /// sketches had already absorbed it. When the cluster fails part-way (timeout, lost silo) the model stays
+    /// queued with the reason. Re-submitting completes a rejected or queued model (slices skip what they hold);
+    /// re-submitting an absorbed id returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing.
     /// </summary>
     Task<SubmitResult> SubmitAsync(ModelReference model);
 

@@ -9,8 +9,11 @@ namespace OrleansUws.Grains.Interfaces;
 /// </summary>
 public interface ILayerCoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the layer's configuration (called by the fleet grain); an identical configuration is a no-op.</summary>
-    /// <exception cref="InvalidOperationException">A different configuration was set before.</exception>
+    /// <summary>
+    /// Sets the layer's configuration (called by the fleet grain); an identical configuration is a no-op, and a different
+    /// one replaces it only while the layer has no models.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer already has models under a different configuration.</exception>
     Task ConfigureAsync(LayerConfiguration configuration);
 
     /// <summary>

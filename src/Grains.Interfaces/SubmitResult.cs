@@ -2,8 +2,11 @@ namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>Outcome of <see cref="IFleetGrain.SubmitAsync"/>.</summary>
 /// <param name="ModelId">Model id.</param>
-/// <param name="Status">Absorbed or rejected (never queued: the call returns when the model is done).</param>
-/// <param name="Reason">Why it was rejected, or "already absorbed" for a repeated id; null otherwise.</param>
+/// <param name="Status">
+/// Absorbed or rejected; queued only when the cluster (not the model) failed part-way, or when the same id is being
+/// absorbed by a concurrent call; a queued model is completed by submitting it again.
+/// </param>
+/// <param name="Reason">Why it was rejected or is still queued, or "already absorbed" for a repeated id; null otherwise.</param>
 /// <param name="AlreadyKnown">True when the id had been absorbed before and nothing changed.</param>
 [GenerateSerializer, Immutable]
 public sealed record SubmitResult(

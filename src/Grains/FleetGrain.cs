@@ -26,6 +26,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly UwsMetrics _metrics;
     private readonly ILogger<FleetGrain> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly HashSet<string> _inFlight = [];
     private Task? _coordinatorsReady;
 
     /// <summary>Creates the grain (by the runtime).</summary>
@@ -90,9 +91,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             {
                 case ModelStatus.Absorbed:
                     return new SubmitResult(model.ModelId, ModelStatus.Absorbed, "already absorbed", AlreadyKnown: true);
-                case ModelStatus.Queued:
+                case ModelStatus.Queued when _inFlight.Contains(model.ModelId):
                     return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
             }
+
+            // Rejected before, or left queued by an activation that died mid-way: absorb again (slices skip what they hold).
         }
 
         // Synchronous section: open the header, check it against (or set) the architecture, record "queued".
@@ -103,39 +106,15 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null);
-        var layers = LayerConfigurations();
-
-        await EnsureCoordinatorsConfiguredAsync();
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
-        activity?.SetTag("uws.fleet", Fleet);
-        activity?.SetTag("uws.model", model.ModelId);
-
-        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
-        foreach (var (layer, result, _) in outcomes)
+        _inFlight.Add(model.ModelId);
+        try
         {
-            if (result is { AlreadyAbsorbed: false })
-            {
-                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(1).Ignore();
-            }
+            return await AbsorbEverywhereAsync(model, now);
         }
-
-        var failures = outcomes.Where(o => o.Error is not null).ToArray();
-        if (failures.Length > 0)
+        finally
         {
-            var absorbedElsewhere = outcomes.Length - failures.Length;
-            var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
-            if (absorbedElsewhere > 0)
-            {
-                reason += $" (absorbed by {absorbedElsewhere} other layer sketches before the failure; re-submit after fixing the file)";
-            }
-
-            return await RecordRejectionAsync(model, now, reason);
+            _inFlight.Remove(model.ModelId);
         }
-
-        state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
-        await SaveAsync();
-        _metrics.ModelAbsorbed(Fleet);
-        return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
     }
 
     /// <inheritdoc />
@@ -155,6 +134,55 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _writeLock.Dispose();
+
+    /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
+    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now)
+    {
+        var state = _state.State;
+        var layers = LayerConfigurations();
+        await EnsureCoordinatorsConfiguredAsync();
+        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
+        activity?.SetTag("uws.fleet", Fleet);
+        activity?.SetTag("uws.model", model.ModelId);
+
+        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
+        foreach (var (layer, result, _, _) in outcomes)
+        {
+            if (result is { AlreadyAbsorbed: false })
+            {
+                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(1).Ignore();
+            }
+        }
+
+        var failures = outcomes.Where(o => o.Error is not null).ToArray();
+        if (failures.Length > 0)
+        {
+            var absorbedElsewhere = outcomes.Count(o => o.Result is not null);
+            var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
+            if (failures.All(f => !f.ModelFault))
+            {
+                // The cluster failed (timeout, silo lost), not the model: it stays queued and a re-submission completes
+                // it (the slices that hold it answer "already absorbed").
+                reason = $"not fully absorbed, re-submit: {reason}";
+                state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, reason, now, null);
+                await SaveAsync();
+                LogIncomplete(_logger, Fleet, model.ModelId, reason);
+                return new SubmitResult(model.ModelId, ModelStatus.Queued, reason, AlreadyKnown: false);
+            }
+
+            if (absorbedElsewhere > 0)
+            {
+                reason += $" (absorbed by {absorbedElsewhere} other layer sketches before the failure; re-submit after fixing the file)";
+            }
+
+            return await RecordRejectionAsync(model, now, reason);
+        }
+
+        state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
+        await SaveAsync();
+        _metrics.ModelAbsorbed(Fleet);
+        return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
+    }
 
     /// <summary>
     /// Opens the model's header and checks it against the architecture, setting the architecture (and the default
@@ -209,19 +237,27 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error)> AbsorbIntoSliceAsync(ModelReference model, LayerConfiguration layer)
+    /// <summary>
+    /// Absorbs the model into its slice of one layer. A failure is a model fault when the slice refused the data
+    /// (<see cref="InvalidDataException"/>: corrupt file, missing tensor, shape, non-finite value) or the request
+    /// (<see cref="ArgumentException"/>); anything else (timeouts, lost silos) is the cluster's fault.
+    /// </summary>
+    private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbIntoSliceAsync(
+        ModelReference model, LayerConfiguration layer)
     {
         var slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
         try
         {
             var result = await GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, layer.Layer, layer.Mode, slice)).AbsorbAsync(model, layer);
-            return (layer, result, null);
+            return (layer, result, null, false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
+        {
+            return (layer, null, ex.Message, true);
         }
         catch (Exception ex)
         {
-            // Whatever the slice threw (bad data, or the cluster failing) becomes this model's rejection reason, so a
-            // model never stays "queued"; the slice itself is unchanged by a failed absorb.
-            return (layer, null, ex.Message);
+            return (layer, null, $"{ex.GetType().Name}: {ex.Message}", false);
         }
     }
 
@@ -245,7 +281,16 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
         async Task ConfigureCoordinatorsAsync()
         {
-            await Task.WhenAll(LayerConfigurations().Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
+            try
+            {
+                await Task.WhenAll(LayerConfigurations().Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
+            }
+            catch
+            {
+                _coordinatorsReady = null; // let the next submission try again
+                throw;
+            }
+
             _state.State.CoordinatorsConfigured = true;
             await SaveAsync();
         }
@@ -316,6 +361,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]
     private static partial void LogArchitectureSet(ILogger logger, string fleet, int layerCount, string modelId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
+    private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fleet, string modelId, string reason);

@@ -62,16 +62,21 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         if (_state.State.Configuration is { } existing)
         {
-            if (existing != configuration)
+            if (existing == configuration)
             {
-                throw new InvalidOperationException($"Layer coordinator '{key}' is already configured differently ({existing}).");
+                return;
             }
 
-            return;
+            if (_state.State.Current is not null || AbsorbedModels > 0)
+            {
+                throw new InvalidOperationException($"Layer coordinator '{key}' already has models under another configuration ({existing}).");
+            }
         }
 
         _state.State.Configuration = configuration;
         await _state.WriteStateAsync();
+        _timer?.Dispose();
+        _timer = null;
         StartTimer();
     }
 

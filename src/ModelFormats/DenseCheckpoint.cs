@@ -88,43 +88,58 @@ public sealed class DenseCheckpoint : IModelReader
         throw new InvalidOperationException($"'{Path}' is a dense checkpoint; layer '{layerId}' has no LoRA factors.");
 
     /// <inheritdoc/>
-    public void ReadRows(string layerId, int rowStart, int rowCount, Span<float> destination)
-    {
-        (LayerInfo layer, TensorInfo tensor) = _layers.Get(layerId);
-        if (!layer.Transposed)
-        {
-            _source.ReadRows(tensor.Name, rowStart, rowCount, destination);
-            return;
-        }
-
-        // Rows of W are columns of the stored (in × out) tensor.
-        Guard.Block(rowStart, rowCount, layer.OutFeatures, nameof(rowStart), $"rows of layer '{layerId}'");
-        Guard.Length(destination, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
-        using var stored = new ScratchBuffer<float>(layer.InFeatures * rowCount);
-        _source.ReadColumns(tensor.Name, rowStart, rowCount, stored.Span);
-        Transpose(stored.Span, layer.InFeatures, rowCount, destination);
-    }
+    public void ReadRows(string layerId, int rowStart, int rowCount, Span<float> destination) =>
+        ReadBlock(layerId, rowStart, rowCount, destination, rows: true);
 
     /// <inheritdoc/>
-    public void ReadColumns(string layerId, int columnStart, int columnCount, Span<float> destination)
-    {
-        (LayerInfo layer, TensorInfo tensor) = _layers.Get(layerId);
-        if (!layer.Transposed)
-        {
-            _source.ReadColumns(tensor.Name, columnStart, columnCount, destination);
-            return;
-        }
-
-        // Columns of W are rows of the stored (in × out) tensor.
-        Guard.Block(columnStart, columnCount, layer.InFeatures, nameof(columnStart), $"columns of layer '{layerId}'");
-        Guard.Length(destination, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
-        using var stored = new ScratchBuffer<float>(columnCount * layer.OutFeatures);
-        _source.ReadRows(tensor.Name, columnStart, columnCount, stored.Span);
-        Transpose(stored.Span, columnCount, layer.OutFeatures, destination);
-    }
+    public void ReadColumns(string layerId, int columnStart, int columnCount, Span<float> destination) =>
+        ReadBlock(layerId, columnStart, columnCount, destination, rows: false);
 
     /// <summary>Unmaps the checkpoint.</summary>
     public void Dispose() => _source.Dispose();
+
+    // A block of rows (or columns) of W is the same block of the stored tensor, or — stored transposed — a block of its
+    // columns (rows), read and transposed through a pooled buffer.
+    private void ReadBlock(string layerId, int start, int count, Span<float> destination, bool rows)
+    {
+        (LayerInfo layer, TensorInfo tensor) = _layers.Get(layerId);
+        if (!layer.Transposed)
+        {
+            if (rows)
+            {
+                _source.ReadRows(tensor.Name, start, count, destination);
+            }
+            else
+            {
+                _source.ReadColumns(tensor.Name, start, count, destination);
+            }
+
+            return;
+        }
+
+        (int limit, int other, string what) = rows ? (layer.OutFeatures, layer.InFeatures, "rows") : (layer.InFeatures, layer.OutFeatures, "columns");
+        if (!Guard.InBlock(start, count, limit))
+        {
+            throw Guard.BlockOutside(nameof(start), start, count, limit, $"{what} of layer '{layerId}'");
+        }
+
+        if (destination.Length != (long)count * other)
+        {
+            throw Guard.LengthMismatch(destination.Length, (long)count * other, $"{count} {what} of layer '{layerId}' ({layer.Shape})");
+        }
+
+        using var stored = new ScratchBuffer<float>(count * other);
+        if (rows)
+        {
+            _source.ReadColumns(tensor.Name, start, count, stored.Span); // in × count
+            Transpose(stored.Span, other, count, destination);
+        }
+        else
+        {
+            _source.ReadRows(tensor.Name, start, count, stored.Span);    // count × out
+            Transpose(stored.Span, count, other, destination);
+        }
+    }
 
     // destination (cols × rows) = sourceᵀ, source rows × cols.
     private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)

@@ -1,23 +1,19 @@
 namespace OrleansUws.ModelFormats;
 
-/// <summary>Argument checks shared by the readers: block ranges and destination lengths.</summary>
+/// <summary>
+/// Argument checks shared by the readers. Callers test the cheap condition inline and build the message only on
+/// failure, so a successful read allocates nothing.
+/// </summary>
 internal static class Guard
 {
-    /// <summary>Throws unless <c>[start, start + count)</c> lies inside <c>[0, limit)</c>.</summary>
-    public static void Block(long start, int count, long limit, string parameter, string what)
-    {
-        if (start < 0 || count < 0 || start > limit - count)
-        {
-            throw new ArgumentOutOfRangeException(parameter, $"[{start}, {start + count}) is outside the {limit} {what}.");
-        }
-    }
+    /// <summary>Whether <c>[start, start + count)</c> lies inside <c>[0, limit)</c>.</summary>
+    public static bool InBlock(long start, int count, long limit) => start >= 0 && count >= 0 && start <= limit - count;
 
-    /// <summary>Throws unless the destination holds exactly <paramref name="needed"/> floats.</summary>
-    public static void Length(Span<float> destination, long needed, string what)
-    {
-        if (destination.Length != needed)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; {what} needs {needed}.", nameof(destination));
-        }
-    }
+    /// <summary>The exception for a block outside its matrix.</summary>
+    public static ArgumentOutOfRangeException BlockOutside(string parameter, long start, int count, long limit, string what) =>
+        new(parameter, $"[{start}, {start + count}) is outside the {limit} {what}.");
+
+    /// <summary>The exception for a destination of the wrong length.</summary>
+    public static ArgumentException LengthMismatch(int actual, long needed, string what) =>
+        new($"Destination holds {actual} floats; {what} needs {needed}.", "destination");
 }

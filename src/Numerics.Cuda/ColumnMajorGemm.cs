@@ -15,7 +15,7 @@ namespace OrleansUws.Numerics.Cuda;
 /// <param name="Ldb">Leading dimension of the second operand.</param>
 /// <param name="Ldc">Leading dimension of C.</param>
 /// <param name="SwapsOperands">True when the first column-major operand is the row-major B (always, for the row-major mapping).</param>
-public readonly record struct ColumnMajorGemm(
+internal readonly record struct ColumnMajorGemm(
     Transpose TransA, Transpose TransB, int M, int N, int K, int Lda, int Ldb, int Ldc, bool SwapsOperands)
 {
     /// <summary>
@@ -37,7 +37,7 @@ public readonly record struct ColumnMajorGemm(
 /// <param name="K">Rank of the update.</param>
 /// <param name="Lda">Leading dimension of A.</param>
 /// <param name="Ldc">Leading dimension of C.</param>
-public readonly record struct ColumnMajorSyrk(Transpose Trans, int N, int K, int Lda, int Ldc)
+internal readonly record struct ColumnMajorSyrk(Transpose Trans, int N, int K, int Lda, int Ldc)
 {
     /// <summary>
     /// Maps the row-major SYRK onto column-major cuBLAS. The row-major A read column-major is Aᵀ, so the

@@ -17,6 +17,14 @@ public sealed class CudaBackendOptions
     public bool AllowTensorFloat32 { get; set; }
 
     /// <summary>
+    /// Symmetric eigen-problems of order n ≤ this run on the host (the managed solver) instead of cuSOLVER
+    /// <c>syevd</c>, whose many small launches and syncs dominate for the 2ℓ×2ℓ problem of each Frequent Directions
+    /// shrink when 2ℓ is small. Default 0: always on the GPU, until the GPU benchmark's eigen line (which times both)
+    /// says otherwise.
+    /// </summary>
+    public int HostEigenMaxOrder { get; set; }
+
+    /// <summary>
     /// Size in bytes of each of the two pinned upload slots of a sketch workspace; larger row blocks are uploaded
     /// in chunks of this size, the upload of one overlapping the device copy of the previous. A workspace pins
     /// 2 × min(this, its buffer size) of host memory and as much device memory for staging, so hundreds of

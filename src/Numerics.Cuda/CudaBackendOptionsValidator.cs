@@ -18,6 +18,11 @@ public sealed class CudaBackendOptionsValidator : IValidateOptions<CudaBackendOp
             failures.Add($"{nameof(CudaBackendOptions.DeviceOrdinal)} must be ≥ 0 (was {options.DeviceOrdinal}).");
         }
 
+        if (options.HostEigenMaxOrder < 0)
+        {
+            failures.Add($"{nameof(CudaBackendOptions.HostEigenMaxOrder)} must be ≥ 0 (was {options.HostEigenMaxOrder}).");
+        }
+
         if (options.StagingChunkBytes < MinimumStagingChunkBytes)
         {
             failures.Add($"{nameof(CudaBackendOptions.StagingChunkBytes)} must be ≥ {MinimumStagingChunkBytes} (was {options.StagingChunkBytes}).");

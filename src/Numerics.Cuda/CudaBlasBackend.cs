@@ -27,6 +27,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
     private readonly DeviceBuffer _c;
     private readonly DeviceBuffer _work;
     private readonly DeviceBuffer _info;
+    private readonly ManagedBlasBackend _host = new();
     private bool _disposed;
 
     internal CudaBlasBackend(CudaNativeLibraries native, CudaBackendOptions options)
@@ -104,10 +105,28 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
         SyrkCore(trans, n, k, alpha, a, lda, beta, c, ldc);
 
     /// <inheritdoc />
-    public void SymmetricEigen(int n, Span<double> a, Span<double> eigenvalues) => EigenCore(n, a, eigenvalues);
+    public void SymmetricEigen(int n, Span<double> a, Span<double> eigenvalues)
+    {
+        if (n > 0 && n <= Options.HostEigenMaxOrder)
+        {
+            _host.SymmetricEigen(n, a, eigenvalues);
+            return;
+        }
+
+        EigenCore(n, a, eigenvalues);
+    }
 
     /// <inheritdoc />
-    public void SymmetricEigen(int n, Span<float> a, Span<float> eigenvalues) => EigenCore(n, a, eigenvalues);
+    public void SymmetricEigen(int n, Span<float> a, Span<float> eigenvalues)
+    {
+        if (n > 0 && n <= Options.HostEigenMaxOrder)
+        {
+            _host.SymmetricEigen(n, a, eigenvalues);
+            return;
+        }
+
+        EigenCore(n, a, eigenvalues);
+    }
 
     /// <inheritdoc />
     public void OrthonormalizeColumns(int m, int n, Span<float> a) => OrthonormalizeCore(m, n, a);
@@ -232,6 +251,16 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _runtime.SetDevice(DeviceOrdinal);
+    }
+
+    /// <summary>Waits until all work queued on this backend's device (every stream, every workspace) has completed.</summary>
+    public void SynchronizeDevice()
+    {
+        lock (_gate)
+        {
+            MakeCurrent();
+            _runtime.DeviceSynchronize();
+        }
     }
 
     /// <summary>Enqueues a column-major SGEMM on <paramref name="stream"/> with this backend's cuBLAS handle.</summary>

@@ -51,22 +51,31 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         slotBytes = (ulong)_chunkRows * rowBytes;
 
         backend.MakeCurrent();
-        _copyStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
-        _computeStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
-        _current = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
-        _spare = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
-        _gram = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotation = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _gramHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotationHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
-        _rotationUploaded = _runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
-        for (var i = 0; i < SlotCount; i++)
+        try
         {
-            _slots[i] = new UploadSlot(_runtime, slotBytes);
-        }
+            _copyStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
+            _computeStream = _runtime.CreateStream(CudaRuntimeApi.StreamNonBlocking);
+            _current = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
+            _spare = new DeviceBuffer(_runtime, (ulong)rows * rowBytes);
+            _gram = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotation = new DeviceBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _gramHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotationHost = new PinnedHostBuffer(_runtime, (ulong)rows * (ulong)rows * sizeof(float));
+            _rotationUploaded = _runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            for (var i = 0; i < SlotCount; i++)
+            {
+                _slots[i] = new UploadSlot(_runtime, slotBytes);
+            }
 
-        _runtime.ZeroAsync(_current.Pointer, (ulong)rows * rowBytes, _computeStream);
-        _runtime.Synchronize(_computeStream);
+            _runtime.ZeroAsync(_current.Pointer, (ulong)rows * rowBytes, _computeStream);
+            _runtime.Synchronize(_computeStream);
+        }
+        catch (CudaException)
+        {
+            // e.g. cudaMalloc out of memory for a wide slice: free what was allocated, keep the original error.
+            Release();
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -218,24 +227,38 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
             return;
         }
 
-        _disposed = true;
         _backend.MakeCurrent();
         _runtime.Synchronize(_copyStream);
         _runtime.Synchronize(_computeStream);
+        Release();
+    }
+
+    /// <summary>Frees whatever exists (also after a constructor failure part-way); idempotent.</summary>
+    private void Release()
+    {
+        _disposed = true;
         foreach (var slot in _slots)
         {
-            slot.Dispose();
+            slot?.Dispose();
         }
 
-        _runtime.DestroyEvent(_rotationUploaded);
-        _current.Dispose();
-        _spare.Dispose();
-        _gram.Dispose();
-        _rotation.Dispose();
-        _gramHost.Dispose();
-        _rotationHost.Dispose();
-        _runtime.DestroyStream(_copyStream);
-        _runtime.DestroyStream(_computeStream);
+        if (_rotationUploaded != 0)
+        {
+            _runtime.DestroyEvent(_rotationUploaded);
+        }
+
+        foreach (var buffer in (IDisposable?[])[_current, _spare, _gram, _rotation, _gramHost, _rotationHost])
+        {
+            buffer?.Dispose();
+        }
+
+        foreach (var stream in (nint[])[_copyStream, _computeStream])
+        {
+            if (stream != 0)
+            {
+                _runtime.DestroyStream(stream);
+            }
+        }
     }
 
     private ulong RowBytes => (ulong)Cols * sizeof(float);
@@ -322,9 +345,23 @@ public sealed class CudaSketchWorkspace : ISketchWorkspace
         {
             _runtime = runtime;
             Host = new PinnedHostBuffer(runtime, bytes);
-            Device = new DeviceBuffer(runtime, bytes);
-            Uploaded = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
-            Consumed = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            try
+            {
+                Device = new DeviceBuffer(runtime, bytes);
+                Uploaded = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+                Consumed = runtime.CreateEvent(CudaRuntimeApi.EventDisableTiming);
+            }
+            catch (CudaException)
+            {
+                Host.Dispose();
+                Device?.Dispose();
+                if (Uploaded != 0)
+                {
+                    runtime.DestroyEvent(Uploaded);
+                }
+
+                throw;
+            }
         }
 
         public PinnedHostBuffer Host { get; }

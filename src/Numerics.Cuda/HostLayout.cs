@@ -1,7 +1,7 @@
 namespace OrleansUws.Numerics.Cuda;
 
 /// <summary>Host-side layout fix-ups between cuBLAS/cuSOLVER's column-major results and the row-major contract.</summary>
-public static class HostLayout
+internal static class HostLayout
 {
     /// <summary>
     /// Copies the upper triangle of the row-major n×n matrix <paramref name="c"/> (leading dimension ldc) into its

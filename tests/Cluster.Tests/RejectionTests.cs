@@ -1,5 +1,8 @@
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.ModelFormats;
 using OrleansUws.ModelFormats.Fleets;
+using OrleansUws.ModelFormats.Peft;
+using OrleansUws.ModelFormats.Safetensors;
 using Xunit;
 
 namespace OrleansUws.Cluster.Tests;
@@ -82,6 +85,59 @@ public sealed class RejectionTests(ClusterFixture fixture)
         var retry = await fleet.SubmitAsync(good.Model(0) with { ModelId = "m0" });
         Assert.Equal(ModelStatus.Absorbed, retry.Status);
         Assert.Equal(new ModelCounts(0, 1, 0), (await fleet.GetDescriptionAsync()).Counts);
+    }
+
+    [Fact]
+    public async Task A_non_finite_value_is_rejected_naming_the_layer_and_a_fixed_resubmission_completes_the_model()
+    {
+        var good = GeneratedFleet.Generate(fixture.Root, "nan-good", FleetPresets.Create("tiny", 1) with { Seed = 23 });
+        var layers = good.Spec.Layers.Select(l => l.LayerId).Order(StringComparer.Ordinal).ToArray();
+        var poisoned = CopyWithNaN(good.ModelPaths[0], Path.Combine(fixture.Root, "nan-bad", "model-nan"), layers[0]);
+        var fleet = fixture.Client.GetGrain<IFleetGrain>("nan");
+        await fleet.ConfigureAsync(new FleetConfiguration(Sketch: new SketchSettings(16, 0), Basis: new BasisPolicy(3, 0.9, 8, 0, TimeSpan.Zero, 5, 50, 3)));
+
+        var rejected = await fleet.SubmitAsync(new ModelReference("m", poisoned));
+
+        Assert.Equal(ModelStatus.Rejected, rejected.Status);
+        Assert.Contains($"layer '{layers[0]}' (rows)", rejected.Reason);
+        Assert.Contains($"absorbed by {layers.Length - 1} other layer sketches", rejected.Reason);
+        Assert.Equal(0, await ModelsInLayerAsync("nan", layers[0]));
+        foreach (var layer in layers.Skip(1))
+        {
+            Assert.Equal(1, await ModelsInLayerAsync("nan", layer));
+        }
+
+        var fixedResult = await fleet.SubmitAsync(new ModelReference("m", good.ModelPaths[0]));
+
+        Assert.Equal(ModelStatus.Absorbed, fixedResult.Status);
+        foreach (var layer in layers)
+        {
+            Assert.Equal(1, await ModelsInLayerAsync("nan", layer));
+        }
+    }
+
+    private async Task<int> ModelsInLayerAsync(string fleet, string layer) =>
+        (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(fleet, layer, SketchMode.Rows)).GetSlicesAsync()).Sum(s => s.ModelCount);
+
+    /// <summary>Copies an adapter folder, rewriting its tensors as F32 with one NaN in the lora_B of <paramref name="layer"/>.</summary>
+    private static string CopyWithNaN(string source, string destination, string layer)
+    {
+        Directory.CreateDirectory(destination);
+        File.Copy(Path.Combine(source, "adapter_config.json"), Path.Combine(destination, "adapter_config.json"));
+        using var file = SafetensorsFile.Open(Path.Combine(source, "adapter_model.safetensors"));
+        var tensors = file.Tensors.Select(t =>
+        {
+            var values = new float[t.ElementCount];
+            file.ReadTensor(t.Name, values);
+            if (PeftKeys.TryParseLoraKey(t.Name, out _, out var id, out var factor) && id == layer && factor == LoraFactor.B)
+            {
+                values[1] = float.NaN;
+            }
+
+            return (new TensorSpec(t.Name, TensorDType.F32, t.Shape), values);
+        }).ToArray();
+        SafetensorsWriter.WriteAll(Path.Combine(destination, "adapter_model.safetensors"), tensors);
+        return destination;
     }
 
     /// <summary>Copies a model folder (or file) and overwrites the 8-byte header length of its safetensors file with garbage.</summary>

@@ -66,6 +66,46 @@ public sealed class SafetensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void BlockReadsAllocateNothing()
+    {
+        float[] matrix = Enumerable.Range(0, 64 * 40).Select(i => (i % 97 - 48) * 0.125f).ToArray(); // exact in bf16 and f16
+        string path = _temp.File("alloc.safetensors");
+        SafetensorsWriter.WriteAll(path, [(new TensorSpec("m", TensorDType.BF16, [64, 40]), matrix), (new TensorSpec("h", TensorDType.F16, [64, 40]), matrix)]);
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        var rows = new float[8 * 40];
+        var columns = new float[64 * 3];
+        file.ReadRows("m", 0, 8, rows); // JIT and first-touch outside the measurement
+        file.ReadColumns("h", 0, 3, columns);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 8; i++)
+        {
+            file.ReadRows("m", i * 8, 8, rows);
+            file.ReadColumns("h", i * 3, 3, columns);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(matrix.AsSpan(56 * 40, 8 * 40).ToArray(), rows);
+    }
+
+    [Fact]
+    public void ConcurrentReadersOfOneFileSeeTheSameValues()
+    {
+        float[] matrix = Enumerable.Range(0, 256 * 64).Select(i => (i % 251 - 125) * 0.25f).ToArray(); // 7 significant bits: exact in bf16
+        string path = _temp.File("concurrent.safetensors");
+        SafetensorsWriter.WriteAll(path, [(new TensorSpec("m", TensorDType.BF16, [256, 64]), matrix)]);
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        var results = new float[256][];
+        Parallel.For(0, 256, new ParallelOptions { MaxDegreeOfParallelism = 4 }, row =>
+        {
+            var values = new float[64];
+            file.ReadRows("m", row, 1, values);
+            results[row] = values;
+        });
+        Assert.Equal(matrix, results.SelectMany(r => r));
+    }
+
+    [Fact]
     public void BlockArgumentsOutsideTheTensorAreRejected()
     {
         string path = _temp.File("b.safetensors");

@@ -1,20 +1,19 @@
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Cuda;
+using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Numerics.Bench.Gpu;
 
 /// <summary>
-/// A minimal Frequent Directions loop over any backend's <see cref="ISketchWorkspace"/> (2ℓ rows): insert rows until
-/// the buffer is full, then shrink — Gram on the workspace, float64 eigen-solve through the backend, rotation
-/// M = diag(√((λᵢ−δ)/λᵢ))·Vᵀ on the workspace with δ the ℓ-th largest eigenvalue. Used to time the device-resident
-/// path against the CPU backends with identical work.
+/// Frequent Directions driven directly on a <see cref="ISketchWorkspace"/> (2ℓ rows) so that rows can come from
+/// device memory or as bf16: insert rows until the buffer is full, then shrink with the library's
+/// <see cref="FrequentDirectionsShrink"/> (Gram on the workspace, float64 eigen-solve through the backend,
+/// rotation on the workspace) — the same steps <see cref="FrequentDirectionsSketch"/> takes.
 /// </summary>
 internal sealed class FrequentDirectionsLoop : IDisposable
 {
     private readonly IBlasBackend _backend;
     private readonly double[] _gram;
-    private readonly double[] _values;
-    private readonly float[] _rotation;
 
     public FrequentDirectionsLoop(IBlasBackend backend, int dimension, int ell)
     {
@@ -23,8 +22,6 @@ internal sealed class FrequentDirectionsLoop : IDisposable
         Dimension = dimension;
         Workspace = backend.CreateSketchWorkspace(2 * ell, dimension);
         _gram = new double[4 * ell * ell];
-        _values = new double[2 * ell];
-        _rotation = new float[2 * ell * ell];
     }
 
     public ISketchWorkspace Workspace { get; }
@@ -71,26 +68,9 @@ internal sealed class FrequentDirectionsLoop : IDisposable
         }
 
         Workspace.Gram(n, _gram);
-        _backend.SymmetricEigen(n, _gram.AsSpan(0, n * n), _values.AsSpan(0, n));
-        var delta = n >= Ell ? Math.Max(_values[n - Ell], 0) : 0;
-        var outRows = 0;
-        while (outRows < Math.Min(Ell - 1, n) && _values[n - 1 - outRows] - delta > 0)
-        {
-            outRows++;
-        }
-
-        for (var i = 0; i < outRows; i++)
-        {
-            var column = n - 1 - i;
-            var factor = Math.Sqrt((_values[column] - delta) / _values[column]);
-            for (var j = 0; j < n; j++)
-            {
-                _rotation[(i * n) + j] = (float)(factor * _gram[(j * n) + column]);
-            }
-        }
-
-        Workspace.RotateRows(n, _rotation.AsSpan(0, outRows * n), outRows);
-        Buffered = outRows;
+        var plan = FrequentDirectionsShrink.Plan(_backend, _gram.AsSpan(0, n * n), n, Ell);
+        FrequentDirectionsShrink.Apply(Workspace, plan);
+        Buffered = plan.OutRows;
         Shrinks++;
     }
 

@@ -83,8 +83,16 @@ public sealed class LoraAdapter : IModelReader
     public void ReadRows(string layerId, int rowStart, int rowCount, Span<float> destination)
     {
         (LayerInfo layer, Factors factors) = _layers.Get(layerId);
-        Guard.Block(rowStart, rowCount, layer.OutFeatures, nameof(rowStart), $"rows of layer '{layerId}'");
-        Guard.Length(destination, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
+        if (!Guard.InBlock(rowStart, rowCount, layer.OutFeatures))
+        {
+            throw Guard.BlockOutside(nameof(rowStart), rowStart, rowCount, layer.OutFeatures, $"rows of layer '{layerId}'");
+        }
+
+        if (destination.Length != (long)rowCount * layer.InFeatures)
+        {
+            throw Guard.LengthMismatch(destination.Length, (long)rowCount * layer.InFeatures, $"{rowCount} rows of layer '{layerId}' ({layer.Shape})");
+        }
+
         using var a = new ScratchBuffer<float>(layer.Rank * layer.InFeatures);
         using var b = new ScratchBuffer<float>(rowCount * layer.Rank);
         _file.ReadTensor(factors.A.Name, a.Span);
@@ -96,8 +104,16 @@ public sealed class LoraAdapter : IModelReader
     public void ReadColumns(string layerId, int columnStart, int columnCount, Span<float> destination)
     {
         (LayerInfo layer, Factors factors) = _layers.Get(layerId);
-        Guard.Block(columnStart, columnCount, layer.InFeatures, nameof(columnStart), $"columns of layer '{layerId}'");
-        Guard.Length(destination, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
+        if (!Guard.InBlock(columnStart, columnCount, layer.InFeatures))
+        {
+            throw Guard.BlockOutside(nameof(columnStart), columnStart, columnCount, layer.InFeatures, $"columns of layer '{layerId}'");
+        }
+
+        if (destination.Length != (long)layer.OutFeatures * columnCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, (long)layer.OutFeatures * columnCount, $"{columnCount} columns of layer '{layerId}' ({layer.Shape})");
+        }
+
         using var a = new ScratchBuffer<float>(layer.Rank * columnCount);
         using var b = new ScratchBuffer<float>(layer.OutFeatures * layer.Rank);
         _file.ReadColumns(factors.A.Name, columnStart, columnCount, a.Span);

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
 
 namespace OrleansUws.ModelFormats.Safetensors;
 
@@ -11,38 +10,33 @@ namespace OrleansUws.ModelFormats.Safetensors;
 /// </summary>
 public sealed unsafe class SafetensorsFile : ITensorSource
 {
-    /// <summary>The largest header accepted (bytes); larger length prefixes are treated as corrupt.</summary>
-    public const long MaxHeaderBytes = 100_000_000;
-
     private readonly MemoryMappedFile _mapping;
     private readonly MemoryMappedViewAccessor _view;
-    private readonly Dictionary<string, TensorInfo> _byName;
     private byte* _base;
 
-    private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* basePointer,
-        long dataOffset, List<TensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* basePointer, SafetensorsHeader header)
     {
         Path = path;
         _mapping = mapping;
         _view = view;
         _base = basePointer;
-        DataOffset = dataOffset;
-        Tensors = tensors;
-        Metadata = metadata;
-        _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        Header = header;
     }
 
     /// <inheritdoc/>
     public string Path { get; }
 
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>The validated header.</summary>
+    public SafetensorsHeader Header { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<TensorInfo> Tensors { get; }
+    public IReadOnlyDictionary<string, string> Metadata => Header.Metadata;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<TensorInfo> Tensors => Header.Tensors;
 
     /// <summary>Absolute file offset of the byte buffer (8 + header length).</summary>
-    public long DataOffset { get; }
+    public long DataOffset => Header.DataOffset;
 
     /// <summary>Opens and validates a safetensors file.</summary>
     /// <param name="path">The file.</param>
@@ -52,10 +46,10 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         long length = stream.Length;
-        if (length < 8)
+        if (length < SafetensorsHeader.PrefixBytes)
         {
             stream.Dispose();
-            throw new ModelFormatException(path, null, $"truncated: {length} bytes, fewer than the 8-byte header length");
+            throw SafetensorsHeader.TruncatedPrefix(length, path);
         }
 
         MemoryMappedFile? mapping = null;
@@ -67,21 +61,9 @@ public sealed unsafe class SafetensorsFile : ITensorSource
             view = mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
             pointer += view.PointerOffset;
-            ulong headerLength = BitConverter.IsLittleEndian ? *(ulong*)pointer : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(*(ulong*)pointer);
-            if (headerLength > MaxHeaderBytes)
-            {
-                throw new ModelFormatException(path, null, $"header length {headerLength} is absurd (more than {MaxHeaderBytes} bytes)");
-            }
-
-            if ((long)headerLength > length - 8)
-            {
-                throw new ModelFormatException(path, null, $"truncated: header length {headerLength} exceeds the {length - 8} bytes after the length prefix");
-            }
-
-            long dataOffset = 8 + (long)headerLength;
-            var header = new ReadOnlySpan<byte>(pointer + 8, (int)headerLength);
-            (List<TensorInfo> tensors, Dictionary<string, string> metadata) = SafetensorsHeaderParser.Parse(header, length - dataOffset, path);
-            return new SafetensorsFile(path, mapping, view, pointer, dataOffset, tensors, metadata);
+            int headerLength = SafetensorsHeader.ReadLength(new ReadOnlySpan<byte>(pointer, SafetensorsHeader.PrefixBytes), length, path);
+            var header = SafetensorsHeader.Parse(new ReadOnlySpan<byte>(pointer + SafetensorsHeader.PrefixBytes, headerLength), length, path);
+            return new SafetensorsFile(path, mapping, view, pointer, header);
         }
         catch
         {
@@ -107,17 +89,20 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public long GetFileOffset(TensorInfo tensor) => DataOffset + tensor.DataStart;
 
     /// <inheritdoc/>
-    public bool TryGetTensor(string name, [NotNullWhen(true)] out TensorInfo? info) => _byName.TryGetValue(name, out info);
+    public bool TryGetTensor(string name, [NotNullWhen(true)] out TensorInfo? info) => Header.TryGetTensor(name, out info);
 
     /// <inheritdoc/>
-    public TensorInfo GetTensor(string name) =>
-        _byName.TryGetValue(name, out TensorInfo? info) ? info : throw new ModelFormatException(Path, name, "no such tensor");
+    public TensorInfo GetTensor(string name) => Header.GetTensor(name);
 
     /// <inheritdoc/>
     public void ReadTensor(string name, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Length(destination, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
+        if (destination.Length != tensor.ElementCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, tensor.ElementCount, $"tensor '{name}' {tensor.ShapeText}");
+        }
+
         ConvertElements(tensor, 0, destination);
     }
 
@@ -125,8 +110,16 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadRows(string name, long rowStart, int rowCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Block(rowStart, rowCount, tensor.Rows, nameof(rowStart), $"rows of tensor '{name}' {tensor.ShapeText}");
-        Guard.Length(destination, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
+        if (!Guard.InBlock(rowStart, rowCount, tensor.Rows))
+        {
+            throw Guard.BlockOutside(nameof(rowStart), rowStart, rowCount, tensor.Rows, $"rows of tensor '{name}' {tensor.ShapeText}");
+        }
+
+        if (destination.Length != rowCount * tensor.Columns)
+        {
+            throw Guard.LengthMismatch(destination.Length, rowCount * tensor.Columns, $"{rowCount} rows of tensor '{name}' {tensor.ShapeText}");
+        }
+
         ConvertElements(tensor, rowStart * tensor.Columns, destination);
     }
 
@@ -134,8 +127,16 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public void ReadColumns(string name, long columnStart, int columnCount, Span<float> destination)
     {
         TensorInfo tensor = GetReadable(name);
-        Guard.Block(columnStart, columnCount, tensor.Columns, nameof(columnStart), $"columns of tensor '{name}' {tensor.ShapeText}");
-        Guard.Length(destination, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
+        if (!Guard.InBlock(columnStart, columnCount, tensor.Columns))
+        {
+            throw Guard.BlockOutside(nameof(columnStart), columnStart, columnCount, tensor.Columns, $"columns of tensor '{name}' {tensor.ShapeText}");
+        }
+
+        if (destination.Length != tensor.Rows * columnCount)
+        {
+            throw Guard.LengthMismatch(destination.Length, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
+        }
+
         for (long row = 0; row < tensor.Rows; row++)
         {
             ConvertElements(tensor, row * tensor.Columns + columnStart, destination.Slice((int)(row * columnCount), columnCount));
@@ -159,33 +160,18 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     private TensorInfo GetReadable(string name)
     {
         ObjectDisposedException.ThrowIf(_base == null, this);
-        TensorInfo tensor = GetTensor(name);
-        if (!tensor.DType.IsReadableAsSingle())
-        {
-            throw new ModelFormatException(Path, name, $"dtype {tensor.DType.ToSafetensorsName()} cannot be read as float32");
-        }
-
-        return tensor;
+        return GetTensor(name);
     }
 
     private void ConvertElements(TensorInfo tensor, long firstElement, Span<float> destination)
     {
-        byte* source = _base + DataOffset + tensor.DataStart + firstElement * tensor.DType.SizeInBytes();
-        int count = destination.Length;
-        int bad = tensor.DType switch
+        const int chunk = 1 << 24; // elements per span, so that chunk × 8 bytes fits an int
+        int size = tensor.DType.SizeInBytes();
+        for (int done = 0; done < destination.Length; done += chunk)
         {
-            TensorDType.BF16 => TensorConvert.WidenBFloat16(new ReadOnlySpan<ushort>(source, count), destination),
-            TensorDType.F16 => TensorConvert.WidenHalf(new ReadOnlySpan<Half>(source, count), destination),
-            TensorDType.F32 => TensorConvert.CopySingle(new ReadOnlySpan<float>(source, count), destination),
-            TensorDType.F64 => TensorConvert.NarrowDouble(new ReadOnlySpan<double>(source, count), destination),
-            _ => throw new InvalidOperationException("unreachable: dtype checked readable"),
-        };
-        if (bad >= 0)
-        {
-            long element = firstElement + bad;
-            long columns = Math.Max(tensor.Columns, 1);
-            throw new ModelFormatException(Path, tensor.Name,
-                $"value {destination[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {element} (row {element / columns}, column {element % columns}) is not finite");
+            int count = Math.Min(chunk, destination.Length - done);
+            byte* source = _base + DataOffset + tensor.DataStart + (firstElement + done) * size;
+            Header.Convert(tensor, firstElement + done, new ReadOnlySpan<byte>(source, count * size), destination.Slice(done, count));
         }
     }
 }

@@ -32,6 +32,7 @@ internal sealed unsafe class CudaRuntimeApi
     private readonly delegate* unmanaged<int, byte*> _getErrorName;
     private readonly delegate* unmanaged<int*, int> _getDeviceCount;
     private readonly delegate* unmanaged<int, int> _setDevice;
+    private readonly delegate* unmanaged<int> _deviceSynchronize;
     private readonly delegate* unmanaged<int*, int, int, int> _deviceGetAttribute;
     private readonly delegate* unmanaged<int*, int> _runtimeGetVersion;
     private readonly delegate* unmanaged<int*, int> _driverGetVersion;
@@ -60,6 +61,7 @@ internal sealed unsafe class CudaRuntimeApi
         _getErrorName = (delegate* unmanaged<int, byte*>)library.GetExport("cudaGetErrorName");
         _getDeviceCount = (delegate* unmanaged<int*, int>)library.GetExport("cudaGetDeviceCount");
         _setDevice = (delegate* unmanaged<int, int>)library.GetExport("cudaSetDevice");
+        _deviceSynchronize = (delegate* unmanaged<int>)library.GetExport("cudaDeviceSynchronize");
         _deviceGetAttribute = (delegate* unmanaged<int*, int, int, int>)library.GetExport("cudaDeviceGetAttribute");
         _runtimeGetVersion = (delegate* unmanaged<int*, int>)library.GetExport("cudaRuntimeGetVersion");
         _driverGetVersion = (delegate* unmanaged<int*, int>)library.GetExport("cudaDriverGetVersion");
@@ -112,6 +114,9 @@ internal sealed unsafe class CudaRuntimeApi
 
     /// <summary><c>cudaSetDevice</c>: makes <paramref name="ordinal"/> current on the calling thread.</summary>
     public void SetDevice(int ordinal) => Check(_setDevice(ordinal), "cudaSetDevice");
+
+    /// <summary><c>cudaDeviceSynchronize</c>: waits for all work queued on the current device, on every stream.</summary>
+    public void DeviceSynchronize() => Check(_deviceSynchronize(), "cudaDeviceSynchronize");
 
     /// <summary><c>cudaDeviceGetAttribute</c>.</summary>
     public int GetAttribute(int attribute, int ordinal)

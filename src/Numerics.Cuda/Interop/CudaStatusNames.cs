@@ -5,7 +5,7 @@ namespace OrleansUws.Numerics.Cuda.Interop;
 /// as declared in <c>cublas_api.h</c> and <c>cusolver_common.h</c> of CUDA 12 and 13. The runtime's
 /// <c>cudaError_t</c> names come from <c>cudaGetErrorName</c> of the loaded library instead.
 /// </summary>
-public static class CudaStatusNames
+internal static class CudaStatusNames
 {
     /// <summary>The name of a <c>cublasStatus_t</c> value, or <c>CUBLAS_STATUS_&lt;n&gt;</c> for a value this build does not know.</summary>
     public static string Cublas(int status) => status switch

@@ -16,6 +16,15 @@ public static class BlasArguments
         Guard.Matrix("c", cLength, m, n, ldc);
     }
 
+    /// <summary>Throws when <paramref name="destination"/> shares memory with the input <paramref name="input"/> (results would be undefined).</summary>
+    public static void CheckNoOverlap<T>(ReadOnlySpan<T> input, string inputName, ReadOnlySpan<T> destination, string destinationName)
+    {
+        if (!input.IsEmpty && !destination.IsEmpty && input.Overlaps(destination))
+        {
+            throw new ArgumentException($"Destination '{destinationName}' overlaps input '{inputName}'; BLAS outputs must not alias their inputs.", destinationName);
+        }
+    }
+
     /// <summary>Validates a Syrk call (A is n×k when not transposed, k×n when transposed; C is n×n).</summary>
     public static void CheckSyrk(Transpose trans, int n, int k, int aLength, int lda, int cLength, int ldc)
     {

@@ -14,7 +14,10 @@ public enum Transpose
 /// The dense linear-algebra primitives the numerics library is built on. Every matrix is <b>row-major</b>
 /// (element (i, j) of a matrix with leading dimension <c>ld</c> is at <c>i * ld + j</c>), whatever the
 /// backend's native layout. Implementations: managed reference, OpenBLAS (P/Invoke), CUDA (cuBLAS/cuSOLVER).
-/// Implementations validate lengths and throw <see cref="ArgumentException"/> naming the bad argument.
+/// Implementations validate lengths (and that outputs do not alias inputs) before touching memory and throw
+/// <see cref="ArgumentException"/> naming the bad argument (shared checks: <see cref="BlasArguments"/>).
+/// NaN and infinities propagate through GEMM/SYRK as IEEE arithmetic does (beta = 0 ignores what C held);
+/// the eigen-solvers reject non-finite input.
 /// </summary>
 public interface IBlasBackend
 {

@@ -88,6 +88,8 @@ public sealed class ManagedBlasBackend : IBlasBackend
         where T : unmanaged, INumber<T>
     {
         BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
+        BlasArguments.CheckNoOverlap(b, nameof(b), c, nameof(c));
         using var packedA = new PooledArray<T>(m * k);
         using var packedB = new PooledArray<T>(k * n);
         ManagedGemm.Pack(transA == Transpose.Yes, m, k, a, lda, packedA.Span);
@@ -99,6 +101,7 @@ public sealed class ManagedBlasBackend : IBlasBackend
         where T : unmanaged, INumber<T>
     {
         BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
         if (trans == Transpose.No)
         {
             GemmCore(Transpose.No, Transpose.Yes, n, n, k, alpha, a, lda, a, lda, beta, c, ldc);

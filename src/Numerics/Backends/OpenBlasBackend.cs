@@ -29,6 +29,8 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
+        BlasArguments.CheckNoOverlap(b, nameof(b), c, nameof(c));
         if (m == 0 || n == 0)
         {
             return;
@@ -45,6 +47,8 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {
         BlasArguments.CheckGemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
+        BlasArguments.CheckNoOverlap(b, nameof(b), c, nameof(c));
         if (m == 0 || n == 0)
         {
             return;
@@ -60,6 +64,7 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
     public void Syrk(Transpose trans, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, float beta, Span<float> c, int ldc)
     {
         BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
         if (n == 0)
         {
             return;
@@ -77,6 +82,7 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
     public void Syrk(Transpose trans, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, double beta, Span<double> c, int ldc)
     {
         BlasArguments.CheckSyrk(trans, n, k, a.Length, lda, c.Length, ldc);
+        BlasArguments.CheckNoOverlap(a, nameof(a), c, nameof(c));
         if (n == 0)
         {
             return;

@@ -29,7 +29,13 @@ internal sealed unsafe class OpenBlasNative
         Dgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("dgeqrf_");
         Sorgqr = (delegate* unmanaged<int*, int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("sorgqr_");
         Dorgqr = (delegate* unmanaged<int*, int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("dorgqr_");
+        SetNumThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out nint setThreads)
+            ? (delegate* unmanaged<int, void>)setThreads
+            : null;
     }
+
+    /// <summary>openblas_set_num_threads (process-wide), or null when the library does not export it.</summary>
+    public delegate* unmanaged<int, void> SetNumThreads { get; }
 
     /// <summary>The loaded library handle.</summary>
     public nint Handle { get; }

@@ -12,7 +12,7 @@ public static class NumericsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the managed and OpenBLAS providers, <see cref="BlasOptions"/> (validated; <c>UWS_BLAS</c>
-    /// overrides), the <see cref="BlasBackendSelector"/>, the selected <see cref="IBlasBackend"/> singleton,
+    /// overrides), <see cref="OpenBlasOptions"/> (one thread per call unless configured), the <see cref="BlasBackendSelector"/>, the selected <see cref="IBlasBackend"/> singleton,
     /// <see cref="CovarianceSketchFactory"/> and <see cref="SubspaceBasisSolver"/>. Idempotent: calling it again
     /// only applies <paramref name="configure"/>. Other assemblies add providers with
     /// <c>services.TryAddEnumerable(ServiceDescriptor.Singleton&lt;IBlasBackendProvider, X&gt;())</c>.
@@ -21,6 +21,8 @@ public static class NumericsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BlasOptions>();
+        services.AddOptions<OpenBlasOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenBlasOptions>, OpenBlasOptionsValidator>());
         if (configure is not null)
         {
             services.Configure(configure);

@@ -19,9 +19,49 @@ internal static class SymmetricEigenSolver
         }
 
         using var eBuffer = new PooledArray<double>(n, clear: true);
+        using var wBuffer = new PooledArray<double>(n * n);
         Span<double> e = eBuffer.Span;
+        Span<double> w = wBuffer.Span;
         Tridiagonalize(n, v, d, e);
-        QlIterate(n, v, d, e);
+
+        // The QL sweeps rotate pairs of eigenvector columns; on the transpose W = Vᵀ those are contiguous rows.
+        TransposeInto(n, v, w);
+        QlIterate(n, w, d, e);
+        TransposeInto(n, w, v);
+    }
+
+    private static void TransposeInto(int n, ReadOnlySpan<double> source, Span<double> destination)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                destination[(j * n) + i] = source[(i * n) + j];
+            }
+        }
+    }
+
+    private static void Rotate(Span<double> rowI, Span<double> rowNext, double c, double s)
+    {
+        // (rowI, rowNext) ← (c·rowI − s·rowNext, s·rowI + c·rowNext)
+        int k = 0;
+        int width = System.Numerics.Vector<double>.Count;
+        var vc = new System.Numerics.Vector<double>(c);
+        var vs = new System.Numerics.Vector<double>(s);
+        for (; k + width <= rowI.Length; k += width)
+        {
+            var a = new System.Numerics.Vector<double>(rowI.Slice(k, width));
+            var h = new System.Numerics.Vector<double>(rowNext.Slice(k, width));
+            ((vs * a) + (vc * h)).CopyTo(rowNext.Slice(k, width));
+            ((vc * a) - (vs * h)).CopyTo(rowI.Slice(k, width));
+        }
+
+        for (; k < rowI.Length; k++)
+        {
+            double h = rowNext[k];
+            rowNext[k] = (s * rowI[k]) + (c * h);
+            rowI[k] = (c * rowI[k]) - (s * h);
+        }
     }
 
     private static void Tridiagonalize(int n, Span<double> v, Span<double> d, Span<double> e)
@@ -160,7 +200,8 @@ internal static class SymmetricEigenSolver
         e[0] = 0.0;
     }
 
-    private static void QlIterate(int n, Span<double> v, Span<double> d, Span<double> e)
+    /// <summary>Implicit QL on the tridiagonal (d, e); <paramref name="w"/> holds the eigenvectors as rows (transposed).</summary>
+    private static void QlIterate(int n, Span<double> w, Span<double> d, Span<double> e)
     {
         for (int i = 1; i < n; i++)
         {
@@ -230,12 +271,7 @@ internal static class SymmetricEigenSolver
                         c = p / r;
                         p = (c * d[i]) - (s * g);
                         d[i + 1] = h + (s * ((c * g) + (s * d[i])));
-                        for (int k = 0; k < n; k++)
-                        {
-                            h = v[(k * n) + i + 1];
-                            v[(k * n) + i + 1] = (s * v[(k * n) + i]) + (c * h);
-                            v[(k * n) + i] = (c * v[(k * n) + i]) - (s * h);
-                        }
+                        Rotate(w.Slice(i * n, n), w.Slice((i + 1) * n, n), c, s);
                     }
 
                     p = -s * s2 * c3 * el1 * e[l] / dl1;
@@ -249,10 +285,11 @@ internal static class SymmetricEigenSolver
             e[l] = 0.0;
         }
 
-        SortAscending(n, v, d);
+        SortAscending(n, w, d);
     }
 
-    private static void SortAscending(int n, Span<double> v, Span<double> d)
+    /// <summary>Selection sort of the eigenvalues with their eigenvector rows (of the transposed storage).</summary>
+    private static void SortAscending(int n, Span<double> w, Span<double> d)
     {
         for (int i = 0; i < n - 1; i++)
         {
@@ -273,7 +310,7 @@ internal static class SymmetricEigenSolver
                 d[i] = p;
                 for (int j = 0; j < n; j++)
                 {
-                    (v[(j * n) + i], v[(j * n) + k]) = (v[(j * n) + k], v[(j * n) + i]);
+                    (w[(i * n) + j], w[(k * n) + j]) = (w[(k * n) + j], w[(i * n) + j]);
                 }
             }
         }

@@ -11,6 +11,14 @@ namespace OrleansUws.Numerics.Sketching;
 /// </summary>
 public abstract class CovarianceSketch : ICovarianceSketch
 {
+    /// <summary>
+    /// The small host-side factor algebra of a low-rank append (r×r Gram by <see cref="SmallGram"/>, r×r eigen-solve,
+    /// r×d product) runs on the
+    /// managed backend whatever <see cref="Backend"/> is: the operands are host arrays of a few hundred kB, where a
+    /// native or device call costs more in threading or transfers than the arithmetic.
+    /// </summary>
+    private static readonly ManagedBlasBackend Host = new();
+
     private readonly double[]? _sum;
     private bool _disposed;
 
@@ -97,11 +105,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
         if (MeanMode == MeanMode.Centre)
         {
             using var centred = new PooledArray<float>(rows.Length);
+            Span<float> centredSpan = centred.Span;
+            ReadOnlySpan<double> mean = batchMean.Span;
             for (int i = 0; i < rowCount; i++)
             {
+                var source = rows.Slice(i * Dimension, Dimension);
+                var target = centredSpan.Slice(i * Dimension, Dimension);
                 for (int j = 0; j < Dimension; j++)
                 {
-                    centred.Span[(i * Dimension) + j] = (float)(rows[(i * Dimension) + j] - batchMean.Span[j]);
+                    target[j] = (float)(source[j] - mean[j]);
                 }
             }
 
@@ -135,31 +147,36 @@ public abstract class CovarianceSketch : ICovarianceSketch
         using var leftMean = new PooledArray<double>(rank, clear: true);
         ColumnMeans(left, rowCount, rank, leftMean.Span);
         using var batchMean = new PooledArray<double>(Dimension, clear: true);
+        Span<double> batchMeanSpan = batchMean.Span;
         for (int p = 0; p < rank; p++)
         {
             double lp = scale * leftMean.Span[p];
+            var rightRow = right.Slice(p * Dimension, Dimension);
             for (int j = 0; j < Dimension; j++)
             {
-                batchMean.Span[j] += lp * right[(p * Dimension) + j];
+                batchMeanSpan[j] += lp * rightRow[j];
             }
         }
 
         using var gram = new PooledArray<double>(rank * rank);
         using var wide = new PooledArray<double>(rowCount * rank);
+        Span<double> wideSpan = wide.Span;
+        ReadOnlySpan<double> centre = MeanMode == MeanMode.Centre ? leftMean.Span : default;
         for (int i = 0; i < rowCount; i++)
         {
+            var source = left.Slice(i * rank, rank);
+            var target = wideSpan.Slice(i * rank, rank);
             for (int p = 0; p < rank; p++)
             {
-                double centre = MeanMode == MeanMode.Centre ? leftMean.Span[p] : 0;
-                wide.Span[(i * rank) + p] = left[(i * rank) + p] - centre;
+                target[p] = centre.IsEmpty ? source[p] : source[p] - centre[p];
             }
         }
 
-        Backend.Syrk(Transpose.Yes, rank, rowCount, (double)scale * scale, wide.Span, rank, 0.0, gram.Span, rank);
+        SmallGram.Compute(wideSpan, rowCount, rank, (double)scale * scale, gram.Span);
 
         // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
         using var eigenvalues = new PooledArray<double>(rank);
-        Backend.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
+        Host.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
         double top = Math.Max(eigenvalues.Span[rank - 1], 0);
         using var factor = new PooledArray<float>(rank * rank, clear: true);
         int kept = 0;
@@ -183,7 +200,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
         using var rows = new PooledArray<float>(Math.Max(kept, 1) * Dimension, clear: true);
         if (kept > 0)
         {
-            Backend.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
+            Host.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
             CheckFinite(rows.Span[..(kept * Dimension)], Dimension, "scale·left·right (overflow)");
             Absorb(rows.Span[..(kept * Dimension)], kept);
         }

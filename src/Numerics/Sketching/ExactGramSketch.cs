@@ -8,11 +8,18 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// The exact float64 Gram G = Σ x xᵀ (d×d, 8·d² bytes: 128 MB at d = 4096) with the same API as the Frequent
 /// Directions sketch: the reference in tests and a production mode for small layers. Rows are widened once and
-/// accumulated with DSYRK; merging adds Grams.
+/// accumulated with DSYRK; merging adds Grams. Small appends (a LoRA update adds only r rows) are batched in a
+/// pending float64 block of up to <see cref="PendingRows"/> rows and folded in with one DSYRK, because a rank-16
+/// update of a 4096×4096 Gram is memory-bound; every read (Gram, operator, merge, serialise) folds them in first.
 /// </summary>
 public sealed class ExactGramSketch : CovarianceSketch
 {
+    /// <summary>Most rows held back before one DSYRK folds them into the Gram.</summary>
+    public const int PendingRows = 512;
+
     private double[] _gram;
+    private double[] _pending;
+    private int _pendingCount;
 
     /// <summary>Creates an empty accumulator for rows of length <paramref name="dimension"/>.</summary>
     public ExactGramSketch(IBlasBackend backend, int dimension, MeanMode meanMode)
@@ -24,6 +31,7 @@ public sealed class ExactGramSketch : CovarianceSketch
         }
 
         _gram = new double[dimension * dimension];
+        _pending = new double[Math.Min(PendingRows, Math.Max(1, (1 << 22) / dimension)) * dimension];
     }
 
     /// <inheritdoc />
@@ -49,6 +57,7 @@ public sealed class ExactGramSketch : CovarianceSketch
     {
         ThrowIfDisposed();
         Guard.Length(nameof(destination), destination.Length, _gram.Length, $"a {Dimension}×{Dimension} Gram");
+        Flush();
         _gram.CopyTo(destination);
     }
 
@@ -72,19 +81,32 @@ public sealed class ExactGramSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override void AbsorbRows(ReadOnlySpan<float> rows, int count)
     {
-        using var wide = new PooledArray<double>(count * Dimension);
-        for (int i = 0; i < wide.Length; i++)
+        int capacity = _pending.Length / Dimension;
+        for (int i = 0; i < count; i++)
         {
-            wide.Span[i] = rows[i];
-        }
+            if (_pendingCount == capacity)
+            {
+                Flush();
+            }
 
-        Backend.Syrk(Transpose.Yes, Dimension, count, 1.0, wide.Span, Dimension, 1.0, _gram, Dimension);
+            var source = rows.Slice(i * Dimension, Dimension);
+            var target = _pending.AsSpan(_pendingCount * Dimension, Dimension);
+            for (int j = 0; j < Dimension; j++)
+            {
+                target[j] = source[j];
+            }
+
+            _pendingCount++;
+        }
     }
 
     /// <inheritdoc />
     private protected override void AbsorbSketch(CovarianceSketch other)
     {
-        var source = ((ExactGramSketch)other)._gram;
+        Flush();
+        var exact = (ExactGramSketch)other;
+        exact.Flush();
+        var source = exact._gram;
         for (int i = 0; i < _gram.Length; i++)
         {
             _gram[i] += source[i];
@@ -92,15 +114,34 @@ public sealed class ExactGramSketch : CovarianceSketch
     }
 
     /// <inheritdoc />
-    private protected override ISymmetricOperator CreateSketchedOperator() => new DenseSymmetricOperator(Backend, (double[])_gram.Clone(), Dimension);
+    private protected override ISymmetricOperator CreateSketchedOperator()
+    {
+        Flush();
+        return new DenseSymmetricOperator(Backend, (double[])_gram.Clone(), Dimension);
+    }
 
     /// <inheritdoc />
     private protected override int WritePayload(Span<byte> destination)
     {
+        Flush();
         MemoryMarshal.AsBytes(_gram.AsSpan()).CopyTo(destination);
         return PayloadLength;
     }
 
     /// <inheritdoc />
-    private protected override void DisposeCore() => _gram = [];
+    private protected override void DisposeCore()
+    {
+        _gram = [];
+        _pending = [];
+    }
+
+    /// <summary>Folds the pending rows into the Gram with one DSYRK.</summary>
+    private void Flush()
+    {
+        if (_pendingCount > 0)
+        {
+            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, 1.0, _pending, Dimension, 1.0, _gram, Dimension);
+            _pendingCount = 0;
+        }
+    }
 }

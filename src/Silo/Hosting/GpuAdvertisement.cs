@@ -9,6 +9,16 @@ public sealed record GpuAdvertisement(bool HasGpu, long MemoryBytes)
     public static GpuAdvertisement None { get; } = new(false, 0);
 
     /// <summary>
+    /// The default probe: the CUDA package's <see cref="OrleansUws.Numerics.Cuda.CudaDeviceProbe"/> (never throws; no
+    /// CUDA libraries or devices means no GPU). All devices' memory is summed.
+    /// </summary>
+    public static GpuAdvertisement ProbeCuda()
+    {
+        var result = OrleansUws.Numerics.Cuda.CudaDeviceProbe.Probe();
+        return result.IsAvailable ? new GpuAdvertisement(true, (long)Math.Min(result.TotalMemoryBytes, long.MaxValue)) : None;
+    }
+
+    /// <summary>
     /// Configuration wins over the probe: <c>Uws:Silo:Gpu:Enabled</c>/<c>MemoryBytes</c> when set, else the probe's
     /// answer, else no GPU. A probe that throws counts as no GPU.
     /// </summary>

@@ -6,6 +6,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansUws.Grains;
 using OrleansUws.Grains.Placement;
+using OrleansUws.Numerics.Cuda;
 using OrleansUws.Silo.Options;
 using StackExchange.Redis;
 
@@ -20,11 +21,14 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Runs an Orleans silo in this host with the UWS grains: localhost clustering and in-memory storage by default,
     /// Redis clustering and Redis storage when <c>Uws:Silo:RedisConnectionString</c> is set. Binds and validates
-    /// <see cref="UwsSiloOptions"/> (<c>Uws:Silo</c>) at start. Idempotent: a second call changes nothing.
+    /// <see cref="UwsSiloOptions"/> (<c>Uws:Silo</c>) at start and adds the <see cref="SiloStatusHealthCheck"/> to
+    /// <c>/health</c>. Idempotent: a second call changes nothing.
     /// </summary>
     /// <param name="builder">The host builder.</param>
     /// <param name="configure">Further silo configuration (runs last).</param>
-    /// <param name="gpuProbe">Asked what GPU this machine has when configuration does not say (e.g. the CUDA package's probe).</param>
+    /// <param name="gpuProbe">
+    /// Asked what GPU this machine has when configuration does not say; default <see cref="GpuAdvertisement.ProbeCuda"/>.
+    /// </param>
     public static IHostApplicationBuilder AddUwsSilo(
         this IHostApplicationBuilder builder, Action<ISiloBuilder>? configure = null, Func<GpuAdvertisement?>? gpuProbe = null)
     {
@@ -34,6 +38,7 @@ public static class UwsSiloHostingExtensions
         }
 
         builder.Services.AddSingleton<UwsSiloMarker>();
+        builder.Services.AddHealthChecks().AddCheck<SiloStatusHealthCheck>("orleans-silo");
         var options = ReadSiloOptions(builder.Configuration);
         builder.UseOrleans(silo =>
         {
@@ -63,7 +68,8 @@ public static class UwsSiloHostingExtensions
     /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
     /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
     /// else memory), silo metadata advertising the GPU (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
-    /// cluster options (<c>Uws:Cluster</c>) and the numerics backend (<c>AddUwsNumerics</c>). Idempotent.
+    /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
+    /// CUDA when it probes well, else OpenBLAS, else managed; <c>UWS_BLAS</c> forces one). Idempotent.
     /// </summary>
     public static ISiloBuilder AddUwsGrains(this ISiloBuilder silo, Func<GpuAdvertisement?>? gpuProbe = null)
     {
@@ -90,13 +96,12 @@ public static class UwsSiloHostingExtensions
                 .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
-        var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe);
+        var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
         silo.UseSiloMetadata(GpuSiloMetadata.Create(gpu.HasGpu, gpu.MemoryBytes));
         silo.Services.AddSingleton(gpu);
         silo.Services.AddUwsGrainServices(silo.Configuration);
-#if UWS_NUMERICS
         silo.Services.AddUwsNumerics();
-#endif
+        silo.Services.AddCudaBackend();
         return silo;
     }
 

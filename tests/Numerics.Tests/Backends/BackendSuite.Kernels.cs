@@ -62,6 +62,18 @@ public abstract partial class BackendSuite
     }
 
     [Fact]
+    public void GemmAndSyrkRejectDestinationAliasingAnInput()
+    {
+        var buffer = new float[64];
+        var ex = Assert.Throws<ArgumentException>(() => Backend.Gemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(16, 16), 4, 0f, buffer.AsSpan(8, 16), 4));
+        Assert.Contains("overlaps input 'a'", ex.Message);
+        var doubles = new double[32];
+        var syrk = Assert.Throws<ArgumentException>(() => Backend.Syrk(Transpose.No, 4, 4, 1.0, doubles.AsSpan(0, 16), 4, 0.0, doubles.AsSpan(8, 16), 4));
+        Assert.Equal("c", syrk.ParamName);
+        Assert.Contains("overlaps input 'a'", syrk.Message);
+    }
+
+    [Fact]
     public void GemmRejectsShortDestination()
     {
         var ex = Assert.Throws<ArgumentException>(() => Backend.Gemm(Transpose.No, Transpose.No, 10, 4, 5, 1.0,

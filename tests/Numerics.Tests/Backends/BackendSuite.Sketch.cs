@@ -290,6 +290,59 @@ public abstract partial class BackendSuite
         Assert.Equal(0.0, gram[1], 1e-5);
     }
 
+    [Fact]
+    public void CompactShrinksEarlyAndKeepsTheGuaranteeAndExactEnergies()
+    {
+        const int n = 75, d = 32, ell = 8;
+        var rows = TestData.Planted(seed: 31, n, d, rank: 5, noise: 0.2, offset: 3);
+        using var sketch = new FrequentDirectionsSketch(Backend, d, ell, MeanMode.Track);
+        sketch.AppendRows(rows, n);
+        Assert.True(sketch.BufferedRows >= ell, $"{sketch.BufferedRows} rows buffered");
+        int shrinks = sketch.ShrinkCount;
+        sketch.Compact();
+        Assert.Equal(shrinks + 1, sketch.ShrinkCount);
+        Assert.True(sketch.BufferedRows <= ell - 1);
+        AssertFrequentDirectionsGuarantee(Reference.Gram(rows, n, d), Reference.SketchGram(sketch), sketch.Certificate, d, ell);
+
+        double uncentred = Reference.Gram(rows, n, d).Where((_, i) => i % (d + 1) == 0).Sum();
+        double centred = Reference.Gram(rows, n, d, centred: true).Where((_, i) => i % (d + 1) == 0).Sum();
+        Assert.Equal(uncentred, sketch.Energy(centred: false), uncentred * 1e-9);
+        Assert.Equal(centred, sketch.Energy(centred: true), uncentred * 1e-9);
+    }
+
+    [Fact]
+    public void FrequentDirectionsIsExactWhenTheDataRankIsBelowEll()
+    {
+        const int n = 300, d = 40, ell = 12;
+        var rows = TestData.Planted(seed: 32, n, d, rank: 6, noise: 0);
+        using var sketch = new FrequentDirectionsSketch(Backend, d, ell, MeanMode.None);
+        sketch.AppendRows(rows, n);
+        var ata = Reference.Gram(rows, n, d);
+        Assert.True(sketch.ShrinkCount > 0);
+        Assert.True(sketch.Certificate <= 1e-6 * sketch.TotalEnergy, $"certificate {sketch.Certificate}");
+        Assert.True(RelativeError(Reference.SketchGram(sketch), ata) < 1e-5);
+    }
+
+    [Fact]
+    public void LoraAppendHandlesRankDeficientFactors()
+    {
+        const int m = 30, n = 20, r = 3;
+        var b = TestData.Gaussian(33, m * r);
+        for (int i = 0; i < m; i++)
+        {
+            b[(i * r) + 2] = b[(i * r) + 1];   // two equal columns: BᵀB is singular
+        }
+
+        var lora = new LoraFactors(b, TestData.Gaussian(34, r * n), m, r, n, Alpha: 6);
+        using var factored = new FrequentDirectionsSketch(Backend, n, 8, MeanMode.Track);
+        factored.AppendLora(lora, SketchAxis.Rows);
+        Assert.Equal(2, factored.BufferedRows);   // only the non-zero directions become rows
+        var delta = Reference.Multiply(false, false, m, n, r, Widen(b), r, Widen(lora.A), n);
+        var materialised = delta.Select(v => (float)(lora.Scale * v)).ToArray();
+        Assert.True(RelativeError(Reference.SketchGram(factored), Reference.Gram(materialised, m, n)) < 1e-5);
+        Assert.Equal(m, factored.RowCount);
+    }
+
     private static void AssertFrequentDirectionsGuarantee(double[] ata, double[] btb, double certificate, int d, int ell)
     {
         double scale = ata.Where((_, i) => i % (d + 1) == 0).Sum();

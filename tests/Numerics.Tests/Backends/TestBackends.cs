@@ -7,3 +7,5 @@ namespace OrleansUws.Numerics.Tests.Backends;
 public sealed class ManagedBackendSuite() : BackendSuite(new ManagedBlasBackendProvider());
 
 public sealed class OpenBlasBackendSuite() : BackendSuite(new OpenBlasBackendProvider());
+
+public sealed class CudaBackendSuite() : BackendSuite(new OrleansUws.Numerics.Cuda.CudaBackendProvider(new OrleansUws.Numerics.Cuda.CudaBackendOptions(), candidates: null, logger: null));

@@ -144,6 +144,31 @@ public sealed class CudaDeviceTests(CudaBackendFixture fixture) : IClassFixture<
         Assert.Equal(1, Math.Abs(a[(2 * 3) + 2]), 12);
     }
 
+    [Fact]
+    public void SmallEigenProblemsRoutedToTheHostAgreeWithCusolver()
+    {
+        var onDevice = Backend;
+        var provider = new CudaBackendProvider(new CudaBackendOptions { HostEigenMaxOrder = 8 }, candidates: null, logger: null);
+        Assert.True(provider.TryCreate(out var created, out var reason), reason);
+        using var routed = (CudaBlasBackend)created!;
+        double[] a = [4, 1, 2, 1, 3, 0, 2, 0, 5];
+        var viaHost = (double[])a.Clone();
+        var hostValues = new double[3];
+        var deviceValues = new double[3];
+
+        routed.SymmetricEigen(3, viaHost, hostValues);
+        onDevice.SymmetricEigen(3, a, deviceValues);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(deviceValues[i], hostValues[i], 10);
+            for (var row = 0; row < 3; row++)
+            {
+                Assert.Equal(Math.Abs(a[(row * 3) + i]), Math.Abs(viaHost[(row * 3) + i]), 10);
+            }
+        }
+    }
+
     private static float[] Sequence(int length, int start) =>
         [.. Enumerable.Range(start, length).Select(i => (float)((i % 7) - 3))];
 }

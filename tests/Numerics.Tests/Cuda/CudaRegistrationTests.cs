@@ -29,13 +29,15 @@ public sealed class CudaRegistrationTests
         services.AddCudaBackend(options =>
         {
             options.DeviceOrdinal = -1;
+            options.HostEigenMaxOrder = -5;
             options.StagingChunkBytes = 1024;
         });
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CudaBackendOptions>>().Value);
 
-        Assert.Equal(2, error.Failures.Count());
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, failure => failure.StartsWith("HostEigenMaxOrder must be ≥ 0 (was -5)", StringComparison.Ordinal));
         Assert.Contains(error.Failures, failure => failure.StartsWith("DeviceOrdinal must be ≥ 0 (was -1)", StringComparison.Ordinal));
         Assert.Contains(error.Failures, failure => failure.StartsWith("StagingChunkBytes must be ≥ 65536 (was 1024)", StringComparison.Ordinal));
     }

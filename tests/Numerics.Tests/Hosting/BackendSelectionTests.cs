@@ -55,6 +55,30 @@ public sealed class BackendSelectionTests
     }
 
     [Fact]
+    public void NegativeThreadsPerCallIsRejectedNamingTheOption()
+    {
+        var result = new OpenBlasOptionsValidator().Validate(null, new OpenBlasOptions { ThreadsPerCall = -2 });
+        Assert.True(result.Failed);
+        Assert.Equal("OpenBlasOptions.ThreadsPerCall is -2; use 0 (the library's default) or a positive thread count.", Assert.Single(result.Failures!));
+        Assert.Equal(1, new OpenBlasOptions().ThreadsPerCall);
+    }
+
+    [Fact]
+    public void OpenBlasProviderFromOptionsAppliesTheThreadCount()
+    {
+        var provider = new OpenBlasBackendProvider(Options.Create(new OpenBlasOptions { ThreadsPerCall = 1 }));
+        if (!provider.TryCreate(out var backend, out string reason))
+        {
+            Assert.Skip($"OpenBLAS unavailable: {reason}");
+        }
+
+        Assert.Equal("openblas", backend!.Name);
+        Assert.EndsWith("loaded and verified, 1 thread(s) per call", reason);
+        Assert.True(new OpenBlasBackendProvider().TryCreate(out _, out string libraryDefault));
+        Assert.EndsWith("loaded and verified, library-default threads", libraryDefault);
+    }
+
+    [Fact]
     public void AddUwsNumericsIsIdempotentAndResolvesTheForcedBackend()
     {
         var services = new ServiceCollection();
