@@ -52,7 +52,8 @@ public sealed class UwsSession : IAsyncDisposable
         // Once the session stops, the in-process silo tears down its grains (and the in-memory storage they would
         // checkpoint to) in an order that logs errors nobody can act on: the state dies with the process anyway.
         var stopping = new StopFlag();
-        builder.Logging.AddFilter((_, level) => !stopping.IsSet || level >= LogLevel.Critical);
+        // (A filter function without a category replaces the minimum level, so it applies that level too.)
+        builder.Logging.AddFilter((_, level) => level >= minimumLogLevel && (!stopping.IsSet || level >= LogLevel.Critical));
 
         // The watchdog's first check after start-up measures from an uninitialised timestamp and warns spuriously.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);

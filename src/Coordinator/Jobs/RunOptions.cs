@@ -9,10 +9,10 @@ public sealed class RunOptions
     public string? Fleet { get; set; }
 
     /// <summary>Models to generate. Option <c>--models</c>.</summary>
-    public int Models { get; set; } = 96;
+    public int Models { get; set; } = 200;
 
     /// <summary>Decoder layers to generate (each with q/k/v/o projections for the Mistral preset). Option <c>--layers</c>.</summary>
-    public int Layers { get; set; } = 2;
+    public int Layers { get; set; } = 8;
 
     /// <summary>Generator preset. Option <c>--preset</c>.</summary>
     public string Preset { get; set; } = FleetGenerateOptions.DefaultPreset;
@@ -40,7 +40,7 @@ public sealed class RunOptions
     public int MaxK { get; set; } = 32;
 
     /// <summary>A new basis version every this many absorbed models (the convergence history); 0 = only at the end. Option <c>--version-every</c>.</summary>
-    public int VersionEvery { get; set; } = 12;
+    public int VersionEvery { get; set; } = 25;
 
     /// <summary>Sketch mode: rows (basis of the input space) or columns. Option <c>--mode</c>.</summary>
     public string Mode { get; set; } = "rows";
