@@ -77,7 +77,8 @@ public sealed class ServeCommand : Command
         _context.Console.MarkupLineInterpolated($"serving {string.Join(", ", app.Urls)} ({(connection.IsEmbedded ? $"embedded silo, gateway port {options.GatewayPort}" : "cluster client")}); Ctrl+C stops");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            // Returns when the host stops for any reason (SIGTERM through the host's lifetime, or our token).
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
