@@ -23,7 +23,8 @@ public static class BenchArguments
                 case "--layers": options.Layers = Positive(name, value); break;
                 case "--warmup": options.WarmupModels = Positive(name, value); break;
                 case "--parallelism": options.Parallelism = Positive(name, value); break;
-                default: throw new ArgumentException($"unknown argument {name} (known: --fleet --preset --models --layers --warmup --parallelism)", nameof(args));
+                case "--repeat": options.Repetitions = Positive(name, value); break;
+                default: throw new ArgumentException($"unknown argument {name} (known: --fleet --preset --models --layers --warmup --parallelism --repeat)", nameof(args));
             }
         }
 

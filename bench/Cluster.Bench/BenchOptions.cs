@@ -18,6 +18,9 @@ public sealed class BenchOptions
     /// <summary>Models used to warm up (JIT, thread pool, first activations) before measuring; not counted.</summary>
     public int WarmupModels { get; set; } = 4;
 
+    /// <summary>Alternating library/cluster repetitions; the medians are reported.</summary>
+    public int Repetitions { get; set; } = 3;
+
     /// <summary>Models submitted at once to the cluster.</summary>
     public int Parallelism { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 }

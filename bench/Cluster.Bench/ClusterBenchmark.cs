@@ -30,22 +30,28 @@ public static class ClusterBenchmark
 
             var warmup = models.Take(options.WarmupModels).ToArray();
             await using var session = await UwsSession.StartAsync(new ClusterConnectionOptions()).ConfigureAwait(false);
-            var measured = session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench"));
-            var warmupFleet = session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-warmup"));
-            var description = await EmbeddedClusterRun.ConfigureAsync(measured).ConfigureAwait(false);
-            await EmbeddedClusterRun.ConfigureAsync(warmupFleet).ConfigureAwait(false);
+            var description = await EmbeddedClusterRun.ConfigureAsync(session.Client, "bench-warmup").ConfigureAwait(false);
             var services = new ServiceCollection().AddUwsNumerics().BuildServiceProvider();
             await using (services.ConfigureAwait(false))
             {
                 var library = new LibraryBaseline(services.GetRequiredService<CovarianceSketchFactory>(), services.GetRequiredService<SubspaceBasisSolver>());
 
-                // Warm-up: JIT, BLAS threads, first grain activations (a separate fleet, so the measured one starts empty).
+                // Warm-up: JIT, BLAS threads, first grain activations (a separate fleet, so the measured ones start empty).
                 library.Run(warmup, description.Sketch, description.Basis);
                 await EmbeddedClusterRun.RunAsync(session.Client, "bench-warmup", warmup, options.Parallelism).ConfigureAwait(false);
 
-                var libraryTimings = library.Run(models, description.Sketch, description.Basis);
-                var clusterTimings = await EmbeddedClusterRun.RunAsync(session.Client, "bench", models, options.Parallelism).ConfigureAwait(false);
-                var layers = (await measured.GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
+                // Alternate library and cluster passes so that load from other processes hits both alike; report medians.
+                var libraryTimings = new List<PhaseTimings>();
+                var clusterTimings = new List<PhaseTimings>();
+                for (var repetition = 1; repetition <= options.Repetitions; repetition++)
+                {
+                    libraryTimings.Add(library.Run(models, description.Sketch, description.Basis));
+                    var fleet = $"bench-{repetition}";
+                    await EmbeddedClusterRun.ConfigureAsync(session.Client, fleet).ConfigureAwait(false);
+                    clusterTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, fleet, models, options.Parallelism).ConfigureAwait(false));
+                }
+
+                var layers = (await session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-1")).GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
                 Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings);
             }
 
@@ -67,19 +73,21 @@ public static class ClusterBenchmark
         return folder;
     }
 
-    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, PhaseTimings library, PhaseTimings cluster)
+    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, IReadOnlyList<PhaseTimings> library, IReadOnlyList<PhaseTimings> cluster)
     {
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}"));
+        output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}; {options.Repetitions} alternating repetitions, medians"));
         output.WriteLine("| run | ingest s | models/s | last model → new bases s | end-to-end models/s |");
         output.WriteLine("|---|---:|---:|---:|---:|");
-        foreach (var (name, t) in new[] { ("numerics library alone", library), ("embedded cluster", cluster) })
+        var medians = new[] { ("numerics library alone", PhaseTimings.Median(library)), ("embedded cluster", PhaseTimings.Median(cluster)) };
+        foreach (var (name, t) in medians)
         {
             output.WriteLine(string.Create(c, $"| {name} | {t.Ingest.TotalSeconds:F2} | {t.ModelsPerSecond:F2} | {t.Basis.TotalSeconds:F3} | {t.EndToEndModelsPerSecond:F2} |"));
         }
 
-        output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {cluster.ModelsPerSecond / library.ModelsPerSecond:P1} (target ≥ 80 %)"));
-        output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {cluster.EndToEndModelsPerSecond / library.EndToEndModelsPerSecond:P1}"));
-        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {cluster.Basis.TotalSeconds:F3} s"));
+        var (lib, clu) = (medians[0].Item2, medians[1].Item2);
+        output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {clu.ModelsPerSecond / lib.ModelsPerSecond:P1} (target ≥ 80 %); per repetition: {string.Join(", ", library.Zip(cluster, (l, k) => (k.ModelsPerSecond / l.ModelsPerSecond).ToString("P0", c)))}"));
+        output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {clu.EndToEndModelsPerSecond / lib.EndToEndModelsPerSecond:P1}"));
+        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s"));
     }
 }

@@ -32,9 +32,10 @@ public static class EmbeddedClusterRun
     }
 
     /// <summary>Declares the fleet's policy: rows mode, uncentred, no intermediate versions (the benchmark computes one at the end).</summary>
-    public static async Task<FleetDescription> ConfigureAsync(IFleetGrain fleet)
+    public static async Task<FleetDescription> ConfigureAsync(IClusterClient client, string fleetId)
     {
-        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(client);
+        var fleet = client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleetId));
         var defaults = await fleet.GetDescriptionAsync().ConfigureAwait(false);
         return await fleet.ConfigureAsync(new FleetConfiguration(
             Modes: [SketchMode.Rows],

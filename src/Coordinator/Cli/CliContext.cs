@@ -8,8 +8,20 @@ namespace OrleansUws.Coordinator.Cli;
 /// <param name="Error">Standard error: one line per problem.</param>
 public sealed record CliContext(IAnsiConsole Console, TextWriter Out, TextWriter Error)
 {
+    /// <summary>Width assumed for tables when the output is redirected (a file or pipe has no width; Spectre would assume 80).</summary>
+    public const int RedirectedWidth = 160;
+
     /// <summary>The process's own console, output and error streams.</summary>
-    public static CliContext ForProcess() => new(AnsiConsole.Console, System.Console.Out, System.Console.Error);
+    public static CliContext ForProcess()
+    {
+        var console = AnsiConsole.Console;
+        if (System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = RedirectedWidth;
+        }
+
+        return new CliContext(console, System.Console.Out, System.Console.Error);
+    }
 
     /// <summary>A context writing everything (without ANSI codes or live rendering) to <paramref name="out"/> and <paramref name="error"/>; for tests and redirected output.</summary>
     public static CliContext ForWriters(TextWriter @out, TextWriter error)
@@ -21,7 +33,7 @@ public sealed record CliContext(IAnsiConsole Console, TextWriter Out, TextWriter
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(@out),
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = RedirectedWidth;
         return new CliContext(console, @out, error);
     }
 }

@@ -77,6 +77,9 @@ public sealed class ValidationFailures
     /// <summary>Adds <paramref name="failure"/> as is.</summary>
     public void Add(string failure) => _failures.Add(failure);
 
+    /// <summary>Throws a <see cref="UsageException"/> listing every failure added; returns true when there was none.</summary>
+    public bool ThrowIfAny() => _failures.Count == 0 ? true : throw new UsageException(_failures.ToArray());
+
     /// <summary>Success when nothing was added, otherwise a failure listing everything added.</summary>
     public ValidateOptionsResult ToResult() =>
         _failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_failures);

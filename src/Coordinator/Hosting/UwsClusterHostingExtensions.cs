@@ -21,6 +21,8 @@ public static class UwsClusterHostingExtensions
     /// </summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(5);
 
+    private const string EmbeddedCheckpointKey = "Uws:Cluster:SliceCheckpointEveryModels";
+
     /// <summary>
     /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
     /// An embedded silo listens on <paramref name="embeddedPorts"/>, or on free loopback ports when null, so
@@ -36,13 +38,23 @@ public static class UwsClusterHostingExtensions
         if (connection.IsEmbedded)
         {
             var (siloPort, gatewayPort) = embeddedPorts ?? (FreeLoopbackPort(), FreeLoopbackPort());
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>
             {
                 ["Uws:Silo:ClusterId"] = connection.ClusterId,
                 ["Uws:Silo:ServiceId"] = connection.ServiceId,
                 ["Uws:Silo:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Uws:Silo:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            });
+            };
+
+            // An embedded silo keeps its grain state in memory, which dies with the process: checkpointing every
+            // slice's sketch after each model would copy megabytes per model for nothing. Checkpoint only on
+            // deactivation unless configured otherwise (Uws__Cluster__SliceCheckpointEveryModels).
+            if (builder.Configuration[EmbeddedCheckpointKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
+            {
+                settings[EmbeddedCheckpointKey] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            builder.Configuration.AddInMemoryCollection(settings);
             builder.AddUwsSilo(silo => silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = CallTimeout));
             return builder;
         }

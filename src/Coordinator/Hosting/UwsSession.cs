@@ -13,10 +13,12 @@ namespace OrleansUws.Coordinator.Hosting;
 public sealed class UwsSession : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly StopFlag _stopping;
 
-    private UwsSession(IHost host, ClusterConnectionOptions connection)
+    private UwsSession(IHost host, ClusterConnectionOptions connection, StopFlag stopping)
     {
         _host = host;
+        _stopping = stopping;
         Connection = connection;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
@@ -47,6 +49,12 @@ public sealed class UwsSession : IAsyncDisposable
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(minimumLogLevel);
 
+        // Once the session stops, the in-process silo tears down its grains (and the in-memory storage they would
+        // checkpoint to) in an order that logs errors nobody can act on: the state dies with the process anyway.
+        var stopping = new StopFlag();
+        // (A filter function without a category replaces the minimum level, so it applies that level too.)
+        builder.Logging.AddFilter((_, level) => level >= minimumLogLevel && (!stopping.IsSet || level >= LogLevel.Critical));
+
         // The watchdog's first check after start-up measures from an uninitialised timestamp and warns spuriously.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.AddUwsCluster(connection);
@@ -61,12 +69,13 @@ public sealed class UwsSession : IAsyncDisposable
             throw;
         }
 
-        return new UwsSession(host, connection);
+        return new UwsSession(host, connection, stopping);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _stopping.IsSet = true;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -76,5 +85,10 @@ public sealed class UwsSession : IAsyncDisposable
         {
             _host.Dispose();
         }
+    }
+
+    private sealed class StopFlag
+    {
+        public volatile bool IsSet;
     }
 }

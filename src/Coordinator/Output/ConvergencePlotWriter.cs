@@ -27,6 +27,7 @@ public static class ConvergencePlotWriter
 
         var plot = new Plot();
         var drawn = 0;
+        var (xMin, xMax, yMin, yMax) = (double.MaxValue, double.MinValue, double.MaxValue, double.MinValue);
         foreach (var layer in layers)
         {
             var points = layer.History
@@ -42,10 +43,15 @@ public static class ConvergencePlotWriter
             var series = plot.Add.Scatter(xs, ys);
             series.LegendText = layer.Layer;
             drawn += points.Length;
+            (xMin, xMax, yMin, yMax) = (Math.Min(xMin, xs.Min()), Math.Max(xMax, xs.Max()), Math.Min(yMin, ys.Min()), Math.Max(yMax, ys.Max()));
         }
 
-        plot.Axes.Bottom.TickGenerator = LogTicks();
-        plot.Axes.Left.TickGenerator = LogTicks();
+        if (drawn > 0)
+        {
+            plot.Axes.Bottom.TickGenerator = LogTicks(xMin, xMax);
+            plot.Axes.Left.TickGenerator = LogTicks(yMin, yMax);
+        }
+
         plot.Title("Convergence of the per-layer bases");
         plot.XLabel("models absorbed T (log)");
         plot.YLabel("sin θ to the previous version (log)");
@@ -58,10 +64,30 @@ public static class ConvergencePlotWriter
         return drawn;
     }
 
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    /// <summary>
+    /// Ticks for an axis that shows log10 of the values: labelled majors at 1, 2 and 5 × 10ⁿ, minors at the other
+    /// integers × 10ⁿ, over the data's range (a decade either side so the ends are labelled).
+    /// </summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(double logMin, double logMax)
     {
-        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-        IntegerTicksOnly = true,
-        LabelFormatter = static exponent => Math.Pow(10, exponent).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
-    };
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var exponent = (int)Math.Floor(logMin) - 1; exponent <= (int)Math.Ceiling(logMax) + 1; exponent++)
+        {
+            for (var mantissa = 1; mantissa <= 9; mantissa++)
+            {
+                var value = mantissa * Math.Pow(10, exponent);
+                var position = Math.Log10(value);
+                if (mantissa is 1 or 2 or 5)
+                {
+                    ticks.AddMajor(position, value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    ticks.AddMinor(position);
+                }
+            }
+        }
+
+        return ticks;
+    }
 }

@@ -39,14 +39,8 @@ public sealed class BasisExportCommand : Command
         failures.NotBlank("--layer", layer);
         failures.OneOf("--mode", modeText, ["rows", "columns"]);
         failures.NotBlank("--out", output);
-        var validation = failures.ToResult();
-        if (validation.Failed)
-        {
-            throw new UsageException(validation.Failures!.ToArray());
-        }
-
+        var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         var mode = UwsKeys.ParseMode(modeText);
-        var connection = _cluster.Bind(parseResult);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         var fleet = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
         if (!fleet.Layers.Any(l => l.Layer == layer))

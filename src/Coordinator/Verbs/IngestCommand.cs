@@ -53,13 +53,7 @@ public sealed class IngestCommand : Command
 
         failures.NonNegative("--settle", settle);
         failures.AtLeast("--parallelism", parallelism, 1);
-        var validation = failures.ToResult();
-        if (validation.Failed)
-        {
-            throw new UsageException(validation.Failures!.ToArray());
-        }
-
-        var connection = _cluster.Bind(parseResult);
+        var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, parallelism);
         if (!watch)

@@ -66,8 +66,7 @@ public sealed class RunCommand : Command
 
     private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var options = Bind(parseResult);
-        var connection = _cluster.Bind(parseResult);
+        var (options, connection) = OptionsValidation.BindBoth(() => Bind(parseResult), () => _cluster.Bind(parseResult));
         await RunJob.ExecuteAsync(options, connection, _context, cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }

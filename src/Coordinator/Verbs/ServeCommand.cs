@@ -63,21 +63,21 @@ public sealed class ServeCommand : Command
 
     private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var options = new ServeOptionsValidator().ValidateOrThrow(new ServeOptions
+        var (options, connection) = OptionsValidation.BindBoth(() => new ServeOptionsValidator().ValidateOrThrow(new ServeOptions
         {
             Urls = parseResult.GetValue(_urls) ?? Defaults.Urls,
             UploadFolder = parseResult.GetValue(_uploads) ?? Defaults.UploadFolder,
             MaxUploadBytes = parseResult.GetValue(_maxUpload) << 20,
             SiloPort = parseResult.GetValue(_siloPort),
             GatewayPort = parseResult.GetValue(_gatewayPort),
-        });
-        var connection = _cluster.Bind(parseResult);
+        }), () => _cluster.Bind(parseResult));
         await using var app = Build(options, connection);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _context.Console.MarkupLineInterpolated($"serving {string.Join(", ", app.Urls)} ({(connection.IsEmbedded ? $"embedded silo, gateway port {options.GatewayPort}" : "cluster client")}); Ctrl+C stops");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            // Returns when the host stops for any reason (SIGTERM through the host's lifetime, or our token).
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

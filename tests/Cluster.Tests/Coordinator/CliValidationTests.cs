@@ -24,6 +24,20 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task Option_and_cluster_problems_are_reported_together()
+    {
+        var run = await CliHarness.InvokeAsync("run", "--layers", "0", "--gateway", "nowhere");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --layers must be at least 1 (got 0)",
+                "uws: --gateway 'nowhere' is not host:port with a port in 1..65535",
+            ],
+            run.ErrorLines);
+    }
+
+    [Fact]
     public async Task Run_with_a_missing_fleet_folder_names_the_folder()
     {
         var missing = Path.Combine(Path.GetTempPath(), "uws-no-such-fleet-" + Guid.NewGuid().ToString("N"));
