@@ -75,6 +75,31 @@ public sealed class SiloHostingTests
         Assert.Equal(expected, host.Services.GetRequiredService<IOptions<UwsClusterOptions>>().Value.SliceCheckpointEveryModels);
     }
 
+    [Theory]
+    [InlineData(null, null, "auto", 1)]
+    [InlineData("managed", "3", "managed", 3)]
+    public void Numerics_backend_and_OpenBLAS_threads_bind_from_the_numerics_section(string? backend, string? threads, string expectedBackend, int expectedThreads)
+    {
+        if (Environment.GetEnvironmentVariable("UWS_BLAS") is { Length: > 0 })
+        {
+            Assert.Skip("UWS_BLAS is set and overrides the configured backend.");
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        var settings = new Dictionary<string, string?>();
+        if (backend is not null)
+        {
+            settings["Uws:Numerics:Backend"] = backend;
+            settings["Uws:Numerics:OpenBlas:ThreadsPerCall"] = threads;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddUwsSilo();
+        using var host = builder.Build();
+        Assert.Equal(expectedBackend, host.Services.GetRequiredService<IOptions<OrleansUws.Numerics.Hosting.BlasOptions>>().Value.Backend);
+        Assert.Equal(expectedThreads, host.Services.GetRequiredService<IOptions<OrleansUws.Numerics.Hosting.OpenBlasOptions>>().Value.ThreadsPerCall);
+    }
+
     [Fact]
     public async Task Invalid_silo_and_cluster_options_stop_the_start_naming_every_field()
     {

@@ -8,6 +8,7 @@ using OrleansUws.Grains;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
 using OrleansUws.Numerics.Cuda;
+using OrleansUws.Numerics.Hosting;
 using OrleansUws.Silo.Options;
 using StackExchange.Redis;
 
@@ -113,8 +114,18 @@ public static class UwsSiloHostingExtensions
         silo.Services.AddUwsGrainServices(silo.Configuration);
         silo.Services.AddUwsNumerics();
         silo.Services.AddCudaBackend();
+        var numerics = silo.Configuration.GetSection(NumericsSectionName);
+        silo.Services.AddOptions<BlasOptions>().Bind(numerics);
+        silo.Services.AddOptions<OpenBlasOptions>().Bind(numerics.GetSection("OpenBlas"));
+        silo.Services.AddOptions<CudaBackendOptions>().Bind(numerics.GetSection("Cuda"));
         return silo;
     }
+
+    /// <summary>
+    /// Configuration section of the numerics backends: <c>Backend</c> (auto|cuda|openblas|managed; <c>UWS_BLAS</c>
+    /// overrides), <c>OpenBlas:ThreadsPerCall</c> (default 1), <c>Cuda:*</c> (device ordinal, TF32, staging).
+    /// </summary>
+    public const string NumericsSectionName = "Uws:Numerics";
 
     private static UwsSiloOptions ReadSiloOptions(IConfiguration configuration)
     {
