@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.State;
@@ -22,6 +23,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 {
     private readonly IPersistentState<FleetState> _state;
     private readonly UwsClusterOptions _defaults;
+    private readonly ModelReaderCache _readers;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<FleetGrain> _logger;
@@ -33,12 +35,14 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     public FleetGrain(
         [PersistentState("fleet", UwsStorage.Name)] IPersistentState<FleetState> state,
         IOptions<UwsClusterOptions> defaults,
+        ModelReaderCache readers,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         UwsMetrics metrics,
         ILogger<FleetGrain> logger)
     {
         _state = state;
         _defaults = defaults.Value;
+        _readers = readers;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -193,8 +197,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         FormatsArchitecture architecture;
         try
         {
-            using var reader = ModelReader.Open(model.Location);
-            architecture = reader.Architecture;
+            using var lease = _readers.Acquire(model.Location);
+            architecture = lease.Reader.Architecture;
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
         {
@@ -342,21 +346,12 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         var s = _state.State;
         var settings = s.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
-        int queued = 0, absorbed = 0, rejected = 0;
-        foreach (var record in s.Models.Values)
-        {
-            _ = record.Status switch
-            {
-                ModelStatus.Queued => queued++,
-                ModelStatus.Absorbed => absorbed++,
-                _ => rejected++,
-            };
-        }
-
+        var counts = s.Models.Values.CountBy(m => m.Status).ToDictionary();
         return new FleetDescription(
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),
-            settings.SliceCount, settings.Sketch, settings.Basis, new ModelCounts(queued, absorbed, rejected));
+            settings.SliceCount, settings.Sketch, settings.Basis,
+            new ModelCounts(counts.GetValueOrDefault(ModelStatus.Queued), counts.GetValueOrDefault(ModelStatus.Absorbed), counts.GetValueOrDefault(ModelStatus.Rejected)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]

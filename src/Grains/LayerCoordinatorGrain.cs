@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Utilities;
+using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.State;
@@ -24,6 +25,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly IPersistentState<LayerCoordinatorState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly SubspaceBasisSolver _solver;
+    private readonly SketchUpdateGate _gate;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerCoordinatorGrain> _logger;
@@ -36,6 +38,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         [PersistentState("layer", UwsStorage.Name)] IPersistentState<LayerCoordinatorState> state,
         CovarianceSketchFactory sketches,
         SubspaceBasisSolver solver,
+        SketchUpdateGate gate,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         IOptions<UwsClusterOptions> options,
         UwsMetrics metrics,
@@ -44,6 +47,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         _state = state;
         _sketches = sketches;
         _solver = solver;
+        _gate = gate;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -94,7 +98,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public async Task TickAsync()
     {
-        if (ModelsSinceLastVersion > 0)
+        // Ask the slices rather than trust the notification count, which a reactivation resets.
+        if (_state.State.Configuration is not { } configuration)
+        {
+            return;
+        }
+
+        var held = (await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()))).Sum(i => i.ModelCount);
+        if (held > (_state.State.Current?.Info.ModelCount ?? 0))
         {
             await ComputeAsync(BasisTrigger.Timer);
         }
@@ -147,6 +158,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _timer?.Dispose();
 
     private int AbsorbedModels => _state.State.AbsorbedModels + _notified;
@@ -184,7 +203,12 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         var previous = state.Current;
-        var result = await Task.Run(() => MergeAndSolve(configuration, snapshots, previous));
+        (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) result;
+        using (await _gate.EnterAsync())
+        {
+            result = await Task.Run(() => MergeAndSolve(configuration, snapshots, previous));
+        }
+
         var duration = Stopwatch.GetElapsedTime(started);
         var info = new BasisVersionInfo(
             configuration.Fleet, configuration.Layer, configuration.Mode, (previous?.Info.Version ?? 0) + 1,

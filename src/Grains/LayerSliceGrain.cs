@@ -23,6 +23,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 {
     private readonly IPersistentState<LayerSliceState> _state;
     private readonly CovarianceSketchFactory _sketches;
+    private readonly ModelReaderCache _readers;
+    private readonly SketchUpdateGate _gate;
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
@@ -34,14 +36,18 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     public LayerSliceGrain(
         [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
         CovarianceSketchFactory sketches,
+        ModelReaderCache readers,
+        SketchUpdateGate gate,
         ILocalSiloDetails silo,
         UwsMetrics metrics,
         IOptions<UwsClusterOptions> options,
         ILogger<LayerSliceGrain> logger)
     {
-        _checkpointEvery = options.Value.SliceCheckpointEveryModels;
+        _checkpointEvery = Math.Max(1, options.Value.SliceCheckpointEveryModels);
         _state = state;
         _sketches = sketches;
+        _readers = readers;
+        _gate = gate;
         _silo = silo;
         _metrics = metrics;
         _logger = logger;
@@ -81,10 +87,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
         long rows;
+        using var slot = await _gate.EnterAsync();
         try
         {
-            using var reader = ModelReader.Open(model.Location);
-            rows = ModelLayerAbsorber.Absorb(reader, layer, sketch);
+            using var lease = _readers.Acquire(model.Location);
+            rows = ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -93,8 +100,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
                 sketch.Dispose();
             }
 
+            // Only the message crosses the grain boundary: the format library's exception types have no Orleans codec.
             LogAbsorbFailed(_logger, model.ModelId, key, ex.Message);
-            throw new InvalidDataException(ex.Message, ex);
+            throw new InvalidDataException(ex.Message);
         }
 
         _sketch = sketch;
@@ -146,9 +154,20 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_uncheckpointed > 0)
+        if (_uncheckpointed == 0)
+        {
+            return;
+        }
+
+        try
         {
             await CheckpointAsync();
+        }
+        catch (Exception ex)
+        {
+            // E.g. in-memory storage already gone while the silo stops. With durable storage this is the loss that
+            // SliceCheckpointEveryModels > 1 accepts: the registry lists these models, the stored sketch lacks them.
+            LogCheckpointLost(_logger, this.GetPrimaryKeyString(), _uncheckpointed, ex.Message);
         }
     }
 
@@ -174,6 +193,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
     private static string Describe(LayerConfiguration c) =>
         $"{c.Shape}, {c.SliceCount} slices, centred={c.Centered}, ℓ={c.Sketch.SketchRows}, exact-gram≤{c.Sketch.ExactGramMaxDimension}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slice {Slice}: the last {Models} models could not be checkpointed at deactivation: {Reason}")]
+    private static partial void LogCheckpointLost(ILogger logger, string slice, int models, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} not absorbed by slice {Slice}: {Reason}")]
     private static partial void LogAbsorbFailed(ILogger logger, string modelId, string slice, string reason);

@@ -46,40 +46,57 @@ internal sealed class GeneratedFleet
     }
 
     /// <summary>
-    /// The top-<paramref name="k"/> eigenvectors (k×d) of the exact covariance of models [0, count) for a mode,
-    /// from the dense ΔW of every model (rows: Σ ΔWᵀΔW; columns: Σ ΔW ΔWᵀ), in double precision.
+    /// The top-<paramref name="k"/> eigenvectors (k×d) of the exact covariance of models [0, count) for a mode, from
+    /// the dense ΔW of every model (rows: the rows of every ΔW are the samples, Σ ΔWᵀΔW; columns: its columns,
+    /// Σ ΔW ΔWᵀ), in double precision; centred about the mean sample when <paramref name="centred"/>. Also returns
+    /// that mean sample (length d) and the top-k eigenvalues, descending.
     /// </summary>
-    public double[] ExactBasis(string layer, SketchMode mode, int count, int k)
+    public (double[] Basis, double[] Mean, double[] Eigenvalues) ExactBasis(string layer, SketchMode mode, int count, int k, bool centred = false)
     {
         var spec = Spec.Layers.Single(l => l.LayerId == layer);
         int m = spec.OutFeatures, n = spec.InFeatures;
-        var d = mode == SketchMode.Rows ? n : m;
+        var (samples, d) = mode == SketchMode.Rows ? (m, n) : (n, m);
         var gram = new double[d * d];
+        var mean = new double[d];
         var w = new float[m * n];
-        var wt = new double[n * m];
+        var x = new double[samples * d];
         for (var i = 0; i < count; i++)
         {
             using var reader = ModelReader.Open(ModelPaths[i]);
             reader.ReadRows(layer, 0, m, w);
-            if (mode == SketchMode.Rows)
+            for (var r = 0; r < m; r++)
             {
-                Reference.AddGram(Array.ConvertAll(w, v => (double)v), m, n, gram);
-            }
-            else
-            {
-                for (var r = 0; r < m; r++)
+                for (var c = 0; c < n; c++)
                 {
-                    for (var c = 0; c < n; c++)
-                    {
-                        wt[(c * m) + r] = w[(r * n) + c];
-                    }
+                    x[mode == SketchMode.Rows ? (r * n) + c : (c * m) + r] = w[(r * n) + c];
                 }
+            }
 
-                Reference.AddGram(wt, n, m, gram);
+            Reference.AddGram(x, samples, d, gram);
+            for (var j = 0; j < x.Length; j++)
+            {
+                mean[j % d] += x[j];
             }
         }
 
-        var (_, vectors) = Reference.SymmetricEigen(gram, d);
-        return vectors.AsSpan(0, k * d).ToArray();
+        var total = (double)samples * count;
+        for (var j = 0; j < d; j++)
+        {
+            mean[j] /= total;
+        }
+
+        if (centred)
+        {
+            for (var i = 0; i < d; i++)
+            {
+                for (var j = 0; j < d; j++)
+                {
+                    gram[(i * d) + j] -= total * mean[i] * mean[j];
+                }
+            }
+        }
+
+        var (values, vectors) = Reference.SymmetricEigen(gram, d);
+        return (vectors.AsSpan(0, k * d).ToArray(), mean, values[..k]);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OrleansUws.Cluster.Tests.Coordinator;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.ModelFormats.Fleets;
 using OrleansUws.Silo.Hosting;
@@ -21,13 +22,16 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Registry_and_sketches_survive_a_silo_restart_on_redis()
     {
-        var redisServer = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
+        var redisServer = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, "redis-server"))
+            .FirstOrDefault(File.Exists);
         if (redisServer is null)
         {
-            Assert.Skip("redis-server is not installed (apt-get install redis-server)");
+            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
         }
 
-        var redisPort = FreePort();
+        var redisPort = FreePort.Next();
         using var redis = Process.Start(new ProcessStartInfo(redisServer, $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no")
         {
             RedirectStandardOutput = true,
@@ -40,8 +44,8 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
             {
                 ["Uws:Silo:RedisConnectionString"] = $"127.0.0.1:{redisPort}",
                 ["Uws:Silo:ClusterId"] = "redis-test",
-                ["Uws:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Uws:Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Uws:Silo:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Uws:Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             var fleet = GeneratedFleet.Generate(fixture.Root, "redis", FleetPresets.Create("tiny", 4) with { Seed = 51 });
             var configuration = new FleetConfiguration(SliceCount: 3, Sketch: new SketchSettings(16, 0), Basis: new BasisPolicy(4, 0.9, 8, 0, TimeSpan.Zero, 5, 50, 1));
@@ -93,13 +97,6 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         return host;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static bool Accepts(int port)

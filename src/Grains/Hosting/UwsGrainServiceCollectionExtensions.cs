@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansUws.Grains;
+using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
 using OrleansUws.Grains.Telemetry;
@@ -12,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class UwsGrainServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="UwsClusterOptions"/> bound to <c>Uws:Cluster</c> (validated at start), the metrics, the grains'
+    /// Adds <see cref="UwsClusterOptions"/> bound to <c>Uws:Cluster</c> (validated at start), the metrics, the shared
+    /// <see cref="ModelReaderCache"/> and <see cref="SketchUpdateGate"/>, the grains'
     /// clock (<see cref="TimeProvider.System"/> unless one is already registered under
     /// <see cref="UwsStorage.TimeProviderKey"/>) and the <see cref="GpuSpreadPlacement"/> director. Idempotent.
     /// </summary>
@@ -27,6 +29,8 @@ public static class UwsGrainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UwsClusterOptions>, UwsClusterOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton<UwsMetrics>();
+        services.TryAddSingleton<ModelReaderCache>();
+        services.TryAddSingleton<SketchUpdateGate>();
         services.TryAddKeyedSingleton(UwsStorage.TimeProviderKey, TimeProvider.System);
         services.AddPlacementDirector<GpuSpreadPlacement, GpuSpreadPlacementDirector>();
         return services;

@@ -48,11 +48,21 @@ public sealed class UwsClusterOptions
     public bool Centered { get; set; }
 
     /// <summary>
-    /// A slice checkpoints its sketch to grain storage after this many absorbed models (and always on deactivation).
-    /// 1 (default) makes every acknowledged model durable; larger values trade durability for ingestion speed (a
-    /// sketch of 2ℓ×d floats is serialised per checkpoint) and suit in-memory storage, which is not durable anyway.
+    /// A slice checkpoints its sketch to grain storage after this many absorbed models, and always on deactivation.
+    /// 1 makes every acknowledged model durable; larger values trade durability for ingestion speed (each checkpoint
+    /// serialises the 2ℓ×d sketch). 0 (default) lets the silo host choose: 1 with durable (Redis) storage, and
+    /// deactivation only with in-memory storage, which does not survive the silo anyway. A grain given 0 uses 1.
     /// </summary>
-    public int SliceCheckpointEveryModels { get; set; } = 1;
+    public int SliceCheckpointEveryModels { get; set; }
+
+    /// <summary>Model files kept open per silo and shared by its grains (see <c>ModelReaderCache</c>). Default 16.</summary>
+    public int OpenModelFiles { get; set; } = 16;
+
+    /// <summary>
+    /// Sketch updates and basis computations allowed at once per silo, across all its grains (see
+    /// <c>SketchUpdateGate</c>); 0 (default) = the processor count.
+    /// </summary>
+    public int MaxConcurrentSketchUpdates { get; set; }
 
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);

@@ -22,9 +22,19 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
         // The other basis fields are checked even when the interval is invalid (ToBasisPolicy reads it as zero).
         FleetSettingsRules.Validate(options.ToBasisPolicy(), sketch, prefix, failures);
 
-        if (options.SliceCheckpointEveryModels < 1)
+        if (options.SliceCheckpointEveryModels < 0)
         {
-            failures.Add($"{prefix}SliceCheckpointEveryModels must be at least 1 (was {options.SliceCheckpointEveryModels}).");
+            failures.Add($"{prefix}SliceCheckpointEveryModels must not be negative (was {options.SliceCheckpointEveryModels}).");
+        }
+
+        if (options.OpenModelFiles < 1)
+        {
+            failures.Add($"{prefix}OpenModelFiles must be at least 1 (was {options.OpenModelFiles}).");
+        }
+
+        if (options.MaxConcurrentSketchUpdates < 0)
+        {
+            failures.Add($"{prefix}MaxConcurrentSketchUpdates must not be negative (was {options.MaxConcurrentSketchUpdates}).");
         }
 
         if (options.ObserverExpiry <= TimeSpan.Zero)

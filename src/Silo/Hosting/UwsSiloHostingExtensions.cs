@@ -5,6 +5,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansUws.Grains;
+using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
 using OrleansUws.Numerics.Cuda;
 using OrleansUws.Silo.Options;
@@ -67,7 +68,9 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
     /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
-    /// else memory), silo metadata advertising the GPU (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
+    /// else memory; slices checkpoint every model to Redis but only on deactivation to memory, unless
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> says otherwise), silo metadata advertising the GPU
+    /// (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
     /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
     /// CUDA when it probes well, else OpenBLAS, else managed; <c>UWS_BLAS</c> forces one). Idempotent.
     /// </summary>
@@ -83,13 +86,21 @@ public static class UwsSiloHostingExtensions
         silo.Services.AddOptions<UwsSiloOptions>().Bind(silo.Configuration.GetSection(UwsSiloOptions.SectionName)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<UwsSiloOptions>, UwsSiloOptionsValidator>();
 
-        if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        var durable = !string.IsNullOrWhiteSpace(options.RedisConnectionString);
+        silo.Services.PostConfigure<UwsClusterOptions>(o =>
+        {
+            if (o.SliceCheckpointEveryModels == 0)
+            {
+                o.SliceCheckpointEveryModels = durable ? 1 : int.MaxValue;
+            }
+        });
+        if (!durable)
         {
             silo.AddMemoryGrainStorage(UwsStorage.Name);
         }
         else
         {
-            var redis = ConfigurationOptions.Parse(options.RedisConnectionString);
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
             silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
             // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)
