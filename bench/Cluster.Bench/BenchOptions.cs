@@ -19,7 +19,7 @@ public sealed class BenchOptions
     public int WarmupModels { get; set; } = 4;
 
     /// <summary>Alternating library/cluster repetitions; the medians are reported.</summary>
-    public int Repetitions { get; set; } = 3;
+    public int Repetitions { get; set; } = 5;
 
     /// <summary>Models submitted at once to the cluster.</summary>
     public int Parallelism { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);

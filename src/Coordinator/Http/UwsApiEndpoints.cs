@@ -16,7 +16,7 @@ public static class UwsApiEndpoints
     /// <summary>Name of the server-sent event carrying a <see cref="BasisVersionInfo"/>.</summary>
     public const string BasisEventType = "basis";
 
-    /// <summary>Maps every endpoint; idempotent per route builder is not needed (called once from <c>uws serve</c>).</summary>
+    /// <summary>Maps every endpoint of the API (once, from <c>uws serve</c>).</summary>
     public static IEndpointRouteBuilder MapUwsApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

@@ -100,7 +100,7 @@ public sealed class ServeApiTests
         await app.StartAsync(cancel);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
-        var badId = await http.PostAsJsonAsync("/api/fleets/web/models", new ModelReference("../etc", "/tmp/x"), Json, cancel);
+        var badId = await http.PostAsJsonAsync("/api/fleets/web/models", new ModelReference("../etc", "elsewhere/x"), Json, cancel);
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
         Assert.Contains("modelId '../etc'", await badId.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
 
