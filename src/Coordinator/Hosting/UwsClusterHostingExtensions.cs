@@ -37,7 +37,7 @@ public static class UwsClusterHostingExtensions
         ArgumentNullException.ThrowIfNull(connection);
         if (connection.IsEmbedded)
         {
-            var (siloPort, gatewayPort) = embeddedPorts ?? (FreeLoopbackPort(), FreeLoopbackPort());
+            var (siloPort, gatewayPort) = embeddedPorts ?? FreeLoopbackPortPair();
             var settings = new Dictionary<string, string?>
             {
                 ["Uws:Silo:ClusterId"] = connection.ClusterId,
@@ -80,10 +80,24 @@ public static class UwsClusterHostingExtensions
         return builder;
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>
+    /// Two distinct free loopback ports: both listeners are held open while the ports are read, so the OS cannot
+    /// hand out the same ephemeral port twice (two sequential probes can, and the silo then refuses to start).
+    /// </summary>
+    private static (int First, int Second) FreeLoopbackPortPair()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        try
+        {
+            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
+        }
+        finally
+        {
+            first.Stop();
+            second.Stop();
+        }
     }
 }
