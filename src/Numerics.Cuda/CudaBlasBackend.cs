@@ -1,6 +1,7 @@
 using System.Numerics;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Cuda.Interop;
+using OrleansUws.Numerics.Internal;
 
 namespace OrleansUws.Numerics.Cuda;
 
