@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.ModelFormats;
 using OrleansUws.Numerics.Basis;
@@ -45,15 +46,7 @@ public sealed class LibraryBaseline(CovarianceSketchFactory factory, SubspaceBas
 
             ingest.Stop();
             var basis = Stopwatch.StartNew();
-            var options = new BasisOptions
-            {
-                Rank = policy.Rank == 0 ? null : policy.Rank,
-                EnergyThreshold = policy.EnergyThreshold,
-                MaxRank = policy.MaxRank,
-                Oversampling = policy.Oversampling,
-                MaxIterations = policy.MaxIterations,
-                Seed = policy.Seed,
-            };
+            var options = policy.ToBasisOptions(centred: false);
             Parallel.ForEach(sketches.Values, s => solver.Compute(s, options));
             basis.Stop();
             return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed);

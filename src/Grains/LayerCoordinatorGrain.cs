@@ -259,17 +259,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
                 throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
             }
 
-            var policy = configuration.Basis;
-            var options = new BasisOptions
-            {
-                Rank = policy.Rank > 0 ? policy.Rank : null,
-                EnergyThreshold = policy.EnergyThreshold,
-                MaxRank = policy.MaxRank,
-                Oversampling = policy.Oversampling,
-                MaxIterations = policy.MaxIterations,
-                Centred = configuration.Centered,
-                Seed = policy.Seed,
-            };
+            var options = configuration.Basis.ToBasisOptions(configuration.Centered);
             var warm = previous is null ? null : ToSubspaceBasis(previous);
             var basis = _solver.Compute(merged, options, warm);
             var sinTheta = basis.SinThetaToPrevious;
