@@ -20,7 +20,7 @@ const int M = 4096, N = 4096, R = 16, K = 16, Ell = 64;
 const float Alpha = 32f, Noise = 0.005f;
 int smallT = quick ? 100 : 500, largeT = quick ? 1000 : 5000;
 
-using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().Configure<OpenBlasOptions>(o => o.ThreadsPerCall = 0).BuildServiceProvider();
+using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().Configure<OpenBlasOptions>(o => o.ThreadsPerCall = int.Parse(Option("--blas-threads") ?? "0", System.Globalization.CultureInfo.InvariantCulture)).BuildServiceProvider();
 var selector = services.GetRequiredService<BlasBackendSelector>();
 var backend = selector.Selected;
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";

@@ -74,6 +74,30 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
     }
 
     /// <inheritdoc />
+    public void GramColumns(int activeRows, int fromRow, Span<double> destination)
+    {
+        CheckRange(0, activeRows);
+        if (fromRow < 0 || fromRow > activeRows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fromRow), fromRow, $"The first Gram column must lie in [0, {activeRows}].");
+        }
+
+        int width = activeRows - fromRow;
+        Guard.AtLeast(nameof(destination), destination.Length, (long)activeRows * width, $"a {activeRows}×{width} block of the Gram");
+        if (width == 0)
+        {
+            return;
+        }
+
+        using var scratch = new PooledArray<float>(activeRows * width);
+        _backend.Gemm(Transpose.No, Transpose.Yes, activeRows, width, Cols, 1f, Live, Cols, Live.AsSpan(fromRow * Cols), Cols, 0f, scratch.Span, width);
+        for (int i = 0; i < activeRows * width; i++)
+        {
+            destination[i] = scratch.Span[i];
+        }
+    }
+
+    /// <inheritdoc />
     public void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows)
     {
         CheckRange(0, activeRows);

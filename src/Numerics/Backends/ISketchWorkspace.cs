@@ -29,6 +29,28 @@ public interface ISketchWorkspace : IDisposable
     void Gram(int activeRows, Span<double> gram);
 
     /// <summary>
+    /// The Gram's columns from <paramref name="fromRow"/> on: destination (activeRows × (activeRows − fromRow),
+    /// row-major, float64) = B[0:activeRows]·B[fromRow:activeRows]ᵀ. A shrink whose first rows are already
+    /// orthogonal with known norms needs only these. The default takes the whole <see cref="Gram"/> and copies them.
+    /// </summary>
+    void GramColumns(int activeRows, int fromRow, Span<double> destination)
+    {
+        if (fromRow < 0 || fromRow > activeRows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fromRow), fromRow, $"The first Gram column must lie in [0, {activeRows}].");
+        }
+
+        int width = activeRows - fromRow;
+        Internal.Guard.AtLeast(nameof(destination), destination.Length, (long)activeRows * width, $"a {activeRows}×{width} block of the Gram");
+        using var full = new Internal.PooledArray<double>(activeRows * activeRows);
+        Gram(activeRows, full.Span);
+        for (int i = 0; i < activeRows; i++)
+        {
+            full.Span.Slice((i * activeRows) + fromRow, width).CopyTo(destination.Slice(i * width, width));
+        }
+    }
+
+    /// <summary>
     /// B[0:outRows] ← M·B[0:activeRows] where M is outRows × activeRows (row-major); rows [outRows, Rows) are zeroed.
     /// </summary>
     void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows);

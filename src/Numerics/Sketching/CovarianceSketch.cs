@@ -11,14 +11,6 @@ namespace OrleansUws.Numerics.Sketching;
 /// </summary>
 public abstract class CovarianceSketch : ICovarianceSketch
 {
-    /// <summary>
-    /// The small host-side factor algebra of a low-rank append (r×r Gram by <see cref="SmallGram"/>, r×r eigen-solve,
-    /// r×d product) runs on the
-    /// managed backend whatever <see cref="Backend"/> is: the operands are host arrays of a few hundred kB, where a
-    /// native or device call costs more in threading or transfers than the arithmetic.
-    /// </summary>
-    private static readonly ManagedBlasBackend Host = new();
-
     private readonly double[]? _sum;
     private bool _disposed;
 
@@ -99,7 +91,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
         using var batchMean = new PooledArray<double>(Dimension, clear: true);
         if (_sum is not null)
         {
-            ColumnMeans(rows, rowCount, Dimension, batchMean.Span);
+            RowKernels.ColumnMeans(rows, rowCount, Dimension, batchMean.Span);
         }
 
         if (MeanMode == MeanMode.Centre)
@@ -144,65 +136,26 @@ public abstract class CovarianceSketch : ICovarianceSketch
         CheckFinite(right, Dimension, "right");
 
         // Centre mode: the batch mean is scale·l̄ᵀ·right and the centred batch is scale·(left − 1·l̄ᵀ)·right.
-        using var leftMean = new PooledArray<double>(rank, clear: true);
-        ColumnMeans(left, rowCount, rank, leftMean.Span);
+        using var leftMean = new PooledArray<double>(rank);
+        RowKernels.ColumnMeans(left, rowCount, rank, leftMean.Span);
         using var batchMean = new PooledArray<double>(Dimension, clear: true);
-        Span<double> batchMeanSpan = batchMean.Span;
         for (int p = 0; p < rank; p++)
         {
-            double lp = scale * leftMean.Span[p];
-            var rightRow = right.Slice(p * Dimension, Dimension);
-            for (int j = 0; j < Dimension; j++)
-            {
-                batchMeanSpan[j] += lp * rightRow[j];
-            }
+            RowKernels.AddScaled(right.Slice(p * Dimension, Dimension), scale * leftMean.Span[p], batchMean.Span);
         }
 
+        // G = scale²·(left − centre)ᵀ(left − centre) = FᵀF with F (kept×r) from a pivoted Cholesky: the rows F·right
+        // carry the same Σ x xᵀ as the rowCount rows of scale·left·right.
         using var gram = new PooledArray<double>(rank * rank);
-        using var wide = new PooledArray<double>(rowCount * rank);
-        Span<double> wideSpan = wide.Span;
-        ReadOnlySpan<double> centre = MeanMode == MeanMode.Centre ? leftMean.Span : default;
-        for (int i = 0; i < rowCount; i++)
-        {
-            var source = left.Slice(i * rank, rank);
-            var target = wideSpan.Slice(i * rank, rank);
-            for (int p = 0; p < rank; p++)
-            {
-                target[p] = centre.IsEmpty ? source[p] : source[p] - centre[p];
-            }
-        }
-
-        SmallGram.Compute(wideSpan, rowCount, rank, (double)scale * scale, gram.Span);
-
-        // gram = U Λ Uᵀ  ⇒  F = Λ^½ Uᵀ satisfies FᵀF = gram; the rows F·right carry the same Σ x xᵀ.
-        using var eigenvalues = new PooledArray<double>(rank);
-        Host.SymmetricEigen(rank, gram.Span, eigenvalues.Span);
-        double top = Math.Max(eigenvalues.Span[rank - 1], 0);
-        using var factor = new PooledArray<float>(rank * rank, clear: true);
-        int kept = 0;
-        for (int q = rank - 1; q >= 0; q--)
-        {
-            double lambda = eigenvalues.Span[q];
-            if (lambda <= top * 1e-14 || lambda <= 0)
-            {
-                continue;
-            }
-
-            double root = Math.Sqrt(lambda);
-            for (int p = 0; p < rank; p++)
-            {
-                factor.Span[(kept * rank) + p] = (float)(root * gram.Span[(p * rank) + q]);
-            }
-
-            kept++;
-        }
-
-        using var rows = new PooledArray<float>(Math.Max(kept, 1) * Dimension, clear: true);
+        SmallGram.Compute(left, rowCount, rank, MeanMode == MeanMode.Centre ? leftMean.Span : default, (double)scale * scale, gram.Span);
+        using var factor = new PooledArray<float>(rank * rank);
+        int kept = PivotedCholesky.Factor(gram.Span, rank, factor.Span);
         if (kept > 0)
         {
-            Host.Gemm(Transpose.No, Transpose.No, kept, Dimension, rank, 1f, factor.Span, rank, right, Dimension, 0f, rows.Span, Dimension);
-            CheckFinite(rows.Span[..(kept * Dimension)], Dimension, "scale·left·right (overflow)");
-            Absorb(rows.Span[..(kept * Dimension)], kept);
+            using var rows = new PooledArray<float>(kept * Dimension);
+            RowKernels.Combine(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows.Span);
+            CheckFinite(rows.Span, Dimension, "scale·left·right (overflow)");
+            Absorb(rows.Span, kept);
         }
 
         CommitBatch(rowCount, units, batchMean.Span);
@@ -365,23 +318,6 @@ public abstract class CovarianceSketch : ICovarianceSketch
         }
     }
 
-    private static void ColumnMeans(ReadOnlySpan<float> rows, int rowCount, int width, Span<double> mean)
-    {
-        mean.Clear();
-        for (int i = 0; i < rowCount; i++)
-        {
-            for (int j = 0; j < width; j++)
-            {
-                mean[j] += rows[(i * width) + j];
-            }
-        }
-
-        for (int j = 0; j < width; j++)
-        {
-            mean[j] /= rowCount;
-        }
-    }
-
     private double MeanEnergy()
     {
         if (_sum is null || RowCount == 0)
@@ -401,13 +337,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
     private void Absorb(ReadOnlySpan<float> rows, int count)
     {
         AbsorbRows(rows, count);
-        double energy = 0;
-        foreach (float v in rows[..(count * Dimension)])
-        {
-            energy += (double)v * v;
-        }
-
-        TotalEnergy += energy;
+        TotalEnergy += RowKernels.SumOfSquares(rows[..(count * Dimension)]);
     }
 
     private void AbsorbCorrection(long otherCount, ReadOnlySpan<double> otherMean)

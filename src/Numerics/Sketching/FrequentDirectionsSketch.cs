@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Basis;
@@ -16,6 +17,10 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
 {
     private readonly ISketchWorkspace _workspace;
     private double _certificate;
+
+    // Squared norms of buffer rows [0, n) while those rows are exactly what the last shrink left (orthogonal);
+    // empty when unknown (a restored sketch). Rows appended after them do not change them.
+    private double[] _retained = [];
 
     /// <summary>Creates an empty sketch of rows of length <paramref name="dimension"/> with parameter ℓ = <paramref name="ell"/> (≥ 2).</summary>
     public FrequentDirectionsSketch(IBlasBackend backend, int dimension, int ell, MeanMode meanMode)
@@ -55,7 +60,9 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     private protected override int HeaderShrinks => ShrinkCount;
 
     /// <inheritdoc />
-    private protected override int PayloadLength => BufferedRows * Dimension * sizeof(float);
+    private protected override int PayloadLength => OrthogonalPrefixLength + (BufferedRows * Dimension * sizeof(float));
+
+    private int OrthogonalPrefixLength => SketchSerializer.OrthogonalPrefixLength + (_retained.Length * sizeof(double));
 
     /// <summary>Copies the <see cref="BufferedRows"/>×d rows of B (row-major) to <paramref name="destination"/>.</summary>
     public void CopyRows(Span<float> destination)
@@ -80,6 +87,15 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
 
     internal static FrequentDirectionsSketch Restore(IBlasBackend backend, in SketchHeader header, ReadOnlySpan<byte> body, double[] sum)
     {
+        // Version 2 starts with the orthogonal rows' count and squared norms (validated by the serializer).
+        double[] retained = [];
+        if (header.Version >= 2)
+        {
+            int count = BinaryPrimitives.ReadInt32LittleEndian(body);
+            retained = MemoryMarshal.Cast<byte, double>(body.Slice(SketchSerializer.OrthogonalPrefixLength, count * sizeof(double))).ToArray();
+            body = body[(SketchSerializer.OrthogonalPrefixLength + (count * sizeof(double)))..];
+        }
+
         var rows = MemoryMarshal.Cast<byte, float>(body);
         int bad = Guard.FirstNonFinite(rows);
         if (bad >= 0)
@@ -96,6 +112,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         sketch.BufferedRows = header.BufferedRows;
         sketch.ShrinkCount = header.ShrinkCount;
         sketch._certificate = header.Certificate;
+        sketch._retained = retained;
         sketch.RestoreState(header, sum);
         return sketch;
     }
@@ -150,13 +167,16 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override int WritePayload(Span<byte> destination)
     {
-        int bytes = PayloadLength;
+        int prefix = OrthogonalPrefixLength;
+        BinaryPrimitives.WriteInt32LittleEndian(destination, _retained.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], 0);
+        MemoryMarshal.AsBytes(_retained.AsSpan()).CopyTo(destination[SketchSerializer.OrthogonalPrefixLength..]);
         if (BufferedRows > 0)
         {
-            _workspace.GetRows(0, BufferedRows, MemoryMarshal.Cast<byte, float>(destination[..bytes]));
+            _workspace.GetRows(0, BufferedRows, MemoryMarshal.Cast<byte, float>(destination[prefix..PayloadLength]));
         }
 
-        return bytes;
+        return PayloadLength;
     }
 
     /// <inheritdoc />
@@ -164,12 +184,49 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
 
     private void Shrink()
     {
-        using var gram = new PooledArray<double>(BufferedRows * BufferedRows);
-        _workspace.Gram(BufferedRows, gram.Span);
-        var plan = FrequentDirectionsShrink.Plan(Backend, gram.Span, BufferedRows, Ell);
+        int active = BufferedRows;
+        using var gram = new PooledArray<double>(active * active);
+        int known = _retained.Length;
+        if (known > 0 && known < active)
+        {
+            StructuredGram(active, known, gram.Span);
+        }
+        else
+        {
+            _workspace.Gram(active, gram.Span);
+        }
+
+        var plan = FrequentDirectionsShrink.Plan(Backend, gram.Span, active, Ell);
         FrequentDirectionsShrink.Apply(_workspace, plan);
         BufferedRows = plan.OutRows;
+        _retained = plan.RetainedEnergies;
         _certificate += plan.Delta;
         ShrinkCount++;
+    }
+
+    /// <summary>
+    /// The Gram of a buffer whose first <paramref name="known"/> rows are the orthogonal rows of the last shrink:
+    /// their block is diag(λᵢ − δ), so only the columns of the newer rows are computed (half the GEMM work at 2ℓ).
+    /// </summary>
+    private void StructuredGram(int active, int known, Span<double> gram)
+    {
+        int width = active - known;
+        using var columns = new PooledArray<double>(active * width);
+        _workspace.GramColumns(active, known, columns.Span);
+        gram.Clear();
+        for (int i = 0; i < known; i++)
+        {
+            gram[(i * active) + i] = _retained[i];
+        }
+
+        for (int i = 0; i < active; i++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                double value = columns.Span[(i * width) + j];
+                gram[(i * active) + known + j] = value;
+                gram[((known + j) * active) + i] = value;
+            }
+        }
     }
 }

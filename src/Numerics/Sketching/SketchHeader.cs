@@ -1,6 +1,6 @@
 namespace OrleansUws.Numerics.Sketching;
 
-/// <summary>The fixed 64-byte header of a serialised sketch (see <see cref="SketchSerializer"/>).</summary>
+/// <summary>The fixed 64-byte header of a serialised sketch (see <see cref="SketchSerializer"/>) and the format version it was read with.</summary>
 internal readonly record struct SketchHeader(
     SketchKind Kind,
     MeanMode MeanMode,
@@ -11,4 +11,5 @@ internal readonly record struct SketchHeader(
     long RowCount,
     long UnitCount,
     double Certificate,
-    double Energy);
+    double Energy,
+    ushort Version = SketchSerializer.Version);

@@ -6,17 +6,24 @@ namespace OrleansUws.Numerics.Sketching;
 
 /// <summary>
 /// The binary form of a sketch, little-endian:
-/// <c>"UWSK"</c> magic, u16 version (1), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
+/// <c>"UWSK"</c> magic, u16 version (2), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
 /// i32 shrink count, i64 rows, i64 units, f64 certificate, f64 energy, i64 payload length, the payload
-/// (Frequent Directions: bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum
-/// unless the mean mode is None), and the XxHash64 of everything before it. A blob that is truncated, has
+/// (Frequent Directions: i32 count o of leading rows known orthogonal, i32 0, o float64 squared norms, then
+/// bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum unless the mean mode is
+/// None), and the XxHash64 of everything before it. Version 1 (no orthogonal-rows prefix) is still read. A blob that is truncated, has
 /// trailing bytes, a wrong magic/version/kind/mode, inconsistent lengths, a bad checksum or non-finite
 /// values is rejected with a <see cref="SketchFormatException"/> naming the field; nothing is half-loaded.
 /// </summary>
 public static class SketchSerializer
 {
-    /// <summary>The format version this library writes and reads.</summary>
-    public const ushort Version = 1;
+    /// <summary>The format version this library writes.</summary>
+    public const ushort Version = 2;
+
+    /// <summary>The oldest format version this library reads (1: Frequent Directions blobs without the orthogonal-rows prefix).</summary>
+    public const ushort OldestReadableVersion = 1;
+
+    /// <summary>Bytes of the fixed part of the Frequent Directions prefix (count and padding) in version 2.</summary>
+    internal const int OrthogonalPrefixLength = 8;
 
     /// <summary>Header bytes before the payload.</summary>
     public const int HeaderLength = 64;
@@ -84,9 +91,9 @@ public static class SketchSerializer
         }
 
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(s[4..]);
-        if (version != Version)
+        if (version < OldestReadableVersion || version > Version)
         {
-            throw new SketchFormatException($"Sketch blob has format version {version}; this library reads version {Version}.");
+            throw new SketchFormatException($"Sketch blob has format version {version}; this library reads versions {OldestReadableVersion} to {Version}.");
         }
 
         long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(s[56..]);
@@ -110,14 +117,15 @@ public static class SketchSerializer
             BinaryPrimitives.ReadInt32LittleEndian(s[8..]), BinaryPrimitives.ReadInt32LittleEndian(s[12..]),
             BinaryPrimitives.ReadInt32LittleEndian(s[16..]), BinaryPrimitives.ReadInt32LittleEndian(s[20..]),
             BinaryPrimitives.ReadInt64LittleEndian(s[24..]), BinaryPrimitives.ReadInt64LittleEndian(s[32..]),
-            BinaryPrimitives.ReadDoubleLittleEndian(s[40..]), BinaryPrimitives.ReadDoubleLittleEndian(s[48..]));
-        Validate(h, payloadLength);
+            BinaryPrimitives.ReadDoubleLittleEndian(s[40..]), BinaryPrimitives.ReadDoubleLittleEndian(s[48..]), version);
         payload = s.Slice(HeaderLength, (int)payloadLength);
+        Validate(h, payload);
         return h;
     }
 
-    private static void Validate(in SketchHeader h, long payloadLength)
+    private static void Validate(in SketchHeader h, ReadOnlySpan<byte> payload)
     {
+        long payloadLength = payload.Length;
         if (!Enum.IsDefined(h.Kind))
         {
             throw new SketchFormatException($"Sketch blob has an unknown kind {(byte)h.Kind}.");
@@ -151,7 +159,7 @@ public static class SketchSerializer
                 throw new SketchFormatException($"Sketch blob has ℓ = {h.Ell} and {h.BufferedRows} buffered rows; ℓ must be ≥ 2 and the rows ≤ 2ℓ.");
             }
 
-            body = (long)h.BufferedRows * h.Dimension * sizeof(float);
+            body = ((long)h.BufferedRows * h.Dimension * sizeof(float)) + OrthogonalPrefixBytes(h, payload);
         }
         else
         {
@@ -163,5 +171,42 @@ public static class SketchSerializer
         {
             throw new SketchFormatException($"Sketch blob payload is {payloadLength} bytes but a {h.Kind} sketch of dimension {h.Dimension} with these rows and mean mode {h.MeanMode} needs {body + sum}.");
         }
+    }
+
+    /// <summary>Bytes of a version-2 Frequent Directions prefix (0 for version 1), checking its count and norms.</summary>
+    private static long OrthogonalPrefixBytes(in SketchHeader h, ReadOnlySpan<byte> payload)
+    {
+        if (h.Version < 2)
+        {
+            return 0;
+        }
+
+        if (payload.Length < OrthogonalPrefixLength)
+        {
+            throw new SketchFormatException($"Sketch blob payload is {payload.Length} bytes; a Frequent Directions payload starts with an {OrthogonalPrefixLength}-byte prefix.");
+        }
+
+        int count = BinaryPrimitives.ReadInt32LittleEndian(payload);
+        if (count < 0 || count > h.BufferedRows || count >= h.Ell || BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) != 0)
+        {
+            throw new SketchFormatException($"Sketch blob declares {count} orthogonal rows; it must lie in [0, min(buffered rows {h.BufferedRows}, ℓ − 1 = {h.Ell - 1})] with a zero pad.");
+        }
+
+        long bytes = OrthogonalPrefixLength + ((long)count * sizeof(double));
+        if (payload.Length < bytes)
+        {
+            throw new SketchFormatException($"Sketch blob payload is {payload.Length} bytes, shorter than its {count} orthogonal-row norms.");
+        }
+
+        var norms = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(payload.Slice(OrthogonalPrefixLength, count * sizeof(double)));
+        foreach (double norm in norms)
+        {
+            if (!double.IsFinite(norm) || norm < 0)
+            {
+                throw new SketchFormatException($"Sketch blob has an orthogonal-row squared norm {norm}; it must be finite and non-negative.");
+            }
+        }
+
+        return bytes;
     }
 }

@@ -76,6 +76,47 @@ public abstract partial class BackendSuite
         Assert.Contains("unknown kind 7", Assert.Throws<SketchFormatException>(() => SketchSerializer.Deserialize(kind, Backend)).Message);
     }
 
+    [Fact]
+    public void OrthogonalRowsRecordIsCheckedAndVersionOneBlobsStillRead()
+    {
+        const int d = 32, ell = 6;
+        using var sketch = new FrequentDirectionsSketch(Backend, d, ell, MeanMode.Track);
+        sketch.AppendRows(TestData.Planted(seed: 63, 40, d, rank: 4, noise: 0.05), 40);
+        var blob = sketch.Serialize();
+        int count = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(SketchSerializer.HeaderLength));
+        Assert.InRange(count, 1, ell - 1);   // the last shrink left orthogonal rows, recorded with the blob
+
+        // A count beyond ℓ − 1 under a valid checksum is named.
+        var tooMany = (byte[])blob.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(tooMany.AsSpan(SketchSerializer.HeaderLength), ell);
+        Rehash(tooMany);
+        Assert.Contains($"declares {ell} orthogonal rows", Assert.Throws<SketchFormatException>(() => SketchSerializer.Deserialize(tooMany, Backend)).Message);
+        var negative = (byte[])blob.Clone();
+        BinaryPrimitives.WriteDoubleLittleEndian(negative.AsSpan(SketchSerializer.HeaderLength + 8), -1.0);
+        Rehash(negative);
+        Assert.Contains("squared norm -1", Assert.Throws<SketchFormatException>(() => SketchSerializer.Deserialize(negative, Backend)).Message);
+
+        // The same sketch as version 1 wrote it: no prefix. It reads, and (taking its next Gram whole instead of
+        // from the recorded orthogonal block) tracks the original closely through many more shrinks.
+        int prefix = 8 + (count * sizeof(double));
+        var v1 = new byte[blob.Length - prefix];
+        blob.AsSpan(0, SketchSerializer.HeaderLength).CopyTo(v1);
+        blob.AsSpan(SketchSerializer.HeaderLength + prefix).CopyTo(v1.AsSpan(SketchSerializer.HeaderLength));
+        BinaryPrimitives.WriteUInt16LittleEndian(v1.AsSpan(4), 1);
+        BinaryPrimitives.WriteInt64LittleEndian(v1.AsSpan(56), BinaryPrimitives.ReadInt64LittleEndian(blob.AsSpan(56)) - prefix);
+        Rehash(v1);
+        using var old = (FrequentDirectionsSketch)SketchSerializer.Deserialize(v1, Backend);
+        Assert.Equal(sketch.RowCount, old.RowCount);
+        Assert.Equal(sketch.Certificate, old.Certificate);
+        Assert.Equal(Reference.SketchGram(sketch), Reference.SketchGram(old));
+        var more = TestData.Planted(seed: 64, 200, d, rank: 4, noise: 0.05);
+        sketch.AppendRows(more, 200);
+        old.AppendRows(more, 200);
+        Assert.True(RelativeError(Reference.SketchGram(old), Reference.SketchGram(sketch)) < 1e-5);
+        // δ = λ_ℓ sits in the noise floor, ~10³ below λ_max: float32 rounding of the two Gram paths moves it by ~1e-4.
+        Assert.Equal(sketch.Certificate, old.Certificate, sketch.Certificate * 1e-3);
+    }
+
     private static void Rehash(byte[] blob)
         => BinaryPrimitives.WriteUInt64LittleEndian(blob.AsSpan(blob.Length - 8), XxHash64.HashToUInt64(blob.AsSpan(0, blob.Length - 8)));
 }

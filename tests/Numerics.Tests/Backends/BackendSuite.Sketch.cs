@@ -323,6 +323,27 @@ public abstract partial class BackendSuite
         Assert.True(RelativeError(Reference.SketchGram(sketch), ata) < 1e-5);
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(24)]
+    public void LoraFactoredAppendIsExactForWideRanks(int r)
+    {
+        // Ranks that fill, overrun and span several of the factor Gram's register tiles.
+        const int m = 64, n = 72;
+        var lora = new LoraFactors(TestData.Gaussian(35 + r, m * r), TestData.Gaussian(36 + r, r * n), m, r, n, Alpha: 2 * r);
+        using var factored = new ExactGramSketch(Backend, n, MeanMode.Centre);
+        factored.AppendLora(lora, SketchAxis.Rows);
+        var delta = Reference.Multiply(false, false, m, n, r, Widen(lora.B), r, Widen(lora.A), n);
+        var materialised = delta.Select(v => (float)(lora.Scale * v)).ToArray();
+        var gram = new double[n * n];
+        factored.CopyGram(gram);
+        Assert.True(RelativeError(gram, Reference.Gram(materialised, m, n, centred: true)) < 1e-5, $"Gram relative difference {RelativeError(gram, Reference.Gram(materialised, m, n, centred: true))}");
+        var mean = new double[n];
+        factored.CopyMean(mean);
+        Assert.True(RelativeError(mean, Reference.Mean(materialised, m, n)) < 1e-5);
+    }
+
     [Fact]
     public void LoraAppendHandlesRankDeficientFactors()
     {

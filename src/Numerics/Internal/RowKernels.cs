@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace OrleansUws.Numerics.Internal;
+
+/// <summary>
+/// The float32 → float64 row arithmetic of a sketch append (column means, energies, mean updates, the small
+/// left-factor product), as <see cref="Vector256{T}"/> loops that validate lengths first.
+/// </summary>
+internal static class RowKernels
+{
+    private const int FloatLanes = 8;
+    private const int DoubleLanes = 4;
+
+    /// <summary>destination[j] = source[j] − centre[j] in float64 (no centring when <paramref name="centre"/> is empty).</summary>
+    public static void Widen(ReadOnlySpan<float> source, ReadOnlySpan<double> centre, Span<double> destination)
+    {
+        int n = source.Length;
+        Guard.AtLeast(nameof(destination), destination.Length, n, "the source's length");
+        if (!centre.IsEmpty)
+        {
+            Guard.AtLeast(nameof(centre), centre.Length, n, "the source's length");
+        }
+
+        WidenUnchecked(source, centre, destination);
+    }
+
+    /// <summary><see cref="Widen"/> without the length checks, for loops whose caller checked the whole block.</summary>
+    internal static void WidenUnchecked(ReadOnlySpan<float> source, ReadOnlySpan<double> centre, Span<double> destination)
+    {
+        int n = source.Length;
+        ref float s = ref MemoryMarshal.GetReference(source);
+        ref double d = ref MemoryMarshal.GetReference(destination);
+        ref double c = ref MemoryMarshal.GetReference(centre);
+        bool centred = !centre.IsEmpty;
+        int j = 0;
+        for (; j + FloatLanes <= n; j += FloatLanes)
+        {
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)j));
+            if (centred)
+            {
+                low -= Vector256.LoadUnsafe(ref c, (nuint)j);
+                high -= Vector256.LoadUnsafe(ref c, (nuint)(j + DoubleLanes));
+            }
+
+            low.StoreUnsafe(ref d, (nuint)j);
+            high.StoreUnsafe(ref d, (nuint)(j + DoubleLanes));
+        }
+
+        for (; j < n; j++)
+        {
+            Unsafe.Add(ref d, j) = centred ? Unsafe.Add(ref s, j) - Unsafe.Add(ref c, j) : Unsafe.Add(ref s, j);
+        }
+    }
+
+    /// <summary>destination[j] += alpha · x[j] (x float32, destination float64).</summary>
+    public static void AddScaled(ReadOnlySpan<float> x, double alpha, Span<double> destination)
+    {
+        Guard.AtLeast(nameof(destination), destination.Length, x.Length, "x's length");
+        AddScaledUnchecked(x, alpha, destination);
+    }
+
+    private static void AddScaledUnchecked(ReadOnlySpan<float> x, double alpha, Span<double> destination)
+    {
+        int n = x.Length;
+        ref float s = ref MemoryMarshal.GetReference(x);
+        ref double d = ref MemoryMarshal.GetReference(destination);
+        var a = Vector256.Create(alpha);
+        int j = 0;
+        for (; j + FloatLanes <= n; j += FloatLanes)
+        {
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)j));
+            Vector256.FusedMultiplyAdd(a, low, Vector256.LoadUnsafe(ref d, (nuint)j)).StoreUnsafe(ref d, (nuint)j);
+            Vector256.FusedMultiplyAdd(a, high, Vector256.LoadUnsafe(ref d, (nuint)(j + DoubleLanes))).StoreUnsafe(ref d, (nuint)(j + DoubleLanes));
+        }
+
+        for (; j < n; j++)
+        {
+            Unsafe.Add(ref d, j) += alpha * Unsafe.Add(ref s, j);
+        }
+    }
+
+    /// <summary>Σ x[j]² accumulated in float64.</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref float s = ref MemoryMarshal.GetReference(x);
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        int j = 0;
+        for (; j + FloatLanes <= x.Length; j += FloatLanes)
+        {
+            var (a, b) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)j));
+            low = Vector256.FusedMultiplyAdd(a, a, low);
+            high = Vector256.FusedMultiplyAdd(b, b, high);
+        }
+
+        double sum = Vector256.Sum(low + high);
+        for (; j < x.Length; j++)
+        {
+            sum += (double)x[j] * x[j];
+        }
+
+        return sum;
+    }
+
+    /// <summary>mean[j] = (1/rowCount) Σ_i rows[i·width + j] in float64.</summary>
+    public static void ColumnMeans(ReadOnlySpan<float> rows, int rowCount, int width, Span<double> mean)
+    {
+        Guard.Positive(nameof(rowCount), rowCount);
+        Guard.AtLeast(nameof(rows), rows.Length, (long)rowCount * width, $"{rowCount} rows of {width}");
+        Guard.AtLeast(nameof(mean), mean.Length, width, $"{width} means");
+        var target = mean[..width];
+        target.Clear();
+        for (int i = 0; i < rowCount; i++)
+        {
+            AddScaledUnchecked(rows.Slice(i * width, width), 1.0, target);
+        }
+
+        double inverse = 1.0 / rowCount;
+        for (int j = 0; j < width; j++)
+        {
+            target[j] *= inverse;
+        }
+    }
+
+    /// <summary>
+    /// destination (k×d) = factor (k×r) · right (r×d), all float32 row-major, for a small r (a LoRA rank). Column
+    /// blocks of 32 are packed into a contiguous r×32 panel first (the r rows of <paramref name="right"/> lie a
+    /// power-of-two stride apart and would fight over the same L1 sets), then every output row accumulates its
+    /// block from the panel in four independent register chains.
+    /// </summary>
+    public static void Combine(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
+    {
+        Guard.Length(nameof(factor), factor.Length, (long)k * r, $"a {k}×{r} factor");
+        Guard.Length(nameof(right), right.Length, (long)r * d, $"a {r}×{d} right factor");
+        Guard.AtLeast(nameof(destination), destination.Length, (long)k * d, $"{k} rows of {d}");
+        const int Block = 4 * FloatLanes;
+        using var packed = new PooledArray<float>(r * Block);
+        ref float panel = ref MemoryMarshal.GetReference(packed.Span);
+        ref float o = ref MemoryMarshal.GetReference(destination);
+        ref float f = ref MemoryMarshal.GetReference(factor);
+        int j = 0;
+        for (; j + Block <= d; j += Block)
+        {
+            for (int p = 0; p < r; p++)
+            {
+                right.Slice((p * d) + j, Block).CopyTo(packed.Span.Slice(p * Block, Block));
+            }
+
+            for (int row = 0; row < k; row++)
+            {
+                ref float weights = ref Unsafe.Add(ref f, row * r);
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                var a2 = Vector256<float>.Zero;
+                var a3 = Vector256<float>.Zero;
+                for (int p = 0; p < r; p++)
+                {
+                    var w = Vector256.Create(Unsafe.Add(ref weights, p));
+                    ref float source = ref Unsafe.Add(ref panel, p * Block);
+                    a0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source), a0);
+                    a1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, FloatLanes), a1);
+                    a2 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, 2 * FloatLanes), a2);
+                    a3 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, 3 * FloatLanes), a3);
+                }
+
+                ref float output = ref Unsafe.Add(ref o, (row * d) + j);
+                a0.StoreUnsafe(ref output);
+                a1.StoreUnsafe(ref output, FloatLanes);
+                a2.StoreUnsafe(ref output, 2 * FloatLanes);
+                a3.StoreUnsafe(ref output, 3 * FloatLanes);
+            }
+        }
+
+        for (; j < d; j++)
+        {
+            for (int row = 0; row < k; row++)
+            {
+                float sum = 0;
+                for (int p = 0; p < r; p++)
+                {
+                    sum += factor[(row * r) + p] * right[(p * d) + j];
+                }
+
+                destination[(row * d) + j] = sum;
+            }
+        }
+    }
+}
