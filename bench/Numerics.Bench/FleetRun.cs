@@ -6,37 +6,69 @@ using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Numerics.Bench;
 
-/// <summary>Absorbs T planted adapters into a Frequent Directions sketch (rows mode) and computes the basis, timing each part.</summary>
+/// <summary>
+/// Absorbs T planted adapters into a Frequent Directions sketch (rows mode) and computes the basis, timing each part.
+/// With one lane the models go into one sketch; with P lanes into a <see cref="ParallelSketchAbsorber"/> (P sketches
+/// on P threads, merged at the end — the merge is timed with the absorption). Models are generated in batches
+/// outside the timed sections.
+/// </summary>
 internal static class FleetRun
 {
     public sealed record Result(
-        int Models, double AbsorbSeconds, double AbsorbCpuSeconds, double BasisSeconds, double GenerateSeconds, long Flops, int Shrinks,
+        int Lanes, int Models, double AbsorbSeconds, double AbsorbCpuSeconds, double BasisSeconds, double GenerateSeconds, long Flops, int Shrinks,
         SubspaceBasis Basis, double SinToPlanted, long PeakWorkingSet, long ManagedHeap);
 
-    public static Result Run(IBlasBackend backend, PlantedFleet fleet, int models, int ell, int k, SubspaceBasis? previous = null,
+    public static Result Run(IBlasBackend backend, PlantedFleet fleet, int models, int ell, int k, int lanes, SubspaceBasis? previous = null,
         Action<int, LoraFactors>? observe = null)
     {
-        using var sketch = new FrequentDirectionsSketch(backend, fleet.InFeatures, ell, MeanMode.Track);
-        var b = new float[fleet.OutFeatures * fleet.Rank];
-        var a = new float[fleet.Rank * fleet.InFeatures];
+        var options = new SketchOptions(SketchKind.FrequentDirections, fleet.InFeatures, ell, MeanMode.Track);
+        var factory = new CovarianceSketchFactory(backend);
+        using var absorber = lanes > 1 ? new ParallelSketchAbsorber(factory, options, lanes) : null;
+        using var single = lanes > 1 ? null : factory.Create(options);
+        int batchSize = 4 * lanes;
+        var buffers = Enumerable.Range(0, batchSize).Select(_ => (B: new float[fleet.OutFeatures * fleet.Rank], A: new float[fleet.Rank * fleet.InFeatures])).ToArray();
+        var batch = new List<LoraFactors>(batchSize);
         var absorb = new Stopwatch();
         var generate = new Stopwatch();
         using var self = Process.GetCurrentProcess();
         var cpu = TimeSpan.Zero;
-        for (int t = 0; t < models; t++)
+        for (int start = 0; start < models; start += batchSize)
         {
             generate.Start();
-            var lora = fleet.Model(backend, t, b, a);
+            batch.Clear();
+            for (int t = start; t < Math.Min(models, start + batchSize); t++)
+            {
+                var (b, a) = buffers[t - start];
+                var lora = fleet.Model(backend, t, b, a);
+                observe?.Invoke(t, lora);
+                batch.Add(lora);
+            }
+
             generate.Stop();
-            observe?.Invoke(t, lora);
             self.Refresh();
             var cpuBefore = self.TotalProcessorTime;
             absorb.Start();
-            sketch.AppendLora(lora, SketchAxis.Rows);
+            if (absorber is not null)
+            {
+                absorber.AppendLora(batch, SketchAxis.Rows);
+            }
+            else
+            {
+                foreach (var lora in batch)
+                {
+                    single!.AppendLora(lora, SketchAxis.Rows);
+                }
+            }
+
             absorb.Stop();
             self.Refresh();
             cpu += self.TotalProcessorTime - cpuBefore;
         }
+
+        absorb.Start();
+        using var merged = absorber?.Complete();
+        absorb.Stop();
+        var sketch = (FrequentDirectionsSketch)(merged ?? single!);
 
         var basisTimer = Stopwatch.StartNew();
         var basis = new SubspaceBasisSolver(backend).Compute(sketch, new BasisOptions { Rank = k }, previous);
@@ -48,7 +80,7 @@ internal static class FleetRun
         long flops = (sketch.ShrinkCount * perShrink) + (models * perModel);
         double sin = SubspaceMetrics.SinThetaMax(basis.Vectors, k, fleet.Universal, fleet.Rank, fleet.InFeatures);
         self.Refresh();
-        return new Result(models, absorb.Elapsed.TotalSeconds, cpu.TotalSeconds, basisTimer.Elapsed.TotalSeconds, generate.Elapsed.TotalSeconds, flops,
+        return new Result(lanes, models, absorb.Elapsed.TotalSeconds, cpu.TotalSeconds, basisTimer.Elapsed.TotalSeconds, generate.Elapsed.TotalSeconds, flops,
             sketch.ShrinkCount, basis, sin, self.PeakWorkingSet64, GC.GetTotalMemory(false));
     }
 }

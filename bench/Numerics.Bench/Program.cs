@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Numerics.Backends;
@@ -8,23 +9,26 @@ using OrleansUws.Numerics.Hosting;
 using OrleansUws.Numerics.Metrics;
 using OrleansUws.Numerics.Sketching;
 
-// Numerics benchmark: sgemm rates, a planted LoRA fleet absorbed by Frequent Directions at two fleet sizes,
-// an exact float64 reference, and numpy/scikit-learn on the same data. Prints figures; asserts nothing.
-// Usage: dotnet run -c Release --project bench/Numerics.Bench -- [--backend auto|openblas|managed|…] [--quick] [--python PATH]
+// Numerics benchmark: sgemm rates, a planted LoRA fleet absorbed by Frequent Directions at two fleet sizes — by one
+// sketch with BLAS on every core, and by one sketch per core (ParallelSketchAbsorber, one BLAS thread each) — an exact
+// float64 reference, and numpy/scikit-learn on the same data. Prints figures; asserts nothing.
+// Usage: dotnet run -c Release --project bench/Numerics.Bench -- [--backend auto|openblas|managed|…] [--lanes P] [--quick] [--python PATH]
 if (args is ["gpu", ..]) { Environment.ExitCode = OrleansUws.Numerics.Bench.Gpu.GpuBenchmarks.Run(args[1..]); return; }
 
 string backendName = Option("--backend") ?? BlasOptions.Auto;
 bool quick = args.Contains("--quick");
 string python = Option("--python") ?? "/usr/bin/python3";
+int lanes = int.Parse(Option("--lanes") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 const int M = 4096, N = 4096, R = 16, K = 16, Ell = 64;
 const float Alpha = 32f, Noise = 0.005f;
 int smallT = quick ? 100 : 500, largeT = quick ? 1000 : 5000;
 
-using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().Configure<OpenBlasOptions>(o => o.ThreadsPerCall = int.Parse(Option("--blas-threads") ?? "0", System.Globalization.CultureInfo.InvariantCulture)).BuildServiceProvider();
+// ThreadsPerCall = 0: OpenBLAS's own default (every core) for the sgemm rate and the one-sketch runs.
+using var services = new ServiceCollection().AddUwsNumerics(o => o.Backend = backendName).AddCudaBackend().Configure<OpenBlasOptions>(o => o.ThreadsPerCall = 0).BuildServiceProvider();
 var selector = services.GetRequiredService<BlasBackendSelector>();
 var backend = selector.Selected;
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
-Console.WriteLine($"OrleansUws numerics benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, backend '{backend.Name}'{(quick ? " (quick)" : string.Empty)}, load average {load}");
+Console.WriteLine($"OrleansUws numerics benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, backend '{backend.Name}', {lanes} lanes{(quick ? " (quick)" : string.Empty)}, load average {load}");
 foreach (string line in selector.Report)
 {
     Console.WriteLine($"  {line}");
@@ -54,17 +58,39 @@ foreach (var (name, rate) in rates)
 
 ShrinkBreakdown.Print(backend, Ell, N, quick ? 20 : 50);
 
-// 2. The fleet at two sizes (memory must not grow with T), factors of the small one kept for the references.
+// 2. The fleet at two sizes (memory must not grow with T), one sketch; factors of the small one kept for the references.
 var fleet = new PlantedFleet(backend, seed: 2026, M, N, R, Alpha, Noise);
-FleetRun.Run(backend, fleet, 8, Ell, K);   // warm-up (JIT, first native calls); not reported
+FleetRun.Run(backend, fleet, 64, Ell, K, lanes: 1);   // warm-up (first native calls, page faults); not reported
 using var pythonData = quick ? null : new PythonComparison();
-var small = FleetRun.Run(backend, fleet, smallT, Ell, K, observe: (_, lora) => pythonData?.Write(lora.B, lora.A));
-Report(small);
-var large = FleetRun.Run(backend, fleet, largeT, Ell, K, previous: small.Basis);
-Report(large);
+var runs = new List<FleetRun.Result>();
+var small = FleetRun.Run(backend, fleet, smallT, Ell, K, lanes: 1, observe: (_, lora) => pythonData?.Write(lora.B, lora.A));
+runs.Add(Report(small));
+runs.Add(Report(FleetRun.Run(backend, fleet, largeT, Ell, K, lanes: 1, previous: small.Basis)));
 
-// 3. Exact float64 reference on the small fleet (best available backend), and numpy/scikit-learn.
-double? sinExact = null, exactSeconds = null;
+// 3. The same with one sketch per lane, each calling BLAS with one thread (what the silo configures).
+var laneBackend = backend;
+if (lanes > 1 && backend.Name == OpenBlasBackend.BackendName)
+{
+    var oneThread = new OpenBlasBackendProvider(Microsoft.Extensions.Options.Options.Create(new OpenBlasOptions { ThreadsPerCall = 1 }));
+    if (oneThread.TryCreate(out var single, out _) && single is not null)
+    {
+        laneBackend = single;
+        Console.WriteLine($"sgemm openblas, 1 thread per call: {GemmRate.Measure(single, quick ? 1024 : 2048, 3):F1} GFLOP/s (the lanes below)");
+    }
+}
+
+SubspaceBasis? smallLanes = null;
+if (lanes > 1)
+{
+    FleetRun.Run(laneBackend, fleet, 64, Ell, K, lanes);   // warm-up
+    var laneSmall = FleetRun.Run(laneBackend, fleet, smallT, Ell, K, lanes);
+    smallLanes = laneSmall.Basis;
+    runs.Add(Report(laneSmall));
+    runs.Add(Report(FleetRun.Run(laneBackend, fleet, largeT, Ell, K, lanes, previous: laneSmall.Basis)));
+}
+
+// 4. Exact float64 reference on the small fleet (best available backend), and numpy/scikit-learn.
+double? sinExact = null, sinLanesExact = null, exactSeconds = null;
 IReadOnlyList<(string Method, double? Seconds, double? Sin)> pythonRows = [];
 if (!quick)
 {
@@ -94,9 +120,11 @@ if (!quick)
         }
 
         sinExact = SubspaceMetrics.SinThetaMax(small.Basis.Vectors, K, top, K, N);
+        sinLanesExact = smallLanes is null ? null : SubspaceMetrics.SinThetaMax(smallLanes.Vectors, K, top, K, N);
     }
 
-    Console.WriteLine($"exact float64 Gram + eigen ({reference.Name}), T = {smallT}: {exactSeconds:F2} s; sin θ_max(FD basis, exact) = {sinExact:E2}");
+    Console.WriteLine($"exact float64 Gram + eigen ({reference.Name}), T = {smallT}: {exactSeconds:F2} s; sin θ_max(FD basis, exact) = {sinExact:E2}" +
+        (sinLanesExact is null ? string.Empty : $", with {lanes} lanes {sinLanesExact:E2}"));
     try
     {
         pythonRows = pythonData!.Run(python, smallT, M, N, R, K, Alpha, small.Basis.Vectors);
@@ -107,15 +135,15 @@ if (!quick)
     }
 }
 
-// 4. Summary table (markdown, for docs/numerics.md).
+// 5. Summary table (markdown, for docs/numerics.md). Every rate is compared with the backend's sgemm on all cores.
 double rateOfBackend = rates[backend.Name];
 Console.WriteLine();
-Console.WriteLine($"| fleet T | models/s | absorb s | absorb CPU s | basis s | absorb+basis s | sketch GFLOP/s | % of {backend.Name} sgemm | shrinks | basis iters | sin θ to planted | peak working set MB |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-foreach (var r in new[] { small, large })
+Console.WriteLine($"| fleet T | lanes × BLAS threads | models/s | absorb s | absorb CPU s | basis s | absorb+basis s | sketch GFLOP/s | % of {backend.Name} sgemm | shrinks | basis iters | sin θ to planted | peak working set MB |");
+Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var r in runs)
 {
     double gflops = r.Flops / r.AbsorbSeconds / 1e9;
-    Console.WriteLine($"| {r.Models} | {r.Models / r.AbsorbSeconds:F0} | {r.AbsorbSeconds:F3} | {r.AbsorbCpuSeconds:F3} | {r.BasisSeconds:F3} | {r.AbsorbSeconds + r.BasisSeconds:F3} | {gflops:F1} | {100 * gflops / rateOfBackend:F0} % | {r.Shrinks} | {r.Basis.Iterations} | {r.SinToPlanted:E2} | {r.PeakWorkingSet / (1024.0 * 1024):F0} |");
+    Console.WriteLine($"| {r.Models} | {Layout(r)} | {r.Models / r.AbsorbSeconds:F0} | {r.AbsorbSeconds:F3} | {r.AbsorbCpuSeconds:F3} | {r.BasisSeconds:F3} | {r.AbsorbSeconds + r.BasisSeconds:F3} | {gflops:F1} | {100 * gflops / rateOfBackend:F0} % | {r.Shrinks} | {r.Basis.Iterations} | {r.SinToPlanted:E2} | {r.PeakWorkingSet / (1024.0 * 1024):F0} |");
 }
 
 if (!quick)
@@ -123,7 +151,13 @@ if (!quick)
     Console.WriteLine();
     Console.WriteLine($"| method (T = {smallT}, n = {N}, k = {K}) | time s | sin θ_max to exact |");
     Console.WriteLine("|---|---:|---:|");
-    Console.WriteLine($"| OrleansUws FD ℓ = {Ell} absorb + basis ({backend.Name}) | {small.AbsorbSeconds + small.BasisSeconds:F3} | {sinExact:E2} |");
+    Console.WriteLine($"| OrleansUws FD ℓ = {Ell} absorb + basis ({backend.Name}, one sketch) | {small.AbsorbSeconds + small.BasisSeconds:F3} | {sinExact:E2} |");
+    if (sinLanesExact is not null)
+    {
+        var laneSmall = runs.First(r => r.Lanes > 1);
+        Console.WriteLine($"| OrleansUws FD ℓ = {Ell} absorb + basis ({backend.Name}, {lanes} lanes) | {laneSmall.AbsorbSeconds + laneSmall.BasisSeconds:F3} | {sinLanesExact:E2} |");
+    }
+
     Console.WriteLine($"| OrleansUws exact float64 Gram + eigen | {exactSeconds:F2} | 0 |");
     foreach (var (method, seconds, sin) in pythonRows)
     {
@@ -131,14 +165,17 @@ if (!quick)
     }
 }
 
-void Report(FleetRun.Result r)
+FleetRun.Result Report(FleetRun.Result r)
 {
     double gflops = r.Flops / r.AbsorbSeconds / 1e9;
-    Console.WriteLine($"fleet T = {r.Models,5}: absorb {r.AbsorbSeconds:F3} s wall / {r.AbsorbCpuSeconds:F3} s CPU ({r.Models / r.AbsorbSeconds:F0} models/s, {gflops:F1} GFLOP/s = {100 * gflops / rates[backend.Name]:F0} % of sgemm), " +
+    Console.WriteLine($"fleet T = {r.Models,5}, {Layout(r)}: absorb {r.AbsorbSeconds:F3} s wall / {r.AbsorbCpuSeconds:F3} s CPU ({r.Models / r.AbsorbSeconds:F0} models/s, {gflops:F1} GFLOP/s = {100 * gflops / rates[backend.Name]:F0} % of sgemm), " +
         $"basis {r.BasisSeconds:F3} s ({r.Basis.Iterations} iterations{(r.Basis.SinThetaToPrevious is { } s ? $", warm, sin θ to previous {s:E2}" : ", cold")}), " +
         $"total {r.AbsorbSeconds + r.BasisSeconds:F3} s, sin θ to planted {r.SinToPlanted:E2}, energy {r.Basis.ExplainedEnergy:F3}, certificate {r.Basis.Certificate:E2}, " +
         $"data generation {r.GenerateSeconds:F2} s (not counted), peak working set {r.PeakWorkingSet / (1024.0 * 1024):F0} MB, managed heap {r.ManagedHeap / (1024.0 * 1024):F0} MB");
+    return r;
 }
+
+string Layout(FleetRun.Result r) => r.Lanes > 1 ? $"{r.Lanes} sketches × 1" : $"1 sketch × {(backend.Name == OpenBlasBackend.BackendName ? "all" : "—")}";
 
 string? Option(string name)
 {

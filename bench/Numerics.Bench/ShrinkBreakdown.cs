@@ -4,63 +4,81 @@ using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Numerics.Bench;
 
-/// <summary>Times the three steps of one Frequent Directions shrink at the benchmark's shape (2ℓ × d).</summary>
+/// <summary>
+/// Times the steps of one Frequent Directions shrink at the benchmark's shape (2ℓ × d): the whole Gram (SYRK), the
+/// Gram columns of the rows appended since the last shrink (what a sketch with ℓ − 1 orthogonal retained rows
+/// computes), the eigen-solve in float32 (used) and float64, and the rotation.
+/// </summary>
 internal static class ShrinkBreakdown
 {
     public static void Print(IBlasBackend backend, int ell, int d, int repeats)
     {
         var random = new Random(3);
-        var rows = new float[2 * ell * d];
-        for (int i = 0; i < rows.Length; i++)
+        int rows = 2 * ell, retained = ell - 1;
+        var data = new float[rows * d];
+        for (int i = 0; i < data.Length; i++)
         {
-            rows[i] = random.NextSingle() - 0.5f;
+            data[i] = random.NextSingle() - 0.5f;
         }
 
-        using var ws = backend.CreateSketchWorkspace(2 * ell, d);
-        var gram = new double[4 * ell * ell];
-        double gramSeconds = 0, planSeconds = 0, rotateSeconds = 0;
+        using var ws = backend.CreateSketchWorkspace(rows, d);
+        var gram = new double[rows * rows];
+        var columns = new double[rows * (rows - retained)];
+        double full = 0, partial = 0, plan = 0, rotate = 0;
         for (int r = 0; r <= repeats; r++)
         {
-            ws.SetRows(0, rows, 2 * ell);
+            ws.SetRows(0, data, rows);
             var sw = Stopwatch.StartNew();
-            ws.Gram(2 * ell, gram);
+            ws.Gram(rows, gram);
             double g = sw.Elapsed.TotalSeconds;
-            var plan = FrequentDirectionsShrink.Plan(backend, gram, 2 * ell, ell);
+            sw.Restart();
+            ws.GramColumns(rows, retained, columns);
+            double c = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            var shrink = FrequentDirectionsShrink.Plan(backend, gram, rows, ell);
             double p = sw.Elapsed.TotalSeconds;
-            FrequentDirectionsShrink.Apply(ws, plan);
+            sw.Restart();
+            FrequentDirectionsShrink.Apply(ws, shrink);
             double a = sw.Elapsed.TotalSeconds;
             if (r > 0)
             {
-                gramSeconds += g;
-                planSeconds += p - g;
-                rotateSeconds += a - p;
+                full += g;
+                partial += c;
+                plan += p;
+                rotate += a;
             }
         }
 
-        var managed = new ManagedBlasBackend();
         var scratch = new double[gram.Length];
-        var values = new double[2 * ell];
-        double nativeEigen = 0, managedEigen = 0;
+        var values = new double[rows];
+        var single = new float[gram.Length];
+        var singleValues = new float[rows];
+        double eigen64 = 0, eigen32 = 0;
         for (int r = 0; r <= repeats; r++)
         {
             gram.CopyTo(scratch, 0);
             var sw = Stopwatch.StartNew();
-            backend.SymmetricEigen(2 * ell, scratch, values);
-            double e1 = sw.Elapsed.TotalSeconds;
-            gram.CopyTo(scratch, 0);
+            backend.SymmetricEigen(rows, scratch, values);
+            double e64 = sw.Elapsed.TotalSeconds;
+            for (int i = 0; i < gram.Length; i++)
+            {
+                single[i] = (float)gram[i];
+            }
+
             sw.Restart();
-            managed.SymmetricEigen(2 * ell, scratch, values);
-            double e2 = sw.Elapsed.TotalSeconds;
+            backend.SymmetricEigen(rows, single, singleValues);
+            double e32 = sw.Elapsed.TotalSeconds;
             if (r > 0)
             {
-                nativeEigen += e1;
-                managedEigen += e2;
+                eigen64 += e64;
+                eigen32 += e32;
             }
         }
 
-        Console.WriteLine($"eigen {2 * ell}×{2 * ell} float64: {backend.Name} {1e3 * nativeEigen / repeats:F3} ms, managed {1e3 * managedEigen / repeats:F3} ms");
-        double gramFlops = 4.0 * ell * ell * d, rotateFlops = 2.0 * (ell - 1) * 2 * ell * d;
-        Console.WriteLine($"shrink step ({backend.Name}, 2ℓ = {2 * ell}, d = {d}), mean of {repeats}: Gram {1e3 * gramSeconds / repeats:F3} ms ({gramFlops * repeats / gramSeconds / 1e9:F1} GFLOP/s), " +
-            $"eigen+plan {1e3 * planSeconds / repeats:F3} ms, rotation {1e3 * rotateSeconds / repeats:F3} ms ({rotateFlops * repeats / rotateSeconds / 1e9:F1} GFLOP/s)");
+        double ms(double seconds) => 1e3 * seconds / repeats;
+        double fullFlops = (double)rows * rows * d, partialFlops = 2.0 * rows * (rows - retained) * d, rotateFlops = 2.0 * retained * rows * d;
+        Console.WriteLine($"shrink step ({backend.Name}, 2ℓ = {rows}, d = {d}), mean of {repeats}: whole Gram {ms(full):F3} ms ({fullFlops * repeats / full / 1e9:F1} GFLOP/s), " +
+            $"Gram columns of the {rows - retained} new rows {ms(partial):F3} ms ({partialFlops * repeats / partial / 1e9:F1} GFLOP/s), eigen+plan {ms(plan):F3} ms, " +
+            $"rotation {ms(rotate):F3} ms ({rotateFlops * repeats / rotate / 1e9:F1} GFLOP/s); eigen {rows}×{rows} float32 {ms(eigen32):F3} ms, float64 {ms(eigen64):F3} ms");
     }
 }

@@ -14,17 +14,7 @@ public static class CovarianceSketchExtensions
     {
         ArgumentNullException.ThrowIfNull(sketch);
         ArgumentNullException.ThrowIfNull(lora);
-        Guard.Positive("lora.Rank", lora.Rank);
-        Guard.Length("lora.B", lora.B.Length, (long)lora.OutFeatures * lora.Rank, $"lora_B of {lora.OutFeatures}×{lora.Rank}");
-        Guard.Length("lora.A", lora.A.Length, (long)lora.Rank * lora.InFeatures, $"lora_A of {lora.Rank}×{lora.InFeatures}");
-        int expected = axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures;
-        if (sketch.Dimension != expected)
-        {
-            throw new ArgumentException(
-                $"A {axis}-mode LoRA update of {lora.OutFeatures}×{lora.InFeatures} has dimension {expected}, but the sketch has dimension {sketch.Dimension}.",
-                nameof(lora));
-        }
-
+        lora.CheckShape(sketch.Dimension, axis);
         if (axis == SketchAxis.Rows)
         {
             sketch.AppendLowRank(lora.B, lora.OutFeatures, lora.Rank, lora.A, lora.Scale, units);

@@ -1,3 +1,5 @@
+using OrleansUws.Numerics.Internal;
+
 namespace OrleansUws.Numerics.Sketching;
 
 /// <summary>
@@ -15,4 +17,40 @@ public sealed record LoraFactors(float[] B, float[] A, int OutFeatures, int Rank
 {
     /// <summary>The scale α/r applied to B·A.</summary>
     public float Scale => Alpha / Rank;
+
+    /// <summary>Throws, naming the factor, when the factor lengths disagree with the shape or the update's dimension along <paramref name="axis"/> is not <paramref name="dimension"/>.</summary>
+    internal void CheckShape(int dimension, SketchAxis axis)
+    {
+        Guard.Positive("lora.Rank", Rank);
+        Guard.Length("lora.B", B.Length, (long)OutFeatures * Rank, $"lora_B of {OutFeatures}×{Rank}");
+        Guard.Length("lora.A", A.Length, (long)Rank * InFeatures, $"lora_A of {Rank}×{InFeatures}");
+        int expected = axis == SketchAxis.Rows ? InFeatures : OutFeatures;
+        if (dimension != expected)
+        {
+            throw new ArgumentException(
+                $"A {axis}-mode LoRA update of {OutFeatures}×{InFeatures} has dimension {expected}, but the sketch has dimension {dimension}.",
+                "lora");
+        }
+    }
+
+    /// <summary>Throws, naming the factor, row and column, when a factor entry or the scale is NaN or infinite.</summary>
+    internal void CheckFinite()
+    {
+        if (!float.IsFinite(Scale))
+        {
+            throw new ArgumentException($"Scale α/r = {Alpha}/{Rank} is {Scale}; it must be finite.", "lora");
+        }
+
+        int bad = Guard.FirstNonFinite(B);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"'lora_B' row {bad / Rank}, column {bad % Rank} is {B[bad]}; only finite values can be sketched.", "lora");
+        }
+
+        bad = Guard.FirstNonFinite(A);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"'lora_A' row {bad / InFeatures}, column {bad % InFeatures} is {A[bad]}; only finite values can be sketched.", "lora");
+        }
+    }
 }
