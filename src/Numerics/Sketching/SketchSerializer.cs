@@ -8,7 +8,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// The binary form of a sketch, little-endian:
 /// <c>"UWSK"</c> magic, u16 version (1), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
 /// i32 shrink count, i64 rows, i64 units, f64 certificate, f64 energy, i64 payload length, the payload
-/// (Frequent Directions: bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum
+/// (Frequent Directions and column slices: bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum
 /// unless the mean mode is None), and the XxHash64 of everything before it. A blob that is truncated, has
 /// trailing bytes, a wrong magic/version/kind/mode, inconsistent lengths, a bad checksum or non-finite
 /// values is rejected with a <see cref="SketchFormatException"/> naming the field; nothing is half-loaded.
@@ -32,8 +32,36 @@ public static class SketchSerializer
     {
         ArgumentNullException.ThrowIfNull(backend);
         var header = ReadHeader(blob, out var payload);
+        if (header.Kind == SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
+        }
+
+        var sum = ReadSum(header, payload, out var body);
+        return header.Kind switch
+        {
+            SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
+            _ => ExactGramSketch.Restore(backend, header, body, sum),
+        };
+    }
+
+    /// <summary>Reads the header, payload body and running sum of a column slice blob (kind checked).</summary>
+    internal static SketchHeader ReadColumnSlice(ReadOnlySpan<byte> blob, out ReadOnlySpan<byte> body, out double[] sum)
+    {
+        var header = ReadHeader(blob, out var payload);
+        if (header.Kind != SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException($"Sketch blob holds a {header.Kind} sketch, not a column slice.");
+        }
+
+        sum = ReadSum(header, payload, out body);
+        return header;
+    }
+
+    private static double[] ReadSum(SketchHeader header, ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> body)
+    {
         int sumBytes = header.MeanMode == MeanMode.None ? 0 : header.Dimension * sizeof(double);
-        var body = payload[..^sumBytes];
+        body = payload[..^sumBytes];
         var sumSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(payload[^sumBytes..]);
         var sum = sumSpan.ToArray();
         if (Array.Exists(sum, s => !double.IsFinite(s)))
@@ -41,11 +69,7 @@ public static class SketchSerializer
             throw new SketchFormatException("Sketch blob: the running sum holds a non-finite value.");
         }
 
-        return header.Kind switch
-        {
-            SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
-            _ => ExactGramSketch.Restore(backend, header, body, sum),
-        };
+        return sum;
     }
 
     /// <summary>Writes header, payload (filled by <paramref name="writePayload"/>) and checksum.</summary>
@@ -143,8 +167,13 @@ public static class SketchSerializer
             throw new SketchFormatException($"Sketch blob has an invalid certificate {h.Certificate} or energy {h.Energy}.");
         }
 
+        if (h.Kind == SketchKind.ColumnSlice && h.MeanMode == MeanMode.Centre)
+        {
+            throw new SketchFormatException("Sketch blob is a column slice with mean mode Centre; column slices track the mean or keep none.");
+        }
+
         long body;
-        if (h.Kind == SketchKind.FrequentDirections)
+        if (h.Kind is SketchKind.FrequentDirections or SketchKind.ColumnSlice)
         {
             if (h.Ell < 2 || h.BufferedRows < 0 || h.BufferedRows > 2L * h.Ell)
             {
