@@ -65,6 +65,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             throw new ArgumentException($"Slice '{key}' was sent the configuration of layer '{layer.CoordinatorKey}'.", nameof(layer));
         }
 
+        if (mode == SketchMode.Flattened)
+        {
+            throw new ArgumentException($"Slice '{key}': flattened layers are absorbed through their coordinator's column slices, not by model slices.", nameof(layer));
+        }
+
         if (UwsKeys.SliceOf(model.ModelId, layer.SliceCount) != slice)
         {
             throw new ArgumentException(
