@@ -29,10 +29,9 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<ColumnSliceGrain> _logger;
-    private readonly int _checkpointEvery;
+    private readonly CheckpointCadence _checkpoints;
     private ColumnSliceSketch? _sketch;
     private (long Sequence, LayerConfiguration Layer, float[] Row)? _staged;
-    private int _uncheckpointed;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public ColumnSliceGrain(
@@ -45,7 +44,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         IOptions<UwsClusterOptions> options,
         ILogger<ColumnSliceGrain> logger)
     {
-        _checkpointEvery = Math.Max(1, options.Value.SliceCheckpointEveryModels);
+        _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels);
         _state = state;
         _sketches = sketches;
         _readers = readers;
@@ -116,7 +115,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         _sketch = sketch;
         _staged = null;
         _state.State.Configuration = staged.Layer;
-        _uncheckpointed++;
+        _checkpoints.Record();
         if (!sketch.IsFull)
         {
             await CheckpointIfDueAsync();
@@ -232,27 +231,13 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     }
 
     /// <inheritdoc />
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_uncheckpointed == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await CheckpointAsync();
-        }
-        catch (Exception ex)
-        {
-            LogCheckpointLost(_logger, this.GetPrimaryKeyString(), _uncheckpointed, ex.Message);
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _checkpoints.FlushAsync(CheckpointAsync, (rows, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), rows, why));
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
 
-    private Task CheckpointIfDueAsync() => _uncheckpointed >= _checkpointEvery ? CheckpointAsync() : Task.CompletedTask;
+    private Task CheckpointIfDueAsync() => _checkpoints.Due ? CheckpointAsync() : Task.CompletedTask;
 
     private async Task CheckpointAsync()
     {
@@ -262,7 +247,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         }
 
         await _state.WriteStateAsync();
-        _uncheckpointed = 0;
+        _checkpoints.Written();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Column slice {Slice}: the last {Models} rows could not be checkpointed at deactivation: {Reason}")]

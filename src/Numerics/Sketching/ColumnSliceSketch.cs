@@ -216,13 +216,7 @@ public sealed class ColumnSliceSketch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(backend);
         var header = SketchSerializer.ReadColumnSlice(blob, out var body, out var sum);
-        var rows = MemoryMarshal.Cast<byte, float>(body);
-        int bad = Guard.FirstNonFinite(rows);
-        if (bad >= 0)
-        {
-            throw new SketchFormatException($"Column slice blob: buffered row {bad / header.Dimension}, column {bad % header.Dimension} is not finite.");
-        }
-
+        var rows = SketchSerializer.FiniteRows(body, header.Dimension);
         var slice = new ColumnSliceSketch(backend, header.Dimension, header.Ell, header.MeanMode);
         if (header.BufferedRows > 0)
         {

@@ -58,6 +58,19 @@ public static class SketchSerializer
         return header;
     }
 
+    /// <summary>The buffered rows of a payload body (rows×dimension float32), checked finite.</summary>
+    internal static ReadOnlySpan<float> FiniteRows(ReadOnlySpan<byte> body, int dimension)
+    {
+        var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(body);
+        int bad = Internal.Guard.FirstNonFinite(rows);
+        if (bad >= 0)
+        {
+            throw new SketchFormatException($"Sketch blob: buffered row {bad / dimension}, column {bad % dimension} is not finite.");
+        }
+
+        return rows;
+    }
+
     private static double[] ReadSum(SketchHeader header, ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> body)
     {
         int sumBytes = header.MeanMode == MeanMode.None ? 0 : header.Dimension * sizeof(double);
