@@ -5,7 +5,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="Rank">k.</param>
 /// <param name="Width">Columns held by the slice ((end − start)·n).</param>
 /// <param name="Vectors">k×Width row-major float32.</param>
-/// <param name="Mean">The slice's columns of the fleet mean vec(W̄).</param>
+/// <param name="Mean">The slice's columns of the fleet mean vec(W̄) when the version was computed.</param>
 [GenerateSerializer, Immutable]
 public sealed record ColumnBasisPart(
     [property: Id(0)] int Version,

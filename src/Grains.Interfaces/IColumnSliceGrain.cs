@@ -14,8 +14,9 @@ public interface IColumnSliceGrain : IGrainWithStringKey
     /// block only: s·B[start:end]·A) and holds it as the staged row number <paramref name="sequence"/>; the sketch is not
     /// touched. A bad file, missing tensor, wrong shape or non-finite value throws <see cref="InvalidDataException"/>
     /// naming it; a sequence out of step with the rows the slice holds throws <see cref="InvalidOperationException"/>.
+    /// Returns the rows buffered before the staged one (2ℓ: a shrink failed earlier and must run before the commit).
     /// </summary>
-    Task StageAsync(ModelReference model, LayerConfiguration layer, long sequence);
+    Task<int> StageAsync(ModelReference model, LayerConfiguration layer, long sequence);
 
     /// <summary>Appends the staged row <paramref name="sequence"/> to the buffer; returns the rows now buffered.</summary>
     /// <exception cref="InvalidOperationException">No row with that sequence is staged.</exception>
@@ -38,7 +39,7 @@ public interface IColumnSliceGrain : IGrainWithStringKey
     /// </summary>
     Task<ColumnBasisSummary> ComputeBasisPartAsync(ColumnBasisRequest request);
 
-    /// <summary>This slice's columns of basis version <paramref name="version"/> (unsigned) and of the running mean.</summary>
+    /// <summary>This slice's columns of basis version <paramref name="version"/> (unsigned) and of the mean at that version.</summary>
     /// <exception cref="InvalidOperationException">The slice does not hold that version.</exception>
     Task<ColumnBasisPart> GetBasisPartAsync(int version);
 

@@ -106,10 +106,19 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, ids.Count);
         }
 
-        await new FlattenedLayer(GrainFactory, _sketches.Backend, layer).AppendAsync(model, ids.Count);
+        // Record the model as soon as every slice holds its row, so a failing shrink cannot put the id set out of step
+        // (the next append finishes such a shrink first).
+        var flattened = new FlattenedLayer(GrainFactory, _sketches.Backend, layer);
+        var full = await flattened.AppendAsync(model, ids.Count);
         ids.Add(model.ModelId);
         _state.State.Configuration ??= layer;
         await _state.WriteStateAsync();
+        _metrics.RowsAbsorbed(layer.Fleet, UwsKeys.ModeName(SketchMode.Flattened), 1);
+        if (full)
+        {
+            await flattened.ShrinkAsync();
+        }
+
         return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, ids.Count);
     }
 

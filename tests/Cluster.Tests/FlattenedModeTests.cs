@@ -181,6 +181,14 @@ public sealed class FlattenedModeTests(ClusterFixture fixture)
         Assert.Equal(expected.Vectors, basis.Vectors);
         Assert.Equal(expected.SingularValues, basis.SingularValues);
         Assert.Equal(expected.Mean, basis.Mean);
+
+        // A slice asked for a row out of its sequence refuses loudly instead of appending.
+        var configuration = (await a.GetStatusAsync()).Configuration!;
+        var slice = fixture.Client.GetGrain<IColumnSliceGrain>(UwsKeys.Slice("flat-nan", poisonedLayer.LayerId, SketchMode.Flattened, 1));
+        var outOfStep = await Assert.ThrowsAsync<InvalidOperationException>(() => slice.StageAsync(good.Model(0), configuration, 3));
+        Assert.Contains("holds 6 rows but was asked to stage row 3", outOfStep.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => slice.CommitAsync(3));
+        Assert.All(await a.GetSlicesAsync(), s => Assert.Equal(6, s.ModelCount));
     }
 
     private ILayerCoordinatorGrain Coordinator(string fleet, FleetLayerSpec layer) =>

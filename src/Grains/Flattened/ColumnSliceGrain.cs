@@ -5,7 +5,6 @@ using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
 using OrleansUws.Grains.State;
-using OrleansUws.Grains.Telemetry;
 using OrleansUws.ModelFormats;
 using OrleansUws.Numerics.Sketching;
 
@@ -27,7 +26,6 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     private readonly ModelReaderCache _readers;
     private readonly SketchUpdateGate _gate;
     private readonly ILocalSiloDetails _silo;
-    private readonly UwsMetrics _metrics;
     private readonly ILogger<ColumnSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
     private ColumnSliceSketch? _sketch;
@@ -40,7 +38,6 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         ModelReaderCache readers,
         SketchUpdateGate gate,
         ILocalSiloDetails silo,
-        UwsMetrics metrics,
         IOptions<UwsClusterOptions> options,
         ILogger<ColumnSliceGrain> logger)
     {
@@ -50,14 +47,13 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         _readers = readers;
         _gate = gate;
         _silo = silo;
-        _metrics = metrics;
         _logger = logger;
     }
 
     private long Rows => _sketch?.RowCount ?? 0;
 
     /// <inheritdoc />
-    public async Task StageAsync(ModelReference model, LayerConfiguration layer, long sequence)
+    public async Task<int> StageAsync(ModelReference model, LayerConfiguration layer, long sequence)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
@@ -96,6 +92,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         }
 
         _staged = (sequence, layer, row);
+        return _sketch?.BufferedRows ?? 0;
     }
 
     /// <inheritdoc />
@@ -121,7 +118,6 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
             await CheckpointIfDueAsync();
         }
 
-        _metrics.RowsAbsorbed(staged.Layer.Fleet, UwsKeys.ModeName(SketchMode.Flattened), 1);
         return sketch.BufferedRows;
     }
 
@@ -200,7 +196,10 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
 
         // Keep the new part and the one it was compared with: a version computed again (after a failure elsewhere) finds
         // the same previous part, and the current version stays readable while the next one is computed.
-        _state.State.Parts = [.. _state.State.Parts.Where(p => p.Version == request.PreviousVersion), new ColumnBasisPart(request.Version, k, width, vectors, [])];
+        var mean = new double[width];
+        _sketch.CopyMean(mean);
+        var part = new ColumnBasisPart(request.Version, k, width, vectors, Array.ConvertAll(mean, v => (float)v));
+        _state.State.Parts = [.. _state.State.Parts.Where(p => p.Version == request.PreviousVersion), part];
         await CheckpointAsync();
         return new ColumnBasisSummary(self, cross, previousGram, previous?.Rank ?? 0, peakValues, Array.ConvertAll(peakColumns, c => offset + c));
     }
@@ -210,9 +209,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     {
         var part = _state.State.Parts.Find(p => p.Version == version)
             ?? throw new InvalidOperationException($"Column slice '{this.GetPrimaryKeyString()}' holds no part of basis version {version}.");
-        var mean = new double[_sketch!.Width];
-        _sketch.CopyMean(mean);
-        return Task.FromResult(part with { Mean = Array.ConvertAll(mean, v => (float)v) });
+        return Task.FromResult(part);
     }
 
     /// <inheritdoc />

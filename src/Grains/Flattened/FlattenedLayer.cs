@@ -20,14 +20,15 @@ internal sealed class FlattenedLayer(IGrainFactory grains, IBlasBackend backend,
     /// <summary>
     /// Appends the model as row <paramref name="sequence"/> of every slice, or of none: a slice that refuses its block
     /// (bad file, shape, non-finite value) makes every slice drop the staged row and the first refusal is rethrown.
-    /// A full buffer is shrunk before returning.
+    /// Returns whether the buffers are now full (the caller records the model, then runs <see cref="ShrinkAsync"/>).
     /// </summary>
-    public async Task AppendAsync(ModelReference model, long sequence)
+    public async Task<bool> AppendAsync(ModelReference model, long sequence)
     {
         var staged = Slices.Select(s => s.StageAsync(model, layer, sequence)).ToArray();
+        int[] before;
         try
         {
-            await Task.WhenAll(staged);
+            before = await Task.WhenAll(staged);
         }
         catch
         {
@@ -36,16 +37,19 @@ internal sealed class FlattenedLayer(IGrainFactory grains, IBlasBackend backend,
             throw refusals.OfType<InvalidDataException>().FirstOrDefault() ?? refusals[0];
         }
 
+        if (before.Contains(2 * layer.Sketch.SketchRows))
+        {
+            // The shrink after an earlier model failed (cluster fault): finish it before appending.
+            await ShrinkAsync();
+        }
+
         var buffered = await Task.WhenAll(Slices.Select(s => s.CommitAsync(sequence)));
         if (buffered.Distinct().Count() != 1)
         {
             throw new InvalidOperationException($"The column slices of '{layer.CoordinatorKey}' buffer different row counts ({string.Join(", ", buffered)}).");
         }
 
-        if (buffered[0] == 2 * layer.Sketch.SketchRows)
-        {
-            await ShrinkAsync();
-        }
+        return buffered[0] == 2 * layer.Sketch.SketchRows;
     }
 
     /// <summary>The summed Gram, energy and certificate of the slices (null while the layer is empty).</summary>
@@ -135,7 +139,8 @@ internal sealed class FlattenedLayer(IGrainFactory grains, IBlasBackend backend,
         return (vectors, mean);
     }
 
-    private async Task ShrinkAsync()
+    /// <summary>The coordinated shrink: one plan from the summed Grams, applied by every slice.</summary>
+    public async Task ShrinkAsync()
     {
         var sums = await SumGramsAsync();
         var plan = FrequentDirectionsShrink.Plan(backend, sums!.Value.Gram, sums.Value.Rows, layer.Sketch.SketchRows);
