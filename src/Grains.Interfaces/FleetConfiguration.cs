@@ -10,6 +10,9 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="SliceCount">Slice grains per layer and mode; null = silo default.</param>
 /// <param name="Sketch">Sketch settings; null = silo default.</param>
 /// <param name="Basis">Basis policy; null = silo default.</param>
+/// <param name="FlattenedSliceCount">
+/// Flattened mode: column-slice grains per layer (each owns whole rows of W, so at most m); null = silo default.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record FleetConfiguration(
     [property: Id(0)] IReadOnlyList<SketchMode>? Modes = null,
@@ -17,4 +20,5 @@ public sealed record FleetConfiguration(
     [property: Id(2)] IReadOnlyDictionary<string, LayerShape>? Layers = null,
     [property: Id(3)] int? SliceCount = null,
     [property: Id(4)] SketchSettings? Sketch = null,
-    [property: Id(5)] BasisPolicy? Basis = null);
+    [property: Id(5)] BasisPolicy? Basis = null,
+    [property: Id(6)] int? FlattenedSliceCount = null);

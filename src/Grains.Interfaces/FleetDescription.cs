@@ -9,6 +9,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="Sketch">Sketch settings in force.</param>
 /// <param name="Basis">Basis policy in force.</param>
 /// <param name="Counts">Models per status.</param>
+/// <param name="FlattenedSliceCount">Column-slice grains per layer in flattened mode.</param>
 [GenerateSerializer, Immutable]
 public sealed record FleetDescription(
     [property: Id(0)] string Fleet,
@@ -18,4 +19,5 @@ public sealed record FleetDescription(
     [property: Id(4)] int SliceCount,
     [property: Id(5)] SketchSettings Sketch,
     [property: Id(6)] BasisPolicy Basis,
-    [property: Id(7)] ModelCounts Counts);
+    [property: Id(7)] ModelCounts Counts,
+    [property: Id(8)] int FlattenedSliceCount = 0);

@@ -17,6 +17,15 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task ConfigureAsync(LayerConfiguration configuration);
 
     /// <summary>
+    /// Flattened mode: absorbs <paramref name="model"/> as one row vec(W) into every column slice of the layer, in the
+    /// order the coordinator receives models (it owns the order and the id set). All or nothing: every slice first
+    /// reads and validates its row block; only when all succeed do they append, else all drop it. A full buffer is
+    /// shrunk at once with one plan from the summed slice Grams. An id already absorbed changes nothing
+    /// (<see cref="AbsorbResult.AlreadyAbsorbed"/>). A bad file or value throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    Task<AbsorbResult> AbsorbFlattenedAsync(ModelReference model, LayerConfiguration layer);
+
+    /// <summary>
     /// Tells the coordinator that <paramref name="models"/> more models were absorbed (one-way, called by the
     /// fleet grain); may start a new version by the "every N models" policy.
     /// </summary>

@@ -8,7 +8,10 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="Layer">Layer id (e.g. <c>model.layers.0.self_attn.q_proj</c>).</param>
 /// <param name="Mode">Sketch mode.</param>
 /// <param name="Shape">m×n of the layer.</param>
-/// <param name="SliceCount">Number of slice grains the models of this layer are partitioned over.</param>
+/// <param name="SliceCount">
+/// Rows and columns modes: slice grains the models are partitioned over. Flattened mode: column-slice grains the
+/// columns of vec(W) are split over (see <see cref="LayerShape.RowBlock"/>).
+/// </param>
 /// <param name="Centered">Whether the basis is computed about the fleet mean.</param>
 /// <param name="Sketch">Sketch settings.</param>
 /// <param name="Basis">Basis policy.</param>
@@ -23,7 +26,7 @@ public sealed record LayerConfiguration(
     [property: Id(6)] SketchSettings Sketch,
     [property: Id(7)] BasisPolicy Basis)
 {
-    /// <summary>Dimension d of the basis vectors (n in rows mode, m in columns mode).</summary>
+    /// <summary>Dimension d of the basis vectors (n in rows mode, m in columns mode, m·n in flattened mode).</summary>
     public int Dimension => Shape.DimensionFor(Mode);
 
     /// <summary>Key of this layer's coordinator grain.</summary>

@@ -11,4 +11,10 @@ public enum SketchMode
 
     /// <summary>Each model contributes its n columns; C = Σ W_t W_tᵀ (m×m); the basis U spans R^m (d = m).</summary>
     Columns = 1,
+
+    /// <summary>
+    /// Each model is one row vec(W_t) (row-major, length m·n); the basis holds k "eigen-models" (d = m·n). The layer is
+    /// split by columns of vec(W) over column-slice grains (slice s owns whole rows of W) that shrink together.
+    /// </summary>
+    Flattened = 2,
 }

@@ -22,21 +22,23 @@ public static class UwsKeys
         return $"{Coordinator(fleet, layer, mode)}/{slice}";
     }
 
-    /// <summary>The mode's name as it appears in keys, options and files: "rows" or "columns".</summary>
+    /// <summary>The mode's name as it appears in keys, options and files: "rows", "columns" or "flattened".</summary>
     public static string ModeName(SketchMode mode) => mode switch
     {
         SketchMode.Rows => "rows",
         SketchMode.Columns => "columns",
+        SketchMode.Flattened => "flattened",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown sketch mode."),
     };
 
-    /// <summary>Parses "rows" or "columns" (case-insensitive).</summary>
+    /// <summary>Parses "rows", "columns" or "flattened" (case-insensitive).</summary>
     /// <exception cref="FormatException">The text names no mode; the message quotes it.</exception>
     public static SketchMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
     {
         "rows" => SketchMode.Rows,
         "columns" => SketchMode.Columns,
-        _ => throw new FormatException($"Unknown sketch mode '{text}': expected 'rows' or 'columns'."),
+        "flattened" => SketchMode.Flattened,
+        _ => throw new FormatException($"Unknown sketch mode '{text}': expected 'rows', 'columns' or 'flattened'."),
     };
 
     /// <summary>Splits a slice key into its parts.</summary>

@@ -224,7 +224,18 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
                 return $"{model.Location}: the model has no layers.";
             }
 
-            state.Layers = architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+            var layers = architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+            if (state.Modes.Contains(SketchMode.Flattened))
+            {
+                var failures = new List<string>();
+                FleetSettingsRules.ValidateFlattened(layers, state.FlattenedSliceCount, state.Centered, failures);
+                if (failures.Count > 0)
+                {
+                    return $"{model.Location}: the model does not fit fleet '{Fleet}' in flattened mode: {string.Join(" ", failures)}";
+                }
+            }
+
+            state.Layers = layers;
             LogArchitectureSet(_logger, Fleet, state.Layers.Count, model.ModelId);
             return null;
         }
@@ -249,10 +260,12 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbIntoSliceAsync(
         ModelReference model, LayerConfiguration layer)
     {
-        var slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
         try
         {
-            var result = await GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, layer.Layer, layer.Mode, slice)).AbsorbAsync(model, layer);
+            // Flattened mode: the coordinator owns the order of the rows and fans the model out to its column slices.
+            var result = layer.Mode == SketchMode.Flattened
+                ? await GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).AbsorbFlattenedAsync(model, layer)
+                : await GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, layer.Layer, layer.Mode, UwsKeys.SliceOf(model.ModelId, layer.SliceCount))).AbsorbAsync(model, layer);
             return (layer, result, null, false);
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
@@ -304,7 +317,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         var s = _state.State;
         return s.Layers.OrderBy(p => p.Key, StringComparer.Ordinal)
-            .SelectMany(p => s.Modes.Select(mode => new LayerConfiguration(Fleet, p.Key, mode, p.Value, s.SliceCount, s.Centered, s.Sketch!, s.Basis!)))
+            .SelectMany(p => s.Modes.Select(mode => new LayerConfiguration(
+                Fleet, p.Key, mode, p.Value, mode == SketchMode.Flattened ? s.FlattenedSliceCount : s.SliceCount, s.Centered, s.Sketch!, s.Basis!)))
             .ToList();
     }
 
@@ -329,6 +343,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         state.Modes = [.. settings.Modes];
         state.Centered = settings.Centered;
         state.SliceCount = settings.SliceCount;
+        state.FlattenedSliceCount = settings.FlattenedSliceCount;
         state.Sketch = settings.Sketch;
         state.Basis = settings.Basis;
     }
@@ -336,7 +351,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private FleetSettings CurrentSettings()
     {
         var s = _state.State;
-        return new FleetSettings(s.Modes, s.Centered, s.Layers, s.SliceCount, s.Sketch!, s.Basis!);
+        return new FleetSettings(s.Modes, s.Centered, s.Layers, s.SliceCount, s.Sketch!, s.Basis!, s.FlattenedSliceCount);
     }
 
     private FleetSettings Resolve(FleetConfiguration configuration) =>
@@ -351,7 +366,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),
             settings.SliceCount, settings.Sketch, settings.Basis,
-            new ModelCounts(counts.GetValueOrDefault(ModelStatus.Queued), counts.GetValueOrDefault(ModelStatus.Absorbed), counts.GetValueOrDefault(ModelStatus.Rejected)));
+            new ModelCounts(counts.GetValueOrDefault(ModelStatus.Queued), counts.GetValueOrDefault(ModelStatus.Absorbed), counts.GetValueOrDefault(ModelStatus.Rejected)),
+            settings.FlattenedSliceCount);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]

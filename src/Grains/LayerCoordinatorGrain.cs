@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 using OrleansUws.Grains.Absorption;
+using OrleansUws.Grains.Flattened;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.State;
@@ -85,6 +86,43 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
+    public async Task<AbsorbResult> AbsorbFlattenedAsync(ModelReference model, LayerConfiguration layer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
+        if (layer.Mode != SketchMode.Flattened || layer.CoordinatorKey != this.GetPrimaryKeyString())
+        {
+            throw new ArgumentException($"Layer coordinator '{this.GetPrimaryKeyString()}' was sent a flattened absorb for '{layer.CoordinatorKey}' ({layer.Mode}).", nameof(layer));
+        }
+
+        if (_state.State.Configuration is { } configured && configured != layer)
+        {
+            throw new ArgumentException($"Layer coordinator '{layer.CoordinatorKey}' is configured as {configured}; the request says {layer}.", nameof(layer));
+        }
+
+        var ids = _state.State.FlattenedModelIds;
+        if (ids.Contains(model.ModelId))
+        {
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, ids.Count);
+        }
+
+        // Record the model as soon as every slice holds its row, so a failing shrink cannot put the id set out of step
+        // (the next append finishes such a shrink first).
+        var flattened = new FlattenedLayer(GrainFactory, _sketches.Backend, layer);
+        var full = await flattened.AppendAsync(model, ids.Count);
+        ids.Add(model.ModelId);
+        _state.State.Configuration ??= layer;
+        await _state.WriteStateAsync();
+        _metrics.RowsAbsorbed(layer.Fleet, UwsKeys.ModeName(SketchMode.Flattened), 1);
+        if (full)
+        {
+            await flattened.ShrinkAsync();
+        }
+
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, ids.Count);
+    }
+
+    /// <inheritdoc />
     public async Task NotifyAbsorbedAsync(int models)
     {
         _notified += models;
@@ -104,7 +142,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return;
         }
 
-        var held = (await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()))).Sum(i => i.ModelCount);
+        var held = configuration.Mode == SketchMode.Flattened
+            ? _state.State.FlattenedModelIds.Count
+            : (await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()))).Sum(i => i.ModelCount);
         if (held > (_state.State.Current?.Info.ModelCount ?? 0))
         {
             await ComputeAsync(BasisTrigger.Timer);
@@ -123,7 +163,18 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
-    public Task<LayerBasis?> GetBasisAsync() => Task.FromResult(_state.State.Current);
+    public async Task<LayerBasis?> GetBasisAsync()
+    {
+        var current = _state.State.Current;
+        if (current is null || current.Info.Mode != SketchMode.Flattened)
+        {
+            return current;
+        }
+
+        var signs = _state.State.FlattenedSigns;
+        var (vectors, mean) = await new FlattenedLayer(GrainFactory, _sketches.Backend, _state.State.Configuration!).AssembleAsync(current.Info.Version, signs);
+        return current with { Vectors = vectors, Mean = mean };
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync()
@@ -133,7 +184,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return [];
         }
 
-        return await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()));
+        return configuration.Mode == SketchMode.Flattened
+            ? await Task.WhenAll(new FlattenedLayer(GrainFactory, _sketches.Backend, configuration).Slices.Select(s => s.GetInfoAsync()))
+            : await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()));
     }
 
     /// <inheritdoc />
@@ -194,6 +247,11 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         using var activity = UwsMetrics.ActivitySource.StartActivity("uws.basis.compute");
         var started = Stopwatch.GetTimestamp();
+        if (configuration.Mode == SketchMode.Flattened)
+        {
+            return await ComputeFlattenedAsync(configuration, trigger, started);
+        }
+
         var snapshots = await Task.WhenAll(Slices(configuration).Select(s => s.GetSnapshotAsync()));
         var models = snapshots.Sum(s => s.ModelCount);
         if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
@@ -214,9 +272,42 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             configuration.Fleet, configuration.Layer, configuration.Mode, (previous?.Info.Version ?? 0) + 1,
             models, snapshots.Sum(s => s.RowCount), result.Basis.Rank, result.Basis.CapReached, result.Basis.ExplainedEnergy,
             result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger);
-        state.Current = new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean);
-        state.History.Add(info);
         state.Iterations = result.Basis.Iterations;
+        return await PublishAsync(configuration, new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean), models);
+    }
+
+    /// <summary>
+    /// Flattened mode: the basis is planned here from the summed slice Grams and its vectors stay in the column slices
+    /// (see <see cref="FlattenedLayer"/>); the version records the signs, the figures and sin θ from k×k products.
+    /// </summary>
+    private async Task<BasisVersionInfo?> ComputeFlattenedAsync(LayerConfiguration configuration, BasisTrigger trigger, long started)
+    {
+        var state = _state.State;
+        int models = state.FlattenedModelIds.Count;
+        if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
+        {
+            SyncAbsorbed(models);
+            return state.Current?.Info;
+        }
+
+        var previous = state.Current?.Info;
+        int version = (previous?.Version ?? 0) + 1;
+        var result = await new FlattenedLayer(GrainFactory, _sketches.Backend, configuration).ComputeBasisAsync(version, previous?.Version ?? 0);
+        var info = new BasisVersionInfo(
+            configuration.Fleet, configuration.Layer, configuration.Mode, version, models, models, result.Plan.Rank, result.Plan.CapReached,
+            result.Plan.ExplainedEnergy, result.Certificate, result.SinTheta, Centered: false, Stopwatch.GetElapsedTime(started), _time.GetUtcNow(), trigger);
+        state.FlattenedSigns = result.Signs;
+        state.Iterations = 0;
+        return await PublishAsync(configuration, new LayerBasis(info, configuration.Dimension, [], result.Plan.SingularValues, null), models);
+    }
+
+    private async Task<BasisVersionInfo> PublishAsync(LayerConfiguration configuration, LayerBasis basis, int models)
+    {
+        var state = _state.State;
+        var info = basis.Info;
+        var duration = info.ComputeDuration;
+        state.Current = basis;
+        state.History.Add(info);
         SyncAbsorbed(models);
         await _state.WriteStateAsync();
 

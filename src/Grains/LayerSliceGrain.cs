@@ -28,9 +28,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
-    private readonly int _checkpointEvery;
+    private readonly CheckpointCadence _checkpoints;
     private ICovarianceSketch? _sketch;
-    private int _uncheckpointed;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerSliceGrain(
@@ -43,7 +42,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         IOptions<UwsClusterOptions> options,
         ILogger<LayerSliceGrain> logger)
     {
-        _checkpointEvery = Math.Max(1, options.Value.SliceCheckpointEveryModels);
+        _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels);
         _state = state;
         _sketches = sketches;
         _readers = readers;
@@ -63,6 +62,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         if (layer.Fleet != fleet || layer.Layer != layerId || layer.Mode != mode)
         {
             throw new ArgumentException($"Slice '{key}' was sent the configuration of layer '{layer.CoordinatorKey}'.", nameof(layer));
+        }
+
+        if (mode == SketchMode.Flattened)
+        {
+            throw new ArgumentException($"Slice '{key}': flattened layers are absorbed through their coordinator's column slices, not by model slices.", nameof(layer));
         }
 
         if (UwsKeys.SliceOf(model.ModelId, layer.SliceCount) != slice)
@@ -109,7 +113,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
         state.RowCount += rows;
-        if (++_uncheckpointed >= _checkpointEvery)
+        _checkpoints.Record();
+        if (_checkpoints.Due)
         {
             await CheckpointAsync();
         }
@@ -123,7 +128,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
-        var sketch = _uncheckpointed == 0 ? state.Sketch : _sketch!.Serialize();
+        var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
         return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch));
     }
 
@@ -152,24 +157,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_uncheckpointed == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await CheckpointAsync();
-        }
-        catch (Exception ex)
-        {
-            // E.g. in-memory storage already gone while the silo stops. With durable storage this is the loss that
-            // SliceCheckpointEveryModels > 1 accepts: the registry lists these models, the stored sketch lacks them.
-            LogCheckpointLost(_logger, this.GetPrimaryKeyString(), _uncheckpointed, ex.Message);
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _checkpoints.FlushAsync(CheckpointAsync, (models, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), models, why));
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
@@ -178,7 +167,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         _state.State.Sketch = _sketch!.Serialize();
         await _state.WriteStateAsync();
-        _uncheckpointed = 0;
+        _checkpoints.Written();
     }
 
     /// <summary>The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions.</summary>

@@ -64,4 +64,26 @@ public sealed class OptionsValidationTests
         Assert.Null(resolved.Difference(resolved with { }));
         Assert.Equal("SliceCount: 2 vs 3", resolved.Difference(resolved with { SliceCount = 3 }));
     }
+
+    [Fact]
+    public void Flattened_configuration_needs_whole_rows_per_slice_and_no_centring()
+    {
+        var defaults = new UwsClusterOptions();
+        var bad = new FleetConfiguration(
+            Modes: [SketchMode.Flattened],
+            Centered: true,
+            Layers: new Dictionary<string, LayerShape> { ["narrow"] = new(3, 64), ["wide"] = new(64, 64) },
+            FlattenedSliceCount: 4);
+        var ex = Assert.Throws<ArgumentException>(() => FleetSettings.Resolve(bad, defaults, "fleet 'f'"));
+        Assert.Contains("Centered is not supported with the Flattened mode", ex.Message);
+        Assert.Contains("layer 'narrow' has m = 3 rows, fewer than FlattenedSliceCount = 4", ex.Message);
+        Assert.DoesNotContain("'wide'", ex.Message);
+        Assert.Contains("FlattenedSliceCount must be in [1, 1024] (was 0)",
+            Assert.Throws<ArgumentException>(() => FleetSettings.Resolve(new FleetConfiguration(FlattenedSliceCount: 0), defaults, "fleet 'g'")).Message);
+
+        var resolved = FleetSettings.Resolve(bad with { Centered = false, Layers = null }, defaults, "fleet 'f'");
+        Assert.Equal(4, resolved.FlattenedSliceCount);
+        Assert.Equal("FlattenedSliceCount: 4 vs 2", resolved.Difference(resolved with { FlattenedSliceCount = 2 }));
+        Assert.Equal(defaults.FlattenedSliceCount, FleetSettings.Resolve(new FleetConfiguration(), defaults, "fleet 'h'").FlattenedSliceCount);
+    }
 }

@@ -17,6 +17,19 @@ public sealed class UwsKeysTests
     }
 
     [Fact]
+    public void Flattened_mode_has_its_key_name_dimension_and_whole_row_blocks()
+    {
+        Assert.Equal("demo/q/flattened/2", UwsKeys.Slice("demo", "q", SketchMode.Flattened, 2));
+        Assert.Equal(("demo", "q", SketchMode.Flattened, 2), UwsKeys.ParseSlice("demo/q/flattened/2"));
+        Assert.Equal(SketchMode.Flattened, UwsKeys.ParseMode("FLATTENED"));
+        var shape = new LayerShape(10, 7);
+        Assert.Equal(70, shape.DimensionFor(SketchMode.Flattened));
+        Assert.Equal([(0, 3), (3, 6), (6, 10)], Enumerable.Range(0, 3).Select(s => shape.RowBlock(s, 3)));
+        Assert.Equal([(0, 1), (1, 2)], Enumerable.Range(0, 2).Select(s => new LayerShape(2, 5).RowBlock(s, 2)));
+        Assert.Throws<OverflowException>(() => new LayerShape(65536, 65536).DimensionFor(SketchMode.Flattened));
+    }
+
+    [Fact]
     public void A_slash_in_a_fleet_or_layer_is_refused_naming_the_part()
     {
         var fleet = Assert.Throws<ArgumentException>(() => UwsKeys.Coordinator("a/b", "layer", SketchMode.Rows));

@@ -92,9 +92,9 @@ public static class UwsApiEndpoints
             }
         }
 
-        if (values.TryGetValue("mode", out var mode) && mode is string text && text is not ("rows" or "columns"))
+        if (values.TryGetValue("mode", out var mode) && mode is string text && text is not ("rows" or "columns" or "flattened"))
         {
-            return Results.Problem($"mode '{text}' must be 'rows' or 'columns'", statusCode: StatusCodes.Status400BadRequest);
+            return Results.Problem($"mode '{text}' must be 'rows', 'columns' or 'flattened'", statusCode: StatusCodes.Status400BadRequest);
         }
 
         return await next(context).ConfigureAwait(false);

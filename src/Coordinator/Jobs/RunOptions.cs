@@ -42,7 +42,7 @@ public sealed class RunOptions
     /// <summary>A new basis version every this many absorbed models (the convergence history); 0 = only at the end. Option <c>--version-every</c>.</summary>
     public int VersionEvery { get; set; } = 25;
 
-    /// <summary>Sketch mode: rows (basis of the input space) or columns. Option <c>--mode</c>.</summary>
+    /// <summary>Sketch mode: rows (basis of the input space), columns (output space) or flattened (eigen-models of vec(W)). Option <c>--mode</c>.</summary>
     public string Mode { get; set; } = "rows";
 
     /// <summary>Subtract the fleet mean before the basis. Option <c>--centred</c>.</summary>

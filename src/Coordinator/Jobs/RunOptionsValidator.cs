@@ -8,7 +8,7 @@ namespace OrleansUws.Coordinator.Jobs;
 public sealed class RunOptionsValidator : IValidateOptions<RunOptions>
 {
     /// <summary>Modes <c>--mode</c> accepts.</summary>
-    public static readonly IReadOnlyList<string> Modes = ["rows", "columns"];
+    public static readonly IReadOnlyList<string> Modes = ["rows", "columns", "flattened"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, RunOptions options)

@@ -16,6 +16,6 @@ public sealed record LayerReport(
     /// <summary>The latest version.</summary>
     public BasisVersionInfo Latest => History[^1];
 
-    /// <summary>The mode's name as in keys and files ("rows" or "columns").</summary>
+    /// <summary>The mode's name as in keys and files ("rows", "columns" or "flattened").</summary>
     public string ModeName => UwsKeys.ModeName(Mode);
 }

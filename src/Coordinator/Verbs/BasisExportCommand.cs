@@ -11,7 +11,7 @@ namespace OrleansUws.Coordinator.Verbs;
 public sealed class BasisExportCommand : Command
 {
     private readonly Option<string> _layer = new("--layer") { Description = "Layer id, e.g. layers.0.self_attn.q_proj.", Required = true };
-    private readonly Option<string> _mode = new("--mode") { Description = "Sketch mode: rows or columns.", DefaultValueFactory = _ => "rows" };
+    private readonly Option<string> _mode = new("--mode") { Description = "Sketch mode: rows, columns or flattened.", DefaultValueFactory = _ => "rows" };
     private readonly Option<string> _out = new("--out", "-o") { Description = "File to write (a folder: <layer>.<mode>.safetensors inside it).", Required = true };
     private readonly Option<bool> _compute = new("--compute") { Description = "Compute a version covering every absorbed model first." };
     private readonly ClusterConnectionCliOptions _cluster = new();
@@ -37,7 +37,7 @@ public sealed class BasisExportCommand : Command
         var output = parseResult.GetRequiredValue(_out);
         var failures = new ValidationFailures();
         failures.NotBlank("--layer", layer);
-        failures.OneOf("--mode", modeText, ["rows", "columns"]);
+        failures.OneOf("--mode", modeText, Jobs.RunOptionsValidator.Modes);
         failures.NotBlank("--out", output);
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         var mode = UwsKeys.ParseMode(modeText);

@@ -20,7 +20,7 @@ public sealed class RunCommand : Command
     private readonly Option<double> _tau = new("--tau") { Description = "Energy threshold τ: smallest k explaining this share.", DefaultValueFactory = _ => Defaults.Tau };
     private readonly Option<int> _maxK = new("--max-k") { Description = "Cap on k for the τ rule.", DefaultValueFactory = _ => Defaults.MaxK };
     private readonly Option<int> _versionEvery = new("--version-every") { Description = "New basis version every N absorbed models (0 = only at the end).", DefaultValueFactory = _ => Defaults.VersionEvery };
-    private readonly Option<string> _mode = new("--mode") { Description = "Sketch mode: rows or columns.", DefaultValueFactory = _ => Defaults.Mode };
+    private readonly Option<string> _mode = new("--mode") { Description = "Sketch mode: rows, columns or flattened.", DefaultValueFactory = _ => Defaults.Mode };
     private readonly Option<bool> _centred = new("--centred") { Description = "Subtract the fleet mean before computing the basis." };
     private readonly Option<int> _parallelism = new("--parallelism") { Description = "Models submitted at once.", DefaultValueFactory = _ => Defaults.Parallelism };
     private readonly ClusterConnectionCliOptions _cluster = new();

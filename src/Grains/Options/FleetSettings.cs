@@ -9,13 +9,15 @@ namespace OrleansUws.Grains.Options;
 /// <param name="SliceCount">Slices per layer and mode.</param>
 /// <param name="Sketch">Sketch settings.</param>
 /// <param name="Basis">Basis policy.</param>
+/// <param name="FlattenedSliceCount">Column slices per layer in flattened mode.</param>
 public sealed record FleetSettings(
     IReadOnlyList<SketchMode> Modes,
     bool Centered,
     IReadOnlyDictionary<string, LayerShape> Layers,
     int SliceCount,
     SketchSettings Sketch,
-    BasisPolicy Basis)
+    BasisPolicy Basis,
+    int FlattenedSliceCount)
 {
     /// <summary>
     /// Fills the nulls of <paramref name="configuration"/> from <paramref name="defaults"/> and validates the result.
@@ -52,7 +54,14 @@ public sealed record FleetSettings(
         var sliceCount = configuration.SliceCount ?? defaults.SliceCount;
         var sketch = configuration.Sketch ?? defaults.ToSketchSettings();
         var basis = configuration.Basis ?? defaults.ToBasisPolicy();
+        var flattenedSliceCount = configuration.FlattenedSliceCount ?? defaults.FlattenedSliceCount;
         FleetSettingsRules.ValidateSliceCount(sliceCount, string.Empty, failures);
+        FleetSettingsRules.ValidateSliceCount(flattenedSliceCount, "Flattened", failures);
+        if (modes.Contains(SketchMode.Flattened))
+        {
+            FleetSettingsRules.ValidateFlattened(layers, flattenedSliceCount, configuration.Centered, failures);
+        }
+
         FleetSettingsRules.Validate(sketch, "Sketch.", failures);
         FleetSettingsRules.Validate(basis, sketch, "Basis.", failures);
         if (failures.Count > 0)
@@ -60,7 +69,7 @@ public sealed record FleetSettings(
             throw new ArgumentException($"Invalid configuration of {owner}: {string.Join(" ", failures)}", nameof(configuration));
         }
 
-        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis);
+        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount);
     }
 
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
@@ -82,6 +91,11 @@ public sealed record FleetSettings(
         if (SliceCount != other.SliceCount)
         {
             return $"SliceCount: {SliceCount} vs {other.SliceCount}";
+        }
+
+        if (FlattenedSliceCount != other.FlattenedSliceCount)
+        {
+            return $"FlattenedSliceCount: {FlattenedSliceCount} vs {other.FlattenedSliceCount}";
         }
 
         if (Sketch != other.Sketch)

@@ -66,6 +66,37 @@ public static class FleetSettingsRules
         }
     }
 
+    /// <summary>
+    /// Flattened mode: appends a message per layer that cannot be split into <paramref name="sliceCount"/> column slices of
+    /// whole rows (m &lt; slices) or whose m·n exceeds the largest vector a basis can hold; and when the fleet is centred
+    /// (flattened bases are uncentred, the mean is published beside them).
+    /// </summary>
+    public static void ValidateFlattened(IReadOnlyDictionary<string, LayerShape> layers, int sliceCount, bool centered, List<string> failures)
+    {
+        if (centered)
+        {
+            failures.Add("Centered is not supported with the Flattened mode (its basis is uncentred; the mean is published beside it).");
+        }
+
+        foreach (var (layer, shape) in layers.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (shape is null || shape.Rows < 1 || shape.Columns < 1)
+            {
+                continue;
+            }
+
+            if (shape.Rows < sliceCount)
+            {
+                failures.Add($"Layers: layer '{layer}' has m = {shape.Rows} rows, fewer than FlattenedSliceCount = {sliceCount} (a column slice owns at least one whole row of W).");
+            }
+
+            if ((long)shape.Rows * shape.Columns > Array.MaxLength)
+            {
+                failures.Add($"Layers: layer '{layer}' ({shape}) is too large for flattened mode: m·n = {(long)shape.Rows * shape.Columns} exceeds {Array.MaxLength}.");
+            }
+        }
+    }
+
     /// <summary>Appends a message when <paramref name="sliceCount"/> is out of range.</summary>
     public static void ValidateSliceCount(int sliceCount, string prefix, List<string> failures)
     {

@@ -14,6 +14,12 @@ public sealed class UwsClusterOptions
     /// <summary>Slice grains per layer and mode (models are partitioned over them). Default 2.</summary>
     public int SliceCount { get; set; } = 2;
 
+    /// <summary>
+    /// Flattened mode: column-slice grains per layer (slice s owns a contiguous block of whole rows of W, so a layer
+    /// needs at least this many rows). Default 4.
+    /// </summary>
+    public int FlattenedSliceCount { get; set; } = 4;
+
     /// <summary>ℓ of the Frequent Directions sketch (2ℓ buffered rows). Default 64.</summary>
     public int SketchRows { get; set; } = 64;
 

@@ -11,6 +11,7 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
         const string prefix = UwsClusterOptions.SectionName + ":";
         var failures = new List<string>();
         FleetSettingsRules.ValidateSliceCount(options.SliceCount, prefix, failures);
+        FleetSettingsRules.ValidateSliceCount(options.FlattenedSliceCount, prefix + "Flattened", failures);
         var sketch = options.ToSketchSettings();
         FleetSettingsRules.Validate(sketch, prefix, failures);
         var intervalValid = !double.IsNaN(options.IntervalSeconds) && options.IntervalSeconds >= 0 && options.IntervalSeconds <= TimeSpan.MaxValue.TotalSeconds;

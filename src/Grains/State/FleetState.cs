@@ -32,4 +32,7 @@ public sealed class FleetState
 
     /// <summary>True once every layer coordinator has been given its configuration.</summary>
     [Id(8)] public bool CoordinatorsConfigured { get; set; }
+
+    /// <summary>Column-slice grains per layer in flattened mode.</summary>
+    [Id(9)] public int FlattenedSliceCount { get; set; }
 }

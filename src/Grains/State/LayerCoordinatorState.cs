@@ -20,4 +20,16 @@ public sealed class LayerCoordinatorState
 
     /// <summary>Basis solver iterations of the current version (diagnostics).</summary>
     [Id(4)] public int Iterations { get; set; }
+
+    /// <summary>
+    /// Flattened mode: ids of the models appended to the column slices, in no particular order (the idempotency set; the
+    /// coordinator owns the order, so this count is also the next row's sequence number).
+    /// </summary>
+    [Id(5)] public HashSet<string> FlattenedModelIds { get; set; } = [];
+
+    /// <summary>
+    /// Flattened mode: ±1 per vector of the current version. The vectors themselves stay in the column slices (unsigned);
+    /// <see cref="Current"/> holds an empty vector array and the basis is assembled on demand.
+    /// </summary>
+    [Id(6)] public float[] FlattenedSigns { get; set; } = [];
 }

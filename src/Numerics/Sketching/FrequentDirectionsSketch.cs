@@ -96,13 +96,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
             body = body[(SketchSerializer.OrthogonalPrefixLength + (count * sizeof(double)))..];
         }
 
-        var rows = MemoryMarshal.Cast<byte, float>(body);
-        int bad = Guard.FirstNonFinite(rows);
-        if (bad >= 0)
-        {
-            throw new SketchFormatException($"Sketch blob: buffered row {bad / header.Dimension}, column {bad % header.Dimension} is not finite.");
-        }
-
+        var rows = SketchSerializer.FiniteRows(body, header.Dimension);
         var sketch = new FrequentDirectionsSketch(backend, header.Dimension, header.Ell, header.MeanMode);
         if (header.BufferedRows > 0)
         {

@@ -8,4 +8,10 @@ public enum SketchKind
 
     /// <summary>The exact float64 d×d Gram Σ x xᵀ.</summary>
     ExactGram = 2,
+
+    /// <summary>
+    /// A column slice of a Frequent Directions buffer (<see cref="ColumnSliceSketch"/>): 2ℓ rows over a range of the
+    /// columns, shrunk in step with the other slices. Not an <see cref="ICovarianceSketch"/>.
+    /// </summary>
+    ColumnSlice = 3,
 }

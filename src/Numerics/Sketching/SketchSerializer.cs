@@ -9,8 +9,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// <c>"UWSK"</c> magic, u16 version (2), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
 /// i32 shrink count, i64 rows, i64 units, f64 certificate, f64 energy, i64 payload length, the payload
 /// (Frequent Directions: i32 count o of leading rows known orthogonal, i32 0, o float64 squared norms, then
-/// bufferedRows×d float32; exact Gram: d×d float64; then the d float64 running sum unless the mean mode is
-/// None), and the XxHash64 of everything before it. Version 1 (no orthogonal-rows prefix) is still read. A blob that is truncated, has
+/// bufferedRows×d float32; column slices: bufferedRows×d float32; exact Gram: d×d float64; then the d float64
+/// running sum unless the mean mode is None), and the XxHash64 of everything before it. Version 1 (no
+/// orthogonal-rows prefix) is still read. A blob that is truncated, has
 /// trailing bytes, a wrong magic/version/kind/mode, inconsistent lengths, a bad checksum or non-finite
 /// values is rejected with a <see cref="SketchFormatException"/> naming the field; nothing is half-loaded.
 /// </summary>
@@ -39,8 +40,49 @@ public static class SketchSerializer
     {
         ArgumentNullException.ThrowIfNull(backend);
         var header = ReadHeader(blob, out var payload);
+        if (header.Kind == SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
+        }
+
+        var sum = ReadSum(header, payload, out var body);
+        return header.Kind switch
+        {
+            SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
+            _ => ExactGramSketch.Restore(backend, header, body, sum),
+        };
+    }
+
+    /// <summary>Reads the header, payload body and running sum of a column slice blob (kind checked).</summary>
+    internal static SketchHeader ReadColumnSlice(ReadOnlySpan<byte> blob, out ReadOnlySpan<byte> body, out double[] sum)
+    {
+        var header = ReadHeader(blob, out var payload);
+        if (header.Kind != SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException($"Sketch blob holds a {header.Kind} sketch, not a column slice.");
+        }
+
+        sum = ReadSum(header, payload, out body);
+        return header;
+    }
+
+    /// <summary>The buffered rows of a payload body (rows×dimension float32), checked finite.</summary>
+    internal static ReadOnlySpan<float> FiniteRows(ReadOnlySpan<byte> body, int dimension)
+    {
+        var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(body);
+        int bad = Internal.Guard.FirstNonFinite(rows);
+        if (bad >= 0)
+        {
+            throw new SketchFormatException($"Sketch blob: buffered row {bad / dimension}, column {bad % dimension} is not finite.");
+        }
+
+        return rows;
+    }
+
+    private static double[] ReadSum(SketchHeader header, ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> body)
+    {
         int sumBytes = header.MeanMode == MeanMode.None ? 0 : header.Dimension * sizeof(double);
-        var body = payload[..^sumBytes];
+        body = payload[..^sumBytes];
         var sumSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(payload[^sumBytes..]);
         var sum = sumSpan.ToArray();
         if (Array.Exists(sum, s => !double.IsFinite(s)))
@@ -48,11 +90,7 @@ public static class SketchSerializer
             throw new SketchFormatException("Sketch blob: the running sum holds a non-finite value.");
         }
 
-        return header.Kind switch
-        {
-            SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
-            _ => ExactGramSketch.Restore(backend, header, body, sum),
-        };
+        return sum;
     }
 
     /// <summary>Writes header, payload (filled by <paramref name="writePayload"/>) and checksum.</summary>
@@ -151,15 +189,20 @@ public static class SketchSerializer
             throw new SketchFormatException($"Sketch blob has an invalid certificate {h.Certificate} or energy {h.Energy}.");
         }
 
+        if (h.Kind == SketchKind.ColumnSlice && h.MeanMode == MeanMode.Centre)
+        {
+            throw new SketchFormatException("Sketch blob is a column slice with mean mode Centre; column slices track the mean or keep none.");
+        }
+
         long body;
-        if (h.Kind == SketchKind.FrequentDirections)
+        if (h.Kind is SketchKind.FrequentDirections or SketchKind.ColumnSlice)
         {
             if (h.Ell < 2 || h.BufferedRows < 0 || h.BufferedRows > 2L * h.Ell)
             {
                 throw new SketchFormatException($"Sketch blob has ℓ = {h.Ell} and {h.BufferedRows} buffered rows; ℓ must be ≥ 2 and the rows ≤ 2ℓ.");
             }
 
-            body = ((long)h.BufferedRows * h.Dimension * sizeof(float)) + OrthogonalPrefixBytes(h, payload);
+            body = ((long)h.BufferedRows * h.Dimension * sizeof(float)) + (h.Kind == SketchKind.FrequentDirections ? OrthogonalPrefixBytes(h, payload) : 0);
         }
         else
         {

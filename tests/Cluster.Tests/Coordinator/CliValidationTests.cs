@@ -17,7 +17,7 @@ public sealed class CliValidationTests
                 "uws: --models must be at least 1 (got 0)",
                 "uws: --k must be at least 1 (got 0)",
                 "uws: --tau must be in (0, 1] (got 1.5)",
-                "uws: --mode must be one of rows, columns (got 'diagonal')",
+                "uws: --mode must be one of rows, columns, flattened (got 'diagonal')",
             ],
             run.ErrorLines);
         Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
@@ -147,6 +147,6 @@ public sealed class CliValidationTests
         var run = await CliHarness.InvokeAsync("basis", "export", "--layer", "layers.0.self_attn.q_proj", "--mode", "diagonal", "--out", "b.safetensors");
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        Assert.Equal(["uws: --mode must be one of rows, columns (got 'diagonal')"], run.ErrorLines);
+        Assert.Equal(["uws: --mode must be one of rows, columns, flattened (got 'diagonal')"], run.ErrorLines);
     }
 }
