@@ -232,4 +232,55 @@ public abstract partial class BackendSuite
         Assert.Equal("gram", Assert.Throws<ArgumentException>(() => ws.Gram(4, new double[15])).ParamName);
         Assert.Equal("m", Assert.Throws<ArgumentException>(() => ws.RotateRows(4, new float[7], 2)).ParamName);
     }
+
+    [Fact]
+    public void WorkspaceGramColumnsEqualTheGramsColumnsOnBothImplementations()
+    {
+        const int rows = 12, cols = 70, active = 10, from = 4;
+        using var ws = Backend.CreateSketchWorkspace(rows, cols);
+        ws.SetRows(0, TestData.Gaussian(12, active * cols), active);
+        var gram = new double[active * active];
+        ws.Gram(active, gram);
+
+        // The backend's own implementation and the interface's default (whole Gram, columns copied) — the latter is
+        // what a workspace without a specialised version (the CUDA one) runs.
+        var implementations = new ISketchWorkspace[] { ws, new DefaultGramColumns(ws) };
+        foreach (var workspace in implementations)
+        {
+            var columns = new double[active * (active - from)];
+            workspace.GramColumns(active, from, columns);
+            for (int i = 0; i < active; i++)
+            {
+                for (int j = from; j < active; j++)
+                {
+                    Assert.Equal(gram[(i * active) + j], columns[(i * (active - from)) + j - from], (Math.Abs(gram[(i * active) + j]) * 1e-5) + 1e-5);
+                }
+            }
+
+            Assert.Equal("fromRow", Assert.Throws<ArgumentOutOfRangeException>(() => workspace.GramColumns(active, active + 1, columns)).ParamName);
+            Assert.Equal("destination", Assert.Throws<ArgumentException>(() => workspace.GramColumns(active, from, new double[columns.Length - 1])).ParamName);
+        }
+    }
+
+    /// <summary>Forwards everything but <see cref="ISketchWorkspace.GramColumns"/>, so the interface's default runs.</summary>
+    private sealed class DefaultGramColumns(ISketchWorkspace inner) : ISketchWorkspace
+    {
+        public int Rows => inner.Rows;
+
+        public int Cols => inner.Cols;
+
+        public void SetRows(int rowOffset, ReadOnlySpan<float> rows, int count) => inner.SetRows(rowOffset, rows, count);
+
+        public void ClearRows(int rowOffset, int count) => inner.ClearRows(rowOffset, count);
+
+        public void GetRows(int rowOffset, int count, Span<float> destination) => inner.GetRows(rowOffset, count, destination);
+
+        public void Gram(int activeRows, Span<double> gram) => inner.Gram(activeRows, gram);
+
+        public void RotateRows(int activeRows, ReadOnlySpan<float> m, int outRows) => inner.RotateRows(activeRows, m, outRows);
+
+        public void Dispose()
+        {
+        }
+    }
 }
