@@ -26,6 +26,15 @@ public interface IFleetGrain : IGrainWithStringKey
     /// </summary>
     Task<SubmitResult> SubmitAsync(ModelReference model);
 
+    /// <summary>
+    /// Asks every slice of every layer which models it holds and puts each model the registry lists as absorbed but
+    /// some slice lacks back to <see cref="ModelStatus.Queued"/>, with a reason naming the layers that lost it. That
+    /// happens when a silo fails before its slices checkpointed their latest models (checkpoints every
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> &gt; 1 models): the slices reactivate from the last checkpoint.
+    /// Re-submitting the returned models then completes them exactly once. Returns their ids, ordered.
+    /// </summary>
+    Task<IReadOnlyList<string>> RequeueLostModelsAsync();
+
     /// <summary>The fleet's configuration, architecture and model counts.</summary>
     Task<FleetDescription> GetDescriptionAsync();
 

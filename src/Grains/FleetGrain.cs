@@ -137,6 +137,56 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             .ToArray());
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> RequeueLostModelsAsync()
+    {
+        // The registry first: a model absorbed now was acknowledged by every slice it belongs to, so a slice that lacks
+        // it afterwards has lost it (models absorbed while the slices answer are not judged).
+        var state = _state.State;
+        var absorbed = state.Models.Values.Where(m => m.Status == ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
+        if (absorbed.Length == 0)
+        {
+            return [];
+        }
+
+        var slices = LayerConfigurations()
+            .SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (Layer: layer, Slice: slice)))
+            .ToArray();
+        var held = await Task.WhenAll(slices.Select(s =>
+            GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, s.Layer.Layer, s.Layer.Mode, s.Slice)).GetModelIdsAsync()));
+        var lostBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        for (var i = 0; i < slices.Length; i++)
+        {
+            var (layer, slice) = slices[i];
+            var ids = held[i].ToHashSet(StringComparer.Ordinal);
+            foreach (var id in absorbed.Where(id => UwsKeys.SliceOf(id, layer.SliceCount) == slice && !ids.Contains(id)))
+            {
+                (lostBy.TryGetValue(id, out var layers) ? layers : lostBy[id] = []).Add($"'{layer.Layer}' ({UwsKeys.ModeName(layer.Mode)})");
+            }
+        }
+
+        var requeued = new List<string>();
+        foreach (var (id, layers) in lostBy.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (state.Models.GetValueOrDefault(id) is not { Status: ModelStatus.Absorbed } record)
+            {
+                continue;
+            }
+
+            var reason = $"lost by the sketches of {layers.Count} layer(s) ({string.Join(", ", layers)}) when a silo failed before they were checkpointed; re-submit";
+            state.Models[id] = record with { Status = ModelStatus.Queued, Reason = reason, CompletedAt = null };
+            requeued.Add(id);
+            LogIncomplete(_logger, Fleet, id, reason);
+        }
+
+        if (requeued.Count > 0)
+        {
+            await SaveAsync();
+        }
+
+        return requeued;
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _writeLock.Dispose();
 
     /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
@@ -154,7 +204,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         {
             if (result is { AlreadyAbsorbed: false })
             {
-                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(1).Ignore();
+                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
+                    .NotifyAbsorbedAsync(UwsKeys.SliceOf(model.ModelId, layer.SliceCount), result.SliceModelCount).Ignore();
             }
         }
 

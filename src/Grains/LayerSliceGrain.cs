@@ -141,6 +141,10 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetModelIdsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
+
+    /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_state.State.Sketch.Length > 0)
