@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
@@ -34,6 +36,14 @@ public interface IFleetGrain : IGrainWithStringKey
     /// Re-submitting the returned models then completes them exactly once. Returns their ids, ordered.
     /// </summary>
     Task<IReadOnlyList<string>> RequeueLostModelsAsync();
+
+    /// <summary>
+    /// Tells the registry that slice <paramref name="sliceKey"/> was activated (one-way, called by the slice on every
+    /// activation: storage cannot tell a new slice from one whose silo failed before its first checkpoint). The registry checks that slice as <see cref="RequeueLostModelsAsync"/> does, so models it lost in a silo
+    /// failure go back to queued without anyone asking.
+    /// </summary>
+    [OneWay]
+    Task SliceActivatedAsync(string sliceKey);
 
     /// <summary>The fleet's configuration, architecture and model counts.</summary>
     Task<FleetDescription> GetDescriptionAsync();

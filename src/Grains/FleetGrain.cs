@@ -30,6 +30,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _inFlight = [];
     private Task? _coordinatorsReady;
+    private long _sliceActivations;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public FleetGrain(
@@ -137,24 +138,41 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             .ToArray());
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> RequeueLostModelsAsync()
+    public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
+        RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
+
+    /// <inheritdoc />
+    public async Task SliceActivatedAsync(string sliceKey)
     {
-        // The registry first: a model absorbed now was acknowledged by every slice it belongs to, so a slice that lacks
-        // it afterwards has lost it (models absorbed while the slices answer are not judged).
+        ArgumentException.ThrowIfNullOrWhiteSpace(sliceKey);
+        _sliceActivations++;
+        var (_, layerId, mode, slice) = UwsKeys.ParseSlice(sliceKey);
+        var layer = LayerConfigurations().FirstOrDefault(l => l.Layer == layerId && l.Mode == mode);
+        if (layer is not null && slice < layer.SliceCount)
+        {
+            await RequeueLostAsync([(layer, slice)]);
+        }
+    }
+
+    /// <summary>
+    /// Asks each of <paramref name="slices"/> which models it holds; every model the registry lists as absorbed and
+    /// assigned to one of them but missing from it goes back to queued (reason: the layers that lost it). The registry is
+    /// read first: a model absorbed by then was acknowledged by every slice it belongs to, so a slice that lacks it
+    /// afterwards has lost it (models recorded absorbed while the slices answer are not judged).
+    /// </summary>
+    private async Task<IReadOnlyList<string>> RequeueLostAsync(IReadOnlyList<(LayerConfiguration Layer, int Slice)> slices)
+    {
         var state = _state.State;
         var absorbed = state.Models.Values.Where(m => m.Status == ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
-        if (absorbed.Length == 0)
+        if (absorbed.Length == 0 || slices.Count == 0)
         {
             return [];
         }
 
-        var slices = LayerConfigurations()
-            .SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (Layer: layer, Slice: slice)))
-            .ToArray();
         var held = await Task.WhenAll(slices.Select(s =>
             GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, s.Layer.Layer, s.Layer.Mode, s.Slice)).GetModelIdsAsync()));
         var lostBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        for (var i = 0; i < slices.Length; i++)
+        for (var i = 0; i < slices.Count; i++)
         {
             var (layer, slice) = slices[i];
             var ids = held[i].ToHashSet(StringComparer.Ordinal);
@@ -199,6 +217,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         activity?.SetTag("uws.fleet", Fleet);
         activity?.SetTag("uws.model", model.ModelId);
 
+        var activationsBefore = _sliceActivations;
         var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
         foreach (var (layer, result, _, _) in outcomes)
         {
@@ -236,6 +255,25 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
         await SaveAsync();
         _metrics.ModelAbsorbed(Fleet);
+        if (_sliceActivations != activationsBefore)
+        {
+            // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
+            // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
+            var slice = UwsKeys.SliceOf(model.ModelId, state.SliceCount);
+            try
+            {
+                if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
+                {
+                    return new SubmitResult(model.ModelId, ModelStatus.Queued, state.Models[model.ModelId].Reason, AlreadyKnown: false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The cluster is failing again; the slice that comes back next reports itself and is checked then.
+                LogCheckFailed(_logger, Fleet, model.ModelId, ex.Message);
+            }
+        }
+
         return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
     }
 
@@ -410,6 +448,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
     private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: could not check the slices of model {ModelId} again: {Reason}")]
+    private static partial void LogCheckFailed(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fleet, string modelId, string reason);

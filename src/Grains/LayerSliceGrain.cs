@@ -152,6 +152,10 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             _sketch = _sketches.Deserialize(_state.State.Sketch);
         }
 
+        // A previous activation may have died with models absorbed since its last checkpoint (or before its first one:
+        // storage cannot tell that from a new slice), so let the registry check what this one holds.
+        var key = this.GetPrimaryKeyString();
+        GrainFactory.GetGrain<IFleetGrain>(UwsKeys.ParseSlice(key).Fleet).SliceActivatedAsync(key).Ignore();
         return Task.CompletedTask;
     }
 

@@ -136,8 +136,9 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             ["Uws:Silo:ServiceId"] = ClusterId,
             ["Uws:Silo:AdvertisedAddress"] = "127.0.0.1",
             ["Uws:Silo:Gpu:Enabled"] = "false",
-            // A killed silo is declared dead after about two missed 1 s probes (Orleans' defaults take ~15 s or more).
-            ["Uws:Silo:Membership:ProbeTimeout"] = "00:00:01",
+            // A killed silo is declared dead after about two missed 2 s probes (Orleans' defaults take ~15 s or more): long
+            // enough for a model submitted right after the kill to reach the dead silo, short enough for a quick test.
+            ["Uws:Silo:Membership:ProbeTimeout"] = "00:00:02",
             ["Uws:Silo:Membership:NumMissedProbesLimit"] = "2",
             ["Uws:Silo:Membership:NumVotesForDeathDeclaration"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
