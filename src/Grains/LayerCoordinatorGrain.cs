@@ -104,7 +104,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public async Task TickAsync()
     {
-        // Ask the slices rather than trust the notification count, which a reactivation resets.
+        // Ask the slices for their current counts (a tick is rare; notifications may still be on their way).
         if (_state.State.Configuration is not { } configuration)
         {
             return;
