@@ -39,8 +39,9 @@ public interface IFleetGrain : IGrainWithStringKey
 
     /// <summary>
     /// Tells the registry that slice <paramref name="sliceKey"/> was activated (one-way, called by the slice on every
-    /// activation: storage cannot tell a new slice from one whose silo failed before its first checkpoint). The registry checks that slice as <see cref="RequeueLostModelsAsync"/> does, so models it lost in a silo
-    /// failure go back to queued without anyone asking.
+    /// activation: storage cannot tell a new slice from one whose silo failed before its first checkpoint). The
+    /// registry checks that slice as <see cref="RequeueLostModelsAsync"/> does, so models it lost in a silo failure go
+    /// back to queued without anyone asking.
     /// </summary>
     [OneWay]
     Task SliceActivatedAsync(string sliceKey);

@@ -225,6 +225,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
                 counts[snapshot.Slice] = Math.Max(counts[snapshot.Slice], snapshot.ModelCount);
             }
         }
+
         if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
         {
             SyncAbsorbed(models);

@@ -67,7 +67,8 @@ public static class UwsSiloHostingExtensions
                 }
             }
 
-            // Failure detection (probe timeouts, missed probes, votes): Orleans' own options, from Uws:Silo:Membership.
+            // Failure detection (probe timeouts, missed probes, votes): Orleans' own options, from Uws:Silo:Membership;
+            // Orleans validates them when the silo starts (e.g. "ClusterMembershipOptions.ProbeTimeout (…) must be greater than 0").
             silo.Services.AddOptions<Orleans.Configuration.ClusterMembershipOptions>()
                 .Bind(builder.Configuration.GetSection(MembershipSectionName));
             silo.AddUwsGrains(gpuProbe);
@@ -140,7 +141,7 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Configuration section bound to Orleans' <c>ClusterMembershipOptions</c> (e.g. <c>ProbeTimeout</c>,
     /// <c>NumMissedProbesLimit</c>, <c>NumVotesForDeathDeclaration</c>): how fast a failed silo is declared dead.
-    /// Orleans' defaults apply to anything not set.
+    /// Orleans' defaults apply to anything not set; Orleans validates the values when the silo starts.
     /// </summary>
     public const string MembershipSectionName = "Uws:Silo:Membership";
 
