@@ -154,8 +154,13 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         // A previous activation may have died with models absorbed since its last checkpoint (or before its first one:
         // storage cannot tell that from a new slice), so let the registry check what this one holds.
+        // (A malformed key is reported by the first absorb, as before.)
         var key = this.GetPrimaryKeyString();
-        GrainFactory.GetGrain<IFleetGrain>(UwsKeys.ParseSlice(key).Fleet).SliceActivatedAsync(key).Ignore();
+        if (key.Split('/') is [var fleet, _, _, _])
+        {
+            GrainFactory.GetGrain<IFleetGrain>(fleet).SliceActivatedAsync(key).Ignore();
+        }
+
         return Task.CompletedTask;
     }
 
