@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
@@ -25,6 +27,24 @@ public interface IFleetGrain : IGrainWithStringKey
     /// re-submitting an absorbed id returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing.
     /// </summary>
     Task<SubmitResult> SubmitAsync(ModelReference model);
+
+    /// <summary>
+    /// Asks every slice of every layer which models it holds and puts each model the registry lists as absorbed but
+    /// some slice lacks back to <see cref="ModelStatus.Queued"/>, with a reason naming the layers that lost it. That
+    /// happens when a silo fails before its slices checkpointed their latest models (checkpoints every
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> &gt; 1 models): the slices reactivate from the last checkpoint.
+    /// Re-submitting the returned models then completes them exactly once. Returns their ids, ordered.
+    /// </summary>
+    Task<IReadOnlyList<string>> RequeueLostModelsAsync();
+
+    /// <summary>
+    /// Tells the registry that slice <paramref name="sliceKey"/> was activated (one-way, called by the slice on every
+    /// activation: storage cannot tell a new slice from one whose silo failed before its first checkpoint). The
+    /// registry checks that slice as <see cref="RequeueLostModelsAsync"/> does, so models it lost in a silo failure go
+    /// back to queued without anyone asking.
+    /// </summary>
+    [OneWay]
+    Task SliceActivatedAsync(string sliceKey);
 
     /// <summary>The fleet's configuration, architecture and model counts.</summary>
     Task<FleetDescription> GetDescriptionAsync();

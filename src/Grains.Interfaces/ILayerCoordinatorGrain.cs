@@ -26,11 +26,13 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<AbsorbResult> AbsorbFlattenedAsync(ModelReference model, LayerConfiguration layer);
 
     /// <summary>
-    /// Tells the coordinator that <paramref name="models"/> more models were absorbed (one-way, called by the
-    /// fleet grain); may start a new version by the "every N models" policy.
+    /// Tells the coordinator that slice <paramref name="slice"/> now holds <paramref name="sliceModelCount"/> models
+    /// (one-way, called by the fleet grain after a new absorb); may start a new version by the "every N models" policy.
+    /// Flattened layers ignore the slice arguments: their count is the coordinator's own id set.
+    /// Counts are per slice and taken as a maximum, so a late, repeated or reordered notification counts nothing twice.
     /// </summary>
     [OneWay]
-    Task NotifyAbsorbedAsync(int models);
+    Task NotifyAbsorbedAsync(int slice, int sliceModelCount);
 
     /// <summary>
     /// Runs the periodic policy (<see cref="BasisPolicy.Interval"/>): computes a version when models arrived since

@@ -19,4 +19,7 @@ public interface ILayerSliceGrain : IGrainWithStringKey
 
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();
+
+    /// <summary>The ids of the models whose rows this slice's sketch holds, ordered.</summary>
+    Task<IReadOnlyList<string>> GetModelIdsAsync();
 }

@@ -30,6 +30,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _inFlight = [];
     private Task? _coordinatorsReady;
+    private long _sliceActivations;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public FleetGrain(
@@ -137,6 +138,76 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             .ToArray());
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
+        RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
+
+    /// <inheritdoc />
+    public async Task SliceActivatedAsync(string sliceKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sliceKey);
+        _sliceActivations++;
+        var (_, layerId, mode, slice) = UwsKeys.ParseSlice(sliceKey);
+        var layer = LayerConfigurations().FirstOrDefault(l => l.Layer == layerId && l.Mode == mode);
+        if (layer is not null && slice < layer.SliceCount)
+        {
+            await RequeueLostAsync([(layer, slice)]);
+        }
+    }
+
+    /// <summary>
+    /// Asks each of <paramref name="slices"/> which models it holds; every model the registry lists as absorbed and
+    /// assigned to one of them but missing from it goes back to queued (reason: the layers that lost it). The registry is
+    /// read first: a model absorbed by then was acknowledged by every slice it belongs to, so a slice that lacks it
+    /// afterwards has lost it (models recorded absorbed while the slices answer are not judged). Flattened layers are skipped.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> RequeueLostAsync(IReadOnlyList<(LayerConfiguration Layer, int Slice)> slices)
+    {
+        // Flattened layers have no model slices: their coordinator writes its id set with every model, and its column
+        // slices refuse rows out of step with it (docs/cluster.md), so there is nothing for the registry to re-check.
+        slices = slices.Where(s => s.Layer.Mode != SketchMode.Flattened).ToArray();
+        var state = _state.State;
+        var absorbed = state.Models.Values.Where(m => m.Status == ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
+        if (absorbed.Length == 0 || slices.Count == 0)
+        {
+            return [];
+        }
+
+        var held = await Task.WhenAll(slices.Select(s =>
+            GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, s.Layer.Layer, s.Layer.Mode, s.Slice)).GetModelIdsAsync()));
+        var lostBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        for (var i = 0; i < slices.Count; i++)
+        {
+            var (layer, slice) = slices[i];
+            var ids = held[i].ToHashSet(StringComparer.Ordinal);
+            foreach (var id in absorbed.Where(id => UwsKeys.SliceOf(id, layer.SliceCount) == slice && !ids.Contains(id)))
+            {
+                (lostBy.TryGetValue(id, out var layers) ? layers : lostBy[id] = []).Add($"'{layer.Layer}' ({UwsKeys.ModeName(layer.Mode)})");
+            }
+        }
+
+        var requeued = new List<string>();
+        foreach (var (id, layers) in lostBy.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (state.Models.GetValueOrDefault(id) is not { Status: ModelStatus.Absorbed } record)
+            {
+                continue;
+            }
+
+            var reason = $"lost by the sketches of {layers.Count} layer(s) ({string.Join(", ", layers)}) when a silo failed before they were checkpointed; re-submit";
+            state.Models[id] = record with { Status = ModelStatus.Queued, Reason = reason, CompletedAt = null };
+            requeued.Add(id);
+            LogIncomplete(_logger, Fleet, id, reason);
+        }
+
+        if (requeued.Count > 0)
+        {
+            await SaveAsync();
+        }
+
+        return requeued;
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _writeLock.Dispose();
 
     /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
@@ -149,12 +220,14 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         activity?.SetTag("uws.fleet", Fleet);
         activity?.SetTag("uws.model", model.ModelId);
 
+        var activationsBefore = _sliceActivations;
         var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
         foreach (var (layer, result, _, _) in outcomes)
         {
             if (result is { AlreadyAbsorbed: false })
             {
-                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(1).Ignore();
+                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
+                    .NotifyAbsorbedAsync(UwsKeys.SliceOf(model.ModelId, layer.SliceCount), result.SliceModelCount).Ignore();
             }
         }
 
@@ -185,6 +258,25 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
         await SaveAsync();
         _metrics.ModelAbsorbed(Fleet);
+        if (_sliceActivations != activationsBefore)
+        {
+            // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
+            // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
+            var slice = UwsKeys.SliceOf(model.ModelId, state.SliceCount);
+            try
+            {
+                if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
+                {
+                    return new SubmitResult(model.ModelId, ModelStatus.Queued, state.Models[model.ModelId].Reason, AlreadyKnown: false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The cluster is failing again; the slice that comes back next reports itself and is checked then.
+                LogCheckFailed(_logger, Fleet, model.ModelId, ex.Message);
+            }
+        }
+
         return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
     }
 
@@ -375,6 +467,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
     private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: could not check the slices of model {ModelId} again: {Reason}")]
+    private static partial void LogCheckFailed(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fleet, string modelId, string reason);

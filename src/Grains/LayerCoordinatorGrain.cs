@@ -32,7 +32,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly ILogger<LayerCoordinatorGrain> _logger;
     private readonly ObserverManager<IBasisObserver> _observers;
     private ITimer? _timer;
-    private int _notified;
+    private int[]? _sliceCounts;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerCoordinatorGrain(
@@ -79,6 +79,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         _state.State.Configuration = configuration;
+        _sliceCounts = null;
         await _state.WriteStateAsync();
         _timer?.Dispose();
         _timer = null;
@@ -123,11 +124,26 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
-    public async Task NotifyAbsorbedAsync(int models)
+    public async Task NotifyAbsorbedAsync(int slice, int sliceModelCount)
     {
-        _notified += models;
-        var policy = _state.State.Configuration?.Basis;
-        if (policy is { EveryModels: > 0 } && ModelsSinceLastVersion >= policy.EveryModels)
+        if (_state.State.Configuration is not { } configuration)
+        {
+            return;
+        }
+
+        // Flattened layers count their own (persisted) id set; model slices report per-slice counts.
+        if (configuration.Mode != SketchMode.Flattened)
+        {
+            if (slice < 0 || slice >= configuration.SliceCount)
+            {
+                return;
+            }
+
+            var counts = await SliceCountsAsync(configuration);
+            counts[slice] = Math.Max(counts[slice], sliceModelCount);
+        }
+
+        if (configuration.Basis is { EveryModels: > 0 } policy && ModelsSinceLastVersion >= policy.EveryModels)
         {
             await ComputeAsync(BasisTrigger.ModelCount);
         }
@@ -136,7 +152,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public async Task TickAsync()
     {
-        // Ask the slices rather than trust the notification count, which a reactivation resets.
+        // Ask the slices for their current counts (a tick is rare; notifications may still be on their way).
         if (_state.State.Configuration is not { } configuration)
         {
             return;
@@ -221,9 +237,27 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public void Dispose() => _timer?.Dispose();
 
-    private int AbsorbedModels => _state.State.AbsorbedModels + _notified;
+    private int AbsorbedModels => _state.State.Configuration?.Mode == SketchMode.Flattened
+        ? _state.State.FlattenedModelIds.Count
+        : Math.Max(_state.State.AbsorbedModels, _sliceCounts?.Sum() ?? 0);
 
     private int ModelsSinceLastVersion => Math.Max(0, AbsorbedModels - (_state.State.Current?.Info.ModelCount ?? 0));
+
+    /// <summary>
+    /// Models each slice holds, as last reported. An activation starts from the slices' own counts (durable with their
+    /// sketches), so the "every N models" count continues across reactivations and silo failures; later reports only
+    /// raise a slice's count, so a notification already reflected in it counts nothing twice.
+    /// </summary>
+    private async ValueTask<int[]> SliceCountsAsync(LayerConfiguration configuration)
+    {
+        if (_sliceCounts is null)
+        {
+            var held = await Task.WhenAll(Slices(configuration).Select(s => s.GetInfoAsync()));
+            _sliceCounts ??= held.Select(i => i.ModelCount).ToArray();
+        }
+
+        return _sliceCounts;
+    }
 
     private IEnumerable<ILayerSliceGrain> Slices(LayerConfiguration c) =>
         Enumerable.Range(0, c.SliceCount).Select(s => GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(c.Fleet, c.Layer, c.Mode, s)));
@@ -254,6 +288,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         var snapshots = await Task.WhenAll(Slices(configuration).Select(s => s.GetSnapshotAsync()));
         var models = snapshots.Sum(s => s.ModelCount);
+        if (_sliceCounts is { } counts)
+        {
+            foreach (var snapshot in snapshots)
+            {
+                counts[snapshot.Slice] = Math.Max(counts[snapshot.Slice], snapshot.ModelCount);
+            }
+        }
+
         if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
         {
             SyncAbsorbed(models);
@@ -317,12 +359,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         return info;
     }
 
-    /// <summary>Folds the notifications into the persisted count, never below what the slices hold.</summary>
-    private void SyncAbsorbed(int sliceModels)
-    {
-        _state.State.AbsorbedModels = Math.Max(AbsorbedModels, sliceModels);
-        _notified = 0;
-    }
+    /// <summary>Folds the slices' reported counts into the persisted count, never below what the slices hold.</summary>
+    private void SyncAbsorbed(int sliceModels) => _state.State.AbsorbedModels = Math.Max(AbsorbedModels, sliceModels);
 
     private (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
         LayerConfiguration configuration, SliceSnapshot[] snapshots, LayerBasis? previous)

@@ -146,11 +146,24 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetModelIdsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
+
+    /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_state.State.Sketch.Length > 0)
         {
             _sketch = _sketches.Deserialize(_state.State.Sketch);
+        }
+
+        // A previous activation may have died with models absorbed since its last checkpoint (or before its first one:
+        // storage cannot tell that from a new slice), so let the registry check what this one holds.
+        // (A malformed key is reported by the first absorb, as before.)
+        var key = this.GetPrimaryKeyString();
+        if (key.Split('/') is [var fleet, _, _, _])
+        {
+            GrainFactory.GetGrain<IFleetGrain>(fleet).SliceActivatedAsync(key).Ignore();
         }
 
         return Task.CompletedTask;

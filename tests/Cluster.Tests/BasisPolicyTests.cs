@@ -1,3 +1,4 @@
+using Orleans.Core.Internal;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.ModelFormats.Fleets;
 using Xunit;
@@ -49,6 +50,32 @@ public sealed class BasisPolicyTests(ClusterFixture fixture)
         Assert.Equal(1, version.Version);
         Assert.Equal(4, version.ModelCount);
         Assert.Equal(fleet.Spec.Layers.Select(l => l.LayerId).Min(StringComparer.Ordinal), version.Layer);
+    }
+
+    [Fact]
+    public async Task A_reactivated_coordinator_continues_the_every_n_models_count()
+    {
+        var (fleet, grain, coordinator, _) = await DeclareAsync("policy-reactivated", models: 8, seed: 33, everyModels: 4, TimeSpan.Zero);
+        foreach (var model in fleet.Models(0, 6))
+        {
+            await grain.SubmitAsync(model);
+        }
+
+        await TestWait.UntilAsync(
+            async () => await coordinator.GetStatusAsync() is { AbsorbedModels: 6, Current.Version: 1 },
+            "version 1 and 6 models counted");
+
+        // A fresh activation has to count models 5 and 6 too: version 2 comes with the 8th model, not the 10th.
+        await coordinator.AsReference<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
+        foreach (var model in fleet.Models(6, 2))
+        {
+            await grain.SubmitAsync(model);
+        }
+
+        await TestWait.UntilAsync(async () => (await coordinator.GetStatusAsync()).Current?.Version == 2, "version 2 after the 8th model");
+        var history = (await coordinator.GetStatusAsync()).History;
+        Assert.Equal([4, 8], history.Select(v => v.ModelCount));
+        Assert.All(history, v => Assert.Equal(BasisTrigger.ModelCount, v.Trigger));
     }
 
     [Fact]

@@ -124,6 +124,10 @@ public sealed class FlattenedModeTests(ClusterFixture fixture)
             Assert.Equal(12, rowsMode!.ModelCount);
         }
 
+        // The registry's lost-model check looks only at model slices: the flattened layers (no model slices) re-queue nothing.
+        Assert.Empty(await grain.RequeueLostModelsAsync());
+        Assert.Equal(12, (await grain.GetModelsAsync(ModelStatus.Absorbed)).Count);
+
         // Every model again, concurrently: the registry answers AlreadyKnown; the coordinator itself answers AlreadyAbsorbed.
         var again = await Task.WhenAll(fleet.Models(0, 12).Select(grain.SubmitAsync));
         Assert.All(again, r => Assert.True(r.AlreadyKnown));

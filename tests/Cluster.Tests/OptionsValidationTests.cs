@@ -32,9 +32,10 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Silo_options_report_every_bad_field_at_once()
     {
-        var options = new UwsSiloOptions { ClusterId = " ", SiloPort = 0, GatewayPort = 70000, RedisConnectionString = "", Gpu = new UwsGpuOptions { MemoryBytes = -1 } };
+        var options = new UwsSiloOptions { ClusterId = " ", SiloPort = 0, GatewayPort = 70000, RedisConnectionString = "", AdvertisedAddress = "localhost", Gpu = new UwsGpuOptions { MemoryBytes = -1 } };
         var failures = new UwsSiloOptionsValidator().Validate(null, options).Failures!.ToArray();
-        Assert.Equal(5, failures.Length);
+        Assert.Equal(6, failures.Length);
+        Assert.Contains("Uws:Silo:AdvertisedAddress must be an IP address (was 'localhost').", failures);
         Assert.Contains(failures, f => f.StartsWith("Uws:Silo:ClusterId", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Uws:Silo:SiloPort", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Uws:Silo:GatewayPort", StringComparison.Ordinal));

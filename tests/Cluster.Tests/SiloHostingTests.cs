@@ -120,4 +120,21 @@ public sealed class SiloHostingTests
         Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:SliceCount must be in [1, 1024] (was 0)", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:OpenModelFiles must be at least 1 (was 0)", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Membership_options_are_read_from_uws_silo_membership_and_checked_by_orleans()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        var settings = Ports();
+        settings["Uws:Silo:Membership:NumMissedProbesLimit"] = "7";
+        settings["Uws:Silo:Membership:ProbeTimeout"] = "-00:00:01";
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddUwsSilo();
+        using var host = builder.Build();
+        var membership = host.Services.GetRequiredService<IOptions<Orleans.Configuration.ClusterMembershipOptions>>().Value;
+        Assert.Equal(7, membership.NumMissedProbesLimit);
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("ClusterMembershipOptions.ProbeTimeout (-00:00:01) must be greater than 0", ex.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -56,6 +56,14 @@ public sealed class IngestCommand : Command
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, parallelism);
+        // Re-submission after a silo failure: models the registry lists as absorbed but a slice lost become queued
+        // again first, so submitting them below completes them (the slices that hold them skip them).
+        var requeued = await session.Fleet.RequeueLostModelsAsync().ConfigureAwait(false);
+        if (requeued.Count > 0)
+        {
+            _context.Console.MarkupLineInterpolated($"{requeued.Count} models listed as absorbed were lost by a failed silo and are queued again: {string.Join(", ", requeued)}");
+        }
+
         if (!watch)
         {
             await IngestAsync(ingestor, ModelDiscovery.Discover(paths), cancellationToken).ConfigureAwait(false);

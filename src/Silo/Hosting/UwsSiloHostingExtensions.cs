@@ -57,9 +57,20 @@ public static class UwsSiloHostingExtensions
                     o.ClusterId = options.ClusterId;
                     o.ServiceId = options.ServiceId;
                 });
-                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+                if (System.Net.IPAddress.TryParse(options.AdvertisedAddress, out var address))
+                {
+                    silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+                }
             }
 
+            // Failure detection (probe timeouts, missed probes, votes): Orleans' own options, from Uws:Silo:Membership;
+            // Orleans validates them when the silo starts (e.g. "ClusterMembershipOptions.ProbeTimeout (…) must be greater than 0").
+            silo.Services.AddOptions<Orleans.Configuration.ClusterMembershipOptions>()
+                .Bind(builder.Configuration.GetSection(MembershipSectionName));
             silo.AddUwsGrains(gpuProbe);
             configure?.Invoke(silo);
         });
@@ -126,6 +137,13 @@ public static class UwsSiloHostingExtensions
     /// overrides), <c>OpenBlas:ThreadsPerCall</c> (default 1), <c>Cuda:*</c> (device ordinal, TF32, staging).
     /// </summary>
     public const string NumericsSectionName = "Uws:Numerics";
+
+    /// <summary>
+    /// Configuration section bound to Orleans' <c>ClusterMembershipOptions</c> (e.g. <c>ProbeTimeout</c>,
+    /// <c>NumMissedProbesLimit</c>, <c>NumVotesForDeathDeclaration</c>): how fast a failed silo is declared dead.
+    /// Orleans' defaults apply to anything not set; Orleans validates the values when the silo starts.
+    /// </summary>
+    public const string MembershipSectionName = "Uws:Silo:Membership";
 
     private static UwsSiloOptions ReadSiloOptions(IConfiguration configuration)
     {

@@ -24,6 +24,12 @@ public sealed class UwsSiloOptions
     /// </summary>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>
+    /// The IP address the silo advertises to the cluster and listens on (silo and gateway ports) with Redis clustering,
+    /// e.g. a pod's IP or "127.0.0.1" for processes on one machine. Null (default): the host's first non-loopback address.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>What the silo advertises about its GPU.</summary>
     public UwsGpuOptions Gpu { get; set; } = new();
 }

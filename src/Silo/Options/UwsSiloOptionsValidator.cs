@@ -40,6 +40,11 @@ public sealed class UwsSiloOptionsValidator : IValidateOptions<UwsSiloOptions>
             failures.Add($"{prefix}RedisConnectionString is blank: remove it for localhost clustering or give host:port.");
         }
 
+        if (options.AdvertisedAddress is { } address && !System.Net.IPAddress.TryParse(address, out _))
+        {
+            failures.Add($"{prefix}AdvertisedAddress must be an IP address (was '{address}').");
+        }
+
         if (options.Gpu.MemoryBytes is < 0)
         {
             failures.Add($"{prefix}Gpu:MemoryBytes must not be negative (was {options.Gpu.MemoryBytes}).");
