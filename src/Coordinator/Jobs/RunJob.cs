@@ -6,6 +6,8 @@ using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Coordinator.Reports;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.ModelFormats;
+using OrleansUws.ModelFormats.Fleets;
 using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Jobs;
@@ -42,14 +44,21 @@ public static class RunJob
         var stopwatch = Stopwatch.StartNew();
         var output = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(output);
-        var fleetFolder = options.Fleet ?? await GenerateFleetAsync(options, output, context, cancellationToken).ConfigureAwait(false);
-        var models = ModelDiscovery.Discover([fleetFolder]);
-        if (models.Count == 0)
+        var given = options.Fleet is null ? null : ModelDiscovery.Discover([options.Fleet]);
+        if (given is { Count: 0 })
         {
-            throw new UsageException($"--fleet '{fleetFolder}' holds no models (adapter folders or .safetensors files)");
+            throw new UsageException($"--fleet '{options.Fleet}' holds no models (adapter folders or .safetensors files)");
         }
 
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (connection.IsEmbedded && UwsKeys.ParseMode(options.Mode) == SketchMode.Flattened)
+        {
+            var ell = (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Sketch.SketchRows;
+            FlattenedMemoryCheck.ThrowIfTooLarge(LayerShapes(options, given), ell, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        }
+
+        var fleetFolder = options.Fleet ?? await GenerateFleetAsync(options, output, context, cancellationToken).ConfigureAwait(false);
+        var models = given ?? ModelDiscovery.Discover([fleetFolder]);
         await ConfigureFleetAsync(session.Fleet, options).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, options.Parallelism);
         var lastVersions = TimeSpan.Zero;
@@ -101,6 +110,25 @@ public static class RunJob
         var png = Path.Combine(output, ConvergencePng);
         ConvergencePlotWriter.WritePng(png, reports);
         return new RunOutputFiles(bases, csv, png);
+    }
+
+    /// <summary>The layer shapes the run will ingest: the preset's, or those of the given fleet's first model.</summary>
+    private static (int OutFeatures, int InFeatures)[] LayerShapes(RunOptions options, IReadOnlyList<ModelSource>? given)
+    {
+        if (given is null)
+        {
+            return [.. FleetPresets.Create(options.Preset, 1, options.Layers).Layers.Select(l => (l.OutFeatures, l.InFeatures))];
+        }
+
+        try
+        {
+            using var reader = ModelReader.Open(given[0].Location);
+            return [.. reader.Layers.Select(l => (l.OutFeatures, l.InFeatures))];
+        }
+        catch (ModelFormatException)
+        {
+            return [];   // a bad first model is rejected by the cluster with its reason, like any other
+        }
     }
 
     private static async Task<string> GenerateFleetAsync(RunOptions options, string output, CliContext context, CancellationToken cancellationToken)

@@ -75,4 +75,30 @@ public sealed class RunCommandTests
 
         Assert.Contains($"{Models} absorbed, 0 rejected", run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_flattened_run_that_cannot_fit_the_embedded_process_is_refused_before_generating()
+    {
+        using var folder = new TempFolder();
+        var output = folder.Combine("out");
+
+        // 32 Mistral decoder layers: 64 projections of 4096×4096 (q, o) and 64 of 1024×4096 (k, v, grouped-query attention)
+        // at the default ℓ = 64: ≥ (64·4096² + 64·1024·4096) · (16·64 + 8) bytes = 1290.0 GiB — more than any machine this runs on.
+        var run = await CliHarness.InvokeAsync("run", "--mode", "flattened", "--models", "4", "--layers", "32", "--out", output);
+
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.True(run.Error.Contains("--mode flattened: the column slices of 128 layer(s) (largest 4096×4096) at ℓ = 64 need at least 1290.0 GiB", StringComparison.Ordinal), run.ToString());
+        Assert.False(Directory.Exists(Path.Combine(output, RunJob.GeneratedFleetFolder)), "nothing may be generated before the check");
+    }
+
+    [Fact]
+    public void Flattened_memory_estimate_counts_both_buffers_and_the_running_sums()
+    {
+        // 4096×4096 at ℓ = 64: 4096² · (16·64 + 8) = 17,314,086,912 bytes per layer.
+        Assert.Equal(17_314_086_912L, FlattenedMemoryCheck.EstimateBytes([(4096, 4096)], 64));
+        FlattenedMemoryCheck.ThrowIfTooLarge([(4096, 4096)], 64, availableBytes: 24L << 30);   // fits in 24 GiB with headroom
+        var refused = Assert.Throws<UsageException>(() => FlattenedMemoryCheck.ThrowIfTooLarge([(4096, 4096), (1024, 4096)], 64, availableBytes: 16L << 30));
+        Assert.Contains("2 layer(s) (largest 4096×4096) at ℓ = 64 need at least 20.2 GiB", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("16.0 GiB is available", refused.Message, StringComparison.Ordinal);
+    }
 }
