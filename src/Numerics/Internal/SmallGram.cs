@@ -18,9 +18,10 @@ internal static class SmallGram
 
     /// <summary>
     /// Overwrites <paramref name="gram"/> (r×r, both triangles) with alpha·(X − 1·cᵀ)ᵀ(X − 1·cᵀ); an empty
-    /// <paramref name="centre"/> means no centring.
+    /// <paramref name="centre"/> means no centring. When <paramref name="columnSums"/> is not empty (length r) the
+    /// same pass adds the column sums of X − 1·cᵀ to it.
     /// </summary>
-    public static void Compute(ReadOnlySpan<float> x, int count, int r, ReadOnlySpan<double> centre, double alpha, Span<double> gram)
+    public static void Compute(ReadOnlySpan<float> x, int count, int r, ReadOnlySpan<double> centre, double alpha, Span<double> gram, Span<double> columnSums = default)
     {
         Guard.Positive(nameof(r), r);
         Guard.Length(nameof(x), x.Length, (long)count * r, $"a {count}×{r} block");
@@ -28,6 +29,11 @@ internal static class SmallGram
         if (!centre.IsEmpty)
         {
             Guard.Length(nameof(centre), centre.Length, r, $"a centre of length {r}");
+        }
+
+        if (!columnSums.IsEmpty)
+        {
+            Guard.Length(nameof(columnSums), columnSums.Length, r, $"{r} column sums");
         }
 
         int width = ((r + TileCols - 1) / TileCols) * TileCols;
@@ -47,6 +53,11 @@ internal static class SmallGram
                 RowKernels.WidenUnchecked(x.Slice((start + i) * r, r), centre, wide.Slice(i * width, r));
             }
 
+            if (!columnSums.IsEmpty)
+            {
+                SumRows(wide, rows, width, columnSums);
+            }
+
             for (int p0 = 0; p0 < r; p0 += TileRows)
             {
                 for (int q0 = p0 / TileCols * TileCols; q0 < r; q0 += TileCols)
@@ -62,6 +73,25 @@ internal static class SmallGram
             {
                 result[(p * r) + q] *= alpha;
                 result[(q * r) + p] = result[(p * r) + q];
+            }
+        }
+    }
+
+    /// <summary>sums[j] += Σ_i wide[i·width + j] for j &lt; sums.Length (the padded rows are whole vectors).</summary>
+    private static void SumRows(ReadOnlySpan<double> wide, int rows, int width, Span<double> sums)
+    {
+        ref double origin = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(wide);
+        for (int q = 0; q < width; q += Lanes)
+        {
+            var total = Vector256<double>.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                total += Vector256.LoadUnsafe(ref origin, (nuint)((i * width) + q));
+            }
+
+            for (int lane = 0; lane < Lanes && q + lane < sums.Length; lane++)
+            {
+                sums[q + lane] += total.GetElement(lane);
             }
         }
     }

@@ -109,14 +109,16 @@ public abstract class CovarianceSketch : ICovarianceSketch
                 }
             }
 
+            CheckFinite(centred.Span, Dimension, "rows − batch mean (overflow)");
+            using var correction = CorrectionRow(rowCount, batchMean.Span);
             Absorb(centred.Span, rowCount);
+            CommitBatch(rowCount, units, batchMean.Span, correction.Span);
         }
         else
         {
             Absorb(rows, rowCount);
+            CommitBatch(rowCount, units, batchMean.Span, default);
         }
-
-        CommitBatch(rowCount, units, batchMean.Span);
     }
 
     /// <inheritdoc />
@@ -135,30 +137,52 @@ public abstract class CovarianceSketch : ICovarianceSketch
         CheckFinite(left, rank, "left");
         CheckFinite(right, Dimension, "right");
 
-        // Centre mode: the batch mean is scale·l̄ᵀ·right and the centred batch is scale·(left − 1·l̄ᵀ)·right.
-        using var leftMean = new PooledArray<double>(rank);
-        RowKernels.ColumnMeans(left, rowCount, rank, leftMean.Span);
+        // G = scale²·(left − centre)ᵀ(left − centre) = FᵀF with F (kept×r) from a pivoted Cholesky: the rows F·right
+        // carry the same Σ x xᵀ as the rowCount rows of scale·left·right. Centre mode needs the column means of left
+        // first; otherwise the Gram's pass over left also sums its columns.
+        using var leftMean = new PooledArray<double>(rank, clear: true);
+        using var gram = new PooledArray<double>(rank * rank);
+        if (MeanMode == MeanMode.Centre)
+        {
+            RowKernels.ColumnMeans(left, rowCount, rank, leftMean.Span);
+            SmallGram.Compute(left, rowCount, rank, leftMean.Span, (double)scale * scale, gram.Span);
+        }
+        else
+        {
+            SmallGram.Compute(left, rowCount, rank, default, (double)scale * scale, gram.Span, leftMean.Span);
+            for (int p = 0; p < rank; p++)
+            {
+                leftMean.Span[p] /= rowCount;
+            }
+        }
+
+        // The batch mean is scale·l̄ᵀ·right (Centre mode centres the batch with it: scale·(left − 1·l̄ᵀ)·right).
         using var batchMean = new PooledArray<double>(Dimension, clear: true);
         for (int p = 0; p < rank; p++)
         {
             RowKernels.AddScaled(right.Slice(p * Dimension, Dimension), scale * leftMean.Span[p], batchMean.Span);
         }
 
-        // G = scale²·(left − centre)ᵀ(left − centre) = FᵀF with F (kept×r) from a pivoted Cholesky: the rows F·right
-        // carry the same Σ x xᵀ as the rowCount rows of scale·left·right.
-        using var gram = new PooledArray<double>(rank * rank);
-        SmallGram.Compute(left, rowCount, rank, MeanMode == MeanMode.Centre ? leftMean.Span : default, (double)scale * scale, gram.Span);
+        CheckInFloatRange(batchMean.Span, "scale·left·right");
+        using var correction = CorrectionRow(rowCount, batchMean.Span);
         using var factor = new PooledArray<float>(rank * rank);
         int kept = PivotedCholesky.Factor(gram.Span, rank, factor.Span);
         if (kept > 0)
         {
             using var rows = new PooledArray<float>(kept * Dimension);
             RowKernels.Combine(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows.Span);
-            CheckFinite(rows.Span, Dimension, "scale·left·right (overflow)");
-            Absorb(rows.Span, kept);
+
+            // One pass for the energy and the overflow check: a non-finite entry makes the sum non-finite.
+            double energy = RowKernels.SumOfSquares(rows.Span);
+            if (!double.IsFinite(energy))
+            {
+                CheckFinite(rows.Span, Dimension, "scale·left·right (overflow)");
+            }
+
+            Absorb(rows.Span, kept, energy);
         }
 
-        CommitBatch(rowCount, units, batchMean.Span);
+        CommitBatch(rowCount, units, batchMean.Span, correction.Span);
     }
 
     /// <inheritdoc />
@@ -185,13 +209,18 @@ public abstract class CovarianceSketch : ICovarianceSketch
         }
 
         CheckMergeable(source);
+        using var otherMean = new PooledArray<double>(Dimension);
+        if (MeanMode == MeanMode.Centre && source.RowCount > 0)
+        {
+            source.CopyMean(otherMean.Span);
+        }
+
+        using var correction = source.RowCount > 0 ? CorrectionRow(source.RowCount, otherMean.Span) : new PooledArray<float>(0);
         AbsorbSketch(source);
         TotalEnergy += source.TotalEnergy;
-        if (MeanMode == MeanMode.Centre && RowCount > 0 && source.RowCount > 0)
+        if (correction.Length > 0)
         {
-            using var otherMean = new PooledArray<double>(Dimension);
-            source.CopyMean(otherMean.Span);
-            AbsorbCorrection(source.RowCount, otherMean.Span);
+            Absorb(correction.Span, 1);
         }
 
         if (_sum is not null)
@@ -334,30 +363,63 @@ public abstract class CovarianceSketch : ICovarianceSketch
         return s2 / RowCount;
     }
 
-    private void Absorb(ReadOnlySpan<float> rows, int count)
+    private void Absorb(ReadOnlySpan<float> rows, int count) => Absorb(rows, count, RowKernels.SumOfSquares(rows[..(count * Dimension)]));
+
+    private void Absorb(ReadOnlySpan<float> rows, int count, double energy)
     {
         AbsorbRows(rows, count);
-        TotalEnergy += RowKernels.SumOfSquares(rows[..(count * Dimension)]);
+        TotalEnergy += energy;
     }
 
-    private void AbsorbCorrection(long otherCount, ReadOnlySpan<double> otherMean)
+    /// <summary>
+    /// The Centre-mode correction row √(n₁n₂/(n₁+n₂))·(μ₁ − μ₂) for adding <paramref name="count"/> rows of mean
+    /// <paramref name="mean"/>: the between-group scatter of two exactly centred groups. Empty when none is due (other
+    /// modes, or an empty sketch). Checked finite, so a batch whose correction overflows float32 is refused before
+    /// anything changes.
+    /// </summary>
+    private PooledArray<float> CorrectionRow(long count, ReadOnlySpan<double> mean)
     {
-        // √(n₁n₂/(n₁+n₂))·(μ₁ − μ₂): the between-group scatter of two exactly centred groups.
-        double weight = Math.Sqrt((double)RowCount * otherCount / (RowCount + otherCount));
-        using var row = new PooledArray<float>(Dimension);
-        for (int j = 0; j < Dimension; j++)
+        if (MeanMode != MeanMode.Centre || RowCount == 0)
         {
-            row.Span[j] = (float)(weight * ((_sum![j] / RowCount) - otherMean[j]));
+            return new PooledArray<float>(0);
         }
 
-        Absorb(row.Span, 1);
+        double weight = Math.Sqrt((double)RowCount * count / (RowCount + count));
+        var row = new PooledArray<float>(Dimension);
+        for (int j = 0; j < Dimension; j++)
+        {
+            row.Span[j] = (float)(weight * ((_sum![j] / RowCount) - mean[j]));
+        }
+
+        try
+        {
+            CheckFinite(row.Span, Dimension, "mean correction (overflow)");
+        }
+        catch
+        {
+            row.Dispose();
+            throw;
+        }
+
+        return row;
     }
 
-    private void CommitBatch(int rowCount, int units, ReadOnlySpan<double> batchMean)
+    private static void CheckInFloatRange(ReadOnlySpan<double> mean, string name)
     {
-        if (MeanMode == MeanMode.Centre && RowCount > 0)
+        for (int j = 0; j < mean.Length; j++)
         {
-            AbsorbCorrection(rowCount, batchMean);
+            if (!(Math.Abs(mean[j]) <= float.MaxValue))
+            {
+                throw new ArgumentException($"'{name}' has a batch mean of {mean[j]} in column {j}, beyond float32 (overflow).", name);
+            }
+        }
+    }
+
+    private void CommitBatch(int rowCount, int units, ReadOnlySpan<double> batchMean, ReadOnlySpan<float> correction)
+    {
+        if (!correction.IsEmpty)
+        {
+            Absorb(correction, 1);
         }
 
         if (_sum is not null)

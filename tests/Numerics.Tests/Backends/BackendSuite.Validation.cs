@@ -36,6 +36,20 @@ public abstract partial class BackendSuite
         var lora = new LoraFactors(new float[20 * 2], new float[2 * 13], 20, 2, 13, 4);
         Assert.Contains("dimension 13", Assert.Throws<ArgumentException>(() => sketch.AppendLora(lora, SketchAxis.Rows)).Message);
 
+        // Finite factors whose product overflows float32 are refused before anything is absorbed: through the batch
+        // mean (all rows of left alike) or through the rows themselves (left's rows alternate in sign: mean 0).
+        var huge = Enumerable.Repeat(3e30f, 2 * d).ToArray();
+        var mean = Assert.Throws<ArgumentException>(() => sketch.AppendLowRank(Enumerable.Repeat(3e30f, 4 * 2).ToArray(), 4, 2, huge, 1f));
+        Assert.Contains("'scale·left·right' has a batch mean of", mean.Message);
+        Assert.Contains("in column 0, beyond float32 (overflow)", mean.Message);
+        var alternating = Enumerable.Range(0, 4 * 2).Select(i => i / 2 % 2 == 0 ? 3e30f : -3e30f).ToArray();
+        var rowsOverflow = Assert.Throws<ArgumentException>(() => sketch.AppendLowRank(alternating, 4, 2, huge, 1f));
+        Assert.Contains("'scale·left·right (overflow)' row 0, column 0 is", rowsOverflow.Message);
+
+        // A batch whose mean is in range but whose Centre-mode correction row is not.
+        var far = Enumerable.Repeat(3e38f, 2 * d).ToArray();
+        Assert.Contains("mean correction (overflow)", Assert.Throws<ArgumentException>(() => sketch.AppendRows(far, 2)).Message);
+
         Assert.Equal(before, sketch.Serialize());
         Assert.Equal(9, sketch.RowCount);
         Assert.Equal(1, sketch.UnitCount);
