@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Grains.Interfaces;
 
@@ -77,7 +78,7 @@ public static class UwsApiEndpoints
             return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var result = await Fleet(client, fleet).SubmitAsync(model).ConfigureAwait(false);
+        var result = await SubmitRetry.SubmitAsync(Fleet(client, fleet), model).ConfigureAwait(false);
         return result.Status == ModelStatus.Rejected ? Results.UnprocessableEntity(result) : Results.Ok(result);
     }
 

@@ -6,7 +6,8 @@ namespace OrleansUws.Coordinator.Ingestion;
 
 /// <summary>
 /// Submits models to a fleet registry grain, several at a time (the registry is reentrant and absorbs the
-/// layers of different models in parallel), and reports each outcome as it arrives.
+/// layers of different models in parallel), retrying calls the cluster failed (<see cref="SubmitRetry"/>), and reports
+/// each outcome as it arrives.
 /// </summary>
 /// <param name="fleet">The fleet registry grain.</param>
 /// <param name="parallelism">Submissions in flight at once (≥ 1).</param>
@@ -62,7 +63,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (model, _) =>
             {
-                var result = await fleet.SubmitAsync(new ModelReference(model.ModelId, model.Location)).ConfigureAwait(false);
+                var result = await SubmitRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false);
                 if (result.AlreadyKnown)
                 {
                     Interlocked.Increment(ref known);

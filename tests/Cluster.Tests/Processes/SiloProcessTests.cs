@@ -166,16 +166,20 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
         });
     }
 
-    /// <summary>Submits the models <paramref name="parallelism"/> at a time; a call that throws is recorded, not rethrown.</summary>
+    /// <summary>
+    /// Submits the models <paramref name="parallelism"/> at a time as the CLI does (<see cref="SubmitRetry"/>: a call the
+    /// cluster failed — e.g. a duplicate registry activation losing a storage race while membership changes — is made
+    /// again); a call that still throws is recorded, not rethrown.
+    /// </summary>
     private static async Task<(ModelReference Model, SubmitResult? Result, Exception? Error)[]> SubmitEachAsync(
         IFleetGrain grain, ModelReference[] models, int parallelism)
     {
         var outcomes = new (ModelReference, SubmitResult?, Exception?)[models.Length];
-        await Parallel.ForAsync(0, models.Length, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
+        await Parallel.ForAsync(0, models.Length, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, cancellationToken) =>
         {
             try
             {
-                outcomes[i] = (models[i], await grain.SubmitAsync(models[i]), null);
+                outcomes[i] = (models[i], await SubmitRetry.SubmitAsync(grain, models[i], cancellationToken), null);
             }
             catch (Exception ex)
             {
