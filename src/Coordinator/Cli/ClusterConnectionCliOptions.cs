@@ -35,6 +35,12 @@ public sealed class ClusterConnectionCliOptions
         DefaultValueFactory = _ => ClusterConnectionOptions.DefaultFleetId,
     };
 
+    private readonly Option<double> _callTimeout = new("--call-timeout")
+    {
+        Description = "Seconds a grain call may take before it fails and a submission is retried (also how long a call waits when its silo dies).",
+        DefaultValueFactory = _ => UwsClusterHostingExtensions.CallTimeout.TotalSeconds,
+    };
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -44,6 +50,7 @@ public sealed class ClusterConnectionCliOptions
         command.Options.Add(_clusterId);
         command.Options.Add(_serviceId);
         command.Options.Add(_fleetId);
+        command.Options.Add(_callTimeout);
     }
 
     /// <summary>Binds and validates the options; throws <see cref="UsageException"/> listing every bad value.</summary>
@@ -57,7 +64,12 @@ public sealed class ClusterConnectionCliOptions
             ClusterId = parseResult.GetValue(_clusterId) ?? ClusterConnectionOptions.DefaultId,
             ServiceId = parseResult.GetValue(_serviceId) ?? ClusterConnectionOptions.DefaultId,
             FleetId = parseResult.GetValue(_fleetId) ?? ClusterConnectionOptions.DefaultFleetId,
+            CallTimeout = CallTimeout(parseResult.GetValue(_callTimeout)),
         };
         return new ClusterConnectionOptionsValidator().ValidateOrThrow(options);
     }
+
+    // A value a TimeSpan cannot hold (NaN, ±∞, beyond ~29,000 years) becomes zero; the validator names it, and any value ≤ 0.
+    private static TimeSpan CallTimeout(double seconds) =>
+        double.IsFinite(seconds) && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
 }

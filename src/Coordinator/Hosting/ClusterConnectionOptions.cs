@@ -31,6 +31,14 @@ public sealed class ClusterConnectionOptions
     /// <summary>The fleet the command works on (the first part of every layer grain's key). Option <c>--fleet-id</c>.</summary>
     public string FleetId { get; set; } = DefaultFleetId;
 
+    /// <summary>
+    /// How long a grain call may take before it fails with a <see cref="TimeoutException"/> (and a submission is retried).
+    /// Default <see cref="UwsClusterHostingExtensions.CallTimeout"/> (5 min), long enough for a basis of a 4096-wide layer on a
+    /// small machine. It is also how long a client call waits when the silo serving it dies (a client learns of that only by
+    /// the timeout): on a healthy cluster a shorter value recovers faster. Option <c>--call-timeout</c> (seconds).
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = UwsClusterHostingExtensions.CallTimeout;
+
     /// <summary>True when the coordinator hosts its own silo.</summary>
     public bool IsEmbedded => Gateways.Count == 0 && Redis is null;
 }

@@ -29,6 +29,11 @@ public sealed class ClusterConnectionOptionsValidator : IValidateOptions<Cluster
             failures.NotBlank("--redis", options.Redis);
         }
 
+        if (options.CallTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"--call-timeout must be a positive number of seconds (got {options.CallTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+        }
+
         failures.NotBlank("--cluster-id", options.ClusterId);
         failures.NotBlank("--service-id", options.ServiceId);
         failures.NotBlank("--fleet-id", options.FleetId);

@@ -15,7 +15,7 @@ namespace OrleansUws.Coordinator.Hosting;
 public static class UwsClusterHostingExtensions
 {
     /// <summary>
-    /// How long a grain call may take. Orleans' default (30 s) is too short for the numerics here: a basis of a
+    /// How long a grain call may take by default (<see cref="ClusterConnectionOptions.CallTimeout"/>). Orleans' default (30 s) is too short for the numerics here: a basis of a
     /// 4096-wide layer, or a model's 32 layers absorbed while other layers compute, can take longer on a small
     /// machine; a call that fails for that reason would only be repeated.
     /// </summary>
@@ -55,7 +55,7 @@ public static class UwsClusterHostingExtensions
             }
 
             builder.Configuration.AddInMemoryCollection(settings);
-            builder.AddUwsSilo(silo => silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = CallTimeout));
+            builder.AddUwsSilo(silo => silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = connection.CallTimeout));
             return builder;
         }
 
@@ -70,7 +70,7 @@ public static class UwsClusterHostingExtensions
                 client.UseStaticClustering(connection.Gateways.Select(GatewayEndpoint.Resolve).ToArray());
             }
 
-            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = CallTimeout);
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = connection.CallTimeout);
             client.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = connection.ClusterId;

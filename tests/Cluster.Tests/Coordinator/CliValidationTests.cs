@@ -98,11 +98,12 @@ public sealed class CliValidationTests
             ],
             badGateway.ErrorLines);
 
-        var both = await CliHarness.InvokeAsync("status", "--gateway", "localhost:30000", "--redis", "localhost:6379", "--fleet-id", "a/b");
+        var both = await CliHarness.InvokeAsync("status", "--gateway", "localhost:30000", "--redis", "localhost:6379", "--fleet-id", "a/b", "--call-timeout", "-5");
         Assert.Equal(ExitCodes.Usage, both.ExitCode);
         Assert.Equal(
             [
                 "uws: --gateway and --redis are alternatives: give one of them, not both",
+                "uws: --call-timeout must be a positive number of seconds (got -5)",
                 "uws: --fleet-id must not contain '/' (got 'a/b')",
             ],
             both.ErrorLines);

@@ -61,12 +61,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(cluster._silos.Select(s => cluster.UntilHealthyAsync(s)));
-            cluster._session = await UwsSession.StartAsync(new ClusterConnectionOptions
-            {
-                Gateways = [$"127.0.0.1:{cluster._silos[0].GatewayPort}"],
-                ClusterId = clusterId,
-                ServiceId = clusterId,
-            });
+            cluster._session = await cluster.ConnectAsync(0);
             await cluster.UntilActiveSilosAsync(silos);
             return cluster;
         }
@@ -96,6 +91,17 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         catch (Exception ex) when (ex is not Xunit.Sdk.SkipException)
         {
             throw new Xunit.Sdk.XunitException($"{ex.Message}{System.Environment.NewLine}{Output}", ex);
+        }
+    }
+
+    /// <summary>Connects <see cref="Client"/> through silo <paramref name="silo"/>'s gateway instead (e.g. before killing the silo it used).</summary>
+    public async Task UseGatewayAsync(int silo)
+    {
+        var previous = _session;
+        _session = await ConnectAsync(silo);
+        if (previous is not null)
+        {
+            await previous.DisposeAsync();
         }
     }
 
@@ -175,6 +181,16 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             },
             $"{silo.Process.Name} answers /health (silo active)", StartTimeout);
     }
+
+    // A client learns that the silo serving one of its calls died only by the call's timeout: 15 s here instead of the
+    // CLI's 5 min default, so a call cut off by a kill fails (and is retried) within the test's time.
+    private Task<UwsSession> ConnectAsync(int silo) => UwsSession.StartAsync(new ClusterConnectionOptions
+    {
+        Gateways = [$"127.0.0.1:{_silos[silo].GatewayPort}"],
+        ClusterId = ClusterId,
+        ServiceId = ClusterId,
+        CallTimeout = TimeSpan.FromSeconds(15),
+    });
 
     private Task UntilActiveSilosAsync(int count) =>
         TestWait.UntilAsync(

@@ -167,6 +167,63 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
     }
 
     /// <summary>
+    /// Kills (SIGKILL) the silo hosting the fleet's registry grain while the CLI's ingestor is submitting. The calls the
+    /// failure cuts off are retried by the client (<see cref="SubmitRetry"/>) once the registry has come back on a survivor
+    /// from its last stored state; whatever it had not recorded is completed by one more ingestion pass (slices answer
+    /// "already absorbed" for what they hold), and every model ends in every layer exactly once.
+    /// </summary>
+    [Fact]
+    public async Task Killing_the_registry_silo_mid_ingestion_loses_no_model()
+    {
+        const string name = "registry-killed";
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 24) with { Seed = 63, NoiseLevel = 0.05 });
+        var sources = fleet.Models(0, fleet.Count).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
+        await using var cluster = await SiloProcessCluster.StartAsync($"uws-{name}", Silos, new Dictionary<string, string>());
+        await cluster.AssertAsync(async () =>
+        {
+            var grain = cluster.Client.GetGrain<IFleetGrain>(name);
+            await grain.ConfigureAsync(Configuration(fleet, exactGramMaxDimension: 64));
+            foreach (var model in fleet.Models(0, 6))
+            {
+                Assert.Equal(ModelStatus.Absorbed, (await grain.SubmitAsync(model)).Status);
+            }
+
+            // The victim hosts the registry; the client must not depend on it, so it moves to another gateway if needed.
+            var victim = cluster.IndexOf((await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!);
+            Assert.NotEqual(-1, victim);
+            if (victim == 0)
+            {
+                await cluster.UseGatewayAsync(1);
+                grain = cluster.Client.GetGrain<IFleetGrain>(name);
+            }
+
+            var background = new ModelIngestor(grain, parallelism: 1).IngestAsync(sources[6..], cancellationToken: TestContext.Current.CancellationToken);
+            await TestWait.UntilAsync(async () => (await grain.GetDescriptionAsync()).Counts.Absorbed >= 9, "9 models absorbed", TimeSpan.FromSeconds(60));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await cluster.KillAsync(victim);
+
+            // The ingestion under way finishes: the call cut off by the kill times out (the client cannot learn otherwise that
+            // the registry's silo died; 15 s here) and is retried against the registry reactivated on a survivor; what is
+            // not absorbed is queued, never rejected.
+            var during = await background;
+            var finished = clock.Elapsed;
+            Assert.All(during.Rejected, r => Assert.True(r.Status == ModelStatus.Queued, $"{r.ModelId}: {r.Status} {r.Reason}"));
+            var host = cluster.IndexOf((await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!);
+            Assert.NotEqual(victim, host);
+
+            // One more pass, as `uws ingest` would be re-run: everything ends absorbed, each model exactly once.
+            var again = await new ModelIngestor(grain, parallelism: 2).IngestAsync(sources, cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Empty(again.Rejected);
+            Assert.Equal(fleet.Count, again.Absorbed + again.AlreadyKnown);
+            Assert.Equal(new ModelCounts(0, fleet.Count, 0), (await grain.GetDescriptionAsync()).Counts);
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"registry on silo {victim} killed; back on silo {host}; the ingestion under way finished {finished.TotalSeconds:F1} s after the kill " +
+                $"({during.Rejected.Count} of {during.Submitted} models left queued); {again.Absorbed} absorbed by the second pass");
+            await AssertEveryModelOnceAsync(cluster, name, fleet, victim);
+        });
+    }
+
+    /// <summary>
     /// Submits the models <paramref name="parallelism"/> at a time as the CLI does (<see cref="SubmitRetry"/>: a call the
     /// cluster failed — e.g. a duplicate registry activation losing a storage race while membership changes — is made
     /// again); a call that still throws is recorded, not rethrown.
