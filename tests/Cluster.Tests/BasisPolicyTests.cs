@@ -56,7 +56,14 @@ public sealed class BasisPolicyTests(ClusterFixture fixture)
     public async Task A_reactivated_coordinator_continues_the_every_n_models_count()
     {
         var (fleet, grain, coordinator, _) = await DeclareAsync("policy-reactivated", models: 8, seed: 33, everyModels: 4, TimeSpan.Zero);
-        foreach (var model in fleet.Models(0, 6))
+        foreach (var model in fleet.Models(0, 4))
+        {
+            await grain.SubmitAsync(model);
+        }
+
+        // A version holds what the slices hold when it is computed: wait for version 1 before model 5, so it is T = 4.
+        await TestWait.UntilAsync(async () => (await coordinator.GetStatusAsync()).Current?.ModelCount == 4, "version 1 at T = 4");
+        foreach (var model in fleet.Models(4, 2))
         {
             await grain.SubmitAsync(model);
         }
