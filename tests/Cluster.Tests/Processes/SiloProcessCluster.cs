@@ -1,6 +1,7 @@
 using System.Globalization;
 using OrleansUws.Cluster.Tests.Coordinator;
 using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
 using Xunit;
 
 namespace OrleansUws.Cluster.Tests.Processes;
@@ -192,10 +193,36 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         CallTimeout = TimeSpan.FromSeconds(15),
     });
 
+    /// <summary>The index of the silo process hosting <paramref name="grain"/>'s activation (activating it if needed).</summary>
+    public async Task<int> HostOfAsync(IAddressable grain)
+    {
+        var index = -1;
+        await TestWait.UntilAsync(
+            async () => await AskAsync(async () => index = IndexOf((await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!)),
+            "the management grain answers where the grain lives", StartTimeout);
+        return index;
+    }
+
+    // The management grain is an ordinary grain: while a killed silo that hosted it is being declared dead, a call to it
+    // fails with a cluster fault; the waits ask again.
     private Task UntilActiveSilosAsync(int count) =>
         TestWait.UntilAsync(
-            async () => (await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == count,
+            async () => await AskAsync(async () => (await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == count),
             $"the cluster's membership lists {count} active silos", StartTimeout);
+
+    private static async Task<bool> AskAsync(Func<Task<bool>> question)
+    {
+        try
+        {
+            return await question();
+        }
+        catch (Exception ex) when (SubmitRetry.IsClusterFault(ex))
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AskAsync(Func<Task<int>> question) => await AskAsync(async () => await question() >= 0);
 }
 
 /// <summary>One silo process and its ports.</summary>

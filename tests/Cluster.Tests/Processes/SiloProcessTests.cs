@@ -86,7 +86,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             }
 
             // The victim: a silo process other than the gateway's (0) and the fleet grain's, which hosts slices.
-            var fleetSilo = cluster.IndexOf((await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!);
+            var fleetSilo = await cluster.HostOfAsync(grain);
             var victim = Enumerable.Range(1, Silos - 1).First(i => i != fleetSilo);
             var onVictim = new HashSet<(string Layer, int Slice)>();
             foreach (var layer in fleet.Spec.Layers)
@@ -189,8 +189,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             }
 
             // The victim hosts the registry; the client must not depend on it, so it moves to another gateway if needed.
-            var victim = cluster.IndexOf((await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!);
-            Assert.NotEqual(-1, victim);
+            var victim = await cluster.HostOfAsync(grain);
             if (victim == 0)
             {
                 await cluster.UseGatewayAsync(1);
@@ -208,7 +207,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             var during = await background;
             var finished = clock.Elapsed;
             Assert.All(during.Rejected, r => Assert.True(r.Status == ModelStatus.Queued, $"{r.ModelId}: {r.Status} {r.Reason}"));
-            var host = cluster.IndexOf((await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain))!);
+            var host = await cluster.HostOfAsync(grain);
             Assert.NotEqual(victim, host);
 
             // One more pass, as `uws ingest` would be re-run: everything ends absorbed, each model exactly once.
