@@ -78,7 +78,7 @@ public static class UwsApiEndpoints
             return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var result = await SubmitRetry.SubmitAsync(Fleet(client, fleet), model).ConfigureAwait(false);
+        var result = await ClusterRetry.SubmitAsync(Fleet(client, fleet), model).ConfigureAwait(false);
         return result.Status == ModelStatus.Rejected ? Results.UnprocessableEntity(result) : Results.Ok(result);
     }
 

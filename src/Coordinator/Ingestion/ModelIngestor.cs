@@ -6,7 +6,7 @@ namespace OrleansUws.Coordinator.Ingestion;
 
 /// <summary>
 /// Submits models to a fleet registry grain, several at a time (the registry is reentrant and absorbs the
-/// layers of different models in parallel), retrying calls the cluster failed (<see cref="SubmitRetry"/>), and reports
+/// layers of different models in parallel), retrying calls the cluster failed (<see cref="ClusterRetry"/>), and reports
 /// each outcome as it arrives.
 /// </summary>
 /// <param name="fleet">The fleet registry grain.</param>
@@ -63,7 +63,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (model, _) =>
             {
-                var result = await SubmitRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false);
+                var result = await ClusterRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false);
                 if (result.AlreadyKnown)
                 {
                     Interlocked.Increment(ref known);

@@ -216,7 +216,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         {
             return await question();
         }
-        catch (Exception ex) when (SubmitRetry.IsClusterFault(ex))
+        catch (Exception ex) when (ClusterRetry.IsClusterFault(ex))
         {
             return false;
         }

@@ -110,11 +110,14 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             // are submitted for the first time by the re-submission pass.)
             var last = fleet.Models(20, 4).FirstOrDefault(m => TouchesVictim(m.ModelId));
             Assert.NotNull(last); // none of models 20..23 has a slice on the killed silo
-            var cutOff = await grain.SubmitAsync(last);
+            // Calls to the registry while the membership changes can fail with a cluster fault (e.g. its directory entry
+            // lived on the dead silo); they are made as the CLI makes them, with ClusterRetry.
+            Task<T> Call<T>(Func<Task<T>> call) => ClusterRetry.CallAsync(call, TestContext.Current.CancellationToken);
+            var cutOff = await Call(() => grain.SubmitAsync(last));
             var cutOffAfter = sinceKill.Elapsed;
             Assert.Equal(ModelStatus.Queued, cutOff.Status);
             Assert.StartsWith("not fully absorbed, re-submit", cutOff.Reason, StringComparison.Ordinal);
-            Assert.Equal(ModelStatus.Queued, (await grain.GetModelAsync(last.ModelId))!.Status);
+            Assert.Equal(ModelStatus.Queued, (await Call(() => grain.GetModelAsync(last.ModelId)))!.Status);
             await kill;
             var declaredDead = sinceKill.Elapsed;
 
@@ -131,7 +134,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             // itself; the CLI's ingest then asks once more (RequeueLostModelsAsync) before it re-submits.
             foreach (var layer in fleet.Spec.Layers)
             {
-                await cluster.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(name, layer.LayerId, SketchMode.Rows)).GetSlicesAsync();
+                await Call(() => cluster.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(name, layer.LayerId, SketchMode.Rows)).GetSlicesAsync());
             }
 
             var expected = checkpointEvery == 1 ? [] : absorbedBeforeKill.Where(TouchesVictim).ToHashSet();
@@ -139,13 +142,13 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             {
                 Assert.NotEmpty(expected);
                 await TestWait.UntilAsync(
-                    async () => (await grain.GetModelsAsync(ModelStatus.Queued)).Select(m => m.ModelId).ToHashSet().IsSupersetOf(expected),
+                    async () => (await Call(() => grain.GetModelsAsync(ModelStatus.Queued))).Select(m => m.ModelId).ToHashSet().IsSupersetOf(expected),
                     "the registry re-queued every model the killed silo's slices had not checkpointed");
             }
 
-            var lostReasons = (await grain.GetModelsAsync(ModelStatus.Queued)).Where(m => m.Reason!.StartsWith("lost by the sketches of", StringComparison.Ordinal));
+            var lostReasons = (await Call(() => grain.GetModelsAsync(ModelStatus.Queued))).Where(m => m.Reason!.StartsWith("lost by the sketches of", StringComparison.Ordinal));
             Assert.Equal(expected.Order(StringComparer.Ordinal), lostReasons.Select(m => m.ModelId).Intersect(expected).Order(StringComparer.Ordinal));
-            var lost = await grain.RequeueLostModelsAsync();
+            var lost = await Call(grain.RequeueLostModelsAsync);
             TestContext.Current.TestOutputHelper?.WriteLine($"re-queued as lost: {lostReasons.Count()} by the registry itself, {lost.Count} more when asked");
             if (checkpointEvery == 1)
             {
@@ -154,7 +157,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             }
 
             // The CLI's ingestion pass: absorbed ids answer "already known", everything else is absorbed now.
-            var stillAbsorbed = (await grain.GetDescriptionAsync()).Counts.Absorbed;
+            var stillAbsorbed = (await Call(grain.GetDescriptionAsync)).Counts.Absorbed;
             Assert.True(stillAbsorbed < fleet.Count, "the kill left nothing to re-submit");
             var again = await new ModelIngestor(grain, parallelism: 2).IngestAsync(
                 fleet.Models(0, fleet.Count).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray(), cancellationToken: TestContext.Current.CancellationToken);
@@ -168,7 +171,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
 
     /// <summary>
     /// Kills (SIGKILL) the silo hosting the fleet's registry grain while the CLI's ingestor is submitting. The calls the
-    /// failure cuts off are retried by the client (<see cref="SubmitRetry"/>) once the registry has come back on a survivor
+    /// failure cuts off are retried by the client (<see cref="ClusterRetry"/>) once the registry has come back on a survivor
     /// from its last stored state; whatever it had not recorded is completed by one more ingestion pass (slices answer
     /// "already absorbed" for what they hold), and every model ends in every layer exactly once.
     /// </summary>
@@ -214,7 +217,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
             var again = await new ModelIngestor(grain, parallelism: 2).IngestAsync(sources, cancellationToken: TestContext.Current.CancellationToken);
             Assert.Empty(again.Rejected);
             Assert.Equal(fleet.Count, again.Absorbed + again.AlreadyKnown);
-            Assert.Equal(new ModelCounts(0, fleet.Count, 0), (await grain.GetDescriptionAsync()).Counts);
+            Assert.Equal(new ModelCounts(0, fleet.Count, 0), (await ClusterRetry.CallAsync(grain.GetDescriptionAsync, TestContext.Current.CancellationToken)).Counts);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"registry on silo {victim} killed; back on silo {host}; the ingestion under way finished {finished.TotalSeconds:F1} s after the kill " +
                 $"({during.Rejected.Count} of {during.Submitted} models left queued); {again.Absorbed} absorbed by the second pass");
@@ -223,7 +226,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
     }
 
     /// <summary>
-    /// Submits the models <paramref name="parallelism"/> at a time as the CLI does (<see cref="SubmitRetry"/>: a call the
+    /// Submits the models <paramref name="parallelism"/> at a time as the CLI does (<see cref="ClusterRetry"/>: a call the
     /// cluster failed — e.g. a duplicate registry activation losing a storage race while membership changes — is made
     /// again); a call that still throws is recorded, not rethrown.
     /// </summary>
@@ -235,7 +238,7 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
         {
             try
             {
-                outcomes[i] = (models[i], await SubmitRetry.SubmitAsync(grain, models[i], cancellationToken), null);
+                outcomes[i] = (models[i], await ClusterRetry.SubmitAsync(grain, models[i], cancellationToken), null);
             }
             catch (Exception ex)
             {

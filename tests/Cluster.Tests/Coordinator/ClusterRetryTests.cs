@@ -11,7 +11,7 @@ namespace OrleansUws.Cluster.Tests.Coordinator;
 /// dying under a call — happen only in a narrow window of a real membership change (the SIGKILL test in
 /// <c>Processes/</c> hits them now and then), so here a registry reference answers from a script of outcomes.
 /// </summary>
-public sealed class SubmitRetryTests
+public sealed class ClusterRetryTests
 {
     private static readonly ModelReference Model = new("m-1", "/models/m-1");
     private static readonly SubmitResult Absorbed = new("m-1", ModelStatus.Absorbed, null, AlreadyKnown: false);
@@ -20,7 +20,7 @@ public sealed class SubmitRetryTests
     public async Task Cluster_faults_are_retried_until_the_registry_answers()
     {
         var fleet = new ScriptedFleet(new InconsistentStateException("version conflict"), new SiloUnavailableException("silo lost"), new TimeoutException("no reply"));
-        Assert.Equal(Absorbed, await SubmitRetry.SubmitAsync(fleet, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)));
+        Assert.Equal(Absorbed, await ClusterRetry.SubmitAsync(fleet, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)));
         Assert.Equal(4, fleet.Calls);
     }
 
@@ -28,13 +28,13 @@ public sealed class SubmitRetryTests
     public async Task A_request_fault_is_not_retried_and_the_last_cluster_fault_propagates()
     {
         var request = new ScriptedFleet(new ArgumentException("bad reference", "model"));
-        Assert.Equal("model", (await Assert.ThrowsAsync<ArgumentException>(() => SubmitRetry.SubmitAsync(request, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)))).ParamName);
+        Assert.Equal("model", (await Assert.ThrowsAsync<ArgumentException>(() => ClusterRetry.SubmitAsync(request, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)))).ParamName);
         Assert.Equal(1, request.Calls);
 
-        var down = new ScriptedFleet(Enumerable.Range(0, SubmitRetry.Attempts).Select(i => (Exception)new SiloUnavailableException($"attempt {i + 1}")).ToArray());
-        var last = await Assert.ThrowsAsync<SiloUnavailableException>(() => SubmitRetry.SubmitAsync(down, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)));
-        Assert.Contains($"attempt {SubmitRetry.Attempts}", last.Message, StringComparison.Ordinal);
-        Assert.Equal(SubmitRetry.Attempts, down.Calls);
+        var down = new ScriptedFleet(Enumerable.Range(0, ClusterRetry.Attempts).Select(i => (Exception)new SiloUnavailableException($"attempt {i + 1}")).ToArray());
+        var last = await Assert.ThrowsAsync<SiloUnavailableException>(() => ClusterRetry.SubmitAsync(down, Model, TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(1)));
+        Assert.Contains($"attempt {ClusterRetry.Attempts}", last.Message, StringComparison.Ordinal);
+        Assert.Equal(ClusterRetry.Attempts, down.Calls);
     }
 
     /// <summary>A registry reference whose submissions throw the scripted exceptions in turn, then absorb.</summary>
