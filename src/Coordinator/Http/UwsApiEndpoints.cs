@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Grains.Interfaces;
@@ -58,15 +59,38 @@ public static class UwsApiEndpoints
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
             return Results.File(stream, "application/octet-stream", BasisFileWriter.FileName(layer, basis.Info.Mode));
         });
-        fleets.MapGet("/events", (string fleet, BasisEventHub hub, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(Events(hub, fleet, cancellationToken)));
+        fleets.MapGet("/events", (string fleet, BasisEventHub hub, IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(Events(hub, fleet, lifetime.ApplicationStopping, cancellationToken)));
         return endpoints;
     }
 
-    private static async IAsyncEnumerable<SseItem<BasisVersionInfo>> Events(BasisEventHub hub, string fleet, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The fleet's versions as server-sent events until the client goes away, or until the server stops: a stream ends
+    /// then (rather than holding the shutdown for the host's whole timeout, 30 s by default, as an open request would).
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<BasisVersionInfo>> Events(
+        BasisEventHub hub, string fleet, CancellationToken stopping, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var version in hub.SubscribeAsync(fleet, cancellationToken).ConfigureAwait(false))
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        await using var versions = hub.SubscribeAsync(fleet, linked.Token).GetAsyncEnumerator(linked.Token);
+        while (true)
         {
+            bool more;
+            try
+            {
+                more = await versions.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                more = false;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            var version = versions.Current;
             yield return new SseItem<BasisVersionInfo>(version, BasisEventType) { EventId = $"{version.Layer}/{UwsKeys.ModeName(version.Mode)}/{version.Version}" };
         }
     }

@@ -87,7 +87,9 @@ public sealed class ServeApiTests
             Assert.Equal(published.Rank, basis.GetTensor(BasisFileWriter.BasisTensor).Rows);
         }
 
+        // Stopping the server ends the open event stream (it does not hold the shutdown until the host's timeout).
         await app.StopAsync(cancel);
+        Assert.False(await items.MoveNextAsync(), "the event stream goes on after the server stopped");
     }
 
     [Fact]
