@@ -94,17 +94,11 @@ public sealed class ColumnSliceSketch : IDisposable
         _workspace.SetRows(BufferedRows, row, 1);
         BufferedRows++;
         RowCount++;
-        double energy = 0;
-        for (int j = 0; j < row.Length; j++)
+        TotalEnergy += RowKernels.SumOfSquares(row);
+        if (_sum is not null)
         {
-            energy += (double)row[j] * row[j];
-            if (_sum is not null)
-            {
-                _sum[j] += row[j];
-            }
+            RowKernels.AddScaled(row, 1.0, _sum);
         }
-
-        TotalEnergy += energy;
     }
 
     /// <summary>destination (BufferedRows×BufferedRows, row-major float64) = B_s·B_sᵀ, this slice's share of the buffer's Gram.</summary>
