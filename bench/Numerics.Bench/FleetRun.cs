@@ -14,6 +14,9 @@ namespace OrleansUws.Numerics.Bench;
 /// </summary>
 internal static class FleetRun
 {
+    /// <summary>Models generated per lane between timed absorption calls.</summary>
+    public const int ModelsPerLane = 16;
+
     public sealed record Result(
         int Lanes, int Models, double AbsorbSeconds, double AbsorbCpuSeconds, double BasisSeconds, double GenerateSeconds, long Flops, int Shrinks,
         SubspaceBasis Basis, double SinToPlanted, long PeakWorkingSet, long ManagedHeap);
@@ -25,7 +28,9 @@ internal static class FleetRun
         var factory = new CovarianceSketchFactory(backend);
         using var absorber = lanes > 1 ? new ParallelSketchAbsorber(factory, options, lanes) : null;
         using var single = lanes > 1 ? null : factory.Create(options);
-        int batchSize = 4 * lanes;
+        // 16 models per lane per call: each ParallelSketchAbsorber call ends with a barrier, and with 4 per lane (one
+        // shrink's worth) the lanes sat idle 12–15 % of the time waiting for each other and for the pool thread to wake.
+        int batchSize = ModelsPerLane * lanes;
         var buffers = Enumerable.Range(0, batchSize).Select(_ => (B: new float[fleet.OutFeatures * fleet.Rank], A: new float[fleet.Rank * fleet.InFeatures])).ToArray();
         var batch = new List<LoraFactors>(batchSize);
         var absorb = new Stopwatch();
@@ -75,7 +80,7 @@ internal static class FleetRun
         basisTimer.Stop();
 
         long d = fleet.InFeatures, r = fleet.Rank, twoEll = 2L * ell;
-        long perShrink = (twoEll * twoEll * d) + (2L * (ell - 1) * twoEll * d);
+        long perShrink = (twoEll * twoEll * d) + (2L * ell * twoEll * d);
         long perModel = (r * r * fleet.OutFeatures) + (2 * r * r * d);
         long flops = (sketch.ShrinkCount * perShrink) + (models * perModel);
         double sin = SubspaceMetrics.SinThetaMax(basis.Vectors, k, fleet.Universal, fleet.Rank, fleet.InFeatures);

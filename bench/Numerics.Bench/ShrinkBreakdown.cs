@@ -6,7 +6,7 @@ namespace OrleansUws.Numerics.Bench;
 
 /// <summary>
 /// Times the steps of one Frequent Directions shrink at the benchmark's shape (2ℓ × d): the whole Gram (SYRK), the
-/// Gram columns of the rows appended since the last shrink (what a sketch with ℓ − 1 orthogonal retained rows
+/// Gram columns of the rows appended since the last shrink (what a sketch with ℓ orthogonal retained rows
 /// computes), the eigen-solve in float32 (used) and float64, and the rotation.
 /// </summary>
 internal static class ShrinkBreakdown
@@ -14,7 +14,7 @@ internal static class ShrinkBreakdown
     public static void Print(IBlasBackend backend, int ell, int d, int repeats)
     {
         var random = new Random(3);
-        int rows = 2 * ell, retained = ell - 1;
+        int rows = 2 * ell, retained = ell;
         var data = new float[rows * d];
         for (int i = 0; i < data.Length; i++)
         {

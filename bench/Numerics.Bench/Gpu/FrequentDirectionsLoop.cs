@@ -58,7 +58,7 @@ internal sealed class FrequentDirectionsLoop : IDisposable
     public void Insert(float[] rows, int count) =>
         Insert(count, (offset, source, take) => Workspace.SetRows(offset, rows.AsSpan(source * Dimension, take * Dimension), take));
 
-    /// <summary>One shrink of the buffered rows down to at most ℓ − 1.</summary>
+    /// <summary>One shrink of the buffered rows down to at most ℓ.</summary>
     public void Shrink()
     {
         var n = Buffered;

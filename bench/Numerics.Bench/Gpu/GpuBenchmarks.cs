@@ -161,12 +161,12 @@ public static class GpuBenchmarks
         return watch.Elapsed.TotalMilliseconds / repetitions;
     }
 
-    /// <summary>GFLOP/s of steady-state FD updates (one shrink + ℓ + 1 new rows each).</summary>
+    /// <summary>GFLOP/s of steady-state FD updates (one shrink + ℓ new rows each).</summary>
     private static double UpdateRate(CudaBlasBackend backend, int dimension, int updates, FdSource source)
     {
         using var loop = new FrequentDirectionsLoop(backend, dimension, Ell);
         var workspace = (CudaSketchWorkspace)loop.Workspace;
-        var fresh = Ell + 1;
+        var fresh = Ell;
         var random = new Random(3);
         var rows = new float[fresh * dimension];
         for (var i = 0; i < rows.Length; i++)
@@ -189,7 +189,7 @@ public static class GpuBenchmarks
             _ => (offset, from, take) => workspace.SetRowsBFloat16(offset, bits.AsSpan(from * dimension, take * dimension), take),
         };
 
-        // Fill the buffer (ℓ + 1 then ℓ − 1 rows), then one warm-up update.
+        // Fill the buffer (2ℓ rows), then one warm-up update.
         loop.Insert(fresh, set);
         loop.Insert((2 * Ell) - fresh, set);
         loop.Insert(fresh, set);

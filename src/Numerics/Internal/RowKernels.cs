@@ -127,8 +127,8 @@ internal static class RowKernels
     /// <summary>
     /// destination (k×d) = factor (k×r) · right (r×d), all float32 row-major, for a small r (a LoRA rank). Column
     /// blocks of 32 are packed into a contiguous r×32 panel first (the r rows of <paramref name="right"/> lie a
-    /// power-of-two stride apart and would fight over the same L1 sets), then every output row accumulates its
-    /// block from the panel in four independent register chains.
+    /// power-of-two stride apart and would fight over the same L1 sets), then pairs of output rows accumulate their
+    /// block from the panel in eight independent register chains.
     /// </summary>
     public static void Combine(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
     {
@@ -148,28 +148,45 @@ internal static class RowKernels
                 right.Slice((p * d) + j, Block).CopyTo(packed.Span.Slice(p * Block, Block));
             }
 
-            for (int row = 0; row < k; row++)
+            // Two output rows per pass: eight independent FMA chains hide the FMA latency (four chains left the
+            // loop latency-bound at half the FMA rate), and each panel load feeds two of them. With k odd the last
+            // pass computes its row twice and stores the same values twice.
+            for (int row = 0; row < k; row += 2)
             {
-                ref float weights = ref Unsafe.Add(ref f, row * r);
-                var a0 = Vector256<float>.Zero;
-                var a1 = Vector256<float>.Zero;
-                var a2 = Vector256<float>.Zero;
-                var a3 = Vector256<float>.Zero;
+                int next = Math.Min(row + 1, k - 1);
+                ref float w0 = ref Unsafe.Add(ref f, row * r);
+                ref float w1 = ref Unsafe.Add(ref f, next * r);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
                 for (int p = 0; p < r; p++)
                 {
-                    var w = Vector256.Create(Unsafe.Add(ref weights, p));
                     ref float source = ref Unsafe.Add(ref panel, p * Block);
-                    a0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source), a0);
-                    a1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, FloatLanes), a1);
-                    a2 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, 2 * FloatLanes), a2);
-                    a3 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref source, 3 * FloatLanes), a3);
+                    var s0 = Vector256.LoadUnsafe(ref source);
+                    var s1 = Vector256.LoadUnsafe(ref source, FloatLanes);
+                    var s2 = Vector256.LoadUnsafe(ref source, 2 * FloatLanes);
+                    var s3 = Vector256.LoadUnsafe(ref source, 3 * FloatLanes);
+                    var x = Vector256.Create(Unsafe.Add(ref w0, p));
+                    a0 = Vector256.FusedMultiplyAdd(x, s0, a0);
+                    a1 = Vector256.FusedMultiplyAdd(x, s1, a1);
+                    a2 = Vector256.FusedMultiplyAdd(x, s2, a2);
+                    a3 = Vector256.FusedMultiplyAdd(x, s3, a3);
+                    var y = Vector256.Create(Unsafe.Add(ref w1, p));
+                    b0 = Vector256.FusedMultiplyAdd(y, s0, b0);
+                    b1 = Vector256.FusedMultiplyAdd(y, s1, b1);
+                    b2 = Vector256.FusedMultiplyAdd(y, s2, b2);
+                    b3 = Vector256.FusedMultiplyAdd(y, s3, b3);
                 }
 
-                ref float output = ref Unsafe.Add(ref o, (row * d) + j);
-                a0.StoreUnsafe(ref output);
-                a1.StoreUnsafe(ref output, FloatLanes);
-                a2.StoreUnsafe(ref output, 2 * FloatLanes);
-                a3.StoreUnsafe(ref output, 3 * FloatLanes);
+                ref float first = ref Unsafe.Add(ref o, (row * d) + j);
+                a0.StoreUnsafe(ref first);
+                a1.StoreUnsafe(ref first, FloatLanes);
+                a2.StoreUnsafe(ref first, 2 * FloatLanes);
+                a3.StoreUnsafe(ref first, 3 * FloatLanes);
+                ref float second = ref Unsafe.Add(ref o, (next * d) + j);
+                b0.StoreUnsafe(ref second);
+                b1.StoreUnsafe(ref second, FloatLanes);
+                b2.StoreUnsafe(ref second, 2 * FloatLanes);
+                b3.StoreUnsafe(ref second, 3 * FloatLanes);
             }
         }
 

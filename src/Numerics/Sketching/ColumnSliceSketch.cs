@@ -29,7 +29,7 @@ public sealed class ColumnSliceSketch : IDisposable
         Guard.Positive(nameof(width), width);
         if (ell < 2)
         {
-            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2 (the sketch keeps ℓ − 1 directions after a shrink).");
+            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2 (the sketch keeps ℓ directions after a shrink).");
         }
 
         if (meanMode is not (MeanMode.None or MeanMode.Track))
@@ -48,7 +48,7 @@ public sealed class ColumnSliceSketch : IDisposable
     /// <summary>Columns held by this slice.</summary>
     public int Width { get; }
 
-    /// <summary>ℓ: the buffer holds 2ℓ rows and keeps ℓ − 1 after a shrink.</summary>
+    /// <summary>ℓ: the buffer holds 2ℓ rows and keeps ℓ after a shrink.</summary>
     public int Ell { get; }
 
     /// <summary>Whether the running sum of the rows (this slice's columns of the mean) is kept.</summary>

@@ -13,8 +13,11 @@ public static class FrequentDirectionsShrink
 {
     /// <summary>
     /// Computes the shrink of a buffer with <paramref name="activeRows"/> rows from its Gram (activeRows×activeRows,
-    /// row-major float64, e.g. the sum of the slices' Grams): δ = λ_ℓ (ℓ-th largest, 0 when activeRows &lt; ℓ). The
-    /// eigen-solve itself is float32 (see the remark in the body).
+    /// row-major float64, e.g. the sum of the slices' Grams): δ = λ_{ℓ+1} (the (ℓ+1)-th largest, 0 when activeRows ≤ ℓ),
+    /// and the top ℓ directions are kept with energies λᵢ − δ. Every shrink removes Σᵢ min(λᵢ, δ) ≥ (ℓ + 1)·δ of energy,
+    /// so the certificate Σδ ≤ ‖A − A_k‖_F²/(ℓ + 1 − k) — tighter than the ℓ − k of the form that keeps ℓ − 1 rows
+    /// (δ = λ_ℓ) — and a full 2ℓ buffer takes exactly ℓ new rows between shrinks (whole LoRA blocks when r divides ℓ,
+    /// and GEMM shapes of whole register tiles). The eigen-solve itself is float32 (see the remark in the body).
     /// </summary>
     public static ShrinkPlan Plan(IBlasBackend backend, ReadOnlySpan<double> gram, int activeRows, int ell)
     {
@@ -42,8 +45,8 @@ public static class FrequentDirectionsShrink
         backend.SymmetricEigen(n, vectors.Span, values.Span);
 
         // Eigenvalues ascending: the i-th largest is values[n − 1 − i].
-        double delta = n >= ell ? Math.Max(values.Span[n - ell], 0) : 0;
-        int limit = Math.Min(ell - 1, n);
+        double delta = n > ell ? Math.Max(values.Span[n - 1 - ell], 0) : 0;
+        int limit = Math.Min(ell, n);
         int outRows = 0;
         while (outRows < limit && values.Span[n - 1 - outRows] - delta > 0)
         {

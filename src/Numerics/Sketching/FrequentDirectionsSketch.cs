@@ -9,9 +9,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// Frequent Directions (Liberty 2013; Ghashami–Liberty–Phillips–Woodruff 2016) with a 2ℓ-row float32 buffer
 /// held in an <see cref="ISketchWorkspace"/> of the backend. Rows fill the buffer; when it is full a shrink
-/// runs: Gram B·Bᵀ (workspace) → float64 eigen-solve (host) → rotation (workspace), leaving ≤ ℓ − 1 rows and
-/// adding δ = λ_ℓ to <see cref="Certificate"/>. Guarantee: BᵀB ≼ AᵀA and ‖AᵀA − BᵀB‖₂ ≤ Certificate ≤
-/// ‖A − A_k‖_F²/(ℓ − k) for every k &lt; ℓ. Merge stacks the other buffer's rows and shrinks as needed.
+/// runs: Gram B·Bᵀ (workspace) → float64 eigen-solve (host) → rotation (workspace), leaving ≤ ℓ rows and
+/// adding δ = λ_{ℓ+1} to <see cref="Certificate"/>. Guarantee: BᵀB ≼ AᵀA and ‖AᵀA − BᵀB‖₂ ≤ Certificate ≤
+/// ‖A − A_k‖_F²/(ℓ + 1 − k) ≤ ‖A − A_k‖_F²/(ℓ − k) for every k &lt; ℓ. Merge stacks the other buffer's rows and shrinks as needed.
 /// </summary>
 public sealed class FrequentDirectionsSketch : CovarianceSketch
 {
@@ -28,7 +28,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     {
         if (ell < 2)
         {
-            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2 (the sketch keeps ℓ − 1 directions after a shrink).");
+            throw new ArgumentOutOfRangeException(nameof(ell), ell, "ℓ must be at least 2 (the sketch keeps ℓ directions after a shrink).");
         }
 
         Ell = ell;
@@ -38,7 +38,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// <inheritdoc />
     public override SketchKind Kind => SketchKind.FrequentDirections;
 
-    /// <summary>ℓ: the buffer holds 2ℓ rows and keeps ℓ − 1 after a shrink.</summary>
+    /// <summary>ℓ: the buffer holds 2ℓ rows and keeps ℓ after a shrink.</summary>
     public int Ell { get; }
 
     /// <summary>Rows currently in the buffer.</summary>

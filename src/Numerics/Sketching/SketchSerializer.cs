@@ -230,9 +230,9 @@ public static class SketchSerializer
         }
 
         int count = BinaryPrimitives.ReadInt32LittleEndian(payload);
-        if (count < 0 || count > h.BufferedRows || count >= h.Ell || BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) != 0)
+        if (count < 0 || count > h.BufferedRows || count > h.Ell || BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) != 0)
         {
-            throw new SketchFormatException($"Sketch blob declares {count} orthogonal rows; it must lie in [0, min(buffered rows {h.BufferedRows}, ℓ − 1 = {h.Ell - 1})] with a zero pad.");
+            throw new SketchFormatException($"Sketch blob declares {count} orthogonal rows; it must lie in [0, min(buffered rows {h.BufferedRows}, ℓ = {h.Ell})] with a zero pad.");
         }
 
         long bytes = OrthogonalPrefixLength + ((long)count * sizeof(double));

@@ -84,13 +84,13 @@ public abstract partial class BackendSuite
         sketch.AppendRows(TestData.Planted(seed: 63, 40, d, rank: 4, noise: 0.05), 40);
         var blob = sketch.Serialize();
         int count = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(SketchSerializer.HeaderLength));
-        Assert.InRange(count, 1, ell - 1);   // the last shrink left orthogonal rows, recorded with the blob
+        Assert.InRange(count, 1, ell);   // the last shrink left orthogonal rows, recorded with the blob
 
-        // A count beyond ℓ − 1 under a valid checksum is named.
+        // A count beyond ℓ under a valid checksum is named.
         var tooMany = (byte[])blob.Clone();
-        BinaryPrimitives.WriteInt32LittleEndian(tooMany.AsSpan(SketchSerializer.HeaderLength), ell);
+        BinaryPrimitives.WriteInt32LittleEndian(tooMany.AsSpan(SketchSerializer.HeaderLength), ell + 1);
         Rehash(tooMany);
-        Assert.Contains($"declares {ell} orthogonal rows", Assert.Throws<SketchFormatException>(() => SketchSerializer.Deserialize(tooMany, Backend)).Message);
+        Assert.Contains($"declares {ell + 1} orthogonal rows", Assert.Throws<SketchFormatException>(() => SketchSerializer.Deserialize(tooMany, Backend)).Message);
         var negative = (byte[])blob.Clone();
         BinaryPrimitives.WriteDoubleLittleEndian(negative.AsSpan(SketchSerializer.HeaderLength + 8), -1.0);
         Rehash(negative);
@@ -113,8 +113,9 @@ public abstract partial class BackendSuite
         sketch.AppendRows(more, 200);
         old.AppendRows(more, 200);
         Assert.True(RelativeError(Reference.SketchGram(old), Reference.SketchGram(sketch)) < 1e-5);
-        // δ = λ_ℓ sits in the noise floor, ~10³ below λ_max: float32 rounding of the two Gram paths moves it by ~1e-4.
-        Assert.Equal(sketch.Certificate, old.Certificate, sketch.Certificate * 1e-3);
+        // δ = λ_{ℓ+1} sits in the noise floor, far below λ_max: float32 rounding of the two Gram paths moves the sum of
+        // δs by up to ~2e-3 relative (measured 1.7e-3 with two OpenBLAS threads, under 1e-3 with one).
+        Assert.Equal(sketch.Certificate, old.Certificate, sketch.Certificate * 1e-2);
     }
 
     private static void Rehash(byte[] blob)
