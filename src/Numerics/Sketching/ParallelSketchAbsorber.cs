@@ -47,8 +47,11 @@ public sealed class ParallelSketchAbsorber : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_completed, this);
+        // The checks read every factor once (512 KiB per rank-16 4096×4096 adapter), so they run on the lanes' threads
+        // too; serially they were ~8 % of a batch's wall time. The first bad model by index is reported.
         int dimension = _lanes[0].Dimension;
-        for (int j = 0; j < batch.Count; j++)
+        var errors = new ArgumentException?[batch.Count];
+        Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Lanes }, j =>
         {
             try
             {
@@ -58,8 +61,13 @@ public sealed class ParallelSketchAbsorber : IDisposable
             }
             catch (ArgumentException ex)
             {
-                throw new ArgumentException($"Model {j} of the batch (model {_models + j} overall): {ex.Message}", nameof(batch), ex);
+                errors[j] = ex;
             }
+        });
+        int bad = Array.FindIndex(errors, e => e is not null);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"Model {bad} of the batch (model {_models + bad} overall): {errors[bad]!.Message}", nameof(batch), errors[bad]);
         }
 
         long first = _models;
