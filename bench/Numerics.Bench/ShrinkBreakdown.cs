@@ -81,4 +81,48 @@ internal static class ShrinkBreakdown
             $"Gram columns of the {rows - retained} new rows {ms(partial):F3} ms ({partialFlops * repeats / partial / 1e9:F1} GFLOP/s), eigen+plan {ms(plan):F3} ms, " +
             $"rotation {ms(rotate):F3} ms ({rotateFlops * repeats / rotate / 1e9:F1} GFLOP/s); eigen {rows}×{rows} float32 {ms(eigen32):F3} ms, float64 {ms(eigen64):F3} ms");
     }
+
+    /// <summary>
+    /// The host work per LoRA adapter outside the shrinks, on one sketch and thread: <paramref name="models"/> adapters
+    /// absorbed as factors, against the same number of pre-formed r-row blocks (same rows, same shrinks) appended
+    /// as rows. The factors are generated before either timing and cycled so that both read cold memory alike.
+    /// </summary>
+    public static void PrintAdapterOverhead(IBlasBackend backend, PlantedFleet fleet, int ell, int models)
+    {
+        const int Distinct = 64;   // 32 MiB of factors: beyond the caches, like adapters read from files
+        var factors = Enumerable.Range(0, Distinct)
+            .Select(t => fleet.Model(backend, t, new float[fleet.OutFeatures * fleet.Rank], new float[fleet.Rank * fleet.InFeatures]))
+            .ToArray();
+        var blocks = factors.Select(lora => lora.A.ToArray()).ToArray();   // r rows of d: the right shape, any content
+        var options = new SketchOptions(SketchKind.FrequentDirections, fleet.InFeatures, ell, MeanMode.Track);
+        var factory = new CovarianceSketchFactory(backend);
+        double lora = double.MaxValue, rows = double.MaxValue;
+        for (int repeat = 0; repeat < 3; repeat++)
+        {
+            using (var sketch = factory.Create(options))
+            {
+                var sw = Stopwatch.StartNew();
+                for (int t = 0; t < models; t++)
+                {
+                    sketch.AppendLora(factors[t % Distinct], SketchAxis.Rows);
+                }
+
+                lora = Math.Min(lora, sw.Elapsed.TotalSeconds);
+            }
+
+            using (var sketch = factory.Create(options))
+            {
+                var sw = Stopwatch.StartNew();
+                for (int t = 0; t < models; t++)
+                {
+                    sketch.AppendRows(blocks[t % Distinct], fleet.Rank);
+                }
+
+                rows = Math.Min(rows, sw.Elapsed.TotalSeconds);
+            }
+        }
+
+        Console.WriteLine($"per adapter on one sketch ({backend.Name}, best of 3 × {models}): as LoRA factors {1e3 * lora / models:F3} ms, as pre-formed {fleet.Rank}-row blocks " +
+            $"{1e3 * rows / models:F3} ms → host work outside the shrinks ≈ {1e3 * (lora - rows) / models:F3} ms per adapter");
+    }
 }
