@@ -48,7 +48,7 @@ public sealed class ParallelSketchAbsorber : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_completed, this);
         // The checks read every factor once (512 KiB per rank-16 4096×4096 adapter), so they run on the lanes' threads
-        // too; serially they were ~8 % of a batch's wall time. The first bad model by index is reported.
+        // too instead of serially before them. The first bad model by index is reported.
         int dimension = _lanes[0].Dimension;
         var errors = new ArgumentException?[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Lanes }, j =>
