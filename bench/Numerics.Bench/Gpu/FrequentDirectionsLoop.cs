@@ -7,7 +7,7 @@ namespace OrleansUws.Numerics.Bench.Gpu;
 /// <summary>
 /// Frequent Directions driven directly on a <see cref="ISketchWorkspace"/> (2ℓ rows) so that rows can come from
 /// device memory or as bf16: insert rows until the buffer is full, then shrink with the library's
-/// <see cref="FrequentDirectionsShrink"/> (Gram on the workspace, float64 eigen-solve through the backend,
+/// <see cref="FrequentDirectionsShrink"/> (Gram on the workspace, float32 eigen-solve through the backend,
 /// rotation on the workspace) — the same steps <see cref="FrequentDirectionsSketch"/> takes.
 /// </summary>
 internal sealed class FrequentDirectionsLoop : IDisposable

@@ -9,9 +9,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// Frequent Directions (Liberty 2013; Ghashami–Liberty–Phillips–Woodruff 2016) with a 2ℓ-row float32 buffer
 /// held in an <see cref="ISketchWorkspace"/> of the backend. Rows fill the buffer; when it is full a shrink
-/// runs: Gram B·Bᵀ (workspace) → float64 eigen-solve (host) → rotation (workspace), leaving ≤ ℓ rows and
+/// runs: Gram B·Bᵀ (workspace) → float32 eigen-solve (host) → rotation (workspace), leaving ≤ ℓ rows and
 /// adding δ = λ_{ℓ+1} to <see cref="Certificate"/>. Guarantee: BᵀB ≼ AᵀA and ‖AᵀA − BᵀB‖₂ ≤ Certificate ≤
-/// ‖A − A_k‖_F²/(ℓ + 1 − k) ≤ ‖A − A_k‖_F²/(ℓ − k) for every k &lt; ℓ. Merge stacks the other buffer's rows and shrinks as needed.
+/// ‖A − A_k‖_F²/(ℓ + 1 − k) for every k ≤ ℓ. Merge stacks the other buffer's rows and shrinks as needed.
 /// </summary>
 public sealed class FrequentDirectionsSketch : CovarianceSketch
 {

@@ -7,7 +7,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// <param name="Rotation">M, OutRows×ActiveRows row-major, float32.</param>
 /// <param name="ActiveRows">Rows of the buffer the Gram was taken over.</param>
 /// <param name="OutRows">Rows left after the shrink (≤ ℓ).</param>
-/// <param name="Delta">δ = the ℓ-th largest eigenvalue of the Gram: the shrinkage this step adds to the certificate.</param>
+/// <param name="Delta">δ = the (ℓ+1)-th largest eigenvalue of the Gram: the shrinkage this step adds to the certificate.</param>
 public sealed record ShrinkPlan(float[] Rotation, int ActiveRows, int OutRows, double Delta)
 {
     /// <summary>
