@@ -77,7 +77,8 @@ if (lanes > 1 && backend.Name == OpenBlasBackend.BackendName)
     {
         laneBackend = single;
         Console.WriteLine($"sgemm openblas, 1 thread per call: {GemmRate.Measure(single, quick ? 1024 : 2048, 3):F1} GFLOP/s (the lanes below)");
-        ShrinkBreakdown.Print(single, Ell, N, quick ? 20 : 50);
+        ShrinkBreakdown.Print(single, Ell, N, quick ? 20 : 50, hostKernels: false);
+        ShrinkBreakdown.Print(single, Ell, N, quick ? 20 : 50, hostKernels: true);
         ShrinkBreakdown.PrintAdapterOverhead(single, fleet, Ell, quick ? 100 : 400);
     }
 }

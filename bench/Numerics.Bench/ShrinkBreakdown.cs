@@ -7,11 +7,12 @@ namespace OrleansUws.Numerics.Bench;
 /// <summary>
 /// Times the steps of one Frequent Directions shrink at the benchmark's shape (2ℓ × d): the whole Gram (SYRK), the
 /// Gram columns of the rows appended since the last shrink (what a sketch with ℓ orthogonal retained rows
-/// computes), the eigen-solve in float32 (used) and float64, and the rotation.
+/// computes), the eigen-solve in float32 (used) and float64, and the rotation. With <c>hostKernels</c> given, on a
+/// <see cref="HostSketchWorkspace"/> with the x86 shrink kernels on or off; otherwise on the backend's own workspace.
 /// </summary>
 internal static class ShrinkBreakdown
 {
-    public static void Print(IBlasBackend backend, int ell, int d, int repeats)
+    public static void Print(IBlasBackend backend, int ell, int d, int repeats, bool? hostKernels = null)
     {
         var random = new Random(3);
         int rows = 2 * ell, retained = ell;
@@ -21,7 +22,8 @@ internal static class ShrinkBreakdown
             data[i] = random.NextSingle() - 0.5f;
         }
 
-        using var ws = backend.CreateSketchWorkspace(rows, d);
+        using var ws = hostKernels is bool host ? new HostSketchWorkspace(backend, rows, d, host) : backend.CreateSketchWorkspace(rows, d);
+        string kernels = ws is HostSketchWorkspace h ? h.Kernels : backend.Name;
         var gram = new double[rows * rows];
         var columns = new double[rows * (rows - retained)];
         double full = 0, partial = 0, plan = 0, rotate = 0;
@@ -77,7 +79,7 @@ internal static class ShrinkBreakdown
 
         double ms(double seconds) => 1e3 * seconds / repeats;
         double fullFlops = (double)rows * rows * d, partialFlops = 2.0 * rows * (rows - retained) * d, rotateFlops = 2.0 * retained * rows * d;
-        Console.WriteLine($"shrink step ({backend.Name}, 2ℓ = {rows}, d = {d}), mean of {repeats}: whole Gram {ms(full):F3} ms ({fullFlops * repeats / full / 1e9:F1} GFLOP/s), " +
+        Console.WriteLine($"shrink step ({kernels}, 2ℓ = {rows}, d = {d}), mean of {repeats}: whole Gram {ms(full):F3} ms ({fullFlops * repeats / full / 1e9:F1} GFLOP/s), " +
             $"Gram columns of the {rows - retained} new rows {ms(partial):F3} ms ({partialFlops * repeats / partial / 1e9:F1} GFLOP/s), eigen+plan {ms(plan):F3} ms, " +
             $"rotation {ms(rotate):F3} ms ({rotateFlops * repeats / rotate / 1e9:F1} GFLOP/s); eigen {rows}×{rows} float32 {ms(eigen32):F3} ms, float64 {ms(eigen64):F3} ms");
     }

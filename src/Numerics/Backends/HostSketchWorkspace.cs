@@ -3,18 +3,26 @@ using OrleansUws.Numerics.Internal;
 namespace OrleansUws.Numerics.Backends;
 
 /// <summary>
-/// A host-memory <see cref="ISketchWorkspace"/> shared by the CPU backends: a float32 row-major buffer whose
-/// Gram (SYRK) and rotation (GEMM) run through the owning backend.
+/// A host-memory <see cref="ISketchWorkspace"/> shared by the CPU backends: a float32 row-major buffer. Its Gram
+/// and rotation run on this library's x86 shrink kernels where the CPU has their instructions (Gram: AVX2 + FMA;
+/// rotation: AVX-512, in place) — they run the skinny shapes of a shrink faster than a general GEMM — and otherwise,
+/// or when created with <c>hostKernels: false</c>, through the owning backend's SYRK/GEMM.
 /// </summary>
 public sealed class HostSketchWorkspace : ISketchWorkspace
 {
     private readonly IBlasBackend _backend;
+    private readonly bool _gramKernel;
+    private readonly bool _rotationKernel;
     private float[] _buffer;
-    private float[] _spare;
+    private float[]? _spare;
     private bool _disposed;
 
-    /// <summary>Creates a zeroed rows×cols buffer whose kernels run on <paramref name="backend"/>.</summary>
-    public HostSketchWorkspace(IBlasBackend backend, int rows, int cols)
+    /// <summary>
+    /// Creates a zeroed rows×cols buffer. With <paramref name="hostKernels"/> (the default) the Gram and the rotation use
+    /// the x86 shrink kernels where supported; without, they always run on <paramref name="backend"/> (the benchmark
+    /// compares the two).
+    /// </summary>
+    public HostSketchWorkspace(IBlasBackend backend, int rows, int cols, bool hostKernels = true)
     {
         ArgumentNullException.ThrowIfNull(backend);
         Guard.Positive(nameof(rows), rows);
@@ -28,8 +36,17 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         Rows = rows;
         Cols = cols;
         _buffer = new float[rows * cols];
-        _spare = new float[rows * cols];
+        _gramKernel = hostKernels && ShrinkKernels.GramSupported;
+        _rotationKernel = hostKernels && ShrinkKernels.RotationSupported;
     }
+
+    /// <summary>Which implementation runs the Gram and the rotation (for logs and the benchmark).</summary>
+    public string Kernels => (_gramKernel, _rotationKernel) switch
+    {
+        (true, true) => "host kernels (Gram AVX2+FMA, rotation AVX-512)",
+        (true, false) => $"Gram host kernel (AVX2+FMA), rotation {_backend.Name} GEMM",
+        _ => $"{_backend.Name} SYRK/GEMM",
+    };
 
     /// <inheritdoc />
     public int Rows { get; }
@@ -65,6 +82,12 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
     {
         CheckRange(0, activeRows);
         Guard.AtLeast(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
+        if (_gramKernel)
+        {
+            ShrinkKernels.GramColumns(Live, Cols, activeRows, 0, gram);
+            return;
+        }
+
         using var scratch = new PooledArray<float>(activeRows * activeRows);
         _backend.Syrk(Transpose.No, activeRows, Cols, 1f, Live, Cols, 0f, scratch.Span, activeRows);
         for (int i = 0; i < activeRows * activeRows; i++)
@@ -89,6 +112,12 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
             return;
         }
 
+        if (_gramKernel)
+        {
+            ShrinkKernels.GramColumns(Live, Cols, activeRows, fromRow, destination);
+            return;
+        }
+
         using var scratch = new PooledArray<float>(activeRows * width);
         _backend.Gemm(Transpose.No, Transpose.Yes, activeRows, width, Cols, 1f, Live, Cols, Live.AsSpan(fromRow * Cols), Cols, 0f, scratch.Span, width);
         for (int i = 0; i < activeRows * width; i++)
@@ -103,6 +132,14 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         CheckRange(0, activeRows);
         CheckRange(0, outRows);
         Guard.AtLeast(nameof(m), m.Length, (long)outRows * activeRows, $"a {outRows}×{activeRows} rotation");
+        if (_rotationKernel)
+        {
+            ShrinkKernels.RotateInPlace(Live, Cols, activeRows, m, outRows);
+            Live.AsSpan(outRows * Cols).Clear();
+            return;
+        }
+
+        _spare ??= new float[Rows * Cols];
         _backend.Gemm(Transpose.No, Transpose.No, outRows, Cols, activeRows, 1f, m, activeRows, Live, Cols, 0f, _spare, Cols);
         _spare.AsSpan(outRows * Cols).Clear();
         (_buffer, _spare) = (_spare, _buffer);
