@@ -123,6 +123,14 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
     /// <inheritdoc />
     public void AppendLowRank(ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units = 1)
+        => AppendLowRank(left, rowCount, rank, right, scale, units, factorsChecked: false);
+
+    /// <summary>
+    /// <see cref="AppendLowRank(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, float, int)"/> for a caller that has
+    /// already checked both factors for NaN/Inf (<see cref="ParallelSketchAbsorber"/> checks a whole batch before any
+    /// lane changes): skips that second read of them. Shapes, scale and overflow are still checked here.
+    /// </summary>
+    internal void AppendLowRank(ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units, bool factorsChecked)
     {
         ThrowIfDisposed();
         CheckBatch(rowCount, units);
@@ -134,8 +142,11 @@ public abstract class CovarianceSketch : ICovarianceSketch
             throw new ArgumentException($"Scale is {scale}; it must be finite.", nameof(scale));
         }
 
-        CheckFinite(left, rank, "left");
-        CheckFinite(right, Dimension, "right");
+        if (!factorsChecked)
+        {
+            CheckFinite(left, rank, "left");
+            CheckFinite(right, Dimension, "right");
+        }
 
         // G = scale²·(left − centre)ᵀ(left − centre) = FᵀF with F (kept×r) from a pivoted Cholesky: the rows F·right
         // carry the same Σ x xᵀ as the rowCount rows of scale·left·right. Centre mode needs the column means of left

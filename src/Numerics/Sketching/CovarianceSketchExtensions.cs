@@ -11,13 +11,20 @@ public static class CovarianceSketchExtensions
     /// columns of ΔW (sketch dimension m = OutFeatures), the symmetric form with the roles of B and A swapped.
     /// </summary>
     public static void AppendLora(this ICovarianceSketch sketch, LoraFactors lora, SketchAxis axis, int units = 1)
+        => AppendLora(sketch, lora, axis, units, factorsChecked: false);
+
+    /// <summary>
+    /// <see cref="AppendLora(ICovarianceSketch, LoraFactors, SketchAxis, int)"/> for factors the caller has already
+    /// checked with <see cref="LoraFactors.CheckFinite"/>: a <see cref="CovarianceSketch"/> then skips its own check.
+    /// </summary>
+    internal static void AppendLora(this ICovarianceSketch sketch, LoraFactors lora, SketchAxis axis, int units, bool factorsChecked)
     {
         ArgumentNullException.ThrowIfNull(sketch);
         ArgumentNullException.ThrowIfNull(lora);
         lora.CheckShape(sketch.Dimension, axis);
         if (axis == SketchAxis.Rows)
         {
-            sketch.AppendLowRank(lora.B, lora.OutFeatures, lora.Rank, lora.A, lora.Scale, units);
+            AppendLowRank(sketch, lora.B, lora.OutFeatures, lora.Rank, lora.A, lora.Scale, units, factorsChecked);
             return;
         }
 
@@ -26,7 +33,19 @@ public static class CovarianceSketchExtensions
         using var right = new PooledArray<float>(lora.Rank * lora.OutFeatures);
         Transpose(lora.A, lora.Rank, lora.InFeatures, left.Span);
         Transpose(lora.B, lora.OutFeatures, lora.Rank, right.Span);
-        sketch.AppendLowRank(left.Span, lora.InFeatures, lora.Rank, right.Span, lora.Scale, units);
+        AppendLowRank(sketch, left.Span, lora.InFeatures, lora.Rank, right.Span, lora.Scale, units, factorsChecked);
+    }
+
+    private static void AppendLowRank(ICovarianceSketch sketch, ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units, bool factorsChecked)
+    {
+        if (factorsChecked && sketch is CovarianceSketch own)
+        {
+            own.AppendLowRank(left, rowCount, rank, right, scale, units, factorsChecked: true);
+        }
+        else
+        {
+            sketch.AppendLowRank(left, rowCount, rank, right, scale, units);
+        }
     }
 
     private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)

@@ -48,7 +48,7 @@ public sealed class ParallelSketchAbsorber : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_completed, this);
         // The checks read every factor once (512 KiB per rank-16 4096×4096 adapter), so they run on the lanes' threads
-        // too instead of serially before them. The first bad model by index is reported.
+        // too instead of serially before them, and the lanes do not repeat them. The first bad model by index is reported.
         int dimension = _lanes[0].Dimension;
         var errors = new ArgumentException?[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Lanes }, j =>
@@ -77,7 +77,7 @@ public sealed class ParallelSketchAbsorber : IDisposable
             int start = (int)(((lane - (first % Lanes)) + Lanes) % Lanes);
             for (int j = start; j < batch.Count; j += Lanes)
             {
-                _lanes[lane].AppendLora(batch[j], axis);
+                _lanes[lane].AppendLora(batch[j], axis, units: 1, factorsChecked: true);
             }
         });
         _models += batch.Count;
