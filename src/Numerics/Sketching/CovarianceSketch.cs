@@ -181,13 +181,14 @@ public abstract class CovarianceSketch : ICovarianceSketch
         if (kept > 0)
         {
             using var rows = new PooledArray<float>(kept * Dimension);
-            RowKernels.Combine(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows.Span);
-
-            // One pass for the energy and the overflow check: a non-finite entry makes the sum non-finite.
-            double energy = RowKernels.SumOfSquares(rows.Span);
+            // The energy comes with the product and doubles as the overflow check: a non-finite entry makes it non-finite.
+            double energy = RowKernels.CombineWithEnergy(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows.Span);
             if (!double.IsFinite(energy))
             {
+                // Either an entry overflowed (named here) or only a float32 square did (entries above ~1.8e19):
+                // then the float64 sum is the energy.
                 CheckFinite(rows.Span, Dimension, "scale·left·right (overflow)");
+                energy = RowKernels.SumOfSquares(rows.Span);
             }
 
             Absorb(rows.Span, kept, energy);

@@ -366,12 +366,29 @@ public abstract partial class BackendSuite
         factored.CopyGram(gram);
         var expected = Reference.Gram(materialised, m, n, centred: mode == MeanMode.Centre);
         Assert.True(RelativeError(gram, expected) < 1e-5, $"Gram relative difference {RelativeError(gram, expected)}");
+        double energy = expected.Where((_, i) => i % (n + 1) == 0).Sum();   // trace: centred in Centre mode
+        Assert.Equal(energy, factored.TotalEnergy, energy * 1e-5);
         if (mode != MeanMode.None)
         {
             var mean = new double[n];
             factored.CopyMean(mean);
             Assert.True(RelativeError(mean, Reference.Mean(materialised, m, n)) < 1e-5);
         }
+    }
+
+    [Fact]
+    public void LoraEnergyStaysFiniteWhenOnlyTheFloat32SquaresOverflow()
+    {
+        // Entries of ~1e20 are finite floats but their squares are not: the energy must come out finite and right.
+        const int m = 8, n = 80, r = 4;
+        var b = TestData.Gaussian(37, m * r).Select(v => v * 1e10f).ToArray();
+        var a = TestData.Gaussian(38, r * n).Select(v => v * 1e10f).ToArray();
+        var lora = new LoraFactors(b, a, m, r, n, Alpha: r);
+        using var sketch = new FrequentDirectionsSketch(Backend, n, 8, MeanMode.None);
+        sketch.AppendLora(lora, SketchAxis.Rows);
+        double energy = Reference.Multiply(false, false, m, n, r, Widen(b), r, Widen(a), n).Sum(v => v * v);
+        Assert.True(energy > float.MaxValue);
+        Assert.Equal(energy, sketch.TotalEnergy, energy * 1e-5);
     }
 
     [Fact]
