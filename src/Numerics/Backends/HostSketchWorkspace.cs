@@ -63,6 +63,13 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
     }
 
     /// <inheritdoc />
+    public Span<float> HostRows(int rowOffset, int count)
+    {
+        CheckRange(rowOffset, count);
+        return Live.AsSpan(rowOffset * Cols, count * Cols);
+    }
+
+    /// <inheritdoc />
     public void ClearRows(int rowOffset, int count)
     {
         CheckRange(rowOffset, count);

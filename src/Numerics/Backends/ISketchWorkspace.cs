@@ -17,6 +17,13 @@ public interface ISketchWorkspace : IDisposable
     /// <summary>Copies <paramref name="count"/> rows (row-major, Cols wide) into rows [rowOffset, rowOffset + count).</summary>
     void SetRows(int rowOffset, ReadOnlySpan<float> rows, int count);
 
+    /// <summary>
+    /// Rows [rowOffset, rowOffset + count) as host memory the caller may write in place (row-major, Cols wide) — so a
+    /// product can be formed directly in the buffer instead of copied in with <see cref="SetRows"/> — or an empty span
+    /// when the buffer does not live in host memory (the default; a GPU workspace).
+    /// </summary>
+    Span<float> HostRows(int rowOffset, int count) => Span<float>.Empty;
+
     /// <summary>Sets rows [rowOffset, rowOffset + count) to zero.</summary>
     void ClearRows(int rowOffset, int count);
 

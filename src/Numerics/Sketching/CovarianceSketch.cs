@@ -180,18 +180,31 @@ public abstract class CovarianceSketch : ICovarianceSketch
         int kept = PivotedCholesky.Factor(gram.Span, rank, factor.Span);
         if (kept > 0)
         {
-            using var rows = new PooledArray<float>(kept * Dimension);
+            // Formed in place in the sketch's buffer when it has room there in host memory (no copy), else in scratch.
+            // Rows past the buffered ones are not sketch state, so a refused product there changes nothing.
+            var reserved = ReserveRows(kept);
+            using var scratch = new PooledArray<float>(reserved.IsEmpty ? kept * Dimension : 0);
+            var rows = reserved.IsEmpty ? scratch.Span : reserved;
+
             // The energy comes with the product and doubles as the overflow check: a non-finite entry makes it non-finite.
-            double energy = RowKernels.CombineWithEnergy(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows.Span);
+            double energy = RowKernels.CombineWithEnergy(factor.Span[..(kept * rank)], kept, rank, right, Dimension, rows);
             if (!double.IsFinite(energy))
             {
                 // Either an entry overflowed (named here) or only a float32 square did (entries above ~1.8e19):
                 // then the float64 sum is the energy.
-                CheckFinite(rows.Span, Dimension, "scale·left·right (overflow)");
-                energy = RowKernels.SumOfSquares(rows.Span);
+                CheckFinite(rows, Dimension, "scale·left·right (overflow)");
+                energy = RowKernels.SumOfSquares(rows);
             }
 
-            Absorb(rows.Span, kept, energy);
+            if (reserved.IsEmpty)
+            {
+                Absorb(rows, kept, energy);
+            }
+            else
+            {
+                CommitReservedRows(kept);
+                TotalEnergy += energy;
+            }
         }
 
         CommitBatch(rowCount, units, batchMean.Span, correction.Span);
@@ -310,6 +323,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
     /// <summary>Adds <paramref name="count"/> already-validated (and, in Centre mode, centred) rows to the sketched matrix.</summary>
     private protected abstract void AbsorbRows(ReadOnlySpan<float> rows, int count);
+
+    /// <summary>
+    /// Host memory for the next <paramref name="count"/> rows to be written in place and then taken with
+    /// <see cref="CommitReservedRows"/>, or empty when the sketch cannot offer it (then rows go through <see cref="AbsorbRows"/>).
+    /// </summary>
+    private protected virtual Span<float> ReserveRows(int count) => Span<float>.Empty;
+
+    /// <summary>Takes the <paramref name="count"/> rows written into the span <see cref="ReserveRows"/> returned.</summary>
+    private protected virtual void CommitReservedRows(int count) => throw new InvalidOperationException($"{GetType().Name} reserves no rows.");
 
     /// <summary>Adds the sketched matrix of <paramref name="other"/> (checked compatible).</summary>
     private protected abstract void AbsorbSketch(CovarianceSketch other);

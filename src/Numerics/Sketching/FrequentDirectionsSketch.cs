@@ -130,6 +130,20 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     }
 
     /// <inheritdoc />
+    private protected override Span<float> ReserveRows(int count)
+        => BufferedRows + count <= 2 * Ell ? _workspace.HostRows(BufferedRows, count) : Span<float>.Empty;
+
+    /// <inheritdoc />
+    private protected override void CommitReservedRows(int count)
+    {
+        BufferedRows += count;
+        if (BufferedRows == 2 * Ell)
+        {
+            Shrink();
+        }
+    }
+
+    /// <inheritdoc />
     private protected override void CheckMergeable(CovarianceSketch other)
     {
         var fd = (FrequentDirectionsSketch)other;
