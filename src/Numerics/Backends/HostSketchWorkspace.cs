@@ -139,6 +139,11 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         CheckRange(0, activeRows);
         CheckRange(0, outRows);
         Guard.AtLeast(nameof(m), m.Length, (long)outRows * activeRows, $"a {outRows}×{activeRows} rotation");
+        if (m.Overlaps(Live))
+        {
+            throw new ArgumentException("The rotation 'm' lies inside this workspace's own buffer (a span from HostRows?); pass a separate array.", nameof(m));
+        }
+
         if (_rotationKernel)
         {
             ShrinkKernels.RotateInPlace(Live, Cols, activeRows, m, outRows);

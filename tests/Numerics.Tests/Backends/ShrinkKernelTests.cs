@@ -122,6 +122,23 @@ public sealed class ShrinkKernelTests
     }
 
     [Fact]
+    public void HostRowsAreTheBufferAndCannotBeTheRotation()
+    {
+        const int rows = 6, cols = 20;
+        using var ws = new HostSketchWorkspace(Managed, rows, cols);
+        var written = TestData.Gaussian(6, 2 * cols);
+        written.CopyTo(ws.HostRows(3, 2));
+        var read = new float[2 * cols];
+        ws.GetRows(3, 2, read);
+        Assert.Equal(written, read);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ws.HostRows(5, 2));
+
+        var error = Assert.Throws<ArgumentException>(() => ws.RotateRows(rows, ws.HostRows(0, 1), 1));
+        Assert.Equal("m", error.ParamName);
+        Assert.Contains("own buffer", error.Message);
+    }
+
+    [Fact]
     public void KernelsReportWhatRuns()
     {
         using var off = new HostSketchWorkspace(Managed, 4, 8, hostKernels: false);
