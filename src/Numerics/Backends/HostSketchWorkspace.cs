@@ -40,7 +40,7 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         _rotationKernel = hostKernels && ShrinkKernels.RotationSupported;
     }
 
-    /// <summary>Which implementation runs the Gram and the rotation (for logs and the benchmark).</summary>
+    /// <summary>Which implementation runs the Gram and the rotation (printed by the benchmark).</summary>
     public string Kernels => (_gramKernel, _rotationKernel) switch
     {
         (true, true) => "host kernels (Gram AVX2+FMA, rotation AVX-512)",

@@ -13,7 +13,7 @@ public sealed class ManagedBlasBackendProvider : IBlasBackendProvider
     public bool TryCreate(out IBlasBackend? backend, out string reason)
     {
         backend = new ManagedBlasBackend();
-        reason = "pure managed code, always available";
+        reason = $"pure managed code, always available; {Internal.ShrinkKernels.Describe()}";
         return true;
     }
 }

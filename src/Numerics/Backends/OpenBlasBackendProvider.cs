@@ -54,9 +54,9 @@ public sealed unsafe class OpenBlasBackendProvider : IBlasBackendProvider
         }
 
         backend = candidate;
-        reason = _nativeThreads > 0
+        reason = (_nativeThreads > 0
             ? $"{native!.Library} loaded and verified, {_nativeThreads} thread(s) per call"
-            : $"{native!.Library} loaded and verified, library-default threads";
+            : $"{native!.Library} loaded and verified, library-default threads") + $"; {Internal.ShrinkKernels.Describe()}";
         return true;
     }
 }

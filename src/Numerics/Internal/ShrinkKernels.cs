@@ -33,6 +33,11 @@ internal static unsafe class ShrinkKernels
     /// <summary>The rotation kernel's instructions (AVX-512 F) are available.</summary>
     public static bool RotationSupported => Avx512F.IsSupported;
 
+    /// <summary>What a host sketch buffer's shrink runs on here, for the CPU backends' selection reasons.</summary>
+    public static string Describe()
+        => $"sketch shrinks: Gram {(GramSupported ? "host kernel (AVX2+FMA)" : "backend SYRK/GEMM (no AVX2+FMA)")}, " +
+           $"rotation {(RotationSupported ? "host kernel (AVX-512, in place)" : "backend GEMM (no AVX-512)")}";
+
     /// <summary>
     /// destination (rows × (rows − fromRow), row-major, float64) = B[0:rows]·B[fromRow:rows]ᵀ for the row-major
     /// buffer B with <paramref name="cols"/> columns. Requires <see cref="GramSupported"/>; arguments checked by the caller.
