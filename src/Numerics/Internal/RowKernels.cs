@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace OrleansUws.Numerics.Internal;
 
@@ -133,9 +132,7 @@ internal static class RowKernels
     /// </summary>
     public static void Combine(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
     {
-        Guard.Length(nameof(factor), factor.Length, (long)k * r, $"a {k}×{r} factor");
-        Guard.Length(nameof(right), right.Length, (long)r * d, $"a {r}×{d} right factor");
-        Guard.AtLeast(nameof(destination), destination.Length, (long)k * d, $"{k} rows of {d}");
+        CheckCombine(factor, k, r, right, d, destination);
         const int Block = 4 * FloatLanes;
         using var packed = new PooledArray<float>(r * Block);
         ref float panel = ref MemoryMarshal.GetReference(packed.Span);
@@ -207,136 +204,43 @@ internal static class RowKernels
     }
 
     /// <summary>
-    /// <see cref="Combine"/> that also returns Σ destination² (float64 across blocks): with AVX-512, 64-column panels and
-    /// four output rows per pass (16 zmm accumulators; half the instructions of the 32-column two-row form), the squares
-    /// summed from the accumulators while they are in registers — the separate pass over the k×d rows it replaces read
-    /// them again. Otherwise <see cref="Combine"/> followed by <see cref="SumOfSquares"/>.
+    /// <see cref="Combine"/> that also returns Σ destination² (float64 across rows): with AVX-512 the product runs on the
+    /// shrink rotation's kernel (<see cref="ShrinkKernels.MultiplyRows"/>, 64 columns at a time), and each k×64 block's
+    /// squares are summed while it is still in L1 — the separate pass over the k×d rows read them back from L2.
+    /// Otherwise <see cref="Combine"/> followed by <see cref="SumOfSquares"/>.
     /// </summary>
-    public static double CombineWithEnergy(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
+    public static unsafe double CombineWithEnergy(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
     {
-        if (!Avx512F.IsSupported)
+        if (!ShrinkKernels.RotationSupported)
         {
             Combine(factor, k, r, right, d, destination);
             return SumOfSquares(destination[..(k * d)]);
         }
 
-        Guard.Length(nameof(factor), factor.Length, (long)k * r, $"a {k}×{r} factor");
-        Guard.Length(nameof(right), right.Length, (long)r * d, $"a {r}×{d} right factor");
-        Guard.AtLeast(nameof(destination), destination.Length, (long)k * d, $"{k} rows of {d}");
-        const int Block = 64;
-        using var packed = new PooledArray<float>(r * Block);
+        CheckCombine(factor, k, r, right, d, destination);
         double energy = 0;
-        int j = 0;
-        for (; j + Block <= d; j += Block)
+        fixed (float* f = factor)
+        fixed (float* a = right)
+        fixed (float* o = destination)
         {
-            // Packed because the r rows of `right` lie a power-of-two stride apart and would share L1 sets.
-            for (int p = 0; p < r; p++)
+            for (int c0 = 0; c0 < d; c0 += ShrinkKernels.ChunkWidth)
             {
-                right.Slice((p * d) + j, Block).CopyTo(packed.Span.Slice(p * Block, Block));
-            }
-
-            int row = 0;
-            for (; row + 4 <= k; row += 4)
-            {
-                energy += CombineRows4(factor.Slice(row * r, 4 * r), r, packed.Span, destination[((row * d) + j)..], d);
-            }
-
-            for (; row < k; row++)
-            {
-                energy += CombineRow(factor.Slice(row * r, r), packed.Span, destination[((row * d) + j)..]);
-            }
-        }
-
-        for (; j < d; j++)
-        {
-            for (int row = 0; row < k; row++)
-            {
-                float sum = 0;
-                for (int p = 0; p < r; p++)
+                int width = Math.Min(ShrinkKernels.ChunkWidth, d - c0);
+                ShrinkKernels.MultiplyRows(f, k, r, a + c0, d, width, o + c0, d);
+                for (int row = 0; row < k; row++)
                 {
-                    sum += factor[(row * r) + p] * right[(p * d) + j];
+                    energy += SumOfSquares(new ReadOnlySpan<float>(o + (row * d) + c0, width));
                 }
-
-                destination[(row * d) + j] = sum;
-                energy += (double)sum * sum;
             }
         }
 
         return energy;
     }
 
-    /// <summary>Four output rows × 64 columns from an r×64 panel; returns their sum of squares.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double CombineRows4(ReadOnlySpan<float> weights, int r, ReadOnlySpan<float> panel, Span<float> output, int d)
+    private static void CheckCombine(ReadOnlySpan<float> factor, int k, int r, ReadOnlySpan<float> right, int d, Span<float> destination)
     {
-        ref float w = ref MemoryMarshal.GetReference(weights);
-        ref float source = ref MemoryMarshal.GetReference(panel);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
-        for (int p = 0; p < r; p++)
-        {
-            ref float line = ref Unsafe.Add(ref source, p * 64);
-            var s0 = Vector512.LoadUnsafe(ref line);
-            var s1 = Vector512.LoadUnsafe(ref line, 16);
-            var s2 = Vector512.LoadUnsafe(ref line, 32);
-            var s3 = Vector512.LoadUnsafe(ref line, 48);
-            var x = Vector512.Create(Unsafe.Add(ref w, p));
-            a0 = Vector512.FusedMultiplyAdd(x, s0, a0);
-            a1 = Vector512.FusedMultiplyAdd(x, s1, a1);
-            a2 = Vector512.FusedMultiplyAdd(x, s2, a2);
-            a3 = Vector512.FusedMultiplyAdd(x, s3, a3);
-            x = Vector512.Create(Unsafe.Add(ref w, r + p));
-            b0 = Vector512.FusedMultiplyAdd(x, s0, b0);
-            b1 = Vector512.FusedMultiplyAdd(x, s1, b1);
-            b2 = Vector512.FusedMultiplyAdd(x, s2, b2);
-            b3 = Vector512.FusedMultiplyAdd(x, s3, b3);
-            x = Vector512.Create(Unsafe.Add(ref w, (2 * r) + p));
-            c0 = Vector512.FusedMultiplyAdd(x, s0, c0);
-            c1 = Vector512.FusedMultiplyAdd(x, s1, c1);
-            c2 = Vector512.FusedMultiplyAdd(x, s2, c2);
-            c3 = Vector512.FusedMultiplyAdd(x, s3, c3);
-            x = Vector512.Create(Unsafe.Add(ref w, (3 * r) + p));
-            e0 = Vector512.FusedMultiplyAdd(x, s0, e0);
-            e1 = Vector512.FusedMultiplyAdd(x, s1, e1);
-            e2 = Vector512.FusedMultiplyAdd(x, s2, e2);
-            e3 = Vector512.FusedMultiplyAdd(x, s3, e3);
-        }
-
-        ref float o = ref MemoryMarshal.GetReference(output);
-        return Store4(ref o, a0, a1, a2, a3)
-            + Store4(ref Unsafe.Add(ref o, d), b0, b1, b2, b3)
-            + Store4(ref Unsafe.Add(ref o, 2 * d), c0, c1, c2, c3)
-            + Store4(ref Unsafe.Add(ref o, 3 * d), e0, e1, e2, e3);
-    }
-
-    /// <summary>One output row × 64 columns (the rows past a multiple of four); returns its sum of squares.</summary>
-    private static double CombineRow(ReadOnlySpan<float> weights, ReadOnlySpan<float> panel, Span<float> output)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int p = 0; p < weights.Length; p++)
-        {
-            var x = Vector512.Create(weights[p]);
-            var line = panel.Slice(p * 64, 64);
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(line), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(line[16..]), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(line[32..]), a2);
-            a3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(line[48..]), a3);
-        }
-
-        return Store4(ref MemoryMarshal.GetReference(output), a0, a1, a2, a3);
-    }
-
-    /// <summary>Stores 64 floats and returns their sum of squares in float64 (each lane sums four squares in float32).</summary>
-    private static double Store4(ref float destination, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
-    {
-        a.StoreUnsafe(ref destination);
-        b.StoreUnsafe(ref destination, 16);
-        c.StoreUnsafe(ref destination, 32);
-        d.StoreUnsafe(ref destination, 48);
-        var squares = Vector512.FusedMultiplyAdd(d, d, Vector512.FusedMultiplyAdd(c, c, Vector512.FusedMultiplyAdd(b, b, a * a)));
-        var (low, high) = Vector512.Widen(squares);
-        return Vector512.Sum(low + high);
+        Guard.Length(nameof(factor), factor.Length, (long)k * r, $"a {k}×{r} factor");
+        Guard.Length(nameof(right), right.Length, (long)r * d, $"a {r}×{d} right factor");
+        Guard.AtLeast(nameof(destination), destination.Length, (long)k * d, $"{k} rows of {d}");
     }
 }

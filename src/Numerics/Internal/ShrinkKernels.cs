@@ -89,30 +89,36 @@ internal static unsafe class ShrinkKernels
         fixed (float* mp = m)
         fixed (float* t = scratch.Span)
         {
-            int c0 = 0;
-            for (; c0 + ChunkWidth <= cols; c0 += ChunkWidth)
+            for (int c0 = 0; c0 < cols; c0 += ChunkWidth)
             {
-                int i = 0;
-                for (; i + 4 <= outRows; i += 4)
-                {
-                    Rotate4Rows(mp + (i * activeRows), activeRows, b + c0, cols, t + (i * ChunkWidth));
-                }
-
-                for (; i < outRows; i++)
-                {
-                    RotateRows(mp + (i * activeRows), 1, activeRows, b + c0, cols, ChunkWidth, t + (i * ChunkWidth));
-                }
-
-                CopyBack(t, ChunkWidth, b + c0, cols, outRows);
-            }
-
-            int tail = cols - c0;
-            if (tail > 0)
-            {
-                RotateRows(mp, outRows, activeRows, b + c0, cols, tail, t);
-                CopyBack(t, tail, b + c0, cols, outRows);
+                int width = Math.Min(ChunkWidth, cols - c0);
+                MultiplyRows(mp, outRows, activeRows, b + c0, cols, width, t, width);
+                CopyBack(t, width, b + c0, cols, outRows);
             }
         }
+    }
+
+    /// <summary>
+    /// output (count × width, row stride ldo) = M·B[0:depth, 0:width] for M count × depth row-major and B with row stride
+    /// ld: chunks of <see cref="ChunkWidth"/> columns, 4 output rows × 4 zmm per pass, the leftover rows and columns
+    /// with 16-float vectors and a scalar end. The rotation's product, and the r×d LoRA factor product
+    /// (<see cref="RowKernels.CombineWithEnergy"/>). Requires <see cref="RotationSupported"/>; output must not overlap B.
+    /// </summary>
+    public static void MultiplyRows(float* m, int count, int depth, float* b, int ld, int width, float* output, int ldo)
+    {
+        int c0 = 0;
+        for (; c0 + ChunkWidth <= width; c0 += ChunkWidth)
+        {
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                Rotate4Rows(m + (i * depth), depth, b + c0, ld, output + (i * ldo) + c0, ldo);
+            }
+
+            RotateRows(m + (i * depth), count - i, depth, b + c0, ld, ChunkWidth, output + (i * ldo) + c0, ldo);
+        }
+
+        RotateRows(m, count, depth, b + c0, ld, width - c0, output + c0, ldo);
     }
 
     /// <summary>
@@ -259,9 +265,9 @@ internal static unsafe class ShrinkKernels
         return Vector256.Sum(acc) + Tail(x, y, vectorEnd, kb);
     }
 
-    /// <summary>t (4 × <see cref="ChunkWidth"/>) = M[4 rows]·B[0:activeRows, chunk].</summary>
+    /// <summary>t (4 × <see cref="ChunkWidth"/>, row stride ldt) = M[4 rows]·B[0:activeRows, chunk].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rotate4Rows(float* m, int activeRows, float* b, int ld, float* t)
+    private static void Rotate4Rows(float* m, int activeRows, float* b, int ld, float* t, int ldt)
     {
         Vector512<float> r00 = default, r01 = default, r02 = default, r03 = default;
         Vector512<float> r10 = default, r11 = default, r12 = default, r13 = default;
@@ -297,9 +303,9 @@ internal static unsafe class ShrinkKernels
         }
 
         Store4(t, r00, r01, r02, r03);
-        Store4(t + ChunkWidth, r10, r11, r12, r13);
-        Store4(t + (2 * ChunkWidth), r20, r21, r22, r23);
-        Store4(t + (3 * ChunkWidth), r30, r31, r32, r33);
+        Store4(t + ldt, r10, r11, r12, r13);
+        Store4(t + (2 * ldt), r20, r21, r22, r23);
+        Store4(t + (3 * ldt), r30, r31, r32, r33);
     }
 
     private static void Store4(float* t, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
@@ -311,15 +317,15 @@ internal static unsafe class ShrinkKernels
     }
 
     /// <summary>
-    /// t (count × width, row stride width) = M[count rows]·B[0:activeRows, 0:width] — the leftover rows and the
+    /// t (count × width, row stride ldt) = M[count rows]·B[0:activeRows, 0:width] — the leftover rows and the
     /// column tail, one row of B at a time with 16-float vectors and a scalar end.
     /// </summary>
-    private static void RotateRows(float* m, int count, int activeRows, float* b, int ld, int width, float* t)
+    private static void RotateRows(float* m, int count, int activeRows, float* b, int ld, int width, float* t, int ldt)
     {
         int vectorEnd = width & ~15;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count && width > 0; i++)
         {
-            float* row = t + (i * width);
+            float* row = t + (i * ldt);
             new Span<float>(row, width).Clear();
             float* mi = m + (i * activeRows);
             for (int j = 0; j < activeRows; j++)
