@@ -40,6 +40,25 @@ public static class BlasArguments
         Guard.AtLeast("eigenvalues", eigenvaluesLength, n, $"{n} eigenvalues");
     }
 
+    /// <summary>Validates a SymmetricEigenTop call.</summary>
+    public static void CheckEigenTop(int n, int aLength, int valueCount, int vectorCount, int eigenvaluesLength, int vectorsLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        Guard.AtLeast("a", aLength, (long)n * n, $"a {n}×{n} symmetric matrix");
+        if (valueCount < 0 || valueCount > n)
+        {
+            throw new ArgumentOutOfRangeException(nameof(valueCount), valueCount, $"valueCount must be between 0 and the order {n}.");
+        }
+
+        if (vectorCount < 0 || vectorCount > valueCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(vectorCount), vectorCount, $"vectorCount must be between 0 and valueCount = {valueCount}.");
+        }
+
+        Guard.AtLeast("eigenvalues", eigenvaluesLength, valueCount, $"{valueCount} eigenvalues");
+        Guard.AtLeast("vectors", vectorsLength, (long)vectorCount * n, $"{vectorCount} eigenvectors of length {n}");
+    }
+
     /// <summary>Validates an OrthonormalizeColumns call (m ≥ n).</summary>
     public static void CheckQr(int m, int n, int aLength)
     {

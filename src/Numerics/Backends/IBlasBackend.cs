@@ -52,6 +52,36 @@ public interface IBlasBackend
     void SymmetricEigen(int n, Span<float> a, Span<float> eigenvalues);
 
     /// <summary>
+    /// The <paramref name="valueCount"/> largest eigenvalues of the symmetric n×n matrix A (row-major, both triangles
+    /// valid; overwritten), <b>descending</b>, and unit eigenvectors of the first <paramref name="vectorCount"/> of them
+    /// as <b>rows</b> of <paramref name="vectors"/> (vectorCount×n, row i for eigenvalues[i]), each signed so that its
+    /// projection on a fixed pseudo-random vector is positive (same input up to rounding, same signs) — what a Frequent Directions
+    /// shrink needs (ℓ + 1 values and ℓ vectors of a 2ℓ×2ℓ Gram). The default runs the full
+    /// <see cref="SymmetricEigen(int, Span{float}, Span{float})"/> and copies the top; a backend with a partial solver
+    /// overrides it.
+    /// </summary>
+    void SymmetricEigenTop(int n, Span<float> a, int valueCount, int vectorCount, Span<float> eigenvalues, Span<float> vectors)
+    {
+        BlasArguments.CheckEigenTop(n, a.Length, valueCount, vectorCount, eigenvalues.Length, vectors.Length);
+        using var all = new Internal.PooledArray<float>(n);
+        SymmetricEigen(n, a, all.Span);
+        for (int i = 0; i < valueCount; i++)
+        {
+            eigenvalues[i] = all.Span[n - 1 - i];
+        }
+
+        for (int i = 0; i < vectorCount; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                vectors[(i * n) + j] = a[(j * n) + n - 1 - i];
+            }
+        }
+
+        Internal.EigenvectorSigns.Orient(vectors, vectorCount, n);
+    }
+
+    /// <summary>
     /// Replaces A (m×n row-major, m ≥ n) by the Q factor of its thin QR decomposition: n orthonormal columns
     /// spanning the columns of A.
     /// </summary>

@@ -112,6 +112,71 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         Syevd(_native.Ssyevd, n, a, eigenvalues);
     }
 
+    /// <summary>
+    /// The partial solve: <c>ssytrd</c> (float32 Householder tridiagonalisation), the top eigenpairs of the tridiagonal
+    /// in float64 (<see cref="TridiagonalEigen"/>: bisection and inverse iteration), <c>sormtr</c> to bring the vectors
+    /// back. For the shrink's 128×128 Gram it replaces <c>ssyevd</c>, whose divide and conquer computed all 128 vectors.
+    /// </summary>
+    public void SymmetricEigenTop(int n, Span<float> a, int valueCount, int vectorCount, Span<float> eigenvalues, Span<float> vectors)
+    {
+        BlasArguments.CheckEigenTop(n, a.Length, valueCount, vectorCount, eigenvalues.Length, vectors.Length);
+        BlasArguments.CheckFinite<float>(a, n);
+        if (valueCount == 0)
+        {
+            return;
+        }
+
+        using var tridiagonal = new PooledArray<float>(3 * n);
+        using var widened = new PooledArray<double>(2 * n);
+        using var values = new PooledArray<double>(valueCount);
+        using var rows = new PooledArray<double>(vectorCount * n);
+        var d = tridiagonal.Span[..n];
+        var e = tridiagonal.Span.Slice(n, n);
+        var tau = tridiagonal.Span.Slice(2 * n, n);
+        byte lower = (byte)'L', left = (byte)'L', none = (byte)'N';
+        int order = n, lda = n, columns = vectorCount, info = 0, lwork = -1;
+        float query = 0;
+        fixed (float* ap = a, dp = d, ep = e, tp = tau, vp = vectors)
+        {
+            _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, &query, &lwork, &info, 1);
+            ThrowOnInfo("ssytrd workspace query", info);
+            float ormQuery = 0;
+            _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, &ormQuery, &lwork, &info, 1, 1, 1);
+            ThrowOnInfo("sormtr workspace query", info);
+            lwork = Math.Max(1, (int)Math.Max(query, ormQuery));
+            using var work = new PooledArray<float>(lwork);
+            fixed (float* wp = work.Span)
+            {
+                _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, wp, &lwork, &info, 1);
+                ThrowOnInfo("ssytrd", info);
+                var wd = widened.Span[..n];
+                var we = widened.Span.Slice(n, n);
+                for (int i = 0; i < n; i++)
+                {
+                    wd[i] = d[i];
+                    we[i] = e[i];
+                }
+
+                TridiagonalEigen.Largest(wd, we[..Math.Max(0, n - 1)], valueCount, vectorCount, values.Span, rows.Span);
+                for (int i = 0; i < vectorCount * n; i++)
+                {
+                    vectors[i] = (float)rows.Span[i];
+                }
+
+                // Column-major n×vectorCount (column i = row i here) ← Q·Z.
+                _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, wp, &lwork, &info, 1, 1, 1);
+                ThrowOnInfo("sormtr", info);
+            }
+        }
+
+        EigenvectorSigns.Orient(vectors, vectorCount, n);
+
+        for (int i = 0; i < valueCount; i++)
+        {
+            eigenvalues[i] = (float)values.Span[i];
+        }
+    }
+
     /// <inheritdoc />
     public void OrthonormalizeColumns(int m, int n, Span<float> a)
     {

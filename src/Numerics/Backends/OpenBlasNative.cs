@@ -25,6 +25,8 @@ internal sealed unsafe class OpenBlasNative
         Dsyrk = (delegate* unmanaged<int, int, int, int, int, double, double*, int, double, double*, int, void>)Export("cblas_dsyrk");
         Ssyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("ssyevd_");
         Dsyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("dsyevd_");
+        Ssytrd = (delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void>)Export("ssytrd_");
+        Sormtr = (delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void>)Export("sormtr_");
         Sgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("sgeqrf_");
         Dgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("dgeqrf_");
         Sorgqr = (delegate* unmanaged<int*, int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("sorgqr_");
@@ -60,6 +62,12 @@ internal sealed unsafe class OpenBlasNative
 
     /// <summary>dsyevd_ (Fortran).</summary>
     public delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void> Dsyevd { get; }
+
+    /// <summary>ssytrd_ (Fortran): Householder tridiagonalisation.</summary>
+    public delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void> Ssytrd { get; }
+
+    /// <summary>sormtr_ (Fortran): applies the Q of ssytrd.</summary>
+    public delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void> Sormtr { get; }
 
     /// <summary>sgeqrf_ (Fortran).</summary>
     public delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void> Sgeqrf { get; }

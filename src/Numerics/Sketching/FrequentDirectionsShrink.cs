@@ -35,20 +35,23 @@ public static class FrequentDirectionsShrink
         // benchmark's sin θ to the planted basis is the same) while costing 1.7× as much (2ℓ = 128 on OpenBLAS). δ, the factors and the
         // certificate are then formed in float64.
         int n = activeRows;
-        using var vectors = new PooledArray<float>(n * n);
-        using var values = new PooledArray<float>(n);
+        int limit = Math.Min(ell, n);
+        int valueCount = Math.Min(ell + 1, n);
+        using var matrix = new PooledArray<float>(n * n);
+        using var values = new PooledArray<float>(valueCount);
+        using var vectors = new PooledArray<float>(limit * n);
         for (int i = 0; i < n * n; i++)
         {
-            vectors.Span[i] = (float)gram[i];
+            matrix.Span[i] = (float)gram[i];
         }
 
-        backend.SymmetricEigen(n, vectors.Span, values.Span);
+        // Only the top ℓ + 1 values and ℓ vectors are used: the backend may solve for just those.
+        backend.SymmetricEigenTop(n, matrix.Span, valueCount, limit, values.Span, vectors.Span);
 
-        // Eigenvalues ascending: the i-th largest is values[n − 1 − i].
-        double delta = n > ell ? Math.Max(values.Span[n - 1 - ell], 0) : 0;
-        int limit = Math.Min(ell, n);
+        // Descending: the (ℓ+1)-th largest is values[ℓ].
+        double delta = n > ell ? Math.Max(values.Span[ell], 0) : 0;
         int outRows = 0;
-        while (outRows < limit && values.Span[n - 1 - outRows] - delta > 0)
+        while (outRows < limit && values.Span[outRows] - delta > 0)
         {
             outRows++;
         }
@@ -57,13 +60,13 @@ public static class FrequentDirectionsShrink
         var retained = new double[outRows];
         for (int i = 0; i < outRows; i++)
         {
-            int column = n - 1 - i;
-            double lambda = values.Span[column];
+            double lambda = values.Span[i];
             retained[i] = lambda - delta;
             double factor = Math.Sqrt((lambda - delta) / lambda);
+            var vector = vectors.Span.Slice(i * n, n);
             for (int j = 0; j < n; j++)
             {
-                rotation[(i * n) + j] = (float)(factor * vectors.Span[(j * n) + column]);
+                rotation[(i * n) + j] = (float)(factor * vector[j]);
             }
         }
 
