@@ -7,7 +7,7 @@ namespace OrleansUws.Numerics.Bench;
 /// <summary>
 /// Times the steps of one Frequent Directions shrink at the benchmark's shape (2ℓ × d): the whole Gram (SYRK), the
 /// Gram columns of the rows appended since the last shrink (what a sketch with ℓ orthogonal retained rows
-/// computes), the eigen-solve in float32 (used) and float64, and the rotation. With <c>hostKernels</c> given, on a
+/// computes), the eigen-solve (all pairs in float32 and float64, and the partial float32 solve the plan runs), and the rotation. With <c>hostKernels</c> given, on a
 /// <see cref="HostSketchWorkspace"/> with the x86 shrink kernels on or off; otherwise on the backend's own workspace.
 /// </summary>
 internal static class ShrinkBreakdown
@@ -55,7 +55,9 @@ internal static class ShrinkBreakdown
         var values = new double[rows];
         var single = new float[gram.Length];
         var singleValues = new float[rows];
-        double eigen64 = 0, eigen32 = 0;
+        var topValues = new float[ell + 1];
+        var topVectors = new float[ell * rows];
+        double eigen64 = 0, eigen32 = 0, eigenTop = 0;
         for (int r = 0; r <= repeats; r++)
         {
             gram.CopyTo(scratch, 0);
@@ -70,10 +72,19 @@ internal static class ShrinkBreakdown
             sw.Restart();
             backend.SymmetricEigen(rows, single, singleValues);
             double e32 = sw.Elapsed.TotalSeconds;
+            for (int i = 0; i < gram.Length; i++)
+            {
+                single[i] = (float)gram[i];
+            }
+
+            sw.Restart();
+            backend.SymmetricEigenTop(rows, single, ell + 1, ell, topValues, topVectors);
+            double top = sw.Elapsed.TotalSeconds;
             if (r > 0)
             {
                 eigen64 += e64;
                 eigen32 += e32;
+                eigenTop += top;
             }
         }
 
@@ -81,7 +92,8 @@ internal static class ShrinkBreakdown
         double fullFlops = (double)rows * rows * d, partialFlops = 2.0 * rows * (rows - retained) * d, rotateFlops = 2.0 * retained * rows * d;
         Console.WriteLine($"shrink step ({kernels}, 2ℓ = {rows}, d = {d}), mean of {repeats}: whole Gram {ms(full):F3} ms ({fullFlops * repeats / full / 1e9:F1} GFLOP/s), " +
             $"Gram columns of the {rows - retained} new rows {ms(partial):F3} ms ({partialFlops * repeats / partial / 1e9:F1} GFLOP/s), eigen+plan {ms(plan):F3} ms, " +
-            $"rotation {ms(rotate):F3} ms ({rotateFlops * repeats / rotate / 1e9:F1} GFLOP/s); eigen {rows}×{rows} float32 {ms(eigen32):F3} ms, float64 {ms(eigen64):F3} ms");
+            $"rotation {ms(rotate):F3} ms ({rotateFlops * repeats / rotate / 1e9:F1} GFLOP/s); eigen {rows}×{rows} float32 all {ms(eigen32):F3} ms, " +
+            $"top {ell + 1} values/{ell} vectors (what the plan runs) {ms(eigenTop):F3} ms, float64 all {ms(eigen64):F3} ms");
     }
 
     /// <summary>

@@ -113,9 +113,9 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
     }
 
     /// <summary>
-    /// The partial solve: <c>ssytrd</c> (float32 Householder tridiagonalisation), the top eigenpairs of the tridiagonal
-    /// in float64 (<see cref="TridiagonalEigen"/>: bisection and inverse iteration), <c>sormtr</c> to bring the vectors
-    /// back. For the shrink's 128×128 Gram it replaces <c>ssyevd</c>, whose divide and conquer computed all 128 vectors.
+    /// The partial solve: <c>ssytrd</c> (float32 Householder tridiagonalisation), <c>sstedc</c> (divide and conquer on the
+    /// tridiagonal), then <c>sormtr</c> for the <paramref name="vectorCount"/> wanted vectors only — <c>ssyevd</c> runs the
+    /// same three but back-transforms all n. For the shrink's 128×128 Gram that is half of the back-transformation.
     /// </summary>
     public void SymmetricEigenTop(int n, Span<float> a, int valueCount, int vectorCount, Span<float> eigenvalues, Span<float> vectors)
     {
@@ -127,54 +127,51 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         }
 
         using var tridiagonal = new PooledArray<float>(3 * n);
-        using var widened = new PooledArray<double>(2 * n);
-        using var values = new PooledArray<double>(valueCount);
-        using var rows = new PooledArray<double>(vectorCount * n);
+        using var z = new PooledArray<float>(n * n);
         var d = tridiagonal.Span[..n];
         var e = tridiagonal.Span.Slice(n, n);
         var tau = tridiagonal.Span.Slice(2 * n, n);
-        byte lower = (byte)'L', left = (byte)'L', none = (byte)'N';
-        int order = n, lda = n, columns = vectorCount, info = 0, lwork = -1;
-        float query = 0;
-        fixed (float* ap = a, dp = d, ep = e, tp = tau, vp = vectors)
+        byte lower = (byte)'L', left = (byte)'L', none = (byte)'N', identity = (byte)'I';
+        int order = n, lda = n, columns = vectorCount, info = 0, query = -1, iworkQuery = 0;
+        float trdQuery = 0, dcQuery = 0, ormQuery = 0;
+        fixed (float* ap = a, dp = d, ep = e, tp = tau, zp = z.Span, vp = vectors)
         {
-            _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, &query, &lwork, &info, 1);
+            _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, &trdQuery, &query, &info, 1);
             ThrowOnInfo("ssytrd workspace query", info);
-            float ormQuery = 0;
-            _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, &ormQuery, &lwork, &info, 1, 1, 1);
+            _native.Sstedc(&identity, &order, dp, ep, zp, &lda, &dcQuery, &query, &iworkQuery, &query, &info, 1);
+            ThrowOnInfo("sstedc workspace query", info);
+            _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, &ormQuery, &query, &info, 1, 1, 1);
             ThrowOnInfo("sormtr workspace query", info);
-            lwork = Math.Max(1, (int)Math.Max(query, ormQuery));
+            int lwork = Math.Max(1, (int)Math.Max(trdQuery, Math.Max(dcQuery, ormQuery)));
+            int liwork = Math.Max(1, iworkQuery);
             using var work = new PooledArray<float>(lwork);
+            using var iwork = new PooledArray<int>(liwork);
             fixed (float* wp = work.Span)
+            fixed (int* ip = iwork.Span)
             {
                 _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, wp, &lwork, &info, 1);
                 ThrowOnInfo("ssytrd", info);
-                var wd = widened.Span[..n];
-                var we = widened.Span.Slice(n, n);
-                for (int i = 0; i < n; i++)
+                _native.Sstedc(&identity, &order, dp, ep, zp, &lda, wp, &lwork, ip, &liwork, &info, 1);
+                ThrowOnInfo("sstedc", info);
+
+                // Column j of Z (column-major) is the eigenvector of d[j], ascending; the wanted ones are the last
+                // vectorCount, largest first. vectors is column-major n×vectorCount, column i = row i here.
+                for (int i = 0; i < vectorCount; i++)
                 {
-                    wd[i] = d[i];
-                    we[i] = e[i];
+                    z.Span.Slice((n - 1 - i) * n, n).CopyTo(vectors.Slice(i * n, n));
                 }
 
-                TridiagonalEigen.Largest(wd, we[..Math.Max(0, n - 1)], valueCount, vectorCount, values.Span, rows.Span);
-                for (int i = 0; i < vectorCount * n; i++)
-                {
-                    vectors[i] = (float)rows.Span[i];
-                }
-
-                // Column-major n×vectorCount (column i = row i here) ← Q·Z.
                 _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, wp, &lwork, &info, 1, 1, 1);
                 ThrowOnInfo("sormtr", info);
             }
         }
 
-        EigenvectorSigns.Orient(vectors, vectorCount, n);
-
         for (int i = 0; i < valueCount; i++)
         {
-            eigenvalues[i] = (float)values.Span[i];
+            eigenvalues[i] = d[n - 1 - i];
         }
+
+        EigenvectorSigns.Orient(vectors, vectorCount, n);
     }
 
     /// <inheritdoc />

@@ -26,6 +26,7 @@ internal sealed unsafe class OpenBlasNative
         Ssyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("ssyevd_");
         Dsyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("dsyevd_");
         Ssytrd = (delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void>)Export("ssytrd_");
+        Sstedc = (delegate* unmanaged<byte*, int*, void*, void*, void*, int*, void*, int*, int*, int*, int*, nuint, void>)Export("sstedc_");
         Sormtr = (delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void>)Export("sormtr_");
         Sgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("sgeqrf_");
         Dgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("dgeqrf_");
@@ -65,6 +66,9 @@ internal sealed unsafe class OpenBlasNative
 
     /// <summary>ssytrd_ (Fortran): Householder tridiagonalisation.</summary>
     public delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void> Ssytrd { get; }
+
+    /// <summary>sstedc_ (Fortran): divide and conquer on a symmetric tridiagonal.</summary>
+    public delegate* unmanaged<byte*, int*, void*, void*, void*, int*, void*, int*, int*, int*, int*, nuint, void> Sstedc { get; }
 
     /// <summary>sormtr_ (Fortran): applies the Q of ssytrd.</summary>
     public delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void> Sormtr { get; }

@@ -3,8 +3,8 @@ namespace OrleansUws.Numerics.Internal;
 /// <summary>
 /// The sign convention of <see cref="Backends.IBlasBackend.SymmetricEigenTop"/>: each eigenvector is flipped so that its
 /// projection on a fixed pseudo-random vector is positive. A solver's own sign is not continuous in its input (a
-/// Householder reflector flips with the sign of a leading entry; inverse iteration's with the side of λ the shift
-/// falls on), so two Grams equal up to rounding — a layer's column slices summed, or one holder's — could get opposite
+/// Householder reflector flips with the sign of a leading entry; a divide-and-conquer merge's with its
+/// deflation choices), so two Grams equal up to rounding — a layer's column slices summed, or one holder's — could get opposite
 /// rows after a shrink. The projection only changes sign where the vector is orthogonal to the reference.
 /// </summary>
 internal static class EigenvectorSigns
@@ -12,22 +12,29 @@ internal static class EigenvectorSigns
     /// <summary>Orients the <paramref name="count"/> rows (length n) of <paramref name="vectors"/>.</summary>
     public static void Orient(Span<float> vectors, int count, int n)
     {
+        using var reference = new PooledArray<float>(n);
+        for (int i = 0; i < n; i++)
+        {
+            reference.Span[i] = Reference(i);
+        }
+
         for (int r = 0; r < count; r++)
         {
             var row = vectors.Slice(r * n, n);
-            double projection = 0;
-            for (int i = 0; i < n; i++)
+            if (System.Numerics.Tensors.TensorPrimitives.Dot<float>(row, reference.Span) < 0)
             {
-                projection += row[i] * FixedRandom.Component(i, seed: 0);
-            }
-
-            if (projection < 0)
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    row[i] = -row[i];
-                }
+                System.Numerics.Tensors.TensorPrimitives.Negate<float>(row, row);
             }
         }
+    }
+
+    /// <summary>Component i of the reference vector: a fixed hash of i mapped to (−½, ½).</summary>
+    private static float Reference(int i)
+    {
+        uint h = unchecked(((uint)i * 0x9E3779B9u) + 0x6A09E667u);
+        h ^= h >> 15;
+        h = unchecked(h * 0x2C1B3C6Du);
+        h ^= h >> 12;
+        return (float)((h / 4294967296.0) - 0.5);
     }
 }

@@ -8,9 +8,9 @@ namespace OrleansUws.Numerics.Tests.Backends;
 // Every case is checked the same way against the float64 reference: the values are the reference's largest (Weyl:
 // float32 input rounding moves them by ~1e-7‖A‖), every returned pair has a small residual ‖Av − λv‖, and the vectors
 // are orthonormal — together these pin the result down without comparing vectors of (near-)equal eigenvalues.
-// The matrices reach the solver's paths: well-separated spectra, close pairs bisected again in float64, clusters
-// orthogonalised explicitly (Wilkinson, glued Wilkinson, repeated values), split tridiagonals (diagonal input), zero
-// and rank-deficient matrices, extreme scales.
+// The matrices are the hard cases of a tridiagonal eigen-solver (and of the sign convention): well-separated and graded
+// spectra, pairs closer than float32 can resolve, Wilkinson and glued-Wilkinson clusters, matrices that split into
+// blocks (diagonal input), repeated values, zero and rank-deficient matrices, extreme scales, orders 1 and 2.
 public abstract partial class BackendSuite
 {
     private const double EigenTopTolerance = 2e-5;
@@ -138,8 +138,7 @@ public abstract partial class BackendSuite
                 return (Gram(TestData.Planted(12, 96, 300, rank: 8, noise: 0.05), 96, 300), 96);
             case "close-pairs":
             {
-                // Q·diag(λ)·Qᵀ with eight pairs 2e-7·‖A‖ apart among spread values: too close for float32 bisection to
-                // separate, far enough (≫ 1e-9) to be solved as isolated pairs once bisected again in float64.
+                // Q·diag(λ)·Qᵀ with eight pairs 2e-7·‖A‖ apart among spread values (about two float32 ulps of ‖A‖).
                 const int n = 64;
                 var q = TestData.OrthonormalRows(16, n, n);
                 var lambda = Enumerable.Range(0, n).Select(i => 1.0 - (i / (double)n)).ToArray();
