@@ -113,9 +113,10 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
     }
 
     /// <summary>
-    /// The partial solve: <c>ssytrd</c> (float32 Householder tridiagonalisation), <c>sstedc</c> (divide and conquer on the
-    /// tridiagonal), then <c>sormtr</c> for the <paramref name="vectorCount"/> wanted vectors only — <c>ssyevd</c> runs the
-    /// same three but back-transforms all n. For the shrink's 128×128 Gram that is half of the back-transformation.
+    /// The partial solve: float32 Householder tridiagonalisation (<see cref="Tridiagonalization"/>, the <c>ssytrd</c>
+    /// result in one fused pass per column), <c>sstedc</c> (divide and conquer on the tridiagonal), then <c>sormtr</c>
+    /// for the <paramref name="vectorCount"/> wanted vectors only — <c>ssyevd</c> runs <c>ssytrd</c>, <c>sstedc</c> and
+    /// back-transforms all n.
     /// </summary>
     public void SymmetricEigenTop(int n, Span<float> a, int valueCount, int vectorCount, Span<float> eigenvalues, Span<float> vectors)
     {
@@ -133,24 +134,21 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         var tau = tridiagonal.Span.Slice(2 * n, n);
         byte lower = (byte)'L', left = (byte)'L', none = (byte)'N', identity = (byte)'I';
         int order = n, lda = n, columns = vectorCount, info = 0, query = -1, iworkQuery = 0;
-        float trdQuery = 0, dcQuery = 0, ormQuery = 0;
+        float dcQuery = 0, ormQuery = 0;
+        Tridiagonalization.Reduce(n, a, d, e, tau);
         fixed (float* ap = a, dp = d, ep = e, tp = tau, zp = z.Span, vp = vectors)
         {
-            _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, &trdQuery, &query, &info, 1);
-            ThrowOnInfo("ssytrd workspace query", info);
             _native.Sstedc(&identity, &order, dp, ep, zp, &lda, &dcQuery, &query, &iworkQuery, &query, &info, 1);
             ThrowOnInfo("sstedc workspace query", info);
             _native.Sormtr(&left, &lower, &none, &order, &columns, ap, &lda, tp, vp, &lda, &ormQuery, &query, &info, 1, 1, 1);
             ThrowOnInfo("sormtr workspace query", info);
-            int lwork = Math.Max(1, (int)Math.Max(trdQuery, Math.Max(dcQuery, ormQuery)));
+            int lwork = Math.Max(1, (int)Math.Max(dcQuery, ormQuery));
             int liwork = Math.Max(1, iworkQuery);
             using var work = new PooledArray<float>(lwork);
             using var iwork = new PooledArray<int>(liwork);
             fixed (float* wp = work.Span)
             fixed (int* ip = iwork.Span)
             {
-                _native.Ssytrd(&lower, &order, ap, &lda, dp, ep, tp, wp, &lwork, &info, 1);
-                ThrowOnInfo("ssytrd", info);
                 _native.Sstedc(&identity, &order, dp, ep, zp, &lda, wp, &lwork, ip, &liwork, &info, 1);
                 ThrowOnInfo("sstedc", info);
 

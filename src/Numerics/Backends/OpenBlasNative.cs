@@ -25,7 +25,6 @@ internal sealed unsafe class OpenBlasNative
         Dsyrk = (delegate* unmanaged<int, int, int, int, int, double, double*, int, double, double*, int, void>)Export("cblas_dsyrk");
         Ssyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("ssyevd_");
         Dsyevd = (delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void>)Export("dsyevd_");
-        Ssytrd = (delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void>)Export("ssytrd_");
         Sstedc = (delegate* unmanaged<byte*, int*, void*, void*, void*, int*, void*, int*, int*, int*, int*, nuint, void>)Export("sstedc_");
         Sormtr = (delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void>)Export("sormtr_");
         Sgeqrf = (delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void>)Export("sgeqrf_");
@@ -64,13 +63,10 @@ internal sealed unsafe class OpenBlasNative
     /// <summary>dsyevd_ (Fortran).</summary>
     public delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void> Dsyevd { get; }
 
-    /// <summary>ssytrd_ (Fortran): Householder tridiagonalisation.</summary>
-    public delegate* unmanaged<byte*, int*, void*, int*, void*, void*, void*, void*, int*, int*, nuint, void> Ssytrd { get; }
-
     /// <summary>sstedc_ (Fortran): divide and conquer on a symmetric tridiagonal.</summary>
     public delegate* unmanaged<byte*, int*, void*, void*, void*, int*, void*, int*, int*, int*, int*, nuint, void> Sstedc { get; }
 
-    /// <summary>sormtr_ (Fortran): applies the Q of ssytrd.</summary>
+    /// <summary>sormtr_ (Fortran): applies the Q of an ssytrd-form reduction.</summary>
     public delegate* unmanaged<byte*, byte*, byte*, int*, int*, void*, int*, void*, void*, int*, void*, int*, int*, nuint, nuint, nuint, void> Sormtr { get; }
 
     /// <summary>sgeqrf_ (Fortran).</summary>
