@@ -79,6 +79,7 @@ if (lanes > 1 && backend.Name == OpenBlasBackend.BackendName)
         Console.WriteLine($"sgemm openblas, 1 thread per call: {GemmRate.Measure(single, quick ? 1024 : 2048, 3):F1} GFLOP/s (the lanes below)");
         ShrinkBreakdown.Print(single, Ell, N, quick ? 20 : 50, hostKernels: false);
         ShrinkBreakdown.Print(single, Ell, N, quick ? 20 : 50, hostKernels: true);
+        ShrinkBreakdown.PrintFleetEigen(single, fleet, Ell, 300, quick ? 20 : 50);
         ShrinkBreakdown.PrintAdapterOverhead(single, fleet, Ell, quick ? 100 : 400);
     }
 }

@@ -97,6 +97,75 @@ internal static class ShrinkBreakdown
     }
 
     /// <summary>
+    /// The eigen-solve on a Gram the fleet's sketch really forms: the buffer of an FD sketch of the planted fleet just
+    /// before a shrink (ℓ retained rows and 4 adapters' rows, after at least <paramref name="models"/> models). Such
+    /// spectra are graded (one direction carries most of the energy, the rest of the top 2ℓ sits within ~1e-5 of it), so
+    /// solvers behave differently than on the random Gram of <see cref="Print"/>: divide and conquer deflates heavily.
+    /// </summary>
+    public static void PrintFleetEigen(IBlasBackend backend, PlantedFleet fleet, int ell, int models, int repeats)
+    {
+        int d = fleet.InFeatures, r = fleet.Rank, rows = 2 * ell;
+        var options = new SketchOptions(SketchKind.FrequentDirections, d, ell, MeanMode.Track);
+        var factory = new CovarianceSketchFactory(backend);
+        var b = new float[fleet.OutFeatures * r];
+        var a = new float[r * d];
+        var buffer = new float[rows * d];
+        int t = 0;
+        using (var sketch = (FrequentDirectionsSketch)factory.Create(options))
+        {
+            while (t < models || sketch.BufferedRows != rows - r)
+            {
+                sketch.AppendLora(fleet.Model(backend, t++, b, a), SketchAxis.Rows);
+            }
+
+            sketch.CopyRows(buffer);
+        }
+
+        // The next adapter's r rows, as the sketch would append them (a fresh sketch holds exactly those).
+        using (var next = (FrequentDirectionsSketch)factory.Create(options))
+        {
+            next.AppendLora(fleet.Model(backend, t, b, a), SketchAxis.Rows);
+            next.CopyRows(buffer.AsSpan((rows - r) * d));
+        }
+
+        var wide = buffer.Select(x => (double)x).ToArray();
+        var gram = new double[rows * rows];
+        backend.Gemm(Transpose.No, Transpose.Yes, rows, rows, d, 1.0, wide, d, wide, d, 0.0, gram, rows);
+        var single = new float[gram.Length];
+        var all = new float[rows];
+        var topValues = new float[ell + 1];
+        var topVectors = new float[ell * rows];
+        double full = 0, top = 0;
+        for (int repeat = 0; repeat <= repeats; repeat++)
+        {
+            for (int i = 0; i < gram.Length; i++)
+            {
+                single[i] = (float)gram[i];
+            }
+
+            var sw = Stopwatch.StartNew();
+            backend.SymmetricEigen(rows, single, all);
+            double f = sw.Elapsed.TotalSeconds;
+            for (int i = 0; i < gram.Length; i++)
+            {
+                single[i] = (float)gram[i];
+            }
+
+            sw.Restart();
+            backend.SymmetricEigenTop(rows, single, ell + 1, ell, topValues, topVectors);
+            double p = sw.Elapsed.TotalSeconds;
+            if (repeat > 0)
+            {
+                full += f;
+                top += p;
+            }
+        }
+
+        Console.WriteLine($"eigen-solve of a fleet shrink Gram ({backend.Name}, after {t} models, 2ℓ = {rows}, λ_ℓ+1/λ_1 = {topValues[ell] / topValues[0]:E1}), mean of {repeats}: " +
+            $"all pairs {1e3 * full / repeats:F3} ms, top {ell + 1} values/{ell} vectors {1e3 * top / repeats:F3} ms");
+    }
+
+    /// <summary>
     /// The host work per LoRA adapter outside the shrinks, on one sketch and thread: <paramref name="models"/> adapters
     /// absorbed as factors, against the same number of pre-formed r-row blocks (same rows, same shrinks) appended
     /// as rows. The factors are generated before either timing and cycled so that both read cold memory alike.
