@@ -39,14 +39,12 @@ public static class FrequentDirectionsShrink
         int valueCount = Math.Min(ell + 1, n);
         using var matrix = new PooledArray<float>(n * n);
         using var values = new PooledArray<float>(valueCount);
-        using var vectors = new PooledArray<float>(limit * n);
-        for (int i = 0; i < n * n; i++)
-        {
-            matrix.Span[i] = (float)gram[i];
-        }
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(gram, matrix.Span);
 
-        // Only the top ℓ + 1 values and ℓ vectors are used: the backend may solve for just those.
-        backend.SymmetricEigenTop(n, matrix.Span, valueCount, limit, values.Span, vectors.Span);
+        // Only the top ℓ + 1 values and ℓ vectors are used: the backend may solve for just those. The vectors land in
+        // the rotation's rows, which are then scaled in place.
+        var rotation = new float[limit * n];
+        backend.SymmetricEigenTop(n, matrix.Span, valueCount, limit, values.Span, rotation);
 
         // Descending: the (ℓ+1)-th largest is values[ℓ].
         double delta = n > ell ? Math.Max(values.Span[ell], 0) : 0;
@@ -56,18 +54,18 @@ public static class FrequentDirectionsShrink
             outRows++;
         }
 
-        var rotation = new float[outRows * n];
         var retained = new double[outRows];
         for (int i = 0; i < outRows; i++)
         {
             double lambda = values.Span[i];
             retained[i] = lambda - delta;
-            double factor = Math.Sqrt((lambda - delta) / lambda);
-            var vector = vectors.Span.Slice(i * n, n);
-            for (int j = 0; j < n; j++)
-            {
-                rotation[(i * n) + j] = (float)(factor * vector[j]);
-            }
+            var row = rotation.AsSpan(i * n, n);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, (float)Math.Sqrt((lambda - delta) / lambda), row);
+        }
+
+        if (outRows < limit)
+        {
+            rotation = rotation[..(outRows * n)];
         }
 
         return new ShrinkPlan(rotation, n, outRows, delta) { RetainedEnergies = retained };
