@@ -53,40 +53,19 @@ internal static class ShrinkBreakdown
 
         var scratch = new double[gram.Length];
         var values = new double[rows];
-        var single = new float[gram.Length];
-        var singleValues = new float[rows];
-        var topValues = new float[ell + 1];
-        var topVectors = new float[ell * rows];
-        double eigen64 = 0, eigen32 = 0, eigenTop = 0;
+        double eigen64 = 0;
         for (int r = 0; r <= repeats; r++)
         {
             gram.CopyTo(scratch, 0);
             var sw = Stopwatch.StartNew();
             backend.SymmetricEigen(rows, scratch, values);
-            double e64 = sw.Elapsed.TotalSeconds;
-            for (int i = 0; i < gram.Length; i++)
-            {
-                single[i] = (float)gram[i];
-            }
-
-            sw.Restart();
-            backend.SymmetricEigen(rows, single, singleValues);
-            double e32 = sw.Elapsed.TotalSeconds;
-            for (int i = 0; i < gram.Length; i++)
-            {
-                single[i] = (float)gram[i];
-            }
-
-            sw.Restart();
-            backend.SymmetricEigenTop(rows, single, ell + 1, ell, topValues, topVectors);
-            double top = sw.Elapsed.TotalSeconds;
             if (r > 0)
             {
-                eigen64 += e64;
-                eigen32 += e32;
-                eigenTop += top;
+                eigen64 += sw.Elapsed.TotalSeconds;
             }
         }
+
+        var (eigen32, eigenTop, _) = TimeFloatEigen(backend, gram, rows, ell, repeats);
 
         double ms(double seconds) => 1e3 * seconds / repeats;
         double fullFlops = (double)rows * rows * d, partialFlops = 2.0 * rows * (rows - retained) * d, rotateFlops = 2.0 * retained * rows * d;
@@ -131,6 +110,17 @@ internal static class ShrinkBreakdown
         var wide = buffer.Select(x => (double)x).ToArray();
         var gram = new double[rows * rows];
         backend.Gemm(Transpose.No, Transpose.Yes, rows, rows, d, 1.0, wide, d, wide, d, 0.0, gram, rows);
+        var (full, top, ratio) = TimeFloatEigen(backend, gram, rows, ell, repeats);
+        Console.WriteLine($"eigen-solve of a fleet shrink Gram ({backend.Name}, after {t} models, 2ℓ = {rows}, λ_ℓ+1/λ_1 = {ratio:E1}), mean of {repeats}: " +
+            $"all pairs {1e3 * full / repeats:F3} ms, top {ell + 1} values/{ell} vectors {1e3 * top / repeats:F3} ms");
+    }
+
+    /// <summary>
+    /// Total seconds over <paramref name="repeats"/> (after one warm-up) of the float32 eigen-solves of <paramref name="gram"/>:
+    /// all pairs, and the partial solve the shrink plan runs (ℓ + 1 values, ℓ vectors); and that solve's λ_ℓ+1/λ_1.
+    /// </summary>
+    private static (double All, double Top, double Ratio) TimeFloatEigen(IBlasBackend backend, double[] gram, int rows, int ell, int repeats)
+    {
         var single = new float[gram.Length];
         var all = new float[rows];
         var topValues = new float[ell + 1];
@@ -138,19 +128,11 @@ internal static class ShrinkBreakdown
         double full = 0, top = 0;
         for (int repeat = 0; repeat <= repeats; repeat++)
         {
-            for (int i = 0; i < gram.Length; i++)
-            {
-                single[i] = (float)gram[i];
-            }
-
+            System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(gram, single);
             var sw = Stopwatch.StartNew();
             backend.SymmetricEigen(rows, single, all);
             double f = sw.Elapsed.TotalSeconds;
-            for (int i = 0; i < gram.Length; i++)
-            {
-                single[i] = (float)gram[i];
-            }
-
+            System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(gram, single);
             sw.Restart();
             backend.SymmetricEigenTop(rows, single, ell + 1, ell, topValues, topVectors);
             double p = sw.Elapsed.TotalSeconds;
@@ -161,8 +143,7 @@ internal static class ShrinkBreakdown
             }
         }
 
-        Console.WriteLine($"eigen-solve of a fleet shrink Gram ({backend.Name}, after {t} models, 2ℓ = {rows}, λ_ℓ+1/λ_1 = {topValues[ell] / topValues[0]:E1}), mean of {repeats}: " +
-            $"all pairs {1e3 * full / repeats:F3} ms, top {ell + 1} values/{ell} vectors {1e3 * top / repeats:F3} ms");
+        return (full, top, topValues[ell] / topValues[0]);
     }
 
     /// <summary>
