@@ -8,7 +8,7 @@ namespace OrleansUws.Numerics.Tests.Backends;
 // Every case is checked the same way against the float64 reference: the values are the reference's largest (Weyl:
 // float32 input rounding moves them by ~1e-7‖A‖), every returned pair has a small residual ‖Av − λv‖, and the vectors
 // are orthonormal — together these pin the result down without comparing vectors of (near-)equal eigenvalues.
-// The matrices are the hard cases of a tridiagonal eigen-solver (and of the sign convention): well-separated and graded
+// The matrices are the hard cases of a tridiagonal eigen-solver: well-separated and graded
 // spectra, pairs closer than float32 can resolve, Wilkinson and glued-Wilkinson clusters, matrices that split into
 // blocks (diagonal input), repeated values, zero and rank-deficient matrices, extreme scales, orders 1 and 2.
 public abstract partial class BackendSuite
@@ -45,6 +45,31 @@ public abstract partial class BackendSuite
 
         double topResidual = CheckEigenTop(a, n, 65, 64);
         Assert.True(topResidual <= Math.Max(2 * fullResidual, 1e-6), $"partial solve residual {topResidual:E2} vs full {fullResidual:E2}");
+    }
+
+    [Fact]
+    public void SymmetricEigenTopSignsFollowTheConventionOnEveryBackend()
+    {
+        // The sign convention (positive projection on one fixed vector) makes the sign a function of the eigenvector, not
+        // of the solver: this backend's partial solve and the managed full solve (tql2) agree vector by vector. Without
+        // it, eight well-separated vectors would each come out with a solver-dependent sign.
+        var (a, n) = EigenTopMatrix("planted-gram");
+        const int k = 8;
+        var mine = new float[k * n];
+        Backend.SymmetricEigenTop(n, (float[])a.Clone(), k, k, new float[k], mine);
+        var reference = new float[k * n];
+        IBlasBackend managed = new ManagedBlasBackend();
+        managed.SymmetricEigenTop(n, (float[])a.Clone(), k, k, new float[k], reference);
+        for (int i = 0; i < k; i++)
+        {
+            double dot = 0;
+            for (int r = 0; r < n; r++)
+            {
+                dot += mine[(i * n) + r] * (double)reference[(i * n) + r];
+            }
+
+            Assert.True(dot > 0.999, $"vector {i}: dot with the managed solver's {dot:F6}");
+        }
     }
 
     [Fact]
