@@ -41,9 +41,9 @@ internal static class Tridiagonalization
         }
 
         // p, w and v are indexed by column of A. Row passes start at a multiple of the vector width at or below their
-        // first column, so no row has a scalar head; v and w are zero left of their first column, which leaves those
-        // entries of A as they were (entries left of the diagonal block: never read again), and what p gathers there
-        // is cleared before use.
+        // first column, so no row has a scalar head. The extra columns lie left of the next trailing matrix and are never
+        // read again (v and w are zero left of column i + 1, so most of them are not even changed), and what p gathers
+        // there is cleared before use.
         using var pBuffer = new PooledArray<float>(n, clear: true);
         using var wBuffer = new PooledArray<float>(n, clear: true);
         using var vBuffer = new PooledArray<float>(n, clear: true);
@@ -74,7 +74,10 @@ internal static class Tridiagonalization
             float nextT = Reflect(a, n, i + 1, diagonal, offDiagonal, tau);
             var nextV = a.Slice((i + 1) * n, n);
             p.Clear();
-            RowsPass(a, n, i + 2, update, v, w, nextT, nextV, p);
+            if (update || nextT != 0)
+            {
+                RowsPass(a, n, i + 2, update, v, w, nextT, nextV, p);
+            }
 
             v.Clear();
             w.Clear();
