@@ -81,6 +81,31 @@ internal static class RowKernels
         }
     }
 
+    /// <summary>Σ x[j]·y[j] accumulated in float64 (no float32 overflow or underflow of the products).</summary>
+    public static double WideDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        int j = 0;
+        for (; j + FloatLanes <= x.Length; j += FloatLanes)
+        {
+            var (a, b) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)j));
+            var (c, d) = Vector256.Widen(Vector256.LoadUnsafe(ref ys, (nuint)j));
+            low = Vector256.FusedMultiplyAdd(a, c, low);
+            high = Vector256.FusedMultiplyAdd(b, d, high);
+        }
+
+        double sum = Vector256.Sum(low + high);
+        for (; j < x.Length; j++)
+        {
+            sum += (double)x[j] * y[j];
+        }
+
+        return sum;
+    }
+
     /// <summary>Σ x[j]² accumulated in float64.</summary>
     public static double SumOfSquares(ReadOnlySpan<float> x)
     {

@@ -247,7 +247,7 @@ internal static class Tridiagonalization
         diagonal[i] = a[(i * n) + i];
         var row = a.Slice((i * n) + i + 1, n - 1 - i);
         double alpha = row[0];
-        double norm2 = WideDot(row[1..], row[1..]);
+        double norm2 = RowKernels.SumOfSquares(row[1..]);
 
         if (norm2 == 0)
         {
@@ -274,35 +274,8 @@ internal static class Tridiagonalization
     private static void FinishW(float t, ReadOnlySpan<float> p, ReadOnlySpan<float> v, Span<float> w)
     {
         // p was accumulated as T·v; w = τ·T·v − ½τ²(vᵀT v)·v.
-        float half = (float)(-0.5 * t * t * WideDot(p, v));
+        float half = (float)(-0.5 * t * t * RowKernels.WideDot(p, v));
         System.Numerics.Tensors.TensorPrimitives.Multiply(p, t, w);
         System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v, half, w, w);
-    }
-
-    /// <summary>Σ xᵢyᵢ summed in float64 (no overflow or underflow of float32 products).</summary>
-    private static double WideDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        int j = 0;
-        double sum = 0;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
-        {
-            var acc = Vector<double>.Zero;
-            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
-            {
-                Vector.Widen(new Vector<float>(x[j..]), out var xl, out var xh);
-                Vector.Widen(new Vector<float>(y[j..]), out var yl, out var yh);
-                acc = Vector.FusedMultiplyAdd(xl, yl, acc);
-                acc = Vector.FusedMultiplyAdd(xh, yh, acc);
-            }
-
-            sum = Vector.Sum(acc);
-        }
-
-        for (; j < x.Length; j++)
-        {
-            sum += (double)x[j] * y[j];
-        }
-
-        return sum;
     }
 }

@@ -224,18 +224,14 @@ public abstract partial class BackendSuite
     private static float[] Gram(float[] rows, int count, int d, int pad = 0)
     {
         int n = Math.Max(count, pad);
+        var wide = Widen(rows);
+        var exact = Reference.Multiply(false, true, count, count, d, wide, d, wide, d);
         var g = new float[n * n];
         for (int i = 0; i < count; i++)
         {
             for (int j = 0; j < count; j++)
             {
-                double sum = 0;
-                for (int k = 0; k < d; k++)
-                {
-                    sum += rows[(i * d) + k] * (double)rows[(j * d) + k];
-                }
-
-                g[(i * n) + j] = (float)sum;
+                g[(i * n) + j] = (float)exact[(i * count) + j];
             }
         }
 
