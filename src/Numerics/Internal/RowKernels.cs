@@ -107,27 +107,7 @@ internal static class RowKernels
     }
 
     /// <summary>Σ x[j]² accumulated in float64.</summary>
-    public static double SumOfSquares(ReadOnlySpan<float> x)
-    {
-        ref float s = ref MemoryMarshal.GetReference(x);
-        var low = Vector256<double>.Zero;
-        var high = Vector256<double>.Zero;
-        int j = 0;
-        for (; j + FloatLanes <= x.Length; j += FloatLanes)
-        {
-            var (a, b) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)j));
-            low = Vector256.FusedMultiplyAdd(a, a, low);
-            high = Vector256.FusedMultiplyAdd(b, b, high);
-        }
-
-        double sum = Vector256.Sum(low + high);
-        for (; j < x.Length; j++)
-        {
-            sum += (double)x[j] * x[j];
-        }
-
-        return sum;
-    }
+    public static double SumOfSquares(ReadOnlySpan<float> x) => WideDot(x, x);
 
     /// <summary>mean[j] = (1/rowCount) Σ_i rows[i·width + j] in float64.</summary>
     public static void ColumnMeans(ReadOnlySpan<float> rows, int rowCount, int width, Span<double> mean)
