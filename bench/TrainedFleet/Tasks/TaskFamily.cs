@@ -32,7 +32,7 @@ public sealed record TaskFamily(int PatchSwaps = 2, int PatchSize = 2, double Mi
             throw new ArgumentOutOfRangeException(nameof(PatchSwaps), $"{PatchSwaps} patch swaps and {LabelSwaps} label swaps need distinct patches and labels.");
         }
 
-        var random = new Random(HashCode.Combine(seed, id, 0x5eed));
+        var random = new Random(Training.Seeds.Derive(seed, id));
         int[] source = [.. Enumerable.Range(0, DigitsDataSet.PixelCount)];
         int[] patchOrder = [.. Enumerable.Range(0, patches)];
         random.Shuffle(patchOrder);
