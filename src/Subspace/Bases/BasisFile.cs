@@ -171,7 +171,14 @@ public static class BasisFile
                 throw new SubspaceFormatException(path, BasisTensor, $"has dimension {d}; the layer shape {m}×{n} needs {(long)m * n}");
             }
 
-            return new LayerBasisFile(header, d, vectors, singular.Select(s => (double)s).ToArray(), mean);
+            var basis = new LayerBasisFile(header, d, vectors, singular.Select(s => (double)s).ToArray(), mean);
+            var diagnostics = SubspaceDiagnostics.ForBasis(basis);
+            if (diagnostics is not null && meta.OptionalDouble("mean_energy_share") is { } share)
+            {
+                diagnostics = diagnostics with { MeanEnergyShare = share };
+            }
+
+            return basis with { Diagnostics = diagnostics };
         }
     }
 
