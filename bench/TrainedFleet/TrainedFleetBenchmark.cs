@@ -49,6 +49,7 @@ public static class TrainedFleetBenchmark
         var timings = new RunTimings(baseTime, adapterTime, evaluationTime, clock.Elapsed, blas.Name, settings.Parallelism);
         string report = ReportWriter.Write(options, baseAccuracy, adapters, result, timings);
         File.WriteAllText(Path.Combine(options.Output, ReportWriter.FileName), report);
+        ReportWriter.WriteDiagnosticsCsv(Path.Combine(options.Output, ReportWriter.DiagnosticsCsvFileName), result);
         ReportWriter.WriteAdapterCsv(Path.Combine(options.Output, ReportWriter.AdapterCsvFileName), adapters, result);
         console.WriteLine();
         console.WriteLine(report);

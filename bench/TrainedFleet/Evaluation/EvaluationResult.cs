@@ -30,7 +30,8 @@ public sealed record LayerDiagnostics(string Layer, string Mode, int Dimension, 
 /// <param name="DenseBytesPerModel">Bytes of the dense ΔW of every layer in F32 (what the paper's ratios compare against).</param>
 /// <param name="StoredModels">Models the bases are amortised over (in-sample and held-out: all use the same bases).</param>
 /// <param name="ReconstructedPeftCheck">For each form at the headline k: mean held-out accuracy of the reconstruction written as a PEFT adapter and read back.</param>
-/// <param name="HeadlineK">The k of the PEFT round-trip check.</param>
+/// <param name="HeadlineK">The k of the PEFT round-trip check and of the per-layer ablation.</param>
+/// <param name="Ablations">Held-out accuracy when only one layer is projected (headline k), per form and layer.</param>
 public sealed record EvaluationResult(
     IReadOnlyList<MethodScores> Methods,
     IReadOnlyList<LayerDiagnostics> Diagnostics,
@@ -39,7 +40,15 @@ public sealed record EvaluationResult(
     double DenseBytesPerModel,
     int StoredModels,
     IReadOnlyDictionary<string, double> ReconstructedPeftCheck,
-    int HeadlineK);
+    int HeadlineK,
+    IReadOnlyList<LayerAblation> Ablations);
+
+/// <summary>Mean held-out accuracy when only <paramref name="Layer"/> is replaced by its projection and the other layers keep the adapter's ΔW.</summary>
+/// <param name="Form">Coefficient form.</param>
+/// <param name="K">k.</param>
+/// <param name="Layer">The projected layer.</param>
+/// <param name="HeldOutAccuracy">Mean task accuracy over the held-out adapters.</param>
+public sealed record LayerAblation(string Form, int K, string Layer, double HeldOutAccuracy);
 
 /// <summary>Where the time went.</summary>
 public sealed record RunTimings(TimeSpan Base, TimeSpan Adapters, TimeSpan Evaluation, TimeSpan Total, string Backend, int Threads);

@@ -13,6 +13,9 @@ public static class ReportWriter
     /// <summary>The per-adapter CSV inside the output folder.</summary>
     public const string AdapterCsvFileName = "adapters.csv";
 
+    /// <summary>The per-layer diagnostics for every k inside the output folder.</summary>
+    public const string DiagnosticsCsvFileName = "diagnostics.csv";
+
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>The Markdown report.</summary>
@@ -69,14 +72,28 @@ public static class ReportWriter
         text.AppendLine(Invariant, $"Reconstructions written as PEFT adapters (k = {result.HeadlineK}, held-out) and read back through the PEFT reader: {peft}.");
         text.AppendLine();
 
-        text.AppendLine("#### Where the shared structure is (per layer; held-out capture = share of a held-out adapter's ‖ΔW‖² the in-sample basis keeps)");
+        string[] layers = [.. result.Ablations.Select(a => a.Layer).Distinct()];
+        text.AppendLine(Invariant, $"#### Which layer's projection costs accuracy (k = {result.HeadlineK}, held-out; one layer projected, the others as trained)");
         text.AppendLine();
-        text.AppendLine("| layer | mode | d | k | in-sample energy | Marchenko–Pastur null | held-out capture | random k-subspace | directions above MP edge |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (LayerDiagnostics d in result.Diagnostics)
+        text.AppendLine($"| form | {string.Join(" | ", layers.Select(l => $"only {l} projected"))} | all layers projected |");
+        text.AppendLine($"|---|{string.Concat(layers.Select(_ => "---:|"))}---:|");
+        foreach (var group in result.Ablations.GroupBy(a => a.Form))
+        {
+            MethodScores all = result.Methods.Single(m => m.Method == group.Key && m.K == result.HeadlineK);
+            text.AppendLine($"| {group.Key} | {string.Join(" | ", layers.Select(l => Pct(group.Single(a => a.Layer == l).HeldOutAccuracy)))} | {Pct(heldOut.Average(i => all.Accuracy[i]))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(Invariant, $"#### Where the shared structure is (k = {result.HeadlineK}; every k in {DiagnosticsCsvFileName})");
+        text.AppendLine();
+        text.AppendLine("Held-out capture = 1 − ‖ΔW − ΔŴ‖²/‖ΔW‖² for a held-out adapter (mean), through the in-sample basis; flattened is centred, so its capture can be negative when the mean points away from a new task.");
+        text.AppendLine();
+        text.AppendLine("| layer | mode | d | in-sample energy | Marchenko–Pastur null | held-out capture | random k-subspace | directions above MP edge |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (LayerDiagnostics d in result.Diagnostics.Where(d => d.K == result.HeadlineK))
         {
             text.AppendLine(Invariant,
-                $"| {d.Layer} | {d.Mode} | {d.Dimension} | {d.K} | {Pct(d.InSampleEnergy)} | {(d.NullEnergy is { } n ? Pct(n) : "–")} | {Pct(d.HeldOutCapture)} | {Pct(d.RandomCapture)} | {(d.DirectionsAboveEdge is { } a ? a.ToString(Invariant) : "–")} |");
+                $"| {d.Layer} | {d.Mode} | {d.Dimension} | {Pct(d.InSampleEnergy)} | {(d.NullEnergy is { } n ? Pct(n) : "–")} | {Pct(d.HeldOutCapture)} | {Pct(d.RandomCapture)} | {(d.DirectionsAboveEdge is { } a ? a.ToString(Invariant) : "–")} |");
         }
 
         text.AppendLine();
@@ -111,6 +128,19 @@ public static class ReportWriter
             }
 
             text.AppendLine();
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>The diagnostics of every layer, mode and k.</summary>
+    public static void WriteDiagnosticsCsv(string path, EvaluationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var text = new StringBuilder("layer,mode,dimension,k,in_sample_energy,null_energy,held_out_capture,random_capture,directions_above_edge\n");
+        foreach (LayerDiagnostics d in result.Diagnostics)
+        {
+            text.AppendLine(Invariant, $"{d.Layer},{d.Mode},{d.Dimension},{d.K},{d.InSampleEnergy:F5},{d.NullEnergy:F5},{d.HeldOutCapture:F5},{d.RandomCapture:F5},{d.DirectionsAboveEdge}");
         }
 
         File.WriteAllText(path, text.ToString());

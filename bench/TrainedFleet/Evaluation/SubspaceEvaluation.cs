@@ -82,10 +82,11 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
         BasisSet bases = BasisSet.Load(basesFolder);
         console.WriteLine($"bases: {bases.All.Count} files (rows, columns uncentred; flattened centred) fitted on {inSample.Length} in-sample adapters, k ≤ {kMax}");
 
+        float[][][] original = [.. updates.Select(Dense)];
         var methods = new List<MethodScores>
         {
             new("base", null, [.. tasks.Select(t => _trainer.Accuracy(model, t))], null, 0, 0, 0),
-            new("adapter", null, [.. adapters.Select((a, i) => _trainer.Accuracy(model.Plus(Dense(updates[i])), tasks[i]))], null,
+            new("adapter", null, [.. adapters.Select((a, i) => _trainer.Accuracy(model.Plus(original[i]), tasks[i]))], null,
                 LoraBytes(updates[0]), new FileInfo(Path.Combine(adapters[0].Folder, LoraAdapter.WeightsFileName)).Length, 0),
         };
 
@@ -98,6 +99,7 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
         var compressor = new SubspaceCompressor(blas);
         var reconstructor = new SubspaceReconstructor(blas);
         var peftCheck = new Dictionary<string, double>(StringComparer.Ordinal);
+        var ablations = new List<LayerAblation>();
         foreach (CoefficientForm form in Forms)
         {
             foreach (int k in ks)
@@ -106,6 +108,7 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
                 Directory.CreateDirectory(folder);
                 var accuracy = new double[adapters.Count];
                 var error = new double[adapters.Count];
+                var onlyLayer = new double[layerIds.Length];
                 double coefficientBytes = 0, fileBytes = 0;
                 for (int i = 0; i < adapters.Count; i++)
                 {
@@ -122,6 +125,14 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
                     fileBytes += new FileInfo(path).Length;
                     if (k == headlineK && !adapters[i].InSample)
                     {
+                        // Which layer's projection costs the accuracy: project one layer, keep the others as trained.
+                        for (int l = 0; l < layerIds.Length; l++)
+                        {
+                            float[][] mixed = [.. original[i]];
+                            mixed[l] = UpdateAlgebra.ToDense(ordered[l], blas);
+                            onlyLayer[l] += _trainer.Accuracy(model.Plus(mixed), tasks[i]) / heldOut.Length;
+                        }
+
                         string peft = Path.Combine(output, ReconstructedFolder, $"{CoefficientForms.Name(form)}-k{k}", adapters[i].Name);
                         AdapterOutput.WritePeft(peft, reconstructed, blas);
                         using IModelReader written = ModelReader.Open(peft);
@@ -134,6 +145,10 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
                 double basisBytes = CoefficientForms.RequiredModes(form).Sum(mode => layerIds.Sum(id => (double)bases.Get(id, mode).Leading(Math.Min(k, bases.Get(id, mode).Rank)).Length * sizeof(float)))
                     + (form == CoefficientForm.Flattened ? layerIds.Sum(id => (double)(bases.Get(id, BasisMode.Flattened).Mean?.Length ?? 0) * sizeof(float)) : 0);
                 methods.Add(new(CoefficientForms.Name(form), k, accuracy, error, coefficientBytes / adapters.Count, fileBytes / adapters.Count, basisBytes));
+                if (k == headlineK)
+                {
+                    ablations.AddRange(layerIds.Select((id, l) => new LayerAblation(CoefficientForms.Name(form), k, id, onlyLayer[l])));
+                }
                 console.WriteLine($"  {CoefficientForms.Name(form),-10} k = {k,2}: held-out accuracy {heldOut.Average(i => accuracy[i]):P1}, in-sample {inSample.Average(i => accuracy[i]):P1}");
             }
         }
@@ -159,7 +174,7 @@ public sealed class SubspaceEvaluation(IBlasBackend blas, IReadOnlyList<int> ks)
 
         return new EvaluationResult(methods, diagnostics, LoraBytes(updates[0]),
             new FileInfo(Path.Combine(adapters[0].Folder, LoraAdapter.WeightsFileName)).Length,
-            updates[0].Sum(u => (double)u.OutFeatures * u.InFeatures * sizeof(float)), adapters.Count, peftCheck, headlineK);
+            updates[0].Sum(u => (double)u.OutFeatures * u.InFeatures * sizeof(float)), adapters.Count, peftCheck, headlineK, ablations);
     }
 
     private static int Dimension(BasisMode mode, LayerUpdate update) => mode switch
