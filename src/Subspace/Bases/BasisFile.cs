@@ -196,7 +196,7 @@ public static class BasisFile
 
         columns = (int)info.Shape[1];
         var values = new float[rows * columns];
-        file.ReadTensor(name, values);
+        ReadChecked(file, path, name, values);
         return values;
     }
 
@@ -213,8 +213,20 @@ public static class BasisFile
         }
 
         var values = new float[length];
-        file.ReadTensor(name, values);
+        ReadChecked(file, path, name, values);
         return values;
+    }
+
+    private static void ReadChecked(SafetensorsFile file, string path, string name, Span<float> values)
+    {
+        try
+        {
+            file.ReadTensor(name, values); // rejects non-finite values, naming the element
+        }
+        catch (ModelFormatException e)
+        {
+            throw new SubspaceFormatException(path, name, e.Reason, e);
+        }
     }
 
     private static string Bool(bool value) => value ? "true" : "false";

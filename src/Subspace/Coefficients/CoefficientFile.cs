@@ -222,11 +222,13 @@ public static class CoefficientFile
         }
 
         var values = new float[tensor.ElementCount];
-        file.ReadTensor(id, values);
-        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
-        if (bad >= 0)
+        try
         {
-            throw new SubspaceFormatException(path, id, $"coefficient {bad} is {values[bad]}; coefficients must be finite");
+            file.ReadTensor(id, values); // rejects non-finite values, naming the element
+        }
+        catch (ModelFormatException e)
+        {
+            throw new SubspaceFormatException(path, id, e.Reason, e);
         }
 
         return new LayerCoefficients(id, module, form, m, n, centred, bases, shape, values);
