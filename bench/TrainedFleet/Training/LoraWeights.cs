@@ -75,35 +75,4 @@ public sealed class LoraWeights
 
         return new LoraWeights(rank, alpha, [.. layers.Select(l => l.A)], [.. layers.Select(l => l.B)], [.. layers.Select(l => l.OutFeatures)], [.. layers.Select(l => l.InFeatures)]);
     }
-
-    /// <summary>The dense ΔW_l = s·B_l·A_l (m×n row-major), for evaluation only: small layers.</summary>
-    public float[] Delta(int layer)
-    {
-        int m = OutFeatures[layer], n = InFeatures[layer];
-        float[] a = A[layer], b = B[layer];
-        var delta = new float[m * n];
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < Rank; j++)
-            {
-                float bij = Scaling * b[(i * Rank) + j];
-                if (bij == 0)
-                {
-                    continue;
-                }
-
-                var row = delta.AsSpan(i * n, n);
-                var aRow = a.AsSpan(j * n, n);
-                for (int c = 0; c < n; c++)
-                {
-                    row[c] += bij * aRow[c];
-                }
-            }
-        }
-
-        return delta;
-    }
-
-    /// <summary>The dense update of every layer.</summary>
-    public float[][] Deltas() => [.. Enumerable.Range(0, A.Count).Select(Delta)];
 }
