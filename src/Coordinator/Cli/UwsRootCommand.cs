@@ -17,6 +17,9 @@ public static class UwsRootCommand
         root.Subcommands.Add(new BasisCommand(context));
         root.Subcommands.Add(new FleetCommand(context));
         root.Subcommands.Add(new ServeCommand(context));
+        root.Subcommands.Add(new CompressCommand(context));
+        root.Subcommands.Add(new ReconstructCommand(context));
+        root.Subcommands.Add(new MergeCommand(context));
         return root;
     }
 }

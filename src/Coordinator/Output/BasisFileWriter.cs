@@ -1,91 +1,64 @@
-using System.Globalization;
 using OrleansUws.Grains.Interfaces;
-using OrleansUws.ModelFormats;
-using OrleansUws.ModelFormats.Safetensors;
+using OrleansUws.Subspace;
+using OrleansUws.Subspace.Bases;
 
 namespace OrleansUws.Coordinator.Output;
 
 /// <summary>
-/// Writes one layer's basis as a safetensors file: <c>basis</c> (k×d float32, orthonormal rows),
-/// <c>singular_values</c> (k) and, for a tracked mean, <c>mean</c> (d); <c>__metadata__</c> records fleet,
-/// layer, mode, centred, k, T, version and the version's figures so the file explains itself.
+/// Writes a cluster's <see cref="LayerBasis"/> as a basis file. The format itself (tensors <c>basis</c>,
+/// <c>singular_values</c>, <c>mean</c>, and the <c>__metadata__</c> with the version's figures and its diagnostics)
+/// lives in <see cref="BasisFile"/>; this class maps the cluster's wire types onto it.
 /// </summary>
 public static class BasisFileWriter
 {
     /// <summary>Tensor name of the basis vectors.</summary>
-    public const string BasisTensor = "basis";
+    public const string BasisTensor = BasisFile.BasisTensor;
 
     /// <summary>Tensor name of the singular values.</summary>
-    public const string SingularValuesTensor = "singular_values";
+    public const string SingularValuesTensor = BasisFile.SingularValuesTensor;
 
     /// <summary>Tensor name of the fleet mean row.</summary>
-    public const string MeanTensor = "mean";
+    public const string MeanTensor = BasisFile.MeanTensor;
 
     /// <summary>File name of a layer's basis in an output folder: <c>{layer}.{mode}.safetensors</c>.</summary>
-    public static string FileName(string layer, SketchMode mode) => $"{layer}.{UwsKeys.ModeName(mode)}.safetensors";
+    public static string FileName(string layer, SketchMode mode) => BasisFile.FileName(layer, ToBasisMode(mode));
 
-    /// <summary>The metadata written with <paramref name="info"/>.</summary>
-    public static IReadOnlyDictionary<string, string> Metadata(BasisVersionInfo info)
+    /// <summary>The basis mode of a sketch mode (same names: rows, columns, flattened).</summary>
+    public static BasisMode ToBasisMode(SketchMode mode) => mode switch
+    {
+        SketchMode.Rows => BasisMode.Rows,
+        SketchMode.Columns => BasisMode.Columns,
+        SketchMode.Flattened => BasisMode.Flattened,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown sketch mode."),
+    };
+
+    /// <summary>The basis-file header of <paramref name="info"/>.</summary>
+    public static BasisFileHeader Header(BasisVersionInfo info, LayerShape? shape = null)
     {
         ArgumentNullException.ThrowIfNull(info);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        return new BasisFileHeader(info.Fleet, info.Layer, ToBasisMode(info.Mode), info.Centered, info.Rank, info.Version, info.ModelCount, info.RowCount)
         {
-            ["format"] = "orleans-uws-basis",
-            ["fleet"] = info.Fleet,
-            ["layer"] = info.Layer,
-            ["mode"] = UwsKeys.ModeName(info.Mode),
-            ["centred"] = info.Centered ? "true" : "false",
-            ["k"] = Invariant(info.Rank),
-            ["rank_capped"] = info.RankCapped ? "true" : "false",
-            ["T"] = Invariant(info.ModelCount),
-            ["rows"] = Invariant(info.RowCount),
-            ["version"] = Invariant(info.Version),
-            ["explained_energy"] = info.ExplainedEnergy.ToString("R", CultureInfo.InvariantCulture),
-            ["certificate"] = info.Certificate.ToString("R", CultureInfo.InvariantCulture),
-            ["created_at"] = info.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            RankCapped = info.RankCapped,
+            ExplainedEnergy = info.ExplainedEnergy,
+            Certificate = info.Certificate,
+            SinThetaToPrevious = info.SinThetaToPrevious,
+            CreatedAt = info.CreatedAt,
+            OutFeatures = shape?.Rows,
+            InFeatures = shape?.Columns,
         };
-        if (info.SinThetaToPrevious is { } sin)
-        {
-            metadata["sin_theta_previous"] = sin.ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        return metadata;
     }
 
-    /// <summary>Writes <paramref name="basis"/> to the file <paramref name="path"/> (replacing it).</summary>
-    /// <exception cref="ArgumentException">The basis's arrays do not match its rank and dimension; the message gives the lengths.</exception>
-    public static void Write(string path, LayerBasis basis)
+    /// <summary>The basis file of <paramref name="basis"/>.</summary>
+    public static LayerBasisFile ToBasisFile(LayerBasis basis, LayerShape? shape = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(basis);
-        var k = basis.Info.Rank;
-        var d = basis.Dimension;
-        if (basis.Vectors.Length != (long)k * d || basis.SingularValues.Length != k || (basis.Mean is { } m && m.Length != d))
-        {
-            throw new ArgumentException(
-                $"Basis of layer '{basis.Info.Layer}' is inconsistent: k={k}, d={d}, vectors {basis.Vectors.Length}, " +
-                $"singular values {basis.SingularValues.Length}, mean {basis.Mean?.Length.ToString(CultureInfo.InvariantCulture) ?? "none"}",
-                nameof(basis));
-        }
-
-        var tensors = new List<(TensorSpec Spec, float[] Values)>
-        {
-            (new TensorSpec(BasisTensor, TensorDType.F32, [k, d]), basis.Vectors),
-            (new TensorSpec(SingularValuesTensor, TensorDType.F32, [k]), basis.SingularValues.Select(s => (float)s).ToArray()),
-        };
-        if (basis.Mean is { } mean)
-        {
-            tensors.Add((new TensorSpec(MeanTensor, TensorDType.F32, [d]), mean));
-        }
-
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        SafetensorsWriter.WriteAll(path, tensors, Metadata(basis.Info));
+        return new LayerBasisFile(Header(basis.Info, shape), basis.Dimension, basis.Vectors, basis.SingularValues, basis.Mean);
     }
 
-    private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The metadata written with <paramref name="info"/> (without diagnostics, which need the singular values).</summary>
+    public static IReadOnlyDictionary<string, string> Metadata(BasisVersionInfo info) => BasisFile.Metadata(Header(info));
+
+    /// <summary>Writes <paramref name="basis"/> to the file <paramref name="path"/> (replacing it), with its diagnostics.</summary>
+    /// <exception cref="ArgumentException">The basis's arrays do not match its rank and dimension; the message gives the lengths.</exception>
+    public static void Write(string path, LayerBasis basis, LayerShape? shape = null) => BasisFile.Write(path, ToBasisFile(basis, shape));
 }

@@ -4,7 +4,7 @@ namespace OrleansUws.Subspace.Merging;
 
 /// <summary>How a subspace merge relates to the mean merge, measured.</summary>
 /// <param name="EqualsMean">Whether the subspace merge equals the mean merge to float precision in every layer.</param>
-/// <param name="RelativeDistanceToMean">max over layers of ‖S − M̄‖_F/‖M̄‖_F.</param>
+/// <param name="RelativeDistanceToMean">max over layers of ‖S − M̄‖_F / meanᵢ‖ΔWᵢ‖_F.</param>
 /// <param name="Reason">Why, in words.</param>
 public sealed record SubspaceEquivalence(bool EqualsMean, double RelativeDistanceToMean, string Reason);
 

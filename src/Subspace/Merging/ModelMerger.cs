@@ -14,7 +14,10 @@ namespace OrleansUws.Subspace.Merging;
 /// </summary>
 public sealed class ModelMerger
 {
-    /// <summary>Relative distance under which the subspace merge is reported as equal to the mean merge (float32 precision).</summary>
+    /// <summary>
+    /// Distance ‖S − M̄‖_F, relative to the merged models' mean norm, under which the subspace merge S is reported as
+    /// equal to the mean merge M̄ (float32 precision; relative to the models, not to M̄, which may be small).
+    /// </summary>
     public const double EquivalenceTolerance = 1e-4;
 
     private readonly IBlasBackend _backend;
@@ -116,7 +119,8 @@ public sealed class ModelMerger
         System.Numerics.Tensors.TensorPrimitives.Divide(average, coefficients.Length, average);
         var merged = _projector.Reconstruct(average, projection, updates[0].OutFeatures, updates[0].InFeatures);
         var mean = Combine(updates, 1.0 / updates.Count);
-        double distance = UpdateAlgebra.RelativeError(mean, merged, _backend);
+        double scale = updates.Average(u => Math.Sqrt(UpdateAlgebra.SquaredNorm(u, _backend)));
+        double distance = scale > 0 ? UpdateAlgebra.Distance(mean, merged, _backend) / scale : 0;
         maxDistance = Math.Max(maxDistance, double.IsFinite(distance) ? distance : 0);
         double averageNorm = Math.Sqrt(UpdateAlgebra.Dot(average, average));
         allCentredAtZero &= projection.Centred && averageNorm <= EquivalenceTolerance * Math.Max(norms / coefficients.Length, double.Epsilon);
