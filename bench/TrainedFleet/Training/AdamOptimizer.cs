@@ -2,7 +2,7 @@ namespace OrleansUws.TrainedFleet.Training;
 
 /// <summary>
 /// Adam (Kingma and Ba, 2015) with bias correction: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
-/// θ ← θ − lr·m̂/(√v̂ + ε). Optional decoupled weight decay is not used: the fleet's adapters are plain LoRA.
+/// θ ← θ − lr·m̂/(√v̂ + ε), no weight decay (the fleet's adapters are plain LoRA).
 /// </summary>
 public sealed class AdamOptimizer
 {
