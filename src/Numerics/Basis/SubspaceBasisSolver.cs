@@ -215,7 +215,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         SubspaceBasis? previous, int iterations, bool converged)
     {
         var top = TopRows(ritz, d, s, k);
-        FixSigns(top, k, d);
+        EigenvectorSigns.LargestEntryPositive(top, k, d);
         bool aligned = false;
         if (options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d)
         {
@@ -242,29 +242,5 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         bool capReached = options.Rank is null && (totalEnergy <= 0 || captured / totalEnergy < options.EnergyThreshold);
         return new SubspaceBasis(k, d, vectors, singular, totalEnergy > 0 ? captured / totalEnergy : 0, 0, sinPrevious,
             iterations, converged, capReached, options.Centred, aligned, 0, 0);
-    }
-
-    private static void FixSigns(double[] rows, int k, int d)
-    {
-        for (int c = 0; c < k; c++)
-        {
-            var row = rows.AsSpan(c * d, d);
-            int best = 0;
-            for (int i = 1; i < d; i++)
-            {
-                if (Math.Abs(row[i]) > Math.Abs(row[best]))
-                {
-                    best = i;
-                }
-            }
-
-            if (row[best] < 0)
-            {
-                foreach (ref double v in row)
-                {
-                    v = -v;
-                }
-            }
-        }
     }
 }

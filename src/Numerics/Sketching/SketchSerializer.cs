@@ -66,6 +66,19 @@ public static class SketchSerializer
         return header;
     }
 
+    /// <summary>Reads the header, payload body and running sum of a Frequent Directions or exact-Gram blob.</summary>
+    internal static SketchHeader ReadSketch(ReadOnlySpan<byte> blob, out ReadOnlySpan<byte> body, out double[] sum)
+    {
+        var header = ReadHeader(blob, out var payload);
+        if (header.Kind == SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
+        }
+
+        sum = ReadSum(header, payload, out body);
+        return header;
+    }
+
     /// <summary>The buffered rows of a payload body (rows×dimension float32), checked finite.</summary>
     internal static ReadOnlySpan<float> FiniteRows(ReadOnlySpan<byte> body, int dimension)
     {
