@@ -17,6 +17,14 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();
 
+    /// <summary>
+    /// The slice's sketch for a coordinator that already holds revision (<paramref name="activation"/>,
+    /// <paramref name="modelCount"/>): when that is still the slice's revision, the answer carries counts and
+    /// <see cref="SliceSnapshot.Unchanged"/> but no sketch bytes; otherwise it is <see cref="GetSnapshotAsync"/>'s.
+    /// A revision names one activation's state after that many models, so a slice that restarted never matches.
+    /// </summary>
+    Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount);
+
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();
 

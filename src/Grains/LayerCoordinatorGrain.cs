@@ -26,20 +26,22 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly IPersistentState<LayerCoordinatorState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly SubspaceBasisSolver _solver;
-    private readonly SketchUpdateGate _gate;
+    private readonly SketchWorkers _workers;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerCoordinatorGrain> _logger;
     private readonly ObserverManager<IBasisObserver> _observers;
     private ITimer? _timer;
     private int[]? _sliceCounts;
+    private MergedSketch? _merged;
+    private (Guid Activation, int Models)[]? _revisions;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerCoordinatorGrain(
         [PersistentState("layer", UwsStorage.Name)] IPersistentState<LayerCoordinatorState> state,
         CovarianceSketchFactory sketches,
         SubspaceBasisSolver solver,
-        SketchUpdateGate gate,
+        SketchWorkers workers,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         IOptions<UwsClusterOptions> options,
         UwsMetrics metrics,
@@ -48,7 +50,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         _state = state;
         _sketches = sketches;
         _solver = solver;
-        _gate = gate;
+        _workers = workers;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -80,6 +82,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         _state.State.Configuration = configuration;
         _sliceCounts = null;
+        _merged = null;
+        _revisions = null;
         await _state.WriteStateAsync();
         _timer?.Dispose();
         _timer = null;
@@ -286,7 +290,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return await ComputeFlattenedAsync(configuration, trigger, started);
         }
 
-        var snapshots = await Task.WhenAll(Slices(configuration).Select(s => s.GetSnapshotAsync()));
+        var merged = _merged ??= new MergedSketch(_sketches, _solver, configuration.SliceCount);
+        var revisions = _revisions ??= new (Guid, int)[configuration.SliceCount];
+        var snapshots = await Task.WhenAll(Slices(configuration).Select((s, i) => s.GetSnapshotSinceAsync(revisions[i].Activation, revisions[i].Models)));
         var models = snapshots.Sum(s => s.ModelCount);
         if (_sliceCounts is { } counts)
         {
@@ -303,10 +309,11 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         var previous = state.Current;
-        (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) result;
-        using (await _gate.EnterAsync())
+        var changed = snapshots.Where(s => !s.Unchanged && s.Sketch.Length > 0).ToArray();
+        var result = await _workers.RunAsync(() => MergeAndSolve(configuration, merged, changed, previous));
+        foreach (var snapshot in snapshots)
         {
-            result = await Task.Run(() => MergeAndSolve(configuration, snapshots, previous));
+            revisions[snapshot.Slice] = (snapshot.Activation, snapshot.ModelCount);
         }
 
         var duration = Stopwatch.GetElapsedTime(started);
@@ -362,55 +369,33 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <summary>Folds the slices' reported counts into the persisted count, never below what the slices hold.</summary>
     private void SyncAbsorbed(int sliceModels) => _state.State.AbsorbedModels = Math.Max(AbsorbedModels, sliceModels);
 
-    private (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
-        LayerConfiguration configuration, SliceSnapshot[] snapshots, LayerBasis? previous)
+    /// <summary>
+    /// Replaces the parts of the changed slices in the layer's merge (kept between versions: an unchanged slice is not
+    /// shipped or read again) and solves it, warm-started from the previous version where the merge iterates.
+    /// </summary>
+    private static (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
+        LayerConfiguration configuration, MergedSketch merged, SliceSnapshot[] changed, LayerBasis? previous)
     {
-        ICovarianceSketch? merged = null;
-        try
+        foreach (var snapshot in changed)
         {
-            foreach (var snapshot in snapshots.Where(s => s.Sketch.Length > 0))
-            {
-                var sketch = _sketches.Deserialize(snapshot.Sketch);
-                if (merged is null)
-                {
-                    merged = sketch;
-                    continue;
-                }
-
-                using (sketch)
-                {
-                    merged.Merge(sketch);
-                }
-            }
-
-            if (merged is null)
-            {
-                throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
-            }
-
-            var options = configuration.Basis.ToBasisOptions(configuration.Centered);
-            var warm = previous is null ? null : ToSubspaceBasis(previous);
-            var basis = _solver.Compute(merged, options, warm);
-            var sinTheta = basis.SinThetaToPrevious;
-            if (sinTheta is null && previous is not null)
-            {
-                sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, basis.Rank, previous.Vectors, previous.Info.Rank, basis.Dimension);
-            }
-
-            float[]? mean = null;
-            if (merged.MeanMode != MeanMode.None)
-            {
-                var m = new double[merged.Dimension];
-                merged.CopyMean(m);
-                mean = Array.ConvertAll(m, v => (float)v);
-            }
-
-            return (basis, sinTheta, mean);
+            merged.Set(snapshot.Slice, SketchSummary.Read(snapshot.Sketch));
         }
-        finally
+
+        if (merged.UnitCount == 0 && merged.RowCount == 0)
         {
-            merged?.Dispose();
+            throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
         }
+
+        var options = configuration.Basis.ToBasisOptions(configuration.Centered);
+        var warm = previous is null ? null : ToSubspaceBasis(previous);
+        var basis = merged.ComputeBasis(options, warm);
+        var sinTheta = basis.SinThetaToPrevious;
+        if (sinTheta is null && previous is not null)
+        {
+            sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, basis.Rank, previous.Vectors, previous.Info.Rank, basis.Dimension);
+        }
+
+        return (basis, sinTheta, merged.Mean());
     }
 
     private static SubspaceBasis ToSubspaceBasis(LayerBasis b) => new(
