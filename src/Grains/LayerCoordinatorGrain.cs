@@ -320,7 +320,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         var info = new BasisVersionInfo(
             configuration.Fleet, configuration.Layer, configuration.Mode, (previous?.Info.Version ?? 0) + 1,
             models, snapshots.Sum(s => s.RowCount), result.Basis.Rank, result.Basis.CapReached, result.Basis.ExplainedEnergy,
-            result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger);
+            result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger,
+            result.Basis.Aligned ? result.Basis.Alignment : null);
         state.Iterations = result.Basis.Iterations;
         return await PublishAsync(configuration, new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean), models);
     }
@@ -386,7 +387,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
         }
 
-        var options = configuration.Basis.ToBasisOptions(configuration.Centered);
+        // Published versions are aligned to their predecessor, so coefficients made against it stay close.
+        var options = configuration.Basis.ToBasisOptions(configuration.Centered) with { AlignToPrevious = true };
         var warm = previous is null ? null : ToSubspaceBasis(previous);
         var basis = merged.ComputeBasis(options, warm);
         var sinTheta = basis.SinThetaToPrevious;

@@ -49,7 +49,8 @@ public sealed class SketchWorkersTests
         Assert.False(third.IsCompleted);
 
         release.Set();
-        await TestWait.WithTimeout(Task.WhenAll(first, second), "the blocked work finishes");
+        await TestWait.WithTimeout(Task.WhenAll(first, second).ContinueWith(_ => true, TaskScheduler.Default), "the blocked work finishes");
+        await Task.WhenAll(first, second);
         Assert.Equal(2, await TestWait.WithTimeout(third, "the queued work runs once a thread is free"));
     }
 

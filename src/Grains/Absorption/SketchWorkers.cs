@@ -16,6 +16,7 @@ public sealed class SketchWorkers : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new(new ConcurrentQueue<Action>());
     private readonly Thread[] _threads;
+    private int _stopped;
 
     /// <summary>Starts the threads (one singleton per silo).</summary>
     public SketchWorkers(IOptions<UwsClusterOptions> options)
@@ -68,7 +69,7 @@ public sealed class SketchWorkers : IDisposable
     /// <summary>Lets the queued work finish and stops the threads.</summary>
     public void Dispose()
     {
-        if (_queue.IsAddingCompleted)
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return;
         }
@@ -84,13 +85,14 @@ public sealed class SketchWorkers : IDisposable
 
     private void Enqueue(Action item)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) == 1, this);
         try
         {
             _queue.Add(item);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
-            throw new ObjectDisposedException($"{nameof(SketchWorkers)} are stopped: {ex.Message}");
+            throw new ObjectDisposedException(nameof(SketchWorkers), ex);
         }
     }
 

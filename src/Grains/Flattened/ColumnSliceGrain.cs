@@ -130,16 +130,16 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     }
 
     /// <inheritdoc />
-    public Task<ColumnSliceGram> GetGramAsync()
+    public async Task<ColumnSliceGram> GetGramAsync()
     {
-        if (_sketch is null)
+        if (_sketch is not { } sketch)
         {
-            return Task.FromResult(new ColumnSliceGram(0, [], 0, 0, 0));
+            return new ColumnSliceGram(0, [], 0, 0, 0);
         }
 
-        var gram = new double[_sketch.BufferedRows * _sketch.BufferedRows];
-        _sketch.Gram(gram);
-        return Task.FromResult(new ColumnSliceGram(_sketch.BufferedRows, gram, _sketch.TotalEnergy, _sketch.Certificate, _sketch.RowCount));
+        var gram = new double[sketch.BufferedRows * sketch.BufferedRows];
+        await _workers.RunAsync(() => sketch.Gram(gram));
+        return new ColumnSliceGram(sketch.BufferedRows, gram, sketch.TotalEnergy, sketch.Certificate, sketch.RowCount);
     }
 
     /// <inheritdoc />
@@ -165,19 +165,25 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         int k = request.Rank, width = _sketch.Width;
         var vectors = new float[k * width];
         var sketch = _sketch;
-        await _workers.RunAsync(() => sketch.Project(request.Coefficients, k, vectors));
-
         var self = new double[k * k];
-        ColumnSlicedBasis.AccumulateCross(vectors, k, vectors, k, width, self);
         var previous = _state.State.Parts.Find(p => p.Version == request.PreviousVersion);
         double[] cross = [], previousGram = [];
         if (previous is not null)
         {
             cross = new double[k * previous.Rank];
             previousGram = new double[previous.Rank * previous.Rank];
-            ColumnSlicedBasis.AccumulateCross(vectors, k, previous.Vectors, previous.Rank, width, cross);
-            ColumnSlicedBasis.AccumulateCross(previous.Vectors, previous.Rank, previous.Vectors, previous.Rank, width, previousGram);
         }
+
+        await _workers.RunAsync(() =>
+        {
+            sketch.Project(request.Coefficients, k, vectors);
+            ColumnSlicedBasis.AccumulateCross(vectors, k, vectors, k, width, self);
+            if (previous is not null)
+            {
+                ColumnSlicedBasis.AccumulateCross(vectors, k, previous.Vectors, previous.Rank, width, cross);
+                ColumnSlicedBasis.AccumulateCross(previous.Vectors, previous.Rank, previous.Vectors, previous.Rank, width, previousGram);
+            }
+        });
 
         var peakValues = new float[k];
         var peakColumns = new int[k];

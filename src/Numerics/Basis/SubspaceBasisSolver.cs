@@ -216,11 +216,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
     {
         var top = TopRows(ritz, d, s, k);
         EigenvectorSigns.LargestEntryPositive(top, k, d);
-        bool aligned = false;
-        if (options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d)
-        {
-            aligned = Procrustes.TryAlign(top, DenseMath.Widen(previous.Vectors), k, d);
-        }
+        var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
 
         var vectors = new float[k * d];
         for (int i = 0; i < vectors.Length; i++)
@@ -241,6 +237,6 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
             : null;
         bool capReached = options.Rank is null && (totalEnergy <= 0 || captured / totalEnergy < options.EnergyThreshold);
         return new SubspaceBasis(k, d, vectors, singular, totalEnergy > 0 ? captured / totalEnergy : 0, 0, sinPrevious,
-            iterations, converged, capReached, options.Centred, aligned, 0, 0);
+            iterations, converged, capReached, options.Centred, rotation.Length > 0, 0, 0) { Alignment = rotation };
     }
 }

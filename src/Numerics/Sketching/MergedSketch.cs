@@ -180,14 +180,16 @@ public sealed class MergedSketch
         backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked.Span, d, 0f, projected, d);
         var top = DenseMath.Widen(projected);
         EigenvectorSigns.LargestEntryPositive(top, k, d);
-        bool aligned = options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d
-            && Procrustes.TryAlign(top, DenseMath.Widen(previous.Vectors), k, d);
+        var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
         var vectors = Array.ConvertAll(top, v => (float)v);
         double? sinPrevious = previous is not null && previous.Dimension == d
             ? SubspaceMetrics.SinThetaMax(vectors, k, previous.Vectors, previous.Rank, d)
             : null;
         return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, held.Sum(p => p.Certificate), sinPrevious,
-            Iterations: 0, Converged: true, plan.CapReached, options.Centred, aligned, held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount));
+            Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount))
+        {
+            Alignment = rotation,
+        };
     }
 
     /// <summary>

@@ -99,6 +99,91 @@ public abstract partial class BackendSuite
         Assert.Equal(solver.Compute(byHand, options).Vectors, basis.Vectors);
     }
 
+    [Fact]
+    public void AligningANewVersionToThePreviousMovesAnUnchangedModelsCoefficientsLess()
+    {
+        const int k = 4;
+        var factory = new CovarianceSketchFactory(Backend);
+        var solver = new SubspaceBasisSolver(Backend);
+
+        // Equal planted strengths (decay 1): the top eigenvectors are nearly degenerate, so a new version's vectors
+        // turn freely inside the subspace — exactly what alignment is for.
+        var first = TestData.Planted(46, 30, MergeDimension, rank: k, noise: 0.05, decay: 1.0);
+        var second = TestData.Planted(47, 30, MergeDimension, rank: k, noise: 0.05, decay: 1.0);
+        using var a = Sketch(factory, MeanMode.Track, first, 30);
+        using var b = Sketch(factory, MeanMode.Track, second, 30);
+        var merged = new MergedSketch(factory, solver, 2);
+        merged.Set(0, SketchSummary.Read(a.Serialize()));
+        var options = new BasisOptions { Rank = k };
+        var version1 = merged.ComputeBasis(options);
+        Assert.False(version1.Aligned);
+        Assert.Empty(version1.Alignment);
+
+        merged.Set(1, SketchSummary.Read(b.Serialize()));
+        var unaligned = merged.ComputeBasis(options, version1);
+        var aligned = merged.ComputeBasis(options with { AlignToPrevious = true }, version1);
+        Assert.False(unaligned.Aligned);
+        Assert.True(aligned.Aligned);
+        Assert.Equal(k * k, aligned.Alignment.Length);
+        Assert.True(SubspaceMetrics.SinThetaMax(aligned.Vectors, k, unaligned.Vectors, k, MergeDimension) <= 1e-5, "alignment keeps the subspace");
+        Assert.Equal(unaligned.SingularValues, aligned.SingularValues);
+
+        // The recorded R is orthogonal and maps the unaligned vectors onto the published ones.
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                double dot = 0, mapped = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    dot += aligned.Alignment[(i * k) + t] * aligned.Alignment[(j * k) + t];
+                }
+
+                Assert.Equal(i == j ? 1 : 0, dot, 1e-9);
+                for (int c = 0; c < MergeDimension; c += 17)
+                {
+                    mapped = 0;
+                    for (int t = 0; t < k; t++)
+                    {
+                        mapped += aligned.Alignment[(i * k) + t] * unaligned.Vectors[(t * MergeDimension) + c];
+                    }
+
+                    Assert.Equal(mapped, aligned.Vectors[(i * MergeDimension) + c], 1e-5);
+                }
+            }
+        }
+
+        // An unchanged model (the first part's first 5 rows): its coefficients against version 1 vs version 2.
+        var model = first.AsSpan(0, 5 * MergeDimension).ToArray();
+        double moved = CoefficientShift(model, version1, unaligned), movedAligned = CoefficientShift(model, version1, aligned);
+        Assert.True(movedAligned < moved, $"coefficients moved {movedAligned:E3} aligned vs {moved:E3} unaligned");
+        Assert.True(movedAligned < 0.5 * moved, $"alignment should remove most of the rotation: {movedAligned:E3} vs {moved:E3}");
+    }
+
+    /// <summary>‖X·Vᵀ − X·Pᵀ‖_F / ‖X·Pᵀ‖_F: how far a model's coefficients move from basis P to basis V.</summary>
+    private static double CoefficientShift(float[] model, SubspaceBasis previous, SubspaceBasis next)
+    {
+        int rows = model.Length / MergeDimension, k = previous.Rank;
+        double diff = 0, norm = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                double before = 0, after = 0;
+                for (int c = 0; c < MergeDimension; c++)
+                {
+                    before += (double)model[(r * MergeDimension) + c] * previous.Vectors[(i * MergeDimension) + c];
+                    after += (double)model[(r * MergeDimension) + c] * next.Vectors[(i * MergeDimension) + c];
+                }
+
+                diff += (after - before) * (after - before);
+                norm += before * before;
+            }
+        }
+
+        return Math.Sqrt(diff / norm);
+    }
+
     private static ICovarianceSketch Sketch(CovarianceSketchFactory factory, MeanMode meanMode, float[] rows, int count)
     {
         var sketch = factory.Create(new SketchOptions(SketchKind.FrequentDirections, MergeDimension, MergeEll, meanMode));
