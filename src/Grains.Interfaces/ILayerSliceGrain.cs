@@ -14,6 +14,14 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// </summary>
     Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer);
 
+    /// <summary>
+    /// Checkpoints now what the slice holds (sketch and id set together) when models arrived since its last checkpoint;
+    /// returns the number of models the checkpoint holds. A queue consumer that acknowledges only durable models calls
+    /// it for the slices whose <see cref="AbsorbResult.Durable"/> was false (checkpoints are otherwise batched by
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c>). A failing write throws and leaves the models pending.
+    /// </summary>
+    Task<int> FlushAsync();
+
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();
 

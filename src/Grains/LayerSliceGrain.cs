@@ -85,7 +85,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         if (state.ModelIds.Contains(model.ModelId))
         {
-            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count);
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
         }
 
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
@@ -126,7 +126,18 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         // The coordinator hears it from the slice itself (one-way; counts are maxima, so a repeat counts nothing twice).
         GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(slice, state.ModelIds.Count).Ignore();
-        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count);
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> FlushAsync()
+    {
+        if (_checkpoints.Pending > 0)
+        {
+            await CheckpointAsync();
+        }
+
+        return _state.State.ModelIds.Count;
     }
 
     /// <inheritdoc />
