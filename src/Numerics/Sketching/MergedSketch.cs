@@ -11,7 +11,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// <para>
 /// Frequent Directions parts are never rebuilt into a sketch: with Z the stacked buffered rows of every part (plus, when
 /// centring, one correction row √n_s(μ_s − μ) per part) the merged covariance is ZᵀZ, so its top-k eigenvectors are
-/// V = Λ^(−½)UᵀZ from the small Gram ZZᵀ = UΛUᵀ — exact, one SYRK and one small eigen-solve, no shrink and no
+/// V = Λ^(−½)UᵀZ from the small Gram ZZᵀ = UΛUᵀ — exact, one SYRK and one partial eigen-solve of the top k, no shrink and no
 /// subspace iteration. That is the basis of an FD merge of the parts in exact arithmetic (a merge shrink moves
 /// eigenvalues, not eigenvectors); the singular values are the unshrunk ones and the certificate is the parts' sum.
 /// </para>
@@ -156,18 +156,12 @@ public sealed class MergedSketch
             return null;
         }
 
-        using var gramFloat = new PooledArray<float>(rows * rows);
-        backend.Syrk(Transpose.No, rows, d, 1f, stacked.Span, d, 0f, gramFloat.Span, rows);
-        using var gram = new PooledArray<double>(rows * rows);
-        for (int i = 0; i < gram.Length; i++)
-        {
-            gram.Span[i] = gramFloat.Span[i];
-        }
-
+        using var gram = new PooledArray<float>(rows * rows);
+        backend.Syrk(Transpose.No, rows, d, 1f, stacked.Span, d, 0f, gram.Span, rows);
         ColumnSliceBasisPlan plan;
         try
         {
-            plan = ColumnSlicedBasis.Plan(backend, gram.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
+            plan = ColumnSlicedBasis.PlanTop(backend, gram.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
         }
         catch (InvalidOperationException)
         {
