@@ -39,13 +39,7 @@ public static class SketchSerializer
     public static ICovarianceSketch Deserialize(ReadOnlySpan<byte> blob, IBlasBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        var header = ReadHeader(blob, out var payload);
-        if (header.Kind == SketchKind.ColumnSlice)
-        {
-            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
-        }
-
-        var sum = ReadSum(header, payload, out var body);
+        var header = ReadSketch(blob, out var body, out var sum);
         return header.Kind switch
         {
             SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
