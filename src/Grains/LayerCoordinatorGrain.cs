@@ -35,6 +35,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private int[]? _sliceCounts;
     private MergedSketch? _merged;
     private (Guid Activation, int Models)[]? _revisions;
+    private VersionCapture? _pending;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerCoordinatorGrain(
@@ -175,6 +176,43 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     public Task<BasisVersionInfo?> ComputeNowAsync() => ComputeAsync(BasisTrigger.OnDemand);
 
     /// <inheritdoc />
+    public async Task<int> CaptureVersionAsync()
+    {
+        var state = _state.State;
+        if (state.Configuration is not { } configuration)
+        {
+            return 0;
+        }
+
+        if (configuration.Mode == SketchMode.Flattened)
+        {
+            // The column slices' buffers move with every row: a flattened version is computed before returning.
+            return (await ComputeAsync(BasisTrigger.OnDemand))?.ModelCount ?? 0;
+        }
+
+        var capture = await CaptureAsync(configuration, BasisTrigger.OnDemand, Stopwatch.GetTimestamp());
+        if (capture is null)
+        {
+            return state.Current?.Info.ModelCount ?? 0;
+        }
+
+        _pending = capture;
+        this.AsReference<ILayerCoordinatorGrain>().SolvePendingAsync().Ignore();
+        return capture.Models;
+    }
+
+    /// <inheritdoc />
+    public async Task SolvePendingAsync()
+    {
+        // A version computed meanwhile (it cleared the capture) already covers these models.
+        if (_pending is { } capture)
+        {
+            _pending = null;
+            await SolveAsync(capture);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<LayerStatus> GetStatusAsync()
     {
         var state = _state.State;
@@ -290,7 +328,18 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return await ComputeFlattenedAsync(configuration, trigger, started);
         }
 
-        var merged = _merged ??= new MergedSketch(_sketches, _solver, configuration.SliceCount);
+        _pending = null; // this version covers at least what a pending capture holds
+        var capture = await CaptureAsync(configuration, trigger, started);
+        return capture is null ? state.Current?.Info : await SolveAsync(capture);
+    }
+
+    /// <summary>
+    /// Takes a version's input: each slice's sketch since the revision the merge holds. Null (counts synced) when no
+    /// model arrived since the current version.
+    /// </summary>
+    private async Task<VersionCapture?> CaptureAsync(LayerConfiguration configuration, BasisTrigger trigger, long started)
+    {
+        var state = _state.State;
         var revisions = _revisions ??= new (Guid, int)[configuration.SliceCount];
         var snapshots = await Task.WhenAll(Slices(configuration).Select((s, i) => s.GetSnapshotSinceAsync(revisions[i].Activation, revisions[i].Models)));
         var models = snapshots.Sum(s => s.ModelCount);
@@ -302,12 +351,22 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             }
         }
 
-        if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
+        if (models == 0 || (state.Current is { } current && current.Info.ModelCount >= models))
         {
             SyncAbsorbed(models);
-            return state.Current?.Info;
+            return null;
         }
 
+        return new VersionCapture(configuration, snapshots, models, trigger, started);
+    }
+
+    /// <summary>Merges a capture into the layer's kept merge, solves it off the scheduler and publishes the version.</summary>
+    private async Task<BasisVersionInfo> SolveAsync(VersionCapture capture)
+    {
+        var (configuration, snapshots, models, trigger, started) = capture;
+        var state = _state.State;
+        var merged = _merged ??= new MergedSketch(_sketches, _solver, configuration.SliceCount);
+        var revisions = _revisions ??= new (Guid, int)[configuration.SliceCount];
         var previous = state.Current;
         var changed = snapshots.Where(s => !s.Unchanged && s.Sketch.Length > 0).ToArray();
         var result = await _workers.RunAsync(() => MergeAndSolve(configuration, merged, changed, previous));
@@ -399,6 +458,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         return (basis, sinTheta, merged.Mean());
     }
+
+    /// <summary>A version's input, taken from the slices; solved at once or by <see cref="SolvePendingAsync"/>.</summary>
+    private sealed record VersionCapture(LayerConfiguration Configuration, SliceSnapshot[] Snapshots, int Models, BasisTrigger Trigger, long Started);
 
     private static SubspaceBasis ToSubspaceBasis(LayerBasis b) => new(
         b.Info.Rank, b.Dimension, b.Vectors, b.SingularValues, b.Info.ExplainedEnergy, b.Info.Certificate,
