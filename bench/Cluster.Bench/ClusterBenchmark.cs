@@ -56,6 +56,11 @@ public static class ClusterBenchmark
                 }
 
                 var layers = (await session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-1")).GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
+                var cost = new VersionCost(services.GetRequiredService<CovarianceSketchFactory>(), services.GetRequiredService<SubspaceBasisSolver>())
+                    .Measure(models, description.Sketch, description.Basis);
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"one version of layer {cost.Layer} (2 slices, {models.Count} models, median of 20): {cost.Summaries:F2} ms from the slices' summaries, {cost.Rebuilt:F2} ms rebuilding the merged sketch and iterating"));
                 Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings, versionedTimings);
             }
 
