@@ -200,8 +200,9 @@ public sealed class MergedSketch
         int offset = 0;
         foreach (var part in held)
         {
-            part.Rows.CopyTo(stacked.Span[offset..]);
-            offset += part.Rows.Length;
+            var partRows = part.Rows;
+            partRows.CopyTo(stacked.Span[offset..]);
+            offset += partRows.Length;
         }
 
         if (correct)

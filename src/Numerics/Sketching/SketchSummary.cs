@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OrleansUws.Numerics.Sketching;
 
@@ -10,8 +12,13 @@ namespace OrleansUws.Numerics.Sketching;
 /// </summary>
 public sealed class SketchSummary
 {
-    private SketchSummary(SketchHeader header, float[] rows, double[] sum, byte[] serialized)
+    private readonly int _rowsOffset;
+    private readonly int _rowsLength;
+
+    private SketchSummary(SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[] serialized)
     {
+        _rowsOffset = rowsOffset;
+        _rowsLength = rowsLength;
         Kind = header.Kind;
         MeanMode = header.MeanMode;
         Dimension = header.Dimension;
@@ -20,7 +27,6 @@ public sealed class SketchSummary
         UnitCount = header.UnitCount;
         TotalEnergy = header.Energy;
         Certificate = header.Certificate;
-        Rows = rows;
         Sum = sum;
         Serialized = serialized;
     }
@@ -49,11 +55,14 @@ public sealed class SketchSummary
     /// <summary>Frequent Directions certificate (total shrinkage δ); 0 for an exact Gram.</summary>
     public double Certificate { get; }
 
-    /// <summary>Frequent Directions: the buffered rows, <see cref="BufferedRows"/>×d row-major; empty for an exact Gram.</summary>
-    public float[] Rows { get; }
+    /// <summary>
+    /// Frequent Directions: the buffered rows, <see cref="BufferedRows"/>×d row-major, read in place from
+    /// <see cref="Serialized"/> (no copy); empty for an exact Gram.
+    /// </summary>
+    public ReadOnlySpan<float> Rows => MemoryMarshal.Cast<byte, float>(Serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float)));
 
     /// <summary>Rows held in <see cref="Rows"/>.</summary>
-    public int BufferedRows => Dimension == 0 ? 0 : Rows.Length / Dimension;
+    public int BufferedRows => Dimension == 0 ? 0 : _rowsLength / Dimension;
 
     /// <summary>Column sums of the absorbed rows (length d; empty with <see cref="MeanMode.None"/>).</summary>
     public double[] Sum { get; }
@@ -67,7 +76,7 @@ public sealed class SketchSummary
     {
         ArgumentNullException.ThrowIfNull(serialized);
         var header = SketchSerializer.ReadSketch(serialized, out var body, out var sum);
-        float[] rows = [];
+        int offset = 0, length = 0;
         if (header.Kind == SketchKind.FrequentDirections && header.BufferedRows > 0)
         {
             if (header.Version >= 2)
@@ -76,10 +85,13 @@ public sealed class SketchSummary
                 body = body[(SketchSerializer.OrthogonalPrefixLength + (orthogonal * sizeof(double)))..];
             }
 
-            rows = SketchSerializer.FiniteRows(body, header.Dimension)[..(header.BufferedRows * header.Dimension)].ToArray();
+            length = header.BufferedRows * header.Dimension;
+            var rows = SketchSerializer.FiniteRows(body, header.Dimension)[..length];
+            offset = (int)Unsafe.ByteOffset(
+                ref MemoryMarshal.GetArrayDataReference(serialized), ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(rows)));
         }
 
-        return new SketchSummary(header, rows, sum, serialized);
+        return new SketchSummary(header, offset, length, sum, serialized);
     }
 
     /// <summary>The mean μ = Sum / RowCount into <paramref name="destination"/> (zeros when empty).</summary>
