@@ -24,7 +24,8 @@ public static class BenchArguments
                 case "--warmup": options.WarmupModels = Positive(name, value); break;
                 case "--parallelism": options.Parallelism = Positive(name, value); break;
                 case "--repeat": options.Repetitions = Positive(name, value); break;
-                default: throw new ArgumentException($"unknown argument {name} (known: --fleet --preset --models --layers --warmup --parallelism --repeat)", nameof(args));
+                case "--version-every": options.VersionEvery = Positive(name, value); break;
+                default: throw new ArgumentException($"unknown argument {name} (known: --fleet --preset --models --layers --warmup --parallelism --repeat --version-every)", nameof(args));
             }
         }
 

@@ -21,6 +21,9 @@ public sealed class BenchOptions
     /// <summary>Alternating library/cluster repetitions; the medians are reported.</summary>
     public int Repetitions { get; set; } = 5;
 
+    /// <summary>The versioned cluster pass computes a basis version every this many models (the <c>uws run</c> default).</summary>
+    public int VersionEvery { get; set; } = 25;
+
     /// <summary>Models submitted at once to the cluster.</summary>
     public int Parallelism { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 }

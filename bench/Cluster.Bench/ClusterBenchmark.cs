@@ -40,19 +40,28 @@ public static class ClusterBenchmark
                 library.Run(warmup, description.Sketch, description.Basis);
                 await EmbeddedClusterRun.RunAsync(session.Client, "bench-warmup", warmup, options.Parallelism).ConfigureAwait(false);
 
-                // Alternate library and cluster passes so that load from other processes hits both alike; report medians.
+                // Alternate library and cluster passes so that load from other processes hits all alike; report medians.
                 var libraryTimings = new List<PhaseTimings>();
                 var clusterTimings = new List<PhaseTimings>();
+                var versionedTimings = new List<PhaseTimings>();
                 for (var repetition = 1; repetition <= options.Repetitions; repetition++)
                 {
                     libraryTimings.Add(library.Run(models, description.Sketch, description.Basis));
                     var fleet = $"bench-{repetition}";
                     await EmbeddedClusterRun.ConfigureAsync(session.Client, fleet).ConfigureAwait(false);
                     clusterTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, fleet, models, options.Parallelism).ConfigureAwait(false));
+                    var versioned = $"bench-versioned-{repetition}";
+                    await EmbeddedClusterRun.ConfigureAsync(session.Client, versioned, options.VersionEvery).ConfigureAwait(false);
+                    versionedTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, versioned, models, options.Parallelism).ConfigureAwait(false));
                 }
 
                 var layers = (await session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-1")).GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
-                Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings);
+                var cost = new VersionCost(services.GetRequiredService<CovarianceSketchFactory>(), services.GetRequiredService<SubspaceBasisSolver>())
+                    .Measure(models, description.Sketch, description.Basis);
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"one version of layer {cost.Layer} (2 slices, {models.Count} models, median of 20): {cost.Summaries:F2} ms from the slices' summaries, {cost.Rebuilt:F2} ms rebuilding the merged sketch and iterating"));
+                Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings, versionedTimings);
             }
 
             return 0;
@@ -73,21 +82,27 @@ public static class ClusterBenchmark
         return folder;
     }
 
-    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, IReadOnlyList<PhaseTimings> library, IReadOnlyList<PhaseTimings> cluster)
+    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, IReadOnlyList<PhaseTimings> library, IReadOnlyList<PhaseTimings> cluster, IReadOnlyList<PhaseTimings> versioned)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}; {options.Repetitions} alternating repetitions, medians"));
         output.WriteLine("| run | ingest s | models/s | last model → new bases s | end-to-end models/s |");
         output.WriteLine("|---|---:|---:|---:|---:|");
-        var medians = new[] { ("numerics library alone", PhaseTimings.Median(library)), ("embedded cluster", PhaseTimings.Median(cluster)) };
+        var medians = new[]
+        {
+            ("numerics library alone", PhaseTimings.Median(library)),
+            ("embedded cluster", PhaseTimings.Median(cluster)),
+            (string.Create(c, $"embedded cluster, a version every {options.VersionEvery} models"), PhaseTimings.Median(versioned)),
+        };
         foreach (var (name, t) in medians)
         {
             output.WriteLine(string.Create(c, $"| {name} | {t.Ingest.TotalSeconds:F2} | {t.ModelsPerSecond:F2} | {t.Basis.TotalSeconds:F3} | {t.EndToEndModelsPerSecond:F2} |"));
         }
 
-        var (lib, clu) = (medians[0].Item2, medians[1].Item2);
+        var (lib, clu, ver) = (medians[0].Item2, medians[1].Item2, medians[2].Item2);
         output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {clu.ModelsPerSecond / lib.ModelsPerSecond:P1} (target ≥ 80 %); per repetition: {string.Join(", ", library.Zip(cluster, (l, k) => (k.ModelsPerSecond / l.ModelsPerSecond).ToString("P0", c)))}"));
         output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {clu.EndToEndModelsPerSecond / lib.EndToEndModelsPerSecond:P1}"));
-        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s"));
+        output.WriteLine(string.Create(c, $"ingest throughput lost to versions every {options.VersionEvery} models: {1 - (ver.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(versioned, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}"));
+        output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s without intermediate versions, {ver.Basis.TotalSeconds:F3} s with them (target ≤ 0.3 s)"));
     }
 }

@@ -31,8 +31,11 @@ public static class EmbeddedClusterRun
         return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed);
     }
 
-    /// <summary>Declares the fleet's policy: rows mode, uncentred, no intermediate versions (the benchmark computes one at the end).</summary>
-    public static async Task<FleetDescription> ConfigureAsync(IClusterClient client, string fleetId)
+    /// <summary>
+    /// Declares the fleet's policy: rows mode, uncentred, a version every <paramref name="versionEvery"/> models
+    /// (0 = none until the benchmark computes one at the end).
+    /// </summary>
+    public static async Task<FleetDescription> ConfigureAsync(IClusterClient client, string fleetId, int versionEvery = 0)
     {
         ArgumentNullException.ThrowIfNull(client);
         var fleet = client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleetId));
@@ -40,6 +43,6 @@ public static class EmbeddedClusterRun
         return await fleet.ConfigureAsync(new FleetConfiguration(
             Modes: [SketchMode.Rows],
             Centered: false,
-            Basis: defaults.Basis with { EveryModels = 0, Interval = TimeSpan.Zero })).ConfigureAwait(false);
+            Basis: defaults.Basis with { EveryModels = versionEvery, Interval = TimeSpan.Zero })).ConfigureAwait(false);
     }
 }

@@ -18,6 +18,12 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="ComputeDuration">Wall time of merge + basis computation.</param>
 /// <param name="CreatedAt">When the version was published.</param>
 /// <param name="Trigger">What caused it.</param>
+/// <param name="Alignment">
+/// The k×k rotation R (row-major) that aligned this version to the previous one (orthogonal Procrustes, after the sign
+/// rule): the published vectors are R·E for the eigenvectors E, so coefficients made against the previous version stay
+/// as close as possible; E = Rᵀ·vectors recovers the principal directions (in σ order). Null when not aligned (the first
+/// version, a change of k, flattened mode).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record BasisVersionInfo(
     [property: Id(0)] string Fleet,
@@ -34,4 +40,5 @@ public sealed record BasisVersionInfo(
     [property: Id(11)] bool Centered,
     [property: Id(12)] TimeSpan ComputeDuration,
     [property: Id(13)] DateTimeOffset CreatedAt,
-    [property: Id(14)] BasisTrigger Trigger);
+    [property: Id(14)] BasisTrigger Trigger,
+    [property: Id(15)] double[]? Alignment = null);

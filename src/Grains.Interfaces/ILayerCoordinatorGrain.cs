@@ -47,6 +47,19 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     /// </summary>
     Task<BasisVersionInfo?> ComputeNowAsync();
 
+    /// <summary>
+    /// Takes a new version's input now — the models every slice holds at this moment — and computes and publishes it in
+    /// the background (rows and columns modes; a flattened layer computes it before returning). Returns the model
+    /// count T of that version (the current one's when no model arrived). A caller that ingests in batches captures
+    /// after each batch and goes on ingesting while the version is solved: T is exact and ingestion does not wait.
+    /// A later <see cref="ComputeNowAsync"/> returns after the pending version is published.
+    /// </summary>
+    Task<int> CaptureVersionAsync();
+
+    /// <summary>Solves and publishes the version <see cref="CaptureVersionAsync"/> took (one-way, called by the grain itself).</summary>
+    [OneWay]
+    Task SolvePendingAsync();
+
     /// <summary>The layer's configuration, counts, current version and history.</summary>
     [AlwaysInterleave]
     Task<LayerStatus> GetStatusAsync();

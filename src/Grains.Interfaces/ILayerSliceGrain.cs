@@ -14,8 +14,24 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// </summary>
     Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer);
 
+    /// <summary>
+    /// Checkpoints now what the slice holds (sketch and id set together) when models arrived since its last checkpoint;
+    /// returns the number of models the checkpoint holds. A queue consumer that acknowledges only durable models calls
+    /// it for the slices whose <see cref="AbsorbResult.Durable"/> was false (checkpoints are otherwise batched by
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c>). A failing write throws and leaves the models pending.
+    /// </summary>
+    Task<int> FlushAsync();
+
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();
+
+    /// <summary>
+    /// The slice's sketch for a coordinator that already holds revision (<paramref name="activation"/>,
+    /// <paramref name="modelCount"/>): when that is still the slice's revision, the answer carries counts and
+    /// <see cref="SliceSnapshot.Unchanged"/> but no sketch bytes; otherwise it is <see cref="GetSnapshotAsync"/>'s.
+    /// A revision names one activation's state after that many models, so a slice that restarted never matches.
+    /// </summary>
+    Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount);
 
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();

@@ -7,10 +7,17 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="Slice">Slice index.</param>
 /// <param name="ModelCount">Models absorbed by the slice.</param>
 /// <param name="RowCount">Rows inserted into its sketch.</param>
-/// <param name="Sketch">Serialized sketch (empty when the slice has absorbed nothing).</param>
+/// <param name="Sketch">
+/// Serialized sketch (empty when the slice has absorbed nothing, or when <paramref name="Unchanged"/>: the caller
+/// already holds this revision).
+/// </param>
+/// <param name="Activation">The slice activation that produced the sketch; with the model count, its revision.</param>
+/// <param name="Unchanged">True when the caller named this very revision, so the sketch was not shipped again.</param>
 [GenerateSerializer, Immutable]
 public sealed record SliceSnapshot(
     [property: Id(0)] int Slice,
     [property: Id(1)] int ModelCount,
     [property: Id(2)] long RowCount,
-    [property: Id(3)] byte[] Sketch);
+    [property: Id(3)] byte[] Sketch,
+    [property: Id(4)] Guid Activation = default,
+    [property: Id(5)] bool Unchanged = false);

@@ -26,20 +26,23 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly IPersistentState<LayerCoordinatorState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly SubspaceBasisSolver _solver;
-    private readonly SketchUpdateGate _gate;
+    private readonly SketchWorkers _workers;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerCoordinatorGrain> _logger;
     private readonly ObserverManager<IBasisObserver> _observers;
     private ITimer? _timer;
     private int[]? _sliceCounts;
+    private MergedSketch? _merged;
+    private (Guid Activation, int Models)[]? _revisions;
+    private VersionCapture? _pending;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerCoordinatorGrain(
         [PersistentState("layer", UwsStorage.Name)] IPersistentState<LayerCoordinatorState> state,
         CovarianceSketchFactory sketches,
         SubspaceBasisSolver solver,
-        SketchUpdateGate gate,
+        SketchWorkers workers,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         IOptions<UwsClusterOptions> options,
         UwsMetrics metrics,
@@ -48,7 +51,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         _state = state;
         _sketches = sketches;
         _solver = solver;
-        _gate = gate;
+        _workers = workers;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -80,6 +83,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         _state.State.Configuration = configuration;
         _sliceCounts = null;
+        _merged = null;
+        _revisions = null;
         await _state.WriteStateAsync();
         _timer?.Dispose();
         _timer = null;
@@ -169,6 +174,43 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
     /// <inheritdoc />
     public Task<BasisVersionInfo?> ComputeNowAsync() => ComputeAsync(BasisTrigger.OnDemand);
+
+    /// <inheritdoc />
+    public async Task<int> CaptureVersionAsync()
+    {
+        var state = _state.State;
+        if (state.Configuration is not { } configuration)
+        {
+            return 0;
+        }
+
+        if (configuration.Mode == SketchMode.Flattened)
+        {
+            // The column slices' buffers move with every row: a flattened version is computed before returning.
+            return (await ComputeAsync(BasisTrigger.OnDemand))?.ModelCount ?? 0;
+        }
+
+        var capture = await CaptureAsync(configuration, BasisTrigger.OnDemand, Stopwatch.GetTimestamp());
+        if (capture is null)
+        {
+            return state.Current?.Info.ModelCount ?? 0;
+        }
+
+        _pending = capture;
+        this.AsReference<ILayerCoordinatorGrain>().SolvePendingAsync().Ignore();
+        return capture.Models;
+    }
+
+    /// <inheritdoc />
+    public async Task SolvePendingAsync()
+    {
+        // A version computed meanwhile (it cleared the capture) already covers these models.
+        if (_pending is { } capture)
+        {
+            _pending = null;
+            await SolveAsync(capture);
+        }
+    }
 
     /// <inheritdoc />
     public Task<LayerStatus> GetStatusAsync()
@@ -286,7 +328,20 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return await ComputeFlattenedAsync(configuration, trigger, started);
         }
 
-        var snapshots = await Task.WhenAll(Slices(configuration).Select(s => s.GetSnapshotAsync()));
+        _pending = null; // this version covers at least what a pending capture holds
+        var capture = await CaptureAsync(configuration, trigger, started);
+        return capture is null ? state.Current?.Info : await SolveAsync(capture);
+    }
+
+    /// <summary>
+    /// Takes a version's input: each slice's sketch since the revision the merge holds. Null (counts synced) when no
+    /// model arrived since the current version.
+    /// </summary>
+    private async Task<VersionCapture?> CaptureAsync(LayerConfiguration configuration, BasisTrigger trigger, long started)
+    {
+        var state = _state.State;
+        var revisions = _revisions ??= new (Guid, int)[configuration.SliceCount];
+        var snapshots = await Task.WhenAll(Slices(configuration).Select((s, i) => s.GetSnapshotSinceAsync(revisions[i].Activation, revisions[i].Models)));
         var models = snapshots.Sum(s => s.ModelCount);
         if (_sliceCounts is { } counts)
         {
@@ -296,24 +351,36 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             }
         }
 
-        if (models == 0 || (state.Current is { } current && current.Info.ModelCount == models))
+        if (models == 0 || (state.Current is { } current && current.Info.ModelCount >= models))
         {
             SyncAbsorbed(models);
-            return state.Current?.Info;
+            return null;
         }
 
+        return new VersionCapture(configuration, snapshots, models, trigger, started);
+    }
+
+    /// <summary>Merges a capture into the layer's kept merge, solves it off the scheduler and publishes the version.</summary>
+    private async Task<BasisVersionInfo> SolveAsync(VersionCapture capture)
+    {
+        var (configuration, snapshots, models, trigger, started) = capture;
+        var state = _state.State;
+        var merged = _merged ??= new MergedSketch(_sketches, _solver, configuration.SliceCount);
+        var revisions = _revisions ??= new (Guid, int)[configuration.SliceCount];
         var previous = state.Current;
-        (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) result;
-        using (await _gate.EnterAsync())
+        var changed = snapshots.Where(s => !s.Unchanged && s.Sketch.Length > 0).ToArray();
+        var result = await _workers.RunAsync(() => MergeAndSolve(configuration, merged, changed, previous));
+        foreach (var snapshot in snapshots)
         {
-            result = await Task.Run(() => MergeAndSolve(configuration, snapshots, previous));
+            revisions[snapshot.Slice] = (snapshot.Activation, snapshot.ModelCount);
         }
 
         var duration = Stopwatch.GetElapsedTime(started);
         var info = new BasisVersionInfo(
             configuration.Fleet, configuration.Layer, configuration.Mode, (previous?.Info.Version ?? 0) + 1,
             models, snapshots.Sum(s => s.RowCount), result.Basis.Rank, result.Basis.CapReached, result.Basis.ExplainedEnergy,
-            result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger);
+            result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger,
+            result.Basis.Aligned ? result.Basis.Alignment : null);
         state.Iterations = result.Basis.Iterations;
         return await PublishAsync(configuration, new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean), models);
     }
@@ -362,56 +429,38 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <summary>Folds the slices' reported counts into the persisted count, never below what the slices hold.</summary>
     private void SyncAbsorbed(int sliceModels) => _state.State.AbsorbedModels = Math.Max(AbsorbedModels, sliceModels);
 
-    private (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
-        LayerConfiguration configuration, SliceSnapshot[] snapshots, LayerBasis? previous)
+    /// <summary>
+    /// Replaces the parts of the changed slices in the layer's merge (kept between versions: an unchanged slice is not
+    /// shipped or read again) and solves it, warm-started from the previous version where the merge iterates.
+    /// </summary>
+    private static (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
+        LayerConfiguration configuration, MergedSketch merged, SliceSnapshot[] changed, LayerBasis? previous)
     {
-        ICovarianceSketch? merged = null;
-        try
+        foreach (var snapshot in changed)
         {
-            foreach (var snapshot in snapshots.Where(s => s.Sketch.Length > 0))
-            {
-                var sketch = _sketches.Deserialize(snapshot.Sketch);
-                if (merged is null)
-                {
-                    merged = sketch;
-                    continue;
-                }
-
-                using (sketch)
-                {
-                    merged.Merge(sketch);
-                }
-            }
-
-            if (merged is null)
-            {
-                throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
-            }
-
-            var options = configuration.Basis.ToBasisOptions(configuration.Centered);
-            var warm = previous is null ? null : ToSubspaceBasis(previous);
-            var basis = _solver.Compute(merged, options, warm);
-            var sinTheta = basis.SinThetaToPrevious;
-            if (sinTheta is null && previous is not null)
-            {
-                sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, basis.Rank, previous.Vectors, previous.Info.Rank, basis.Dimension);
-            }
-
-            float[]? mean = null;
-            if (merged.MeanMode != MeanMode.None)
-            {
-                var m = new double[merged.Dimension];
-                merged.CopyMean(m);
-                mean = Array.ConvertAll(m, v => (float)v);
-            }
-
-            return (basis, sinTheta, mean);
+            merged.Set(snapshot.Slice, SketchSummary.Read(snapshot.Sketch));
         }
-        finally
+
+        if (merged.UnitCount == 0 && merged.RowCount == 0)
         {
-            merged?.Dispose();
+            throw new InvalidOperationException($"Layer '{configuration.CoordinatorKey}' has models but no slice sketch.");
         }
+
+        // Published versions are aligned to their predecessor, so coefficients made against it stay close.
+        var options = configuration.Basis.ToBasisOptions(configuration.Centered) with { AlignToPrevious = true };
+        var warm = previous is null ? null : ToSubspaceBasis(previous);
+        var basis = merged.ComputeBasis(options, warm);
+        var sinTheta = basis.SinThetaToPrevious;
+        if (sinTheta is null && previous is not null)
+        {
+            sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, basis.Rank, previous.Vectors, previous.Info.Rank, basis.Dimension);
+        }
+
+        return (basis, sinTheta, merged.Mean());
     }
+
+    /// <summary>A version's input, taken from the slices; solved at once or by <see cref="SolvePendingAsync"/>.</summary>
+    private sealed record VersionCapture(LayerConfiguration Configuration, SliceSnapshot[] Snapshots, int Models, BasisTrigger Trigger, long Started);
 
     private static SubspaceBasis ToSubspaceBasis(LayerBasis b) => new(
         b.Info.Rank, b.Dimension, b.Vectors, b.SingularValues, b.Info.ExplainedEnergy, b.Info.Certificate,

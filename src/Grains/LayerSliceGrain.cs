@@ -24,11 +24,12 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly IPersistentState<LayerSliceState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly ModelReaderCache _readers;
-    private readonly SketchUpdateGate _gate;
+    private readonly SketchWorkers _workers;
     private readonly ILocalSiloDetails _silo;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
+    private readonly Guid _activation = Guid.NewGuid();
     private ICovarianceSketch? _sketch;
 
     /// <summary>Creates the grain (by the runtime).</summary>
@@ -36,7 +37,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
         CovarianceSketchFactory sketches,
         ModelReaderCache readers,
-        SketchUpdateGate gate,
+        SketchWorkers workers,
         ILocalSiloDetails silo,
         UwsMetrics metrics,
         IOptions<UwsClusterOptions> options,
@@ -46,7 +47,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state = state;
         _sketches = sketches;
         _readers = readers;
-        _gate = gate;
+        _workers = workers;
         _silo = silo;
         _metrics = metrics;
         _logger = logger;
@@ -84,18 +85,20 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         if (state.ModelIds.Contains(model.ModelId))
         {
-            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count);
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
         }
 
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
         long rows;
-        using var slot = await _gate.EnterAsync();
         try
         {
-            using var lease = _readers.Acquire(model.Location);
-            rows = ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
+            rows = await _workers.RunAsync(() =>
+            {
+                using var lease = _readers.Acquire(model.Location);
+                return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
+            });
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -120,7 +123,21 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
 
         _metrics.RowsAbsorbed(fleet, UwsKeys.ModeName(mode), rows);
-        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count);
+
+        // The coordinator hears it from the slice itself (one-way; counts are maxima, so a repeat counts nothing twice).
+        GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(slice, state.ModelIds.Count).Ignore();
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> FlushAsync()
+    {
+        if (_checkpoints.Pending > 0)
+        {
+            await CheckpointAsync();
+        }
+
+        return _state.State.ModelIds.Count;
     }
 
     /// <inheritdoc />
@@ -129,7 +146,20 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch));
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation));
+    }
+
+    /// <inheritdoc />
+    public Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount)
+    {
+        var state = _state.State;
+        if (activation != _activation || modelCount != state.ModelIds.Count)
+        {
+            return GetSnapshotAsync();
+        }
+
+        var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
+        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true));
     }
 
     /// <inheritdoc />

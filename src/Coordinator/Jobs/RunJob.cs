@@ -69,13 +69,14 @@ public static class RunJob
             lastVersions = stopwatch.Elapsed - started;
         }
 
+        // Versions at T = N, 2N, …: captured after each batch and solved while the next batch is ingested.
+        Task CaptureVersionsAsync(CancellationToken ct) => FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, ct);
         var ingest = options.VersionEvery > 0
-            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, ComputeVersionsAsync).ConfigureAwait(false)
+            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync).ConfigureAwait(false)
             : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
-        if (options.VersionEvery == 0 || models.Count % options.VersionEvery != 0)
-        {
-            await ComputeVersionsAsync(cancellationToken).ConfigureAwait(false);
-        }
+
+        // The last versions: the pending ones finish, and a version of any models after the last full batch.
+        await ComputeVersionsAsync(cancellationToken).ConfigureAwait(false);
 
         var description = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
         using var truth = PlantedTruth.TryOpen(fleetFolder);

@@ -24,7 +24,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     private readonly IPersistentState<ColumnSliceState> _state;
     private readonly CovarianceSketchFactory _sketches;
     private readonly ModelReaderCache _readers;
-    private readonly SketchUpdateGate _gate;
+    private readonly SketchWorkers _workers;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<ColumnSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
@@ -36,7 +36,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         [PersistentState("column-slice", UwsStorage.Name)] IPersistentState<ColumnSliceState> state,
         CovarianceSketchFactory sketches,
         ModelReaderCache readers,
-        SketchUpdateGate gate,
+        SketchWorkers workers,
         ILocalSiloDetails silo,
         IOptions<UwsClusterOptions> options,
         ILogger<ColumnSliceGrain> logger)
@@ -45,7 +45,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         _state = state;
         _sketches = sketches;
         _readers = readers;
-        _gate = gate;
+        _workers = workers;
         _silo = silo;
         _logger = logger;
     }
@@ -76,19 +76,19 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
 
         var (start, end) = layer.Shape.RowBlock(slice, layer.SliceCount);
         float[] row;
-        using (await _gate.EnterAsync())
+        try
         {
-            try
+            row = await _workers.RunAsync(() =>
             {
                 using var lease = _readers.Acquire(model.Location);
-                row = RowBlockReader.Read(lease.Reader, layer, start, end);
-            }
-            catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
-            {
-                // Only the message crosses the grain boundary: the format library's exception types have no Orleans codec.
-                LogStageFailed(_logger, model.ModelId, key, ex.Message);
-                throw new InvalidDataException(ex.Message);
-            }
+                return RowBlockReader.Read(lease.Reader, layer, start, end);
+            });
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // Only the message crosses the grain boundary: the format library's exception types have no Orleans codec.
+            LogStageFailed(_logger, model.ModelId, key, ex.Message);
+            throw new InvalidDataException(ex.Message);
         }
 
         _staged = (sequence, layer, row);
@@ -104,10 +104,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
         }
 
         var sketch = _sketch ?? new ColumnSliceSketch(_sketches.Backend, staged.Row.Length, staged.Layer.Sketch.SketchRows, MeanMode.Track);
-        using (await _gate.EnterAsync())
-        {
-            sketch.AppendRow(staged.Row);
-        }
+        await _workers.RunAsync(() => sketch.AppendRow(staged.Row));
 
         _sketch = sketch;
         _staged = null;
@@ -133,16 +130,16 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     }
 
     /// <inheritdoc />
-    public Task<ColumnSliceGram> GetGramAsync()
+    public async Task<ColumnSliceGram> GetGramAsync()
     {
-        if (_sketch is null)
+        if (_sketch is not { } sketch)
         {
-            return Task.FromResult(new ColumnSliceGram(0, [], 0, 0, 0));
+            return new ColumnSliceGram(0, [], 0, 0, 0);
         }
 
-        var gram = new double[_sketch.BufferedRows * _sketch.BufferedRows];
-        _sketch.Gram(gram);
-        return Task.FromResult(new ColumnSliceGram(_sketch.BufferedRows, gram, _sketch.TotalEnergy, _sketch.Certificate, _sketch.RowCount));
+        var gram = new double[sketch.BufferedRows * sketch.BufferedRows];
+        await _workers.RunAsync(() => sketch.Gram(gram));
+        return new ColumnSliceGram(sketch.BufferedRows, gram, sketch.TotalEnergy, sketch.Certificate, sketch.RowCount);
     }
 
     /// <inheritdoc />
@@ -150,10 +147,7 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     {
         ArgumentNullException.ThrowIfNull(shrink);
         var sketch = _sketch ?? throw new InvalidOperationException($"Column slice '{this.GetPrimaryKeyString()}' is empty: there is nothing to shrink.");
-        using (await _gate.EnterAsync())
-        {
-            sketch.ApplyShrink(new ShrinkPlan(shrink.Rotation, shrink.ActiveRows, shrink.OutRows, shrink.Delta));
-        }
+        await _workers.RunAsync(() => sketch.ApplyShrink(new ShrinkPlan(shrink.Rotation, shrink.ActiveRows, shrink.OutRows, shrink.Delta)));
 
         await CheckpointIfDueAsync();
     }
@@ -170,22 +164,26 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
 
         int k = request.Rank, width = _sketch.Width;
         var vectors = new float[k * width];
-        using (await _gate.EnterAsync())
-        {
-            _sketch.Project(request.Coefficients, k, vectors);
-        }
-
+        var sketch = _sketch;
         var self = new double[k * k];
-        ColumnSlicedBasis.AccumulateCross(vectors, k, vectors, k, width, self);
         var previous = _state.State.Parts.Find(p => p.Version == request.PreviousVersion);
         double[] cross = [], previousGram = [];
         if (previous is not null)
         {
             cross = new double[k * previous.Rank];
             previousGram = new double[previous.Rank * previous.Rank];
-            ColumnSlicedBasis.AccumulateCross(vectors, k, previous.Vectors, previous.Rank, width, cross);
-            ColumnSlicedBasis.AccumulateCross(previous.Vectors, previous.Rank, previous.Vectors, previous.Rank, width, previousGram);
         }
+
+        await _workers.RunAsync(() =>
+        {
+            sketch.Project(request.Coefficients, k, vectors);
+            ColumnSlicedBasis.AccumulateCross(vectors, k, vectors, k, width, self);
+            if (previous is not null)
+            {
+                ColumnSlicedBasis.AccumulateCross(vectors, k, previous.Vectors, previous.Rank, width, cross);
+                ColumnSlicedBasis.AccumulateCross(previous.Vectors, previous.Rank, previous.Vectors, previous.Rank, width, previousGram);
+            }
+        });
 
         var peakValues = new float[k];
         var peakColumns = new int[k];

@@ -14,7 +14,7 @@ public static class UwsGrainServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="UwsClusterOptions"/> bound to <c>Uws:Cluster</c> (validated at start), the metrics, the shared
-    /// <see cref="ModelReaderCache"/> and <see cref="SketchUpdateGate"/>, the grains'
+    /// <see cref="ModelReaderCache"/> and <see cref="SketchWorkers"/>, the grains'
     /// clock (<see cref="TimeProvider.System"/> unless one is already registered under
     /// <see cref="UwsStorage.TimeProviderKey"/>) and the <see cref="GpuSpreadPlacement"/> director. Idempotent.
     /// </summary>
@@ -30,7 +30,7 @@ public static class UwsGrainServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<UwsMetrics>();
         services.TryAddSingleton<ModelReaderCache>();
-        services.TryAddSingleton<SketchUpdateGate>();
+        services.TryAddSingleton<SketchWorkers>();
         services.TryAddKeyedSingleton(UwsStorage.TimeProviderKey, TimeProvider.System);
         services.AddPlacementDirector<GpuSpreadPlacement, GpuSpreadPlacementDirector>();
         return services;

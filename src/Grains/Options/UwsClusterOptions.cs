@@ -66,7 +66,7 @@ public sealed class UwsClusterOptions
 
     /// <summary>
     /// Sketch updates and basis computations allowed at once per silo, across all its grains (see
-    /// <c>SketchUpdateGate</c>); 0 (default) = the processor count.
+    /// <c>SketchWorkers</c>); 0 (default) = the processor count.
     /// </summary>
     public int MaxConcurrentSketchUpdates { get; set; }
 

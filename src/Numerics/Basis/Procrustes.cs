@@ -9,9 +9,20 @@ namespace OrleansUws.Numerics.Basis;
 /// </summary>
 internal static class Procrustes
 {
+    /// <summary>
+    /// With <see cref="BasisOptions.AlignToPrevious"/> and a previous basis of the same rank and dimension, rotates
+    /// <paramref name="v"/> (k×d rows, signs already fixed) onto it; returns the rotation, or empty when not aligned.
+    /// </summary>
+    public static double[] AlignIfAsked(double[] v, int k, int d, BasisOptions options, SubspaceBasis? previous) =>
+        options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d
+        && TryAlign(v, DenseMath.Widen(previous.Vectors), k, d, out var rotation)
+            ? rotation
+            : [];
+
     /// <summary>Rotates <paramref name="v"/> (k×d rows) in place towards <paramref name="previous"/> (k×d); false when skipped.</summary>
-    public static bool TryAlign(double[] v, double[] previous, int k, int d)
+    public static bool TryAlign(double[] v, double[] previous, int k, int d, out double[] rotation)
     {
+        rotation = [];
         var m = new double[k * k];
         DenseMath.RowProducts(previous, k, v, k, d, m);   // M = P·Vᵀ
         var mtm = new double[k * k];
@@ -83,6 +94,7 @@ internal static class Procrustes
         }
 
         rotated.CopyTo(v, 0);
+        rotation = r;
         return true;
     }
 }

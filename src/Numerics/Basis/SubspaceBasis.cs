@@ -29,4 +29,11 @@ public sealed record SubspaceBasis(
     bool Centred,
     bool Aligned,
     long RowCount,
-    long UnitCount);
+    long UnitCount)
+{
+    /// <summary>
+    /// When <see cref="Aligned"/>: the k×k rotation R (row-major) applied to the solver's eigenvectors E, so that
+    /// <see cref="Vectors"/> = R·E (and E = Rᵀ·Vectors); empty otherwise.
+    /// </summary>
+    public double[] Alignment { get; init; } = [];
+}

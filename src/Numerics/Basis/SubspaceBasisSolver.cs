@@ -215,12 +215,8 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         SubspaceBasis? previous, int iterations, bool converged)
     {
         var top = TopRows(ritz, d, s, k);
-        FixSigns(top, k, d);
-        bool aligned = false;
-        if (options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d)
-        {
-            aligned = Procrustes.TryAlign(top, DenseMath.Widen(previous.Vectors), k, d);
-        }
+        EigenvectorSigns.LargestEntryPositive(top, k, d);
+        var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
 
         var vectors = new float[k * d];
         for (int i = 0; i < vectors.Length; i++)
@@ -241,30 +237,6 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
             : null;
         bool capReached = options.Rank is null && (totalEnergy <= 0 || captured / totalEnergy < options.EnergyThreshold);
         return new SubspaceBasis(k, d, vectors, singular, totalEnergy > 0 ? captured / totalEnergy : 0, 0, sinPrevious,
-            iterations, converged, capReached, options.Centred, aligned, 0, 0);
-    }
-
-    private static void FixSigns(double[] rows, int k, int d)
-    {
-        for (int c = 0; c < k; c++)
-        {
-            var row = rows.AsSpan(c * d, d);
-            int best = 0;
-            for (int i = 1; i < d; i++)
-            {
-                if (Math.Abs(row[i]) > Math.Abs(row[best]))
-                {
-                    best = i;
-                }
-            }
-
-            if (row[best] < 0)
-            {
-                foreach (ref double v in row)
-                {
-                    v = -v;
-                }
-            }
-        }
+            iterations, converged, capReached, options.Centred, rotation.Length > 0, 0, 0) { Alignment = rotation };
     }
 }

@@ -22,24 +22,62 @@ public static class ColumnSlicedBasis
         IBlasBackend backend, ReadOnlySpan<double> gram, int rows, double totalEnergy, int rank, double energyThreshold, int maxRank)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        Guard.Positive(nameof(rows), rows);
         Guard.Length(nameof(gram), gram.Length, (long)rows * rows, $"a {rows}×{rows} Gram");
+        CheckPlan(rows, rank, energyThreshold, maxRank);
+        var vectors = gram.ToArray();
+        var values = new double[rows];
+        backend.SymmetricEigen(rows, vectors, values);
+
+        // Ascending eigenvalues and eigenvectors in columns: the i-th largest is column rows − 1 − i.
+        var descending = new double[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            descending[i] = values[rows - 1 - i];
+        }
+
+        return FromEigen(descending, rows, (i, j) => vectors[(j * rows) + rows - 1 - i], totalEnergy, rank, energyThreshold, maxRank);
+    }
+
+    /// <summary>
+    /// <see cref="Plan"/> from a float32 Gram with the partial eigen-solver (<see cref="IBlasBackend.SymmetricEigenTop"/>):
+    /// only the eigenvalues the rank rule can reach (k fixed, or up to <paramref name="maxRank"/>) and their vectors.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A fixed k exceeds the directions the sketch holds.</exception>
+    public static ColumnSliceBasisPlan PlanTop(
+        IBlasBackend backend, Span<float> gram, int rows, double totalEnergy, int rank, double energyThreshold, int maxRank)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Guard.Length(nameof(gram), gram.Length, (long)rows * rows, $"a {rows}×{rows} Gram");
+        CheckPlan(rows, rank, energyThreshold, maxRank);
+        int wanted = Math.Min(rows, rank > 0 ? rank : maxRank);
+        var values = new float[wanted];
+        var vectors = new float[wanted * rows];
+        backend.SymmetricEigenTop(rows, gram, wanted, wanted, values, vectors);
+        return FromEigen(Array.ConvertAll(values, v => (double)v), rows, (i, j) => vectors[(i * rows) + j], totalEnergy, rank, energyThreshold, maxRank);
+    }
+
+    private static void CheckPlan(int rows, int rank, double energyThreshold, int maxRank)
+    {
+        Guard.Positive(nameof(rows), rows);
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         Guard.Positive(nameof(maxRank), maxRank);
         if (rank == 0 && !(energyThreshold > 0 && energyThreshold <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(energyThreshold), energyThreshold, "τ must be in (0, 1] when k is chosen by energy.");
         }
+    }
 
-        using var vectors = new PooledArray<double>(rows * rows);
-        using var values = new PooledArray<double>(rows);
-        gram.CopyTo(vectors.Span);
-        backend.SymmetricEigen(rows, vectors.Span, values.Span);
-
-        // Ascending eigenvalues: the i-th largest is values[rows − 1 − i]; directions with λ ≤ λ_max·1e-12 are noise.
-        double top = Math.Max(values.Span[rows - 1], 0);
+    /// <summary>
+    /// The plan from the largest eigenvalues (descending; directions with λ ≤ λ_max·1e-12 are noise) and an accessor of
+    /// entry j of the i-th eigenvector.
+    /// </summary>
+    private static ColumnSliceBasisPlan FromEigen(
+        double[] descending, int rows, Func<int, int, double> vector, double totalEnergy, int rank, double energyThreshold, int maxRank)
+    {
+        int known = descending.Length;
+        double top = Math.Max(descending[0], 0);
         int positive = 0;
-        while (positive < rows && values.Span[rows - 1 - positive] > top * 1e-12 && values.Span[rows - 1 - positive] > 0)
+        while (positive < known && descending[positive] > top * 1e-12 && descending[positive] > 0)
         {
             positive++;
         }
@@ -67,7 +105,7 @@ public static class ColumnSlicedBasis
             k = kMax;
             for (int i = 0; i < kMax; i++)
             {
-                cumulative += values.Span[rows - 1 - i];
+                cumulative += descending[i];
                 if (totalEnergy > 0 && cumulative / totalEnergy >= energyThreshold)
                 {
                     k = i + 1;
@@ -83,14 +121,13 @@ public static class ColumnSlicedBasis
         double captured = 0;
         for (int i = 0; i < k; i++)
         {
-            int column = rows - 1 - i;
-            double lambda = values.Span[column];
+            double lambda = descending[i];
             singular[i] = Math.Sqrt(lambda);
             captured += lambda;
             double inverse = 1 / singular[i];
             for (int j = 0; j < rows; j++)
             {
-                coefficients[(i * rows) + j] = (float)(inverse * vectors.Span[(j * rows) + column]);
+                coefficients[(i * rows) + j] = (float)(inverse * vector(i, j));
             }
         }
 

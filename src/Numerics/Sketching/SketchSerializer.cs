@@ -39,13 +39,7 @@ public static class SketchSerializer
     public static ICovarianceSketch Deserialize(ReadOnlySpan<byte> blob, IBlasBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        var header = ReadHeader(blob, out var payload);
-        if (header.Kind == SketchKind.ColumnSlice)
-        {
-            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
-        }
-
-        var sum = ReadSum(header, payload, out var body);
+        var header = ReadSketch(blob, out var body, out var sum);
         return header.Kind switch
         {
             SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
@@ -60,6 +54,19 @@ public static class SketchSerializer
         if (header.Kind != SketchKind.ColumnSlice)
         {
             throw new SketchFormatException($"Sketch blob holds a {header.Kind} sketch, not a column slice.");
+        }
+
+        sum = ReadSum(header, payload, out body);
+        return header;
+    }
+
+    /// <summary>Reads the header, payload body and running sum of a Frequent Directions or exact-Gram blob.</summary>
+    internal static SketchHeader ReadSketch(ReadOnlySpan<byte> blob, out ReadOnlySpan<byte> body, out double[] sum)
+    {
+        var header = ReadHeader(blob, out var payload);
+        if (header.Kind == SketchKind.ColumnSlice)
+        {
+            throw new SketchFormatException("Sketch blob holds a column slice; read it with ColumnSliceSketch.Deserialize.");
         }
 
         sum = ReadSum(header, payload, out body);

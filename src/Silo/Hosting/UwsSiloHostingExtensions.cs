@@ -109,6 +109,10 @@ public static class UwsSiloHostingExtensions
         if (!durable)
         {
             silo.AddMemoryGrainStorage(UwsStorage.Name);
+            // Memory storage also copies every write through its serializer (Newtonsoft JSON by default): a basis
+            // version's vectors as JSON cost as much CPU as the sketch work of a whole run. Binary, as with Redis.
+            silo.Services.AddOptions<Orleans.Configuration.MemoryGrainStorageOptions>(UwsStorage.Name)
+                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
         else
         {

@@ -1,0 +1,238 @@
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Internal;
+using OrleansUws.Numerics.Metrics;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// The merge of several sketches of one layer (one per slice), kept up to date part by part: a part is replaced by its
+/// latest <see cref="SketchSummary"/>, the others are kept as they are.
+/// <para>
+/// Frequent Directions parts are never rebuilt into a sketch: with Z the stacked buffered rows of every part (plus, when
+/// centring, one correction row √n_s(μ_s − μ) per part) the merged covariance is ZᵀZ, so its top-k eigenvectors are
+/// V = Λ^(−½)UᵀZ from the small Gram ZZᵀ = UΛUᵀ — exact, one SYRK and one partial eigen-solve of the top k, no shrink and no
+/// subspace iteration. That is the basis of an FD merge of the parts in exact arithmetic (a merge shrink moves
+/// eigenvalues, not eigenvectors); the singular values are the unshrunk ones and the certificate is the parts' sum.
+/// </para>
+/// <para>
+/// Exact-Gram parts, a mean correction the rows cannot express (uncentred basis of a centring sketch, centred basis of
+/// a tracking one), or a fixed k beyond the directions held fall back to rebuilding the merged sketch from the parts'
+/// blobs and the warm-started <see cref="SubspaceBasisSolver"/>.
+/// </para>
+/// </summary>
+public sealed class MergedSketch
+{
+    private readonly CovarianceSketchFactory _factory;
+    private readonly SubspaceBasisSolver _solver;
+    private readonly SketchSummary?[] _parts;
+
+    /// <summary>Creates an empty merge of <paramref name="parts"/> parts.</summary>
+    public MergedSketch(CovarianceSketchFactory factory, SubspaceBasisSolver solver, int parts)
+    {
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+        _solver = solver ?? throw new ArgumentNullException(nameof(solver));
+        Guard.Positive(nameof(parts), parts);
+        _parts = new SketchSummary?[parts];
+    }
+
+    /// <summary>Number of parts.</summary>
+    public int Parts => _parts.Length;
+
+    /// <summary>Rows absorbed by all parts.</summary>
+    public long RowCount => _parts.Sum(p => p?.RowCount ?? 0);
+
+    /// <summary>Units (models) absorbed by all parts.</summary>
+    public long UnitCount => _parts.Sum(p => p?.UnitCount ?? 0);
+
+    /// <summary>The summary part <paramref name="part"/> holds (null before its first).</summary>
+    public SketchSummary? this[int part] => _parts[part];
+
+    /// <summary>Replaces part <paramref name="part"/> by <paramref name="summary"/>.</summary>
+    /// <exception cref="ArgumentException">The summary's kind, dimension, mean mode or ℓ differs from the other parts'.</exception>
+    public void Set(int part, SketchSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(part, _parts.Length);
+        foreach (var other in _parts)
+        {
+            if (other is not null && (other.Kind != summary.Kind || other.Dimension != summary.Dimension || other.MeanMode != summary.MeanMode || other.Ell != summary.Ell))
+            {
+                throw new ArgumentException(
+                    $"Part {part} is a {summary.Kind} sketch (d = {summary.Dimension}, ℓ = {summary.Ell}, {summary.MeanMode}); the others are {other.Kind} (d = {other.Dimension}, ℓ = {other.Ell}, {other.MeanMode}).",
+                    nameof(summary));
+            }
+        }
+
+        _parts[part] = summary;
+    }
+
+    /// <summary>The merged mean (length d), or null when the parts keep none.</summary>
+    public float[]? Mean()
+    {
+        var held = Held();
+        if (held.Length == 0 || held[0].MeanMode == MeanMode.None)
+        {
+            return null;
+        }
+
+        var mean = new float[held[0].Dimension];
+        long rows = held.Sum(p => p.RowCount);
+        for (int j = 0; j < mean.Length; j++)
+        {
+            double sum = 0;
+            foreach (var part in held)
+            {
+                sum += part.Sum[j];
+            }
+
+            mean[j] = rows == 0 ? 0 : (float)(sum / rows);
+        }
+
+        return mean;
+    }
+
+    /// <summary>
+    /// The basis of the merged covariance (see the class remarks); <paramref name="previous"/> is the warm start of the
+    /// fallback path, the reference of sin θ and the target of <see cref="BasisOptions.AlignToPrevious"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No part holds rows.</exception>
+    /// <exception cref="ArgumentException">k ≥ ℓ for Frequent Directions parts, or other bad options.</exception>
+    public SubspaceBasis ComputeBasis(BasisOptions options, SubspaceBasis? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var held = Held();
+        if (held.Length == 0)
+        {
+            throw new InvalidOperationException("Cannot compute a basis of an empty merge (no part has absorbed rows).");
+        }
+
+        var first = held[0];
+        int kMax = options.Rank ?? options.MaxRank;
+        if (first.Kind == SketchKind.FrequentDirections && kMax >= first.Ell)
+        {
+            throw new ArgumentException($"ℓ = {first.Ell} ≤ k = {kMax}: a Frequent Directions sketch supports k ≤ ℓ − 1 (raise ℓ, ideally to 2k–4k).", nameof(options));
+        }
+
+        bool rowsExpressMean = (first.MeanMode, options.Centred) is (MeanMode.Centre, true) or (MeanMode.Track or MeanMode.None, false);
+        if (first.Kind == SketchKind.FrequentDirections && rowsExpressMean && TrySolveFromRows(held, options, previous) is { } basis)
+        {
+            return basis;
+        }
+
+        return SolveRebuilt(held, options, previous);
+    }
+
+    private SketchSummary[] Held() => _parts.Where(p => p is not null && p.RowCount > 0).Select(p => p!).ToArray();
+
+    private SubspaceBasis SolveRebuilt(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous)
+    {
+        var merged = _factory.Deserialize(held[0].Serialized);
+        try
+        {
+            foreach (var part in held.Skip(1))
+            {
+                using var sketch = _factory.Deserialize(part.Serialized);
+                merged.Merge(sketch);
+            }
+
+            return _solver.Compute(merged, options, previous);
+        }
+        finally
+        {
+            merged.Dispose();
+        }
+    }
+
+    private SubspaceBasis? TrySolveFromRows(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous)
+    {
+        var backend = _factory.Backend;
+        int d = held[0].Dimension;
+        using var stacked = StackRows(held, options.Centred, out int rows, out double correctionEnergy);
+        double energy = held.Sum(p => p.TotalEnergy) + correctionEnergy;
+        if (rows == 0)
+        {
+            return null;
+        }
+
+        using var gram = new PooledArray<float>(rows * rows);
+        backend.Syrk(Transpose.No, rows, d, 1f, stacked.Span, d, 0f, gram.Span, rows);
+        ColumnSliceBasisPlan plan;
+        try
+        {
+            plan = ColumnSlicedBasis.PlanTop(backend, gram.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
+        }
+        catch (InvalidOperationException)
+        {
+            // A fixed k beyond the directions held: the iterative solver completes the basis with random directions.
+            return null;
+        }
+
+        int k = plan.Rank;
+        var projected = new float[k * d];
+        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked.Span, d, 0f, projected, d);
+        var top = DenseMath.Widen(projected);
+        EigenvectorSigns.LargestEntryPositive(top, k, d);
+        var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
+        var vectors = Array.ConvertAll(top, v => (float)v);
+        double? sinPrevious = previous is not null && previous.Dimension == d
+            ? SubspaceMetrics.SinThetaMax(vectors, k, previous.Vectors, previous.Rank, d)
+            : null;
+        return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, held.Sum(p => p.Certificate), sinPrevious,
+            Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount))
+        {
+            Alignment = rotation,
+        };
+    }
+
+    /// <summary>
+    /// Z: every part's buffered rows, then (centring parts, more than one part) the rows √n_s(μ_s − μ) that carry the
+    /// scatter between the parts' means, which each part's own centring left out.
+    /// </summary>
+    private static PooledArray<float> StackRows(SketchSummary[] held, bool centred, out int rows, out double correctionEnergy)
+    {
+        int d = held[0].Dimension;
+        bool correct = centred && held.Length > 1;
+        rows = held.Sum(p => p.BufferedRows) + (correct ? held.Length : 0);
+        correctionEnergy = 0;
+        var stacked = new PooledArray<float>(rows * d);
+        int offset = 0;
+        foreach (var part in held)
+        {
+            var partRows = part.Rows;
+            partRows.CopyTo(stacked.Span[offset..]);
+            offset += partRows.Length;
+        }
+
+        if (correct)
+        {
+            long total = held.Sum(p => p.RowCount);
+            using var mean = new PooledArray<double>(d, clear: true);
+            using var partMean = new PooledArray<double>(d);
+            foreach (var part in held)
+            {
+                for (int j = 0; j < d; j++)
+                {
+                    mean.Span[j] += part.Sum[j] / total;
+                }
+            }
+
+            foreach (var part in held)
+            {
+                part.CopyMean(partMean.Span);
+                double weight = Math.Sqrt(part.RowCount);
+                var row = stacked.Span.Slice(offset, d);
+                for (int j = 0; j < d; j++)
+                {
+                    row[j] = (float)(weight * (partMean.Span[j] - mean.Span[j]));
+                    correctionEnergy += (double)row[j] * row[j];
+                }
+
+                offset += d;
+            }
+        }
+
+        return stacked;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OrleansUws.Numerics.Sketching;
+
+/// <summary>
+/// A sketch as a merger reads it, without rebuilding it: for Frequent Directions the ℓ' ≤ 2ℓ buffered rows B (after a
+/// shrink the first ℓ − 1 are orthogonal and already carry the spectrum; BᵀB is the sketched covariance), for an exact
+/// Gram nothing beyond the blob; plus counts, energy, certificate and the column sums. Read from the blob that
+/// <see cref="ICovarianceSketch.Serialize"/> writes (same format, same checks), so a slice ships what it checkpoints.
+/// </summary>
+public sealed class SketchSummary
+{
+    private readonly int _rowsOffset;
+    private readonly int _rowsLength;
+
+    private SketchSummary(SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[] serialized)
+    {
+        _rowsOffset = rowsOffset;
+        _rowsLength = rowsLength;
+        Kind = header.Kind;
+        MeanMode = header.MeanMode;
+        Dimension = header.Dimension;
+        Ell = header.Ell;
+        RowCount = header.RowCount;
+        UnitCount = header.UnitCount;
+        TotalEnergy = header.Energy;
+        Certificate = header.Certificate;
+        Sum = sum;
+        Serialized = serialized;
+    }
+
+    /// <summary>Frequent Directions or exact Gram.</summary>
+    public SketchKind Kind { get; }
+
+    /// <summary>How the sketch treats the mean.</summary>
+    public MeanMode MeanMode { get; }
+
+    /// <summary>Dimension d of the rows.</summary>
+    public int Dimension { get; }
+
+    /// <summary>ℓ of a Frequent Directions sketch (0 for an exact Gram).</summary>
+    public int Ell { get; }
+
+    /// <summary>Rows absorbed.</summary>
+    public long RowCount { get; }
+
+    /// <summary>Units (models) absorbed.</summary>
+    public long UnitCount { get; }
+
+    /// <summary>Energy of everything absorbed (the sketch's <see cref="ICovarianceSketch.TotalEnergy"/>).</summary>
+    public double TotalEnergy { get; }
+
+    /// <summary>Frequent Directions certificate (total shrinkage δ); 0 for an exact Gram.</summary>
+    public double Certificate { get; }
+
+    /// <summary>
+    /// Frequent Directions: the buffered rows, <see cref="BufferedRows"/>×d row-major, read in place from
+    /// <see cref="Serialized"/> (no copy); empty for an exact Gram.
+    /// </summary>
+    public ReadOnlySpan<float> Rows => MemoryMarshal.Cast<byte, float>(Serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float)));
+
+    /// <summary>Rows held in <see cref="Rows"/>.</summary>
+    public int BufferedRows => Dimension == 0 ? 0 : _rowsLength / Dimension;
+
+    /// <summary>Column sums of the absorbed rows (length d; empty with <see cref="MeanMode.None"/>).</summary>
+    public double[] Sum { get; }
+
+    /// <summary>The blob this summary was read from (what a merger falls back to when it must rebuild the sketch).</summary>
+    public byte[] Serialized { get; }
+
+    /// <summary>Reads a Frequent Directions or exact-Gram blob.</summary>
+    /// <exception cref="SketchFormatException">The blob is truncated, corrupt, a column slice or holds a non-finite value.</exception>
+    public static SketchSummary Read(byte[] serialized)
+    {
+        ArgumentNullException.ThrowIfNull(serialized);
+        var header = SketchSerializer.ReadSketch(serialized, out var body, out var sum);
+        int offset = 0, length = 0;
+        if (header.Kind == SketchKind.FrequentDirections && header.BufferedRows > 0)
+        {
+            if (header.Version >= 2)
+            {
+                int orthogonal = BinaryPrimitives.ReadInt32LittleEndian(body);
+                body = body[(SketchSerializer.OrthogonalPrefixLength + (orthogonal * sizeof(double)))..];
+            }
+
+            length = header.BufferedRows * header.Dimension;
+            var rows = SketchSerializer.FiniteRows(body, header.Dimension)[..length];
+            offset = (int)Unsafe.ByteOffset(
+                ref MemoryMarshal.GetArrayDataReference(serialized), ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(rows)));
+        }
+
+        return new SketchSummary(header, offset, length, sum, serialized);
+    }
+
+    /// <summary>The mean μ = Sum / RowCount into <paramref name="destination"/> (zeros when empty).</summary>
+    internal void CopyMean(Span<double> destination)
+    {
+        for (int j = 0; j < Dimension; j++)
+        {
+            destination[j] = RowCount == 0 || Sum.Length == 0 ? 0 : Sum[j] / RowCount;
+        }
+    }
+}
