@@ -6,6 +6,17 @@ namespace OrleansUws.Coordinator.Output;
 /// <summary>Runs an ingestion pass behind a progress bar, then prints each rejection with its reason and one summary line.</summary>
 public static class IngestConsole
 {
+    /// <summary>Prints every skipped path with why (nothing when none was skipped).</summary>
+    public static void ReportSkipped(IReadOnlyList<SkippedPath> skipped, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(skipped);
+        ArgumentNullException.ThrowIfNull(console);
+        foreach (var path in skipped)
+        {
+            console.MarkupLineInterpolated($"[yellow]skipped[/] {path.Path}: {path.Reason}");
+        }
+    }
+
     /// <summary>
     /// Ingests <paramref name="models"/> with <paramref name="ingestor"/>, reporting on <paramref name="console"/>;
     /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback after each.
@@ -31,11 +42,17 @@ public static class IngestConsole
         }).ConfigureAwait(false);
         foreach (var rejected in summary.Rejected)
         {
-            console.MarkupLineInterpolated($"[yellow]rejected[/] {rejected.ModelId}: {rejected.Reason}");
+            var verb = rejected.Status switch
+            {
+                Grains.Interfaces.ModelStatus.Quarantined => "quarantined",
+                Grains.Interfaces.ModelStatus.Queued => "not absorbed",
+                _ => "rejected",
+            };
+            console.MarkupLineInterpolated($"[yellow]{verb}[/] {rejected.ModelId}: {rejected.Reason}");
         }
 
         console.MarkupLineInterpolated(
-            $"{summary.Absorbed} absorbed, {summary.Rejected.Count} rejected, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
+             $"{summary.Absorbed} absorbed, {summary.Rejected.Count} not absorbed, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
         return summary;
     }
 }

@@ -66,16 +66,25 @@ public sealed class IngestCommand : Command
 
         if (!watch)
         {
-            await IngestAsync(ingestor, ModelDiscovery.Discover(paths), cancellationToken).ConfigureAwait(false);
+            var found = ModelDiscovery.Scan(paths);
+            IngestConsole.ReportSkipped(found.Skipped, _context.Console);
+            await ArchitectureAgreement.DeclareAsync(session.Fleet, found.Models).ConfigureAwait(false);
+            var summary = await IngestAsync(ingestor, found.Models, cancellationToken).ConfigureAwait(false);
             await ShowLayersAsync(session).ConfigureAwait(false);
-            return ExitCodes.Success;
+            return summary.Rejected.Count > 0 || found.Skipped.Count > 0 ? ExitCodes.ModelsNotAbsorbed : ExitCodes.Success;
         }
 
         using var watcher = new ModelFolderWatcher(paths, TimeSpan.FromSeconds(rescan), TimeSpan.FromSeconds(settle));
         _context.Console.MarkupLineInterpolated($"watching {string.Join(", ", paths)} (rescan every {rescan:G} s); Ctrl+C stops");
         try
         {
-            await watcher.RunAsync((models, ct) => IngestAsync(ingestor, models, ct), cancellationToken).ConfigureAwait(false);
+            await watcher.RunAsync(
+                async (models, ct) =>
+                {
+                    await ArchitectureAgreement.DeclareAsync(session.Fleet, models).ConfigureAwait(false);
+                    await IngestAsync(ingestor, models, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -86,7 +95,7 @@ public sealed class IngestCommand : Command
         return ExitCodes.Success;
     }
 
-    private Task IngestAsync(ModelIngestor ingestor, IReadOnlyList<ModelSource> models, CancellationToken cancellationToken) =>
+    private Task<IngestSummary> IngestAsync(ModelIngestor ingestor, IReadOnlyList<ModelSource> models, CancellationToken cancellationToken) =>
         IngestConsole.IngestAsync(ingestor, models, _context.Console, cancellationToken);
 
     private async Task ShowLayersAsync(UwsSession session)
