@@ -1,4 +1,5 @@
 using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
 using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Output;
@@ -32,27 +33,40 @@ public static class IngestConsole
         ArgumentNullException.ThrowIfNull(ingestor);
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(console);
+        return await RunAsync(
+            models.Count,
+            progress => afterBatch is null
+                ? ingestor.IngestAsync(models, progress, cancellationToken)
+                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, cancellationToken),
+            console).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="ingest"/> (any source of submissions, e.g. a queue worker) behind a progress bar sized for
+    /// <paramref name="count"/> models, then prints each model not absorbed with its reason and one summary line.
+    /// </summary>
+    public static async Task<IngestSummary> RunAsync(int count, Func<IProgress<SubmitResult>, Task<IngestSummary>> ingest, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(ingest);
+        ArgumentNullException.ThrowIfNull(console);
         var summary = await ProgressDisplay.Create(console).StartAsync(context =>
         {
-            var task = context.AddTask($"ingesting {models.Count} models", maxValue: Math.Max(1, models.Count));
-            var progress = new SubmitProgress(task);
-            return afterBatch is null
-                ? ingestor.IngestAsync(models, progress, cancellationToken)
-                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, cancellationToken);
+            var task = context.AddTask($"ingesting {count} models", maxValue: Math.Max(1, count));
+            return ingest(new SubmitProgress(task));
         }).ConfigureAwait(false);
         foreach (var rejected in summary.Rejected)
         {
             var verb = rejected.Status switch
             {
-                Grains.Interfaces.ModelStatus.Quarantined => "quarantined",
-                Grains.Interfaces.ModelStatus.Queued => "not absorbed",
+                ModelStatus.Quarantined => "quarantined",
+                ModelStatus.Queued => "not absorbed",
                 _ => "rejected",
             };
             console.MarkupLineInterpolated($"[yellow]{verb}[/] {rejected.ModelId}: {rejected.Reason}");
         }
 
         console.MarkupLineInterpolated(
-             $"{summary.Absorbed} absorbed, {summary.Rejected.Count} not absorbed, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
+            $"{summary.Absorbed} absorbed, {summary.Rejected.Count} not absorbed, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
         return summary;
     }
 }
