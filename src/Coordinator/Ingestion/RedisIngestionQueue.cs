@@ -57,7 +57,7 @@ public sealed class RedisIngestionQueue
         var options = ConfigurationOptions.Parse(endpoint);
         options.AbortOnConnectFail = true;
         options.ConnectTimeout = (int)timeout.TotalMilliseconds;
-        options.ConnectRetry = 2;
+        options.ConnectRetry = 1;
         try
         {
             var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
