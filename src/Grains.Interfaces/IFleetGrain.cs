@@ -50,6 +50,15 @@ public interface IFleetGrain : IGrainWithStringKey
     [OneWay]
     Task SliceActivatedAsync(string sliceKey);
 
+    /// <summary>
+    /// Deletes an absorbed model from every layer: each affected layer (rows or columns mode) is rebuilt from the models
+    /// that remain (its slices are emptied and re-read those models), which removes the model exactly for exact-Gram and
+    /// Frequent Directions sketches alike. The record becomes <see cref="ModelStatus.Deleted"/> with when and how; the
+    /// next basis version excludes the model. Refused (nothing changes) while models are being absorbed, for a model
+    /// that is not absorbed, and for fleets with flattened layers.
+    /// </summary>
+    Task<DeletionResult> DeleteAsync(string modelId);
+
     /// <summary>The fleet's configuration, architecture and model counts.</summary>
     Task<FleetDescription> GetDescriptionAsync();
 

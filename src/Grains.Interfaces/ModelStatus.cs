@@ -17,4 +17,10 @@ public enum ModelStatus
     /// held back so that one outlier cannot own a basis; <see cref="ModelRecord.Reason"/> names the layer and figures.
     /// </summary>
     Quarantined = 3,
+
+    /// <summary>
+    /// Withdrawn (<see cref="IFleetGrain.DeleteAsync"/>): no layer's sketch holds it any more; <see cref="ModelRecord.Reason"/>
+    /// says when and how each layer forgot it. Submitting the id again absorbs it anew.
+    /// </summary>
+    Deleted = 4,
 }

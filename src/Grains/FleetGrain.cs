@@ -37,6 +37,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private Task? _coordinatorsReady;
     private long _sliceActivations;
     private long _recorded;
+    private bool _deleting;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public FleetGrain(
@@ -112,6 +113,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
+        if (_deleting)
+        {
+            return new SubmitResult(model.ModelId, ModelStatus.Queued, "a deletion is rebuilding the fleet's layers; re-submit", AlreadyKnown: false);
+        }
+
         if (!_inFlight.Add(model.ModelId))
         {
             return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
@@ -124,6 +130,41 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         finally
         {
             _inFlight.Remove(model.ModelId);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DeletionResult> DeleteAsync(string modelId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        var record = _records.Get(modelId);
+        var layers = LayerConfigurations();
+        var refusal = record is not { Status: ModelStatus.Absorbed }
+            ? $"model '{modelId}' is {(record is null ? "unknown" : record.Status.ToString().ToLowerInvariant())}; only an absorbed model can be deleted"
+            : _deleting || _inFlight.Count > 0
+                ? $"{_inFlight.Count} models are being absorbed; delete when ingestion is idle"
+                : layers.Any(l => l.Mode == SketchMode.Flattened)
+                    ? "flattened layers cannot delete a model yet"
+                    : null;
+        if (refusal is not null)
+        {
+            return new DeletionResult(modelId, false, refusal, [], _records.Counts.Absorbed);
+        }
+
+        _deleting = true;
+        try
+        {
+            var remaining = _records.All(ModelStatus.Absorbed).Where(r => r.ModelId != modelId).ToArray();
+            await LayerRebuild.RebuildAsync(GrainFactory, layers, remaining);
+            var now = _time.GetUtcNow();
+            var reason = $"deleted at {now:O}: {layers.Count} layer sketches rebuilt from the {remaining.Length} remaining models";
+            await _records.RecordAsync(record! with { Status = ModelStatus.Deleted, Reason = reason, CompletedAt = now });
+            LogDeleted(_logger, Fleet, modelId, reason);
+            return new DeletionResult(modelId, true, reason, layers.Select(l => $"{l.Layer} ({UwsKeys.ModeName(l.Mode)})").ToArray(), remaining.Length);
+        }
+        finally
+        {
+            _deleting = false;
         }
     }
 
@@ -456,6 +497,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: {Waiting} models waited for {Quorum} to agree on an architecture; the largest group wins")]
     private static partial void LogQuorumTimedOut(ILogger logger, string fleet, int waiting, int quorum);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: model {ModelId} {Reason}")]
+    private static partial void LogDeleted(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
     private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);

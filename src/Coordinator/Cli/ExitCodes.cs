@@ -14,7 +14,8 @@ public static class ExitCodes
 
     /// <summary>
     /// The command ran, but some models were not absorbed (rejected, quarantined, or left queued by a cluster fault) or
-    /// some paths were skipped as not being models; each is listed with why. Everything else was absorbed.
+    /// some paths were skipped as not being models (<c>uws delete</c>: some models could not be deleted); each is listed
+    /// with why. Everything else was done.
     /// </summary>
     public const int ModelsNotAbsorbed = 3;
 

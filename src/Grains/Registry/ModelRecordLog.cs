@@ -34,7 +34,7 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
 
     /// <summary>Models per status.</summary>
     public ModelCounts Counts => new(
-        _counts[(int)ModelStatus.Queued], _counts[(int)ModelStatus.Absorbed], _counts[(int)ModelStatus.Rejected], _counts[(int)ModelStatus.Quarantined]);
+        _counts[(int)ModelStatus.Queued], _counts[(int)ModelStatus.Absorbed], _counts[(int)ModelStatus.Rejected], _counts[(int)ModelStatus.Quarantined], _counts[(int)ModelStatus.Deleted]);
 
     /// <summary>Replays every stored segment (once, at activation).</summary>
     public async Task LoadAsync()
