@@ -9,7 +9,8 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// references, consumed by the consumer group <see cref="GroupName"/>. Sources enqueue; workers read a bounded batch,
 /// submit it to the registry and acknowledge each entry only once the registry answered for it: absorbed (every slice
 /// has it), already known, or refused for good (rejected or quarantined: a poison model is recorded with its reason and
-/// acknowledged once, never retried). An entry whose model stays queued (the cluster failed part-way) is not
+/// acknowledged once, never retried). An entry whose model stays queued (the cluster failed part-way, or another call is
+/// still absorbing it) is not
 /// acknowledged; it is retried once idle for <see cref="ReclaimAfter"/>, by this worker or another, and so are the
 /// entries of a worker that died (<c>XAUTOCLAIM</c>). Redis faults are retried with back-off.
 /// </summary>
@@ -145,13 +146,17 @@ public sealed class RedisIngestionQueue
                     {
                         result = await ClusterRetry.SubmitAsync(fleet, model, ct).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ClusterRetry.IsClusterFault(ex))
+                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
-                        OnRetry?.Invoke($"model {model.ModelId} not submitted ({ex.GetType().Name}: {ex.Message}); retried later");
-                        return; // not acknowledged: reclaimed once idle
+                        // A defective model never throws (the registry rejects it), so this is the cluster or its storage
+                        // (e.g. Redis restarting under the silos): not acknowledged, retried once idle.
+                        OnRetry?.Invoke($"model {model.ModelId} not submitted ({ex.GetType().Name}: {ex.Message}); retried in {ReclaimAfter.TotalSeconds:G} s");
+                        return;
                     }
 
-                    if (result.Status != ModelStatus.Queued || result.AlreadyKnown)
+                    // Queued in any form (cut off by a fault, or still being absorbed by a call that may yet fail) is
+                    // not final: the entry stays pending and is submitted again once idle.
+                    if (result.Status != ModelStatus.Queued)
                     {
                         done.Add(entry.Id);
                     }
