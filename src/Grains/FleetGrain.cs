@@ -289,15 +289,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         activity?.SetTag("uws.model", model.ModelId);
 
         var activationsBefore = _sliceActivations;
+        // Slices tell their coordinator themselves; the registry only routes and records.
         var outcomes = await Task.WhenAll(layers.Select(layer => SliceRouting.AbsorbAsync(GrainFactory, model, layer)));
-        foreach (var (layer, result, _, _) in outcomes)
-        {
-            if (result is { AlreadyAbsorbed: false })
-            {
-                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
-                    .NotifyAbsorbedAsync(UwsKeys.SliceOf(model.ModelId, layer.SliceCount), result.SliceModelCount).Ignore();
-            }
-        }
 
         var failures = outcomes.Where(o => o.Error is not null).ToArray();
         if (failures.Length > 0)
