@@ -331,41 +331,19 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <summary>
-    /// Asks each of <paramref name="slices"/> which models it holds; every model the registry lists as absorbed and
-    /// assigned to one of them but missing from it goes back to queued (reason: the layers that lost it). The registry is
-    /// read first: a model absorbed by then was acknowledged by every slice it belongs to, so a slice that lacks it
-    /// afterwards has lost it (models recorded absorbed while the slices answer are not judged). Flattened layers are skipped.
+    /// Puts every model the registry lists as absorbed but one of <paramref name="slices"/> lost (<see cref="LostModelAudit"/>)
+    /// back to queued, with the layers that lost it. The registry is read first: a model absorbed by then was acknowledged
+    /// by every slice it belongs to, so a slice that lacks it afterwards has lost it.
     /// </summary>
     private async Task<IReadOnlyList<string>> RequeueLostAsync(IReadOnlyList<(LayerConfiguration Layer, int Slice)> slices)
     {
-        // Flattened layers have no model slices: their coordinator writes its id set with every model, and its column
-        // slices refuse rows out of step with it (docs/cluster.md), so there is nothing for the registry to re-check.
-        slices = slices.Where(s => s.Layer.Mode != SketchMode.Flattened).ToArray();
         var absorbed = _records.All(ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
-        if (absorbed.Length == 0 || slices.Count == 0)
-        {
-            return [];
-        }
-
-        var held = await Task.WhenAll(slices.Select(s =>
-            GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, s.Layer.Layer, s.Layer.Mode, s.Slice)).GetModelIdsAsync()));
-        var lostBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        for (var i = 0; i < slices.Count; i++)
-        {
-            var (layer, slice) = slices[i];
-            var ids = held[i].ToHashSet(StringComparer.Ordinal);
-            foreach (var id in absorbed.Where(id => UwsKeys.SliceOf(id, layer.SliceCount) == slice && !ids.Contains(id)))
-            {
-                (lostBy.TryGetValue(id, out var layers) ? layers : lostBy[id] = []).Add($"'{layer.Layer}' ({UwsKeys.ModeName(layer.Mode)})");
-            }
-        }
-
         var requeued = new List<string>();
-        foreach (var (id, layers) in lostBy.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (id, layers) in await LostModelAudit.FindAsync(GrainFactory, slices, absorbed))
         {
             if (_records.Get(id) is not { Status: ModelStatus.Absorbed } record)
             {
-                continue;
+                continue; // changed while the slices answered
             }
 
             var reason = $"lost by the sketches of {layers.Count} layer(s) ({string.Join(", ", layers)}) when a silo failed before they were checkpointed; re-submit";
@@ -451,26 +429,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    /// <summary>Fixes the fleet's settings (not its architecture) in the state.</summary>
-    private void Apply(FleetSettings settings)
-    {
-        var state = _state.State;
-        state.Configured = true;
-        state.Modes = [.. settings.Modes];
-        state.Centered = settings.Centered;
-        state.SliceCount = settings.SliceCount;
-        state.FlattenedSliceCount = settings.FlattenedSliceCount;
-        state.Sketch = settings.Sketch;
-        state.Basis = settings.Basis;
-        state.ArchitectureQuorum = settings.ArchitectureQuorum;
-        state.OutlierFactor = settings.OutlierFactor;
-    }
+    private void Apply(FleetSettings settings) => settings.ApplyTo(_state.State);
 
-    private FleetSettings CurrentSettings()
-    {
-        var s = _state.State;
-        return new FleetSettings(s.Modes, s.Centered, s.Layers, s.SliceCount, s.Sketch!, s.Basis!, s.FlattenedSliceCount, s.ArchitectureQuorum, s.OutlierFactor);
-    }
+    private FleetSettings CurrentSettings() => FleetSettings.From(_state.State);
 
     private FleetSettings Resolve(FleetConfiguration configuration) =>
         FleetSettings.Resolve(configuration, _defaults, $"fleet '{Fleet}'");

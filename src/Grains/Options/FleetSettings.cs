@@ -1,4 +1,5 @@
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.State;
 
 namespace OrleansUws.Grains.Options;
 
@@ -82,6 +83,30 @@ public sealed record FleetSettings(
         }
 
         return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount, quorum, outlierFactor);
+    }
+
+    /// <summary>The settings a registry's state holds.</summary>
+    public static FleetSettings From(FleetState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new FleetSettings(
+            state.Modes, state.Centered, state.Layers, state.SliceCount, state.Sketch!, state.Basis!, state.FlattenedSliceCount,
+            state.ArchitectureQuorum, state.OutlierFactor);
+    }
+
+    /// <summary>Fixes these settings (not the architecture) in a registry's state.</summary>
+    public void ApplyTo(FleetState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Configured = true;
+        state.Modes = [.. Modes];
+        state.Centered = Centered;
+        state.SliceCount = SliceCount;
+        state.FlattenedSliceCount = FlattenedSliceCount;
+        state.Sketch = Sketch;
+        state.Basis = Basis;
+        state.ArchitectureQuorum = ArchitectureQuorum;
+        state.OutlierFactor = OutlierFactor;
     }
 
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
