@@ -1,11 +1,12 @@
+using System.Numerics.Tensors;
 using System.Security.Cryptography;
 
 namespace OrleansUws.ModelFormats.Admission;
 
 /// <summary>
 /// The all-or-nothing check a model passes before any sketch sees it: its architecture against the fleet's, then every
-/// layer read in full (header, dtype, shapes and finiteness are checked by the reader) and its Frobenius norm computed
-/// in float64, refused when the layer's Gram would overflow float32. A model that passes can be absorbed by every layer;
+/// layer read in full (header, dtype, shapes and finiteness are checked by the reader) and its Frobenius norm (for
+/// adapters, its bound from the factors) computed, refused when the layer's Gram would overflow float32. A model that passes can be absorbed by every layer;
 /// one that fails is refused with the first defect, naming the file and the layer.
 /// </summary>
 public static class ModelAdmission
@@ -22,7 +23,7 @@ public static class ModelAdmission
     /// <summary>Checks every layer of <paramref name="reader"/>; returns the per-layer norms.</summary>
     /// <param name="reader">The open model.</param>
     /// <param name="fleet">The fleet's architecture, or null when none is declared yet (only the model itself is checked).</param>
-    /// <returns>Layer id → ‖W‖_F (of ΔW = s·B·A for adapters), in layer id order.</returns>
+    /// <returns>Layer id → ‖W‖_F (for adapters its bound |s|·‖B‖_F·‖A‖_F ≥ ‖s·B·A‖_F), in layer id order.</returns>
     /// <exception cref="ModelFormatException">The first defect found: architecture, corrupt tensor, non-finite value, overflow.</exception>
     public static IReadOnlyDictionary<string, double> Check(IModelReader reader, ModelArchitecture? fleet)
     {
@@ -86,43 +87,17 @@ public static class ModelAdmission
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>‖s·B·A‖_F = |s|·√(Σᵢⱼ (BᵀB)ᵢⱼ (AAᵀ)ᵢⱼ), from the two r×r Grams in float64.</summary>
+    /// <summary>
+    /// |s|·‖B‖_F·‖A‖_F, the submultiplicative bound on ‖s·B·A‖_F: two SIMD sums of squares instead of the r×r Grams, cheap
+    /// enough to run on every layer of every model. Both the overflow check and the outlier comparison use it (the same
+    /// figure for every model of the fleet).
+    /// </summary>
     private static double LoraNorm(IModelReader reader, LayerInfo layer)
     {
-        int m = layer.OutFeatures, n = layer.InFeatures, r = layer.Rank;
-        var a = new float[r * n];
-        var b = new float[m * r];
+        var a = new float[layer.Rank * layer.InFeatures];
+        var b = new float[layer.OutFeatures * layer.Rank];
         var scaling = reader.ReadLoraFactors(layer.LayerId, a, b);
-        var aGram = new double[r * r];
-        var bGram = new double[r * r];
-        for (var i = 0; i < r; i++)
-        {
-            var ai = a.AsSpan(i * n, n);
-            for (var j = 0; j <= i; j++)
-            {
-                aGram[(i * r) + j] = aGram[(j * r) + i] = Dot(ai, a.AsSpan(j * n, n));
-            }
-        }
-
-        for (var row = 0; row < m; row++)
-        {
-            var br = b.AsSpan(row * r, r);
-            for (var i = 0; i < r; i++)
-            {
-                for (var j = 0; j < r; j++)
-                {
-                    bGram[(i * r) + j] += (double)br[i] * br[j];
-                }
-            }
-        }
-
-        double sum = 0;
-        for (var i = 0; i < aGram.Length; i++)
-        {
-            sum += aGram[i] * bGram[i];
-        }
-
-        return Math.Abs(scaling) * Math.Sqrt(Math.Max(sum, 0));
+        return Math.Abs(scaling) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(a)) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(b));
     }
 
     private static double DenseNorm(IModelReader reader, LayerInfo layer)
@@ -135,20 +110,9 @@ public static class ModelAdmission
             var count = Math.Min(DenseRowBlock, m - start);
             var rows = block.AsSpan(0, count * n);
             reader.ReadRows(layer.LayerId, start, count, rows);
-            sum += Dot(rows, rows);
+            sum += TensorPrimitives.SumOfSquares(rows);
         }
 
         return Math.Sqrt(sum);
-    }
-
-    private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        double sum = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            sum += (double)x[i] * y[i];
-        }
-
-        return sum;
     }
 }
