@@ -32,7 +32,7 @@ public sealed class StatusCommand : Command
         var fleet = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
         var console = _context.Console;
         console.MarkupLineInterpolated(
-            $"fleet [bold]{fleet.Fleet}[/]: {fleet.Counts.Absorbed} absorbed, {fleet.Counts.Queued} queued, {fleet.Counts.Rejected} rejected; {fleet.Layers.Count} layers × {string.Join("/", fleet.Modes.Select(UwsKeys.ModeName))}{(fleet.Centered ? ", centred" : string.Empty)}; {fleet.SliceCount} slices per layer");
+            $"fleet [bold]{fleet.Fleet}[/]: {fleet.Counts.Absorbed} absorbed, {fleet.Counts.Queued} queued, {fleet.Counts.Rejected} rejected, {fleet.Counts.Quarantined} quarantined, {fleet.Counts.Deleted} deleted; {fleet.Layers.Count} layers × {string.Join("/", fleet.Modes.Select(UwsKeys.ModeName))}{(fleet.Centered ? ", centred" : string.Empty)}; {fleet.SliceCount} slices per layer");
         if (connection.IsEmbedded)
         {
             console.MarkupLine("[grey](embedded silo: a fresh in-memory cluster; pass --gateway or --redis to query a running one)[/]");

@@ -1,4 +1,5 @@
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.State;
 
 namespace OrleansUws.Grains.Options;
 
@@ -10,6 +11,8 @@ namespace OrleansUws.Grains.Options;
 /// <param name="Sketch">Sketch settings.</param>
 /// <param name="Basis">Basis policy.</param>
 /// <param name="FlattenedSliceCount">Column slices per layer in flattened mode.</param>
+/// <param name="ArchitectureQuorum">Models that must agree on an undeclared architecture.</param>
+/// <param name="OutlierFactor">Outlier quarantine factor (0 = off).</param>
 public sealed record FleetSettings(
     IReadOnlyList<SketchMode> Modes,
     bool Centered,
@@ -17,7 +20,9 @@ public sealed record FleetSettings(
     int SliceCount,
     SketchSettings Sketch,
     BasisPolicy Basis,
-    int FlattenedSliceCount)
+    int FlattenedSliceCount,
+    int ArchitectureQuorum,
+    double OutlierFactor)
 {
     /// <summary>
     /// Fills the nulls of <paramref name="configuration"/> from <paramref name="defaults"/> and validates the result.
@@ -55,6 +60,14 @@ public sealed record FleetSettings(
         var sketch = configuration.Sketch ?? defaults.ToSketchSettings();
         var basis = configuration.Basis ?? defaults.ToBasisPolicy();
         var flattenedSliceCount = configuration.FlattenedSliceCount ?? defaults.FlattenedSliceCount;
+        var quorum = configuration.ArchitectureQuorum ?? defaults.ArchitectureQuorum;
+        var outlierFactor = configuration.OutlierFactor ?? defaults.OutlierFactor;
+        if (quorum < 1)
+        {
+            failures.Add($"ArchitectureQuorum must be at least 1 (was {quorum}).");
+        }
+
+        FleetSettingsRules.ValidateOutlierFactor(outlierFactor, string.Empty, failures);
         FleetSettingsRules.ValidateSliceCount(sliceCount, string.Empty, failures);
         FleetSettingsRules.ValidateSliceCount(flattenedSliceCount, "Flattened", failures);
         if (modes.Contains(SketchMode.Flattened))
@@ -69,7 +82,31 @@ public sealed record FleetSettings(
             throw new ArgumentException($"Invalid configuration of {owner}: {string.Join(" ", failures)}", nameof(configuration));
         }
 
-        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount);
+        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount, quorum, outlierFactor);
+    }
+
+    /// <summary>The settings a registry's state holds.</summary>
+    public static FleetSettings From(FleetState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new FleetSettings(
+            state.Modes, state.Centered, state.Layers, state.SliceCount, state.Sketch!, state.Basis!, state.FlattenedSliceCount,
+            state.ArchitectureQuorum, state.OutlierFactor);
+    }
+
+    /// <summary>Fixes these settings (not the architecture) in a registry's state.</summary>
+    public void ApplyTo(FleetState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Configured = true;
+        state.Modes = [.. Modes];
+        state.Centered = Centered;
+        state.SliceCount = SliceCount;
+        state.FlattenedSliceCount = FlattenedSliceCount;
+        state.Sketch = Sketch;
+        state.Basis = Basis;
+        state.ArchitectureQuorum = ArchitectureQuorum;
+        state.OutlierFactor = OutlierFactor;
     }
 
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
@@ -96,6 +133,16 @@ public sealed record FleetSettings(
         if (FlattenedSliceCount != other.FlattenedSliceCount)
         {
             return $"FlattenedSliceCount: {FlattenedSliceCount} vs {other.FlattenedSliceCount}";
+        }
+
+        if (ArchitectureQuorum != other.ArchitectureQuorum)
+        {
+            return $"ArchitectureQuorum: {ArchitectureQuorum} vs {other.ArchitectureQuorum}";
+        }
+
+        if (OutlierFactor != other.OutlierFactor)
+        {
+            return $"OutlierFactor: {OutlierFactor} vs {other.OutlierFactor}";
         }
 
         if (Sketch != other.Sketch)

@@ -117,6 +117,7 @@ public static class UwsSiloHostingExtensions
         else
         {
             var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
+            silo.Services.AddHostedService(_ => new RedisReachabilityCheck(options.RedisConnectionString!));
             silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
             // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)

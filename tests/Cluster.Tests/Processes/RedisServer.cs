@@ -5,16 +5,24 @@ using OrleansUws.Cluster.Tests.Coordinator;
 
 namespace OrleansUws.Cluster.Tests.Processes;
 
-/// <summary>A private, non-persisting <c>redis-server</c> on a free loopback port, killed on dispose.</summary>
+/// <summary>
+/// A private <c>redis-server</c> on a free loopback port, killed on dispose: non-persisting, or (with a data folder)
+/// with an append-only file synced on every write, so that it can be killed and restarted without losing a write.
+/// </summary>
 internal sealed class RedisServer : IDisposable
 {
-    private RedisServer(CapturedProcess process, int port)
+    private readonly string _executable;
+    private readonly string? _dataFolder;
+
+    private RedisServer(string executable, CapturedProcess process, int port, string? dataFolder)
     {
+        _executable = executable;
         Process = process;
         Port = port;
+        _dataFolder = dataFolder;
     }
 
-    public CapturedProcess Process { get; }
+    public CapturedProcess Process { get; private set; }
 
     public int Port { get; }
 
@@ -28,22 +36,17 @@ internal sealed class RedisServer : IDisposable
             .Select(folder => Path.Combine(folder, "redis-server"))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>Starts the server found by <see cref="Find"/> and waits until it accepts connections.</summary>
-    public static async Task<RedisServer> StartAsync(string executable)
+    /// <summary>
+    /// Starts the server found by <see cref="Find"/> and waits until it accepts connections; with
+    /// <paramref name="dataFolder"/>, persisting there (append-only file, fsync on every write).
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(string executable, string? dataFolder = null)
     {
         var port = FreePort.Next();
-        var process = new CapturedProcess(
-            "redis-server", executable,
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no"]);
-        var server = new RedisServer(process, port);
+        var server = new RedisServer(executable, Launch(executable, port, dataFolder), port, dataFolder);
         try
         {
-            await TestWait.UntilAsync(() => process.HasExited || Accepts(port), "redis-server accepts connections");
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited at start:{Environment.NewLine}{process.Output}");
-            }
-
+            await server.UntilReadyAsync();
             return server;
         }
         catch
@@ -53,7 +56,36 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
+    /// <summary>Kills the server (SIGKILL), keeps it down for <paramref name="down"/>, and starts it again on the same port and data.</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        if (_dataFolder is null)
+        {
+            throw new InvalidOperationException("a non-persisting redis-server would come back empty; start it with a data folder");
+        }
+
+        await Process.KillAsync();
+        await Task.Delay(down);
+        Process.Dispose();
+        Process = Launch(_executable, Port, _dataFolder);
+        await UntilReadyAsync();
+    }
+
     public void Dispose() => Process.Dispose();
+
+    private static CapturedProcess Launch(string executable, int port, string? dataFolder) =>
+        new("redis-server", executable, dataFolder is null
+            ? ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no"]
+            : ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "yes", "--appendfsync", "always", "--dir", dataFolder]);
+
+    private async Task UntilReadyAsync()
+    {
+        await TestWait.UntilAsync(() => Process.HasExited || Accepts(Port), "redis-server accepts connections");
+        if (Process.HasExited)
+        {
+            throw new InvalidOperationException($"redis-server exited at start:{Environment.NewLine}{Process.Output}");
+        }
+    }
 
     /// <summary>True when something accepts TCP connections on the loopback port.</summary>
     public static bool Accepts(int port)

@@ -32,6 +32,9 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IClusterClient Client => _session!.Client;
 
+    /// <summary>The redis-server's endpoint (host:port), for clients that use it directly (the ingestion queue).</summary>
+    public string Redis => _redis.ConnectionString;
+
     /// <summary>Everything redis-server and the silos wrote, for assertion messages.</summary>
     public string Output => string.Join(System.Environment.NewLine, _silos.Select(s => s.Process.Output).Prepend(_redis.Process.Output));
 
@@ -39,7 +42,8 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     /// Starts redis-server and <paramref name="silos"/> silo processes with the given extra settings (configuration keys
     /// with ':'; passed as environment variables with '__'). Skips the test when redis-server is not installed.
     /// </summary>
-    public static async Task<SiloProcessCluster> StartAsync(string clusterId, int silos, IReadOnlyDictionary<string, string> settings)
+    public static async Task<SiloProcessCluster> StartAsync(
+        string clusterId, int silos, IReadOnlyDictionary<string, string> settings, string? redisDataFolder = null)
     {
         var redisServer = RedisServer.Find();
         if (redisServer is null)
@@ -53,7 +57,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             throw new FileNotFoundException($"The silo is not beside the tests (the project reference copies it): {siloDll}", siloDll);
         }
 
-        var cluster = new SiloProcessCluster(await RedisServer.StartAsync(redisServer), clusterId);
+        var cluster = new SiloProcessCluster(await RedisServer.StartAsync(redisServer, redisDataFolder), clusterId);
         try
         {
             for (var i = 0; i < silos; i++)
@@ -105,6 +109,9 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             await previous.DisposeAsync();
         }
     }
+
+    /// <summary>Kills redis-server, keeps it down for <paramref name="down"/> and restarts it with its data (needs a data folder).</summary>
+    public Task RestartRedisAsync(TimeSpan down) => _redis.RestartAsync(down);
 
     /// <summary>Kills silo <paramref name="index"/> with SIGKILL and waits until the cluster has declared it dead.</summary>
     public async Task KillAsync(int index)
