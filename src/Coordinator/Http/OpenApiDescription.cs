@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace OrleansUws.Coordinator.Http;
+
+/// <summary>What the generated OpenAPI document adds to what the endpoints declare: title, description, and the API key scheme every operation requires.</summary>
+public static class OpenApiDescription
+{
+    /// <summary>Name of the security scheme in the document.</summary>
+    public const string SchemeName = "ApiKey";
+
+    /// <summary>Adds the document transformer.</summary>
+    public static OpenApiOptions AddUwsApiDescription(this OpenApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "OrleansUws gateway";
+            document.Info.Description =
+                "Fleets of models, their per-layer universal subspaces and the stream of new basis versions. Every operation "
+                + "needs an API key (Authorization: Bearer KEY, or X-Api-Key) with the scope it names: read, ingest or admin. "
+                + "Errors are application/problem+json naming the field or file at fault.";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key; its SHA-256 is configured on the server with its scopes (read, ingest, admin). X-Api-Key: KEY is accepted too.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
+            return Task.CompletedTask;
+        });
+    }
+}
