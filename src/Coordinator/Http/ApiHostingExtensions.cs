@@ -55,6 +55,7 @@ public static class ApiHostingExtensions
 
         services.AddRateLimiter(limiter =>
         {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options.RequestsPerMinute));
             limiter.OnRejected = RejectAsync;
         });

@@ -28,13 +28,13 @@ internal sealed class RedisServer : IDisposable
             .Select(folder => Path.Combine(folder, "redis-server"))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>Starts the server found by <see cref="Find"/> and waits until it accepts connections.</summary>
-    public static async Task<RedisServer> StartAsync(string executable)
+    /// <summary>Starts the server found by <see cref="Find"/> and waits until it accepts connections; <paramref name="arguments"/> are added to its command line.</summary>
+    public static async Task<RedisServer> StartAsync(string executable, params string[] arguments)
     {
         var port = FreePort.Next();
         var process = new CapturedProcess(
             "redis-server", executable,
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no"]);
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", .. arguments]);
         var server = new RedisServer(process, port);
         try
         {
