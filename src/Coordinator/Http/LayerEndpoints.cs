@@ -20,17 +20,21 @@ public static class LayerEndpoints
     {
         ArgumentNullException.ThrowIfNull(fleets);
         fleets.MapGet("/layers", ListAsync)
+            .Produces<LayerSummary[]>()
             .WithName("ListLayers").WithSummary("Every layer and mode with T, k, version, energy and certificate of its current basis.").WithTags("Layers")
             .RequireAuthorization(ApiScopes.Read);
         fleets.MapGet("/bases", ChangedSinceAsync)
+            .Produces<BasisVersionInfo[]>()
             .WithName("ListChangedBases").WithSummary("The current version of each layer whose version is greater than 'since' (all layers with a basis when absent).").WithTags("Layers")
             .RequireAuthorization(ApiScopes.Read);
         var layer = fleets.MapGroup("/layers/{layer}/{mode}").WithTags("Layers").ProducesProblem(StatusCodes.Status404NotFound);
         layer.MapGet("/", StatusAsync)
+            .Produces<LayerStatus>()
             .WithName("GetLayer").WithSummary("The layer's configuration, counts, current version and history.")
             .RequireAuthorization(ApiScopes.Read);
         layer.MapGet("/history", async (string fleet, string layer, string mode, IClusterClient client) =>
                 await Known(client, fleet, layer, mode).ConfigureAwait(false) is { } status ? TypedResults.Ok(status.History) : NotFound(fleet, layer, mode))
+            .Produces<BasisVersionInfo[]>()
             .WithName("GetLayerHistory").WithSummary("Every version's figures, oldest first (the convergence history).")
             .RequireAuthorization(ApiScopes.Read);
         layer.MapGet("/history.csv", HistoryCsvAsync)
@@ -43,6 +47,7 @@ public static class LayerEndpoints
             .RequireAuthorization(ApiScopes.Read);
         layer.MapPost("/compute", async (string fleet, string layer, string mode, IClusterClient client) =>
                 await Layer(client, fleet, layer, mode).ComputeNowAsync().ConfigureAwait(false) is { } version ? TypedResults.Ok(version) : NotFound(fleet, layer, mode))
+            .Produces<BasisVersionInfo>()
             .WithName("ComputeLayerVersion").WithSummary("Computes a version now (returns the current one when no model arrived since).")
             .RequireAuthorization(ApiScopes.Admin);
     }

@@ -26,16 +26,23 @@ public static class ModelEndpoints
         ArgumentNullException.ThrowIfNull(options);
         var models = fleets.MapGroup("/models").WithTags("Models");
         models.MapGet("/", ListAsync)
+            .Produces<ModelPage>()
             .WithName("ListModels").WithSummary("Model records, ordered by submission time; optionally only those with one status.")
             .RequireAuthorization(ApiScopes.Read);
         models.MapGet("/{modelId}", GetAsync)
+            .Produces<ModelRecord>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetModel").WithSummary("One model's record: status and, when rejected, the reason.")
             .RequireAuthorization(ApiScopes.Read);
         models.MapPost("/", RegisterAsync)
+            .Produces<SubmitResult>()
+            .Produces<SubmitResult>(StatusCodes.Status422UnprocessableEntity)
             .WithName("RegisterModel").WithSummary("Registers a model by its path inside a model root and absorbs it.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireAuthorization(ApiScopes.Ingest);
         models.MapPut("/{modelId}", UploadAsync)
+            .Produces<SubmitResult>()
+            .Produces<SubmitResult>(StatusCodes.Status422UnprocessableEntity)
             .WithName("UploadModel").WithSummary("Uploads a model (raw .safetensors body, or multipart adapter_config.json + adapter_model.safetensors) and absorbs it.")
             .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
             .AddEndpointFilter(new BodyLimitFilter(options.MaxUploadBytes))

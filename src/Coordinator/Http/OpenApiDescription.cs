@@ -9,6 +9,13 @@ public static class OpenApiDescription
     /// <summary>Name of the security scheme in the document.</summary>
     public const string SchemeName = "ApiKey";
 
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Fleets"] = "A fleet: models of one architecture whose per-layer subspaces are maintained together.",
+        ["Models"] = "Register (by path inside a model root) or upload models, and follow their status.",
+        ["Layers"] = "Per layer and mode: current figures, convergence history, bases and the stream of new versions.",
+    };
+
     /// <summary>Adds the document transformer.</summary>
     public static OpenApiOptions AddUwsApiDescription(this OpenApiOptions options)
     {
@@ -29,6 +36,16 @@ public static class OpenApiDescription
                 Description = "An API key; its SHA-256 is configured on the server with its scopes (read, ingest, admin). X-Api-Key: KEY is accepted too.",
             };
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            {
+                tag.Description = tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description) ? description : tag.Description;
+            }
+
+            foreach (var server in document.Servers ?? [])
+            {
+                server.Url = server.Url?.TrimEnd('/');
+            }
+
             return Task.CompletedTask;
         });
     }
