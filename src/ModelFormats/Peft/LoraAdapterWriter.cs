@@ -18,7 +18,7 @@ public sealed class LoraAdapterWriter : IDisposable
 
     /// <summary>Creates the folder and starts the weights file.</summary>
     /// <param name="folder">The adapter folder (created if needed).</param>
-    /// <param name="config">The config; every layer's rank is <see cref="LoraAdapterConfig.Rank"/>.</param>
+    /// <param name="config">The config; a layer's rank is <see cref="LoraAdapterConfig.RankOf"/> its module path (r unless <c>rank_pattern</c> names it).</param>
     /// <param name="layers">Module paths and shapes (m × n), in the order they will be written.</param>
     /// <param name="dtype">Element type on disk.</param>
     /// <param name="metadata">The weights file's <c>__metadata__</c>.</param>
@@ -34,8 +34,9 @@ public sealed class LoraAdapterWriter : IDisposable
         var specs = new List<TensorSpec>(layers.Count * 2);
         foreach (FleetLayerSpec layer in layers)
         {
-            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.A), dtype, [config.Rank, layer.InFeatures]));
-            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.B), dtype, [layer.OutFeatures, config.Rank]));
+            int rank = config.RankOf(layer.ModulePath);
+            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.A), dtype, [rank, layer.InFeatures]));
+            specs.Add(new TensorSpec(PeftKeys.LoraKey(layer.ModulePath, LoraFactor.B), dtype, [layer.OutFeatures, rank]));
         }
 
         _weights = new SafetensorsWriter(Path.Combine(folder, LoraAdapter.WeightsFileName), specs, metadata);
@@ -54,10 +55,11 @@ public sealed class LoraAdapterWriter : IDisposable
         }
 
         FleetLayerSpec layer = _layers[_next];
-        if (a.Length != _config.Rank * layer.InFeatures || b.Length != layer.OutFeatures * _config.Rank)
+        int rank = _config.RankOf(layer.ModulePath);
+        if (a.Length != rank * layer.InFeatures || b.Length != layer.OutFeatures * rank)
         {
             throw new ArgumentException(
-                $"Layer '{layer.ModulePath}' needs A {_config.Rank}×{layer.InFeatures} and B {layer.OutFeatures}×{_config.Rank}; got {a.Length} and {b.Length} values.");
+                $"Layer '{layer.ModulePath}' needs A {rank}×{layer.InFeatures} and B {layer.OutFeatures}×{rank}; got {a.Length} and {b.Length} values.");
         }
 
         _weights.Write(a);

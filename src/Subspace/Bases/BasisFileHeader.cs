@@ -1,0 +1,42 @@
+namespace OrleansUws.Subspace.Bases;
+
+/// <summary>What a basis file's <c>__metadata__</c> records about one version of one layer's basis.</summary>
+/// <param name="Fleet">The fleet the basis was fitted on.</param>
+/// <param name="Layer">The layer id.</param>
+/// <param name="Mode">Which side the basis spans.</param>
+/// <param name="Centred">Whether the mean was removed before fitting (then it is subtracted before projecting and added back).</param>
+/// <param name="Rank">k, the number of basis vectors.</param>
+/// <param name="Version">The basis version (coefficients name it and are refused against any other).</param>
+/// <param name="ModelCount">T, the models the basis had absorbed.</param>
+/// <param name="RowCount">Rows the sketch had absorbed (m per dense model in rows mode, r per LoRA adapter, 1 per model flattened).</param>
+public sealed record BasisFileHeader(
+    string Fleet,
+    string Layer,
+    BasisMode Mode,
+    bool Centred,
+    int Rank,
+    int Version,
+    int ModelCount,
+    long RowCount)
+{
+    /// <summary>Energy rule only: τ was not reached at the cap, so k = cap.</summary>
+    public bool RankCapped { get; init; }
+
+    /// <summary>Σ_{i≤k} σᵢ² / total energy of what the basis absorbed (a lower bound for a Frequent Directions sketch).</summary>
+    public double ExplainedEnergy { get; init; }
+
+    /// <summary>The Frequent Directions certificate (0 for an exact Gram).</summary>
+    public double Certificate { get; init; }
+
+    /// <summary>sin θ_max to the previous version, when there was one.</summary>
+    public double? SinThetaToPrevious { get; init; }
+
+    /// <summary>When the version was computed.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>m, rows of the layer's ΔW, when known (always for flattened bases written by this library).</summary>
+    public int? OutFeatures { get; init; }
+
+    /// <summary>n, columns of the layer's ΔW, when known.</summary>
+    public int? InFeatures { get; init; }
+}

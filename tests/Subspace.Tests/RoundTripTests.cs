@@ -1,0 +1,118 @@
+using OrleansUws.ModelFormats;
+using OrleansUws.ModelFormats.Peft;
+using OrleansUws.Subspace.Bases;
+using OrleansUws.Subspace.Coefficients;
+using OrleansUws.Subspace.Compression;
+using OrleansUws.Subspace.Reconstruction;
+using OrleansUws.Subspace.Updates;
+using Xunit;
+
+namespace OrleansUws.Subspace.Tests;
+
+/// <summary>compress → reconstruct → compress, through files, and the reconstruction read back by the project's readers.</summary>
+public sealed class RoundTripTests
+{
+    public static TheoryData<CoefficientForm, bool> Forms => new()
+    {
+        { CoefficientForm.Rows, false },
+        { CoefficientForm.Rows, true },
+        { CoefficientForm.Columns, false },
+        { CoefficientForm.Columns, true },
+        { CoefficientForm.TwoSided, false },
+        { CoefficientForm.Flattened, false },
+        { CoefficientForm.Flattened, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void CompressReconstructCompressGivesTheSameCoefficients(CoefficientForm form, bool centred)
+    {
+        using var fleet = TestFleet.TinyLora(models: 8);
+        var basesFolder = fleet.WriteBases(fleet.Fit(3, centred, modes: [BasisMode.Rows, BasisMode.Columns, BasisMode.Flattened]));
+        var bases = BasisSet.Load(basesFolder);
+        var backend = TestFleet.Backend;
+        var compressor = new SubspaceCompressor(backend);
+        var run = compressor.Compress(fleet.Models.Take(3).ToArray(), bases, new CompressOptions(form), fleet.Combine("c1"));
+
+        foreach (var model in run.Models)
+        {
+            var path = model.CoefficientPath!;
+            var read = CoefficientFile.Read(path);
+            var layers = new SubspaceReconstructor(backend).Reconstruct(read, bases, path);
+            var adapter = fleet.Combine("peft", model.Model);
+            AdapterOutput.WritePeft(adapter, layers, backend);
+            using var reconstructed = ModelReader.Open(adapter);
+            var again = compressor.CompressModel(reconstructed, model.Model, bases, new CompressOptions(form));
+
+            Assert.Equal(read.Layers.Select(l => l.Layer), again.Layers.Select(l => l.Layer));
+            foreach (var (first, second) in read.Layers.Zip(again.Layers))
+            {
+                Assert.Equal(first.Shape, second.Shape);
+                double scale = first.Values.Max(v => Math.Abs(v));
+                for (int i = 0; i < first.Values.Length; i++)
+                {
+                    Assert.True(Math.Abs(first.Values[i] - second.Values[i]) <= 1e-4 * scale,
+                        $"{first.Layer}[{i}]: {first.Values[i]} then {second.Values[i]} (scale {scale})");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ReconstructedPeftAdapterReadsBackWithTheExpectedDeltaW()
+    {
+        using var fleet = TestFleet.TinyLora(models: 6);
+        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Columns]);
+        var backend = TestFleet.Backend;
+        using var model = ModelReader.Open(fleet.Models[0]);
+        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m0", bases, new CompressOptions(CoefficientForm.Columns));
+        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var folder = fleet.Combine("adapter");
+        AdapterOutput.WritePeft(folder, layers, backend);
+
+        using var adapter = LoraAdapter.Open(folder);
+        Assert.Equal(model.Layers.Select(l => l.LayerId), adapter.Layers.Select(l => l.LayerId));
+        foreach (var layer in layers)
+        {
+            var info = adapter.GetLayer(layer.LayerId);
+            Assert.Equal(4, info.Rank); // k = 3 plus the mean column of a centred basis
+            Assert.Equal(1.0, adapter.Config.ScalingOf("model." + layer.LayerId));
+            var read = new float[info.OutFeatures * info.InFeatures];
+            adapter.ReadRows(layer.LayerId, 0, info.OutFeatures, read);
+            var expected = UpdateAlgebra.ToDense(layer.Update, backend);
+            double scale = expected.Max(v => Math.Abs(v));
+            Assert.All(Enumerable.Range(0, read.Length), i => Assert.True(Math.Abs(read[i] - expected[i]) <= 1e-5 * scale, $"{layer.LayerId}[{i}]"));
+        }
+    }
+
+    [Fact]
+    public void ReconstructionCarriesTheModulePathsOfTheSourceModel()
+    {
+        using var fleet = TestFleet.TinyLora(models: 3);
+        var bases = fleet.Fit(2, centred: false, modes: [BasisMode.Rows]);
+        using var model = ModelReader.Open(fleet.Models[1]);
+        var coefficients = new SubspaceCompressor(TestFleet.Backend).CompressModel(model, "m1", bases, new CompressOptions(CoefficientForm.Rows));
+
+        Assert.Equal(["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj"], coefficients.Layers.Select(l => l.ModulePath));
+    }
+
+    [Fact]
+    public void DenseDeltaCheckpointReadsBackThroughTheDenseReader()
+    {
+        using var fleet = TestFleet.TinyDense(models: 4);
+        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Flattened]);
+        var backend = TestFleet.Backend;
+        using var model = ModelReader.Open(fleet.Models[2]);
+        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m2", bases, new CompressOptions(CoefficientForm.Flattened));
+        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var path = fleet.Combine("delta.safetensors");
+        AdapterOutput.WriteDense(path, layers, backend);
+
+        using var dense = ModelReader.Open(path);
+        foreach (var layer in layers)
+        {
+            var read = LayerUpdates.Read(dense, layer.LayerId);
+            Assert.Equal(UpdateAlgebra.ToDense(layer.Update, backend), read.DenseValues);
+        }
+    }
+}
