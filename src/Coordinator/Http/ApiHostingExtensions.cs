@@ -62,6 +62,7 @@ public static class ApiHostingExtensions
 
         services.AddOpenApi(openApi => openApi.AddUwsApiDescription());
 
+        services.AddUwsNumerics(); // the backend of projections, reconstructions and merges (idempotent; an embedded silo adds it too)
         services.AddSingleton(options);
         services.AddSingleton(new ModelRoots(options.ModelRoots));
         services.AddSingleton(new ModelUploadStore(options.UploadFolder));

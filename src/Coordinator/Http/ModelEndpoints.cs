@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using OrleansUws.Coordinator.Http.Security;
 using OrleansUws.Coordinator.Ingestion;
@@ -132,9 +131,4 @@ public static class ModelEndpoints
 
     private static IResult Conflict(string modelId, string detail) => ApiProblems.Status(StatusCodes.Status409Conflict, detail, "modelId");
 
-    /// <summary>Per-endpoint body limit metadata; Kestrel enforces it while the body is read.</summary>
-    private sealed class RequestSizeLimit(long bytes) : IRequestSizeLimitMetadata
-    {
-        public long? MaxRequestBodySize => bytes;
-    }
 }

@@ -52,11 +52,32 @@ public sealed class ModelUploadStore
             throw new ModelExistsException(modelId);
         }
 
+        using var staged = await StageAsync(request, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.Combine(Root, fleet));
+        if (staged.IsSingleFile)
+        {
+            var target = CheckpointPath(fleet, modelId);
+            MoveIntoPlace(() => File.Move(staged.Path, target, overwrite: false), fleet, modelId);
+            return target;
+        }
+
+        var folder = AdapterPath(fleet, modelId);
+        MoveIntoPlace(() => Directory.Move(staged.Path, folder), fleet, modelId);
+        return folder;
+    }
+
+    /// <summary>
+    /// Receives the model (or, for a raw body, any single file) in <paramref name="request"/>'s body into a fresh staging
+    /// folder, removed when the returned <see cref="StagedModel"/> is disposed (or at once, when receiving fails).
+    /// </summary>
+    /// <exception cref="BadHttpRequestException">The body is empty or malformed, or a form part has a name that is not accepted; the message names it.</exception>
+    public async Task<StagedModel> StageAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var staging = Path.Combine(Root, StagingFolder, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(staging);
         try
         {
-            Directory.CreateDirectory(Path.Combine(Root, fleet));
             if (!request.HasFormContentType)
             {
                 var file = Path.Combine(staging, "model.safetensors");
@@ -65,22 +86,16 @@ public sealed class ModelUploadStore
                     throw new BadHttpRequestException("the request body is empty: send a .safetensors file, or multipart files adapter_config.json + adapter_model.safetensors");
                 }
 
-                var target = CheckpointPath(fleet, modelId);
-                MoveIntoPlace(() => File.Move(file, target, overwrite: false), fleet, modelId);
-                return target;
+                return new StagedModel(staging, file);
             }
 
             await ReceiveFormAsync(request, staging, cancellationToken).ConfigureAwait(false);
-            var folder = AdapterPath(fleet, modelId);
-            MoveIntoPlace(() => Directory.Move(staging, folder), fleet, modelId);
-            return folder;
+            return new StagedModel(staging, staging);
         }
-        finally
+        catch
         {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
+            Directory.Delete(staging, recursive: true);
+            throw;
         }
     }
 

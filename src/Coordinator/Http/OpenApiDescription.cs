@@ -14,6 +14,7 @@ public static class OpenApiDescription
         ["Fleets"] = "A fleet: models of one architecture whose per-layer subspaces are maintained together.",
         ["Models"] = "Register (by path inside a model root) or upload models, and follow their status.",
         ["Layers"] = "Per layer and mode: current figures, convergence history, bases and the stream of new versions.",
+        ["Projections"] = "Coefficients of a model against the current bases, reconstruction from coefficients, and merges.",
     };
 
     /// <summary>Adds the document transformer.</summary>

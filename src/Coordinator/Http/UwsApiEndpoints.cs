@@ -33,6 +33,7 @@ public static class UwsApiEndpoints
         ModelEndpoints.Map(fleets, options);
         LayerEndpoints.Map(fleets);
         BasisStreamEndpoints.Map(fleets);
+        ProjectionEndpoints.Map(fleets, options);
         return endpoints;
     }
 
