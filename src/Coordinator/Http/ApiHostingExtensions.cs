@@ -80,6 +80,7 @@ public static class ApiHostingExtensions
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException, // a client's mistake, answered; not a server error to log
         });
         app.UseStatusCodePages();
         app.UseAuthentication();

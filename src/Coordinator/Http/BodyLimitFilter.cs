@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace OrleansUws.Coordinator.Http;
@@ -20,5 +21,22 @@ public sealed class BodyLimitFilter(long maxBytes) : IEndpointFilter
         }
 
         return await next(context).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Wiring of an endpoint that accepts a large body.</summary>
+public static class BodyLimitExtensions
+{
+    /// <summary>
+    /// Raises the endpoint's body limit to <paramref name="maxBytes"/> (Kestrel enforces it while reading) and refuses a
+    /// larger declared <c>Content-Length</c> at once (<see cref="BodyLimitFilter"/>); documents the 413.
+    /// </summary>
+    public static RouteHandlerBuilder WithBodyLimit(this RouteHandlerBuilder builder, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder
+            .AddEndpointFilter(new BodyLimitFilter(maxBytes))
+            .WithMetadata(new RequestSizeLimit(maxBytes))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 }

@@ -44,10 +44,8 @@ public static class ModelEndpoints
             .Produces<SubmitResult>(StatusCodes.Status422UnprocessableEntity)
             .WithName("UploadModel").WithSummary("Uploads a model (raw .safetensors body, or multipart adapter_config.json + adapter_model.safetensors) and absorbs it.")
             .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
-            .AddEndpointFilter(new BodyLimitFilter(options.MaxUploadBytes))
-            .WithMetadata(new RequestSizeLimit(options.MaxUploadBytes))
+            .WithBodyLimit(options.MaxUploadBytes)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireAuthorization(ApiScopes.Ingest);
     }
 
@@ -92,7 +90,7 @@ public static class ModelEndpoints
 
         if (roots.Resolve(body.Location) is not { } location)
         {
-            return ApiProblems.BadField("location", "location must lie inside a model root: no '..', no absolute path elsewhere, no link leading out");
+            return ApiProblems.BadField("location", ModelRoots.Refusal);
         }
 
         return Answer(await ClusterRetry.SubmitAsync(UwsApiEndpoints.Fleet(client, fleet), new ModelReference(body.ModelId!, location)).ConfigureAwait(false));

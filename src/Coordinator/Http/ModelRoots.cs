@@ -8,6 +8,9 @@ namespace OrleansUws.Coordinator.Http;
 /// </summary>
 public sealed class ModelRoots
 {
+    /// <summary>The one answer to a location outside the roots (it does not say whether the target exists).</summary>
+    public const string Refusal = "location must lie inside a model root: no '..', no absolute path elsewhere, no link leading out";
+
     private const int MaxLinkDepth = 40;
 
     private readonly string[] _roots;

@@ -42,17 +42,13 @@ public static class ProjectionEndpoints
         group.MapPost("/projections/upload", ProjectUploadAsync)
             .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
-            .AddEndpointFilter(new BodyLimitFilter(options.MaxUploadBytes))
-            .WithMetadata(new RequestSizeLimit(options.MaxUploadBytes))
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithBodyLimit(options.MaxUploadBytes)
             .WithName("ProjectUploadedModel").WithSummary("An uploaded model (raw .safetensors, or multipart adapter files) → its coefficient file; the upload is not kept.")
             .RequireAuthorization(ApiScopes.Ingest);
         group.MapPost("/reconstructions", ReconstructAsync)
             .Accepts<byte[]>("application/octet-stream")
             .Produces<byte[]>(StatusCodes.Status200OK, ZipMediaType, "application/octet-stream")
-            .AddEndpointFilter(new BodyLimitFilter(options.MaxUploadBytes))
-            .WithMetadata(new RequestSizeLimit(options.MaxUploadBytes))
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithBodyLimit(options.MaxUploadBytes)
             .WithName("ReconstructModel").WithSummary("A coefficient file → the reconstructed adapter: format=peft (default, a zipped PEFT folder) or dense (safetensors of ΔW).")
             .RequireAuthorization(ApiScopes.Ingest);
         group.MapPost("/merges", MergeAsync)
@@ -88,7 +84,7 @@ public static class ProjectionEndpoints
             location = roots.IsEmpty ? null : roots.Resolve(body.Location!);
             if (location is null)
             {
-                return ApiProblems.BadField("location", "location must lie inside a model root: no '..', no absolute path elsewhere, no link leading out");
+                return ApiProblems.BadField("location", ModelRoots.Refusal);
             }
 
             name = SubspaceCompressor.ModelName(location);
