@@ -6,6 +6,8 @@ using OrleansUws.Coordinator.Http.Security;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Coordinator.Reports;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Subspace;
+using OrleansUws.Subspace.Diagnostics;
 
 namespace OrleansUws.Coordinator.Http;
 
@@ -44,6 +46,10 @@ public static class LayerEndpoints
         layer.MapGet("/basis", BasisAsync)
             .WithName("GetLayerBasis").WithSummary("The layer's basis as safetensors (basis k×d, singular_values, mean when centred); 'version' must be the current one when given.")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
+            .RequireAuthorization(ApiScopes.Read);
+        layer.MapGet("/diagnostics", DiagnosticsAsync)
+            .Produces<BasisDiagnostics>()
+            .WithName("GetLayerDiagnostics").WithSummary("What the current basis's spectrum says: the Marchenko–Pastur null for its shape, directions above the noise edge, the mean's share.")
             .RequireAuthorization(ApiScopes.Read);
         layer.MapPost("/compute", async (string fleet, string layer, string mode, IClusterClient client) =>
                 await Layer(client, fleet, layer, mode).ComputeNowAsync().ConfigureAwait(false) is { } version ? TypedResults.Ok(version) : NotFound(fleet, layer, mode))
@@ -108,6 +114,21 @@ public static class LayerEndpoints
         BasisFileWriter.Write(path, basis);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
         return TypedResults.File(stream, "application/octet-stream", BasisFileWriter.FileName(layer, basis.Info.Mode));
+    }
+
+    private static async Task<IResult> DiagnosticsAsync(string fleet, string layer, string mode, IClusterClient client)
+    {
+        var grain = Layer(client, fleet, layer, mode);
+        if ((await grain.GetStatusAsync().ConfigureAwait(false)).Configuration is not { } configuration
+            || await grain.GetBasisAsync().ConfigureAwait(false) is not { } basis)
+        {
+            return NotFound(fleet, layer, mode);
+        }
+
+        BasisModes.TryParse(mode, out var basisMode);
+        return SubspaceDiagnostics.ForBasis(ClusterBases.ToFile(basis, basisMode, configuration.Shape)) is { } diagnostics
+            ? TypedResults.Ok(diagnostics)
+            : ApiProblems.Status(StatusCodes.Status404NotFound, $"layer '{layer}' ({mode}) has too few figures for diagnostics", "layer");
     }
 
     /// <summary>The layer's status, or null when the fleet has no such layer (its coordinator was never configured).</summary>

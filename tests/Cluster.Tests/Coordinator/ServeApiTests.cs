@@ -75,6 +75,10 @@ public sealed class ServeApiTests
         Assert.Equal([(layer, 2)], changed!.Select(version => (version.Layer, version.Version)));
         Assert.Empty((await reader.GetFromJsonAsync<BasisVersionInfo[]>("/v1/fleets/web/bases?since=2", ApiServer.Json, cancel))!);
 
+        // Diagnostics of the current basis: the planted directions stand above the noise edge.
+        var diagnostics = await reader.GetFromJsonAsync<OrleansUws.Subspace.Diagnostics.BasisDiagnostics>($"/v1/fleets/web/layers/{layer}/rows/diagnostics", ApiServer.Json, cancel);
+        Assert.Equal((published.Rank, published.ExplainedEnergy), (diagnostics!.Rank, diagnostics.ExplainedEnergy));
+
         // Download the basis (the current version, named or not); an older version is not kept.
         var download = await reader.GetAsync($"/v1/fleets/web/layers/{layer}/rows/basis?version=2", cancel);
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
