@@ -10,6 +10,8 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="Basis">Basis policy in force.</param>
 /// <param name="Counts">Models per status.</param>
 /// <param name="FlattenedSliceCount">Column-slice grains per layer in flattened mode.</param>
+/// <param name="ArchitectureQuorum">Models that must agree on an undeclared architecture.</param>
+/// <param name="OutlierFactor">Outlier quarantine factor (0 = off).</param>
 [GenerateSerializer, Immutable]
 public sealed record FleetDescription(
     [property: Id(0)] string Fleet,
@@ -20,4 +22,6 @@ public sealed record FleetDescription(
     [property: Id(5)] SketchSettings Sketch,
     [property: Id(6)] BasisPolicy Basis,
     [property: Id(7)] ModelCounts Counts,
-    [property: Id(8)] int FlattenedSliceCount = 0);
+    [property: Id(8)] int FlattenedSliceCount = 0,
+    [property: Id(9)] int ArchitectureQuorum = 0,
+    [property: Id(10)] double OutlierFactor = 0);

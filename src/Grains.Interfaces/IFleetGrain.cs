@@ -18,13 +18,17 @@ public interface IFleetGrain : IGrainWithStringKey
     Task<FleetDescription> ConfigureAsync(FleetConfiguration configuration);
 
     /// <summary>
-    /// Validates the model's header against the architecture (the first model sets it when none was declared),
-    /// absorbs every layer into its slice grains and returns when done. A model whose shapes differ, whose
-    /// file is corrupt or which lacks a layer is rejected with the reason and changes no sketch; a bad value found
-    /// while reading one layer (e.g. NaN) rejects it naming that layer, and the reason says how many other layer
-    /// sketches had already absorbed it. When the cluster fails part-way (timeout, lost silo) the model stays
-    /// queued with the reason. Re-submitting completes a rejected or queued model (slices skip what they hold);
-    /// re-submitting an absorbed id returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing.
+    /// Admits the model all-or-nothing, then absorbs every layer into its slice grains and returns when done. Admission
+    /// reads every layer before any sketch changes (<see cref="IModelAdmissionGrain"/>): a model whose shapes differ from
+    /// the fleet's architecture, whose file is corrupt, whose dtype is unsupported, which holds a non-finite value or a
+    /// layer whose Gram would overflow is rejected with the reason (file and layer) and changes nothing. When no
+    /// architecture was declared, the first models wait until <see cref="FleetDescription.ArchitectureQuorum"/> of them
+    /// agree; one that disagrees is rejected naming both shapes. A model whose norm in a layer exceeds
+    /// <see cref="FleetDescription.OutlierFactor"/> × the fleet's median is <see cref="ModelStatus.Quarantined"/>. When
+    /// the cluster fails part-way (timeout, lost silo) the model stays queued with the reason. Re-submitting completes a
+    /// rejected, quarantined or queued model (slices skip what they hold). Re-submitting an absorbed id with the same
+    /// content returns <see cref="SubmitResult.AlreadyKnown"/> and changes nothing; with different content (by SHA-256)
+    /// it is refused (status rejected, <see cref="SubmitResult.AlreadyKnown"/> true) and the absorbed record stays.
     /// </summary>
     Task<SubmitResult> SubmitAsync(ModelReference model);
 
@@ -46,12 +50,24 @@ public interface IFleetGrain : IGrainWithStringKey
     [OneWay]
     Task SliceActivatedAsync(string sliceKey);
 
+    /// <summary>
+    /// Deletes an absorbed model from every layer: each affected layer (rows or columns mode) is rebuilt from the models
+    /// that remain (its slices are emptied and re-read those models), which removes the model exactly for exact-Gram and
+    /// Frequent Directions sketches alike. The record becomes <see cref="ModelStatus.Deleted"/> with when and how; the
+    /// next basis version excludes the model. Refused (nothing changes) while models are being absorbed, for a model
+    /// that is not absorbed, and for fleets with flattened layers.
+    /// </summary>
+    Task<DeletionResult> DeleteAsync(string modelId);
+
     /// <summary>The fleet's configuration, architecture and model counts.</summary>
     Task<FleetDescription> GetDescriptionAsync();
 
     /// <summary>One model's record, or null when the id is unknown.</summary>
     Task<ModelRecord?> GetModelAsync(string modelId);
 
-    /// <summary>The records of all models (optionally only those with <paramref name="status"/>), ordered by submission time.</summary>
-    Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null);
+    /// <summary>
+    /// One page of the records (optionally only those with <paramref name="status"/>), in order of first submission:
+    /// <paramref name="limit"/> records after skipping <paramref name="offset"/>.
+    /// </summary>
+    Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null, int offset = 0, int limit = int.MaxValue);
 }

@@ -22,4 +22,10 @@ public interface ILayerSliceGrain : IGrainWithStringKey
 
     /// <summary>The ids of the models whose rows this slice's sketch holds, ordered.</summary>
     Task<IReadOnlyList<string>> GetModelIdsAsync();
+
+    /// <summary>
+    /// Empties the slice (sketch, ids, counts) and writes that to storage, so that the registry can rebuild it from the
+    /// models that remain after a deletion (a Frequent Directions sketch cannot subtract a model).
+    /// </summary>
+    Task ResetAsync();
 }

@@ -2,20 +2,23 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using OrleansUws.Grains.Absorption;
+using Orleans.Storage;
+using OrleansUws.Grains.Admission;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
+using OrleansUws.Grains.Registry;
 using OrleansUws.Grains.State;
 using OrleansUws.Grains.Telemetry;
-using OrleansUws.ModelFormats;
-using FormatsArchitecture = OrleansUws.ModelFormats.ModelArchitecture;
-using FormatsShape = OrleansUws.ModelFormats.LayerShape;
 
 namespace OrleansUws.Grains;
 
 /// <summary>
-/// The registry of one fleet (key <c>{fleet}</c>). Reentrant, so that many submissions fan out at once: every check
-/// and every state change happens in a synchronous section before or after an await, and writes are serialised.
+/// The registry of one fleet (key <c>{fleet}</c>): which models exist and their status, routing of admitted models to
+/// their slices, and re-queueing of models a failed silo lost. Admission (reading every layer before any sketch
+/// changes) runs in <see cref="IModelAdmissionGrain"/>; the architecture is agreed by <see cref="ArchitectureQuorum"/>
+/// unless declared; outliers are judged by <see cref="LayerNormBaseline"/>; records are kept by
+/// <see cref="ModelRecordLog"/> (a bounded write per model). Reentrant, so that many submissions fan out at once: every
+/// check and state change happens in a synchronous section before or after an await.
 /// </summary>
 [GrainType("uws-fleet")]
 [Reentrant]
@@ -23,27 +26,29 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 {
     private readonly IPersistentState<FleetState> _state;
     private readonly UwsClusterOptions _defaults;
-    private readonly ModelReaderCache _readers;
     private readonly TimeProvider _time;
     private readonly UwsMetrics _metrics;
     private readonly ILogger<FleetGrain> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly HashSet<string> _inFlight = [];
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private ModelRecordLog _records = null!;
+    private LayerNormBaseline _baseline = new();
+    private ArchitectureQuorum? _quorum;
     private Task? _coordinatorsReady;
     private long _sliceActivations;
+    private long _recorded;
+    private bool _deleting;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public FleetGrain(
         [PersistentState("fleet", UwsStorage.Name)] IPersistentState<FleetState> state,
         IOptions<UwsClusterOptions> defaults,
-        ModelReaderCache readers,
         [FromKeyedServices(UwsStorage.TimeProviderKey)] TimeProvider time,
         UwsMetrics metrics,
         ILogger<FleetGrain> logger)
     {
         _state = state;
         _defaults = defaults.Value;
-        _readers = readers;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -52,27 +57,47 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private string Fleet => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _records = new ModelRecordLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
+        await _records.LoadAsync();
+        _baseline = new LayerNormBaseline(_state.State.NormSamples, _state.State.NormModels);
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => SaveAsync();
+
+    /// <inheritdoc />
     public async Task<FleetDescription> ConfigureAsync(FleetConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var requested = Resolve(configuration);
         var state = _state.State;
-        if (state.Configured && state.Models.Count > 0)
+        var counts = _records.Counts;
+        if (state.Configured && counts.Absorbed + counts.Queued > 0)
         {
+            // Rejected and quarantined models changed no sketch, so until a model is absorbed (or being absorbed) the
+            // configuration may still change.
             var current = CurrentSettings();
             if (!requested.SameAs(current))
             {
                 throw new InvalidOperationException(
-                    $"Fleet '{Fleet}' already has {state.Models.Count} models; its configuration can no longer change ({current.Difference(requested)}).");
+                    $"Fleet '{Fleet}' already has {counts.Absorbed + counts.Queued} models; its configuration can no longer change ({current.Difference(requested)}).");
             }
 
             return Describe();
         }
 
         Apply(requested);
-        state.Layers = new Dictionary<string, Interfaces.LayerShape>(requested.Layers);
+        state.Layers = new Dictionary<string, LayerShape>(requested.Layers);
         state.CoordinatorsConfigured = false;
         _coordinatorsReady = null;
+        if (state.Layers.Count > 0)
+        {
+            _quorum?.Declare(state.Layers); // models waiting for a quorum are judged against the declared architecture
+        }
+
+        _quorum = null;
         await SaveAsync();
         if (state.Layers.Count > 0)
         {
@@ -88,33 +113,19 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
-        var state = _state.State;
-        var now = _time.GetUtcNow();
-        if (state.Models.TryGetValue(model.ModelId, out var known))
+        if (_deleting)
         {
-            switch (known.Status)
-            {
-                case ModelStatus.Absorbed:
-                    return new SubmitResult(model.ModelId, ModelStatus.Absorbed, "already absorbed", AlreadyKnown: true);
-                case ModelStatus.Queued when _inFlight.Contains(model.ModelId):
-                    return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
-            }
-
-            // Rejected before, or left queued by an activation that died mid-way: absorb again (slices skip what they hold).
+            return new SubmitResult(model.ModelId, ModelStatus.Queued, "a deletion is rebuilding the fleet's layers; re-submit", AlreadyKnown: false);
         }
 
-        // Synchronous section: open the header, check it against (or set) the architecture, record "queued".
-        var problem = CheckHeader(model);
-        if (problem is not null)
+        if (!_inFlight.Add(model.ModelId))
         {
-            return await RecordRejectionAsync(model, now, problem);
+            return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
         }
 
-        state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null);
-        _inFlight.Add(model.ModelId);
         try
         {
-            return await AbsorbEverywhereAsync(model, now);
+            return await AdmitAndAbsorbAsync(model, _time.GetUtcNow());
         }
         finally
         {
@@ -123,19 +134,53 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<DeletionResult> DeleteAsync(string modelId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        var record = _records.Get(modelId);
+        var layers = LayerConfigurations();
+        var refusal = record is not { Status: ModelStatus.Absorbed }
+            ? $"model '{modelId}' is {(record is null ? "unknown" : record.Status.ToString().ToLowerInvariant())}; only an absorbed model can be deleted"
+            : _deleting || _inFlight.Count > 0
+                ? $"{_inFlight.Count} models are being absorbed; delete when ingestion is idle"
+                : layers.Any(l => l.Mode == SketchMode.Flattened)
+                    ? "flattened layers cannot delete a model yet"
+                    : null;
+        if (refusal is not null)
+        {
+            return new DeletionResult(modelId, false, refusal, [], _records.Counts.Absorbed);
+        }
+
+        _deleting = true;
+        try
+        {
+            var remaining = _records.All(ModelStatus.Absorbed).Where(r => r.ModelId != modelId).ToArray();
+            await LayerRebuild.RebuildAsync(GrainFactory, layers, remaining);
+            var now = _time.GetUtcNow();
+            var reason = $"deleted at {now:O}: {layers.Count} layer sketches rebuilt from the {remaining.Length} remaining models";
+            await _records.RecordAsync(record! with { Status = ModelStatus.Deleted, Reason = reason, CompletedAt = now });
+            LogDeleted(_logger, Fleet, modelId, reason);
+            return new DeletionResult(modelId, true, reason, layers.Select(l => $"{l.Layer} ({UwsKeys.ModeName(l.Mode)})").ToArray(), remaining.Length);
+        }
+        finally
+        {
+            _deleting = false;
+        }
+    }
+
+    /// <inheritdoc />
     public Task<FleetDescription> GetDescriptionAsync() => Task.FromResult(Describe());
 
     /// <inheritdoc />
-    public Task<ModelRecord?> GetModelAsync(string modelId) =>
-        Task.FromResult(_state.State.Models.GetValueOrDefault(modelId));
+    public Task<ModelRecord?> GetModelAsync(string modelId) => Task.FromResult(_records.Get(modelId));
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null) =>
-        Task.FromResult<IReadOnlyList<ModelRecord>>(_state.State.Models.Values
-            .Where(m => status is null || m.Status == status)
-            .OrderBy(m => m.SubmittedAt)
-            .ThenBy(m => m.ModelId, StringComparer.Ordinal)
-            .ToArray());
+    public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null, int offset = 0, int limit = int.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Task.FromResult<IReadOnlyList<ModelRecord>>(_records.All(status).Skip(offset).Take(limit).ToArray());
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
@@ -154,6 +199,144 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public void Dispose() => _writeLock.Dispose();
+
+    /// <summary>
+    /// Admission, then routing: the model is read in full and checked (architecture agreed first when none is), judged
+    /// against the fleet's norms, and only then fanned out, so a defective model changes no sketch.
+    /// </summary>
+    private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now)
+    {
+        var state = _state.State;
+        if (!state.Configured)
+        {
+            Apply(Resolve(new FleetConfiguration(Centered: _defaults.Centered)));
+        }
+
+        var known = _records.Get(model.ModelId);
+        var admission = await GrainFactory.GetGrain<IModelAdmissionGrain>(0).CheckAsync(model, state.Layers.Count > 0 ? state.Layers : null);
+        if (known is { Status: ModelStatus.Absorbed })
+        {
+            return known.ContentHash is null || admission.ContentHash == known.ContentHash
+                ? new SubmitResult(model.ModelId, ModelStatus.Absorbed, "already absorbed", AlreadyKnown: true)
+                : new SubmitResult(model.ModelId, ModelStatus.Rejected, AdmissionRules.Replaced(known, admission), AlreadyKnown: true);
+        }
+
+        if (admission.Problem is not null)
+        {
+            return await RecordAsync(model, now, ModelStatus.Rejected, admission.Problem, admission.ContentHash);
+        }
+
+        // The architecture may have been agreed while this model was being read without one: check it either way.
+        var mismatch = state.Layers.Count == 0
+            ? await AgreeArchitectureAsync(model, admission.Layers)
+            : AdmissionRules.Mismatch(state.Layers, admission.Layers, model.Location);
+        if (mismatch is not null)
+        {
+            return await RecordAsync(model, now, ModelStatus.Rejected, mismatch, admission.ContentHash);
+        }
+
+        var outlier = _baseline.Judge(admission.LayerNorms, state.OutlierFactor);
+        if (outlier is not null)
+        {
+            return await RecordAsync(model, now, ModelStatus.Quarantined, $"{model.Location}: {outlier}", admission.ContentHash);
+        }
+
+        _records.SetVolatile(new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null, admission.ContentHash));
+        return await AbsorbEverywhereAsync(model, now, admission);
+    }
+
+    /// <summary>
+    /// Waits until the fleet's first models agree on an architecture (or the wait ends and most of them win), then fixes
+    /// it. Returns why <paramref name="model"/> does not fit it, or null.
+    /// </summary>
+    private async Task<string?> AgreeArchitectureAsync(ModelReference model, IReadOnlyDictionary<string, LayerShape> layers)
+    {
+        var state = _state.State;
+        var quorum = _quorum ??= new ArchitectureQuorum(state.ArchitectureQuorum);
+        var agreed = quorum.WaitAsync(model.ModelId, layers);
+        if (!agreed.IsCompleted && await Task.WhenAny(agreed, Task.Delay(TimeSpan.FromSeconds(_defaults.ArchitectureQuorumWaitSeconds))) != agreed)
+        {
+            LogQuorumTimedOut(_logger, Fleet, quorum.Waiting, quorum.Required);
+            quorum.DecideByMajority();
+        }
+
+        var architecture = await agreed;
+        if (state.Layers.Count == 0)
+        {
+            var failures = AdmissionRules.FlattenedFit(state, architecture);
+            if (failures is not null)
+            {
+                return $"{model.Location}: the agreed architecture does not fit fleet '{Fleet}' in flattened mode: {failures}";
+            }
+
+            state.Layers = new Dictionary<string, LayerShape>(architecture);
+            await SaveAsync();
+            LogArchitectureAgreed(_logger, Fleet, state.Layers.Count, quorum.Required);
+        }
+
+        return AdmissionRules.Mismatch(state.Layers, layers, model.Location);
+    }
+
+    /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
+    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now, AdmissionResult admission)
+    {
+        var layers = LayerConfigurations();
+        await EnsureCoordinatorsConfiguredAsync();
+        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
+        activity?.SetTag("uws.fleet", Fleet);
+        activity?.SetTag("uws.model", model.ModelId);
+
+        var activationsBefore = _sliceActivations;
+        var outcomes = await Task.WhenAll(layers.Select(layer => SliceRouting.AbsorbAsync(GrainFactory, model, layer)));
+        foreach (var (layer, result, _, _) in outcomes)
+        {
+            if (result is { AlreadyAbsorbed: false })
+            {
+                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
+                    .NotifyAbsorbedAsync(UwsKeys.SliceOf(model.ModelId, layer.SliceCount), result.SliceModelCount).Ignore();
+            }
+        }
+
+        var failures = outcomes.Where(o => o.Error is not null).ToArray();
+        if (failures.Length > 0)
+        {
+            // Admission read every layer, so a failure here is the cluster's (timeout, lost silo), or the file changed
+            // after admission: the model stays queued and a re-submission completes it (slices skip what they hold).
+            var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
+            reason = failures.Any(f => f.ModelFault)
+                ? $"the file changed after admission, re-submit: {reason}"
+                : $"not fully absorbed, re-submit: {reason}";
+            await RecordAsync(model, now, ModelStatus.Queued, reason, admission.ContentHash, completed: false);
+            LogIncomplete(_logger, Fleet, model.ModelId, reason);
+            return new SubmitResult(model.ModelId, ModelStatus.Queued, reason, AlreadyKnown: false);
+        }
+
+        _baseline.Add(model.ModelId, admission.LayerNorms);
+        var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash);
+        if (_sliceActivations != activationsBefore)
+        {
+            // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
+            // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
+            var slice = UwsKeys.SliceOf(model.ModelId, _state.State.SliceCount);
+            try
+            {
+                if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
+                {
+                    return new SubmitResult(model.ModelId, ModelStatus.Queued, _records.Get(model.ModelId)!.Reason, AlreadyKnown: false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The cluster is failing again; the slice that comes back next reports itself and is checked then.
+                LogCheckFailed(_logger, Fleet, model.ModelId, ex.Message);
+            }
+        }
+
+        return absorbed;
+    }
+
     /// <summary>
     /// Asks each of <paramref name="slices"/> which models it holds; every model the registry lists as absorbed and
     /// assigned to one of them but missing from it goes back to queued (reason: the layers that lost it). The registry is
@@ -165,8 +348,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         // Flattened layers have no model slices: their coordinator writes its id set with every model, and its column
         // slices refuse rows out of step with it (docs/cluster.md), so there is nothing for the registry to re-check.
         slices = slices.Where(s => s.Layer.Mode != SketchMode.Flattened).ToArray();
-        var state = _state.State;
-        var absorbed = state.Models.Values.Where(m => m.Status == ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
+        var absorbed = _records.All(ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
         if (absorbed.Length == 0 || slices.Count == 0)
         {
             return [];
@@ -188,195 +370,42 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var requeued = new List<string>();
         foreach (var (id, layers) in lostBy.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (state.Models.GetValueOrDefault(id) is not { Status: ModelStatus.Absorbed } record)
+            if (_records.Get(id) is not { Status: ModelStatus.Absorbed } record)
             {
                 continue;
             }
 
             var reason = $"lost by the sketches of {layers.Count} layer(s) ({string.Join(", ", layers)}) when a silo failed before they were checkpointed; re-submit";
-            state.Models[id] = record with { Status = ModelStatus.Queued, Reason = reason, CompletedAt = null };
+            await _records.RecordAsync(record with { Status = ModelStatus.Queued, Reason = reason, CompletedAt = null });
             requeued.Add(id);
             LogIncomplete(_logger, Fleet, id, reason);
-        }
-
-        if (requeued.Count > 0)
-        {
-            await SaveAsync();
         }
 
         return requeued;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _writeLock.Dispose();
-
-    /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
-    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now)
+    /// <summary>Records the model's new status durably and reports it.</summary>
+    private async Task<SubmitResult> RecordAsync(
+        ModelReference model, DateTimeOffset submittedAt, ModelStatus status, string? reason, string? contentHash, bool completed = true)
     {
-        var state = _state.State;
-        var layers = LayerConfigurations();
-        await EnsureCoordinatorsConfiguredAsync();
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
-        activity?.SetTag("uws.fleet", Fleet);
-        activity?.SetTag("uws.model", model.ModelId);
-
-        var activationsBefore = _sliceActivations;
-        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbIntoSliceAsync(model, layer)));
-        foreach (var (layer, result, _, _) in outcomes)
+        await _records.RecordAsync(new ModelRecord(model.ModelId, model.Location, status, reason, submittedAt, completed ? _time.GetUtcNow() : null, contentHash));
+        switch (status)
         {
-            if (result is { AlreadyAbsorbed: false })
-            {
-                GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
-                    .NotifyAbsorbedAsync(UwsKeys.SliceOf(model.ModelId, layer.SliceCount), result.SliceModelCount).Ignore();
-            }
+            case ModelStatus.Absorbed:
+                _metrics.ModelAbsorbed(Fleet);
+                break;
+            case ModelStatus.Rejected or ModelStatus.Quarantined:
+                _metrics.ModelRejected(Fleet);
+                LogRejected(_logger, Fleet, model.ModelId, status, reason);
+                break;
         }
 
-        var failures = outcomes.Where(o => o.Error is not null).ToArray();
-        if (failures.Length > 0)
+        if (++_recorded % ModelRecordLog.SegmentCapacity == 0)
         {
-            var absorbedElsewhere = outcomes.Count(o => o.Result is not null);
-            var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
-            if (failures.All(f => !f.ModelFault))
-            {
-                // The cluster failed (timeout, silo lost), not the model: it stays queued and a re-submission completes
-                // it (the slices that hold it answer "already absorbed").
-                reason = $"not fully absorbed, re-submit: {reason}";
-                state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, reason, now, null);
-                await SaveAsync();
-                LogIncomplete(_logger, Fleet, model.ModelId, reason);
-                return new SubmitResult(model.ModelId, ModelStatus.Queued, reason, AlreadyKnown: false);
-            }
-
-            if (absorbedElsewhere > 0)
-            {
-                reason += $" (absorbed by {absorbedElsewhere} other layer sketches before the failure; re-submit after fixing the file)";
-            }
-
-            return await RecordRejectionAsync(model, now, reason);
+            await SaveAsync(); // the outlier baseline, now and then (it is a sample, not a record)
         }
 
-        state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
-        await SaveAsync();
-        _metrics.ModelAbsorbed(Fleet);
-        if (_sliceActivations != activationsBefore)
-        {
-            // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
-            // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
-            var slice = UwsKeys.SliceOf(model.ModelId, state.SliceCount);
-            try
-            {
-                if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
-                {
-                    return new SubmitResult(model.ModelId, ModelStatus.Queued, state.Models[model.ModelId].Reason, AlreadyKnown: false);
-                }
-            }
-            catch (Exception ex)
-            {
-                // The cluster is failing again; the slice that comes back next reports itself and is checked then.
-                LogCheckFailed(_logger, Fleet, model.ModelId, ex.Message);
-            }
-        }
-
-        return new SubmitResult(model.ModelId, ModelStatus.Absorbed, null, AlreadyKnown: false);
-    }
-
-    /// <summary>
-    /// Opens the model's header and checks it against the architecture, setting the architecture (and the default
-    /// configuration) from it when this is the first model. Returns the rejection reason, or null when it fits.
-    /// </summary>
-    private string? CheckHeader(ModelReference model)
-    {
-        FormatsArchitecture architecture;
-        try
-        {
-            using var lease = _readers.Acquire(model.Location);
-            architecture = lease.Reader.Architecture;
-        }
-        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
-        {
-            return ex.Message;
-        }
-
-        var state = _state.State;
-        if (!state.Configured)
-        {
-            Apply(Resolve(new FleetConfiguration(Centered: _defaults.Centered)));
-        }
-
-        if (state.Layers.Count == 0)
-        {
-            var badNames = architecture.Layers.Keys.Where(k => k.Contains('/')).ToArray();
-            if (badNames.Length > 0)
-            {
-                return $"{model.Location}: layer ids must not contain '/': {string.Join(", ", badNames)}";
-            }
-
-            if (architecture.Layers.Count == 0)
-            {
-                return $"{model.Location}: the model has no layers.";
-            }
-
-            var layers = architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
-            if (state.Modes.Contains(SketchMode.Flattened))
-            {
-                var failures = new List<string>();
-                FleetSettingsRules.ValidateFlattened(layers, state.FlattenedSliceCount, state.Centered, failures);
-                if (failures.Count > 0)
-                {
-                    return $"{model.Location}: the model does not fit fleet '{Fleet}' in flattened mode: {string.Join(" ", failures)}";
-                }
-            }
-
-            state.Layers = layers;
-            LogArchitectureSet(_logger, Fleet, state.Layers.Count, model.ModelId);
-            return null;
-        }
-
-        try
-        {
-            var fleet = new FormatsArchitecture(state.Layers.ToDictionary(p => p.Key, p => new FormatsShape(p.Value.Rows, p.Value.Columns)));
-            fleet.EnsureCompatible(architecture, model.Location);
-            return null;
-        }
-        catch (ModelFormatException ex)
-        {
-            return ex.Message;
-        }
-    }
-
-    /// <summary>
-    /// Absorbs the model into its slice of one layer. A failure is a model fault when the slice refused the data
-    /// (<see cref="InvalidDataException"/>: corrupt file, missing tensor, shape, non-finite value) or the request
-    /// (<see cref="ArgumentException"/>); anything else (timeouts, lost silos) is the cluster's fault.
-    /// </summary>
-    private async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbIntoSliceAsync(
-        ModelReference model, LayerConfiguration layer)
-    {
-        try
-        {
-            // Flattened mode: the coordinator owns the order of the rows and fans the model out to its column slices.
-            var result = layer.Mode == SketchMode.Flattened
-                ? await GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).AbsorbFlattenedAsync(model, layer)
-                : await GrainFactory.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(Fleet, layer.Layer, layer.Mode, UwsKeys.SliceOf(model.ModelId, layer.SliceCount))).AbsorbAsync(model, layer);
-            return (layer, result, null, false);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
-        {
-            return (layer, null, ex.Message, true);
-        }
-        catch (Exception ex)
-        {
-            return (layer, null, $"{ex.GetType().Name}: {ex.Message}", false);
-        }
-    }
-
-    private async Task<SubmitResult> RecordRejectionAsync(ModelReference model, DateTimeOffset submittedAt, string reason)
-    {
-        _state.State.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Rejected, reason, submittedAt, _time.GetUtcNow());
-        await SaveAsync();
-        _metrics.ModelRejected(Fleet);
-        LogRejected(_logger, Fleet, model.ModelId, reason);
-        return new SubmitResult(model.ModelId, ModelStatus.Rejected, reason, AlreadyKnown: false);
+        return new SubmitResult(model.ModelId, status, reason, AlreadyKnown: false);
     }
 
     private Task EnsureCoordinatorsConfiguredAsync()
@@ -419,6 +448,8 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         await _writeLock.WaitAsync();
         try
         {
+            _state.State.NormSamples = _baseline.Samples;
+            _state.State.NormModels = _baseline.Models;
             await _state.WriteStateAsync();
         }
         finally
@@ -438,12 +469,14 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         state.FlattenedSliceCount = settings.FlattenedSliceCount;
         state.Sketch = settings.Sketch;
         state.Basis = settings.Basis;
+        state.ArchitectureQuorum = settings.ArchitectureQuorum;
+        state.OutlierFactor = settings.OutlierFactor;
     }
 
     private FleetSettings CurrentSettings()
     {
         var s = _state.State;
-        return new FleetSettings(s.Modes, s.Centered, s.Layers, s.SliceCount, s.Sketch!, s.Basis!, s.FlattenedSliceCount);
+        return new FleetSettings(s.Modes, s.Centered, s.Layers, s.SliceCount, s.Sketch!, s.Basis!, s.FlattenedSliceCount, s.ArchitectureQuorum, s.OutlierFactor);
     }
 
     private FleetSettings Resolve(FleetConfiguration configuration) =>
@@ -451,19 +484,22 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     private FleetDescription Describe()
     {
-        var s = _state.State;
-        var settings = s.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
-        var counts = s.Models.Values.CountBy(m => m.Status).ToDictionary();
+        var settings = _state.State.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
         return new FleetDescription(
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),
-            settings.SliceCount, settings.Sketch, settings.Basis,
-            new ModelCounts(counts.GetValueOrDefault(ModelStatus.Queued), counts.GetValueOrDefault(ModelStatus.Absorbed), counts.GetValueOrDefault(ModelStatus.Rejected)),
-            settings.FlattenedSliceCount);
+            settings.SliceCount, settings.Sketch, settings.Basis, _records.Counts, settings.FlattenedSliceCount,
+            settings.ArchitectureQuorum, settings.OutlierFactor);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers set by model {ModelId}")]
-    private static partial void LogArchitectureSet(ILogger logger, string fleet, int layerCount, string modelId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers agreed by {Quorum} models")]
+    private static partial void LogArchitectureAgreed(ILogger logger, string fleet, int layerCount, int quorum);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: {Waiting} models waited for {Quorum} to agree on an architecture; the largest group wins")]
+    private static partial void LogQuorumTimedOut(ILogger logger, string fleet, int waiting, int quorum);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: model {ModelId} {Reason}")]
+    private static partial void LogDeleted(ILogger logger, string fleet, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
     private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);
@@ -471,6 +507,6 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: could not check the slices of model {ModelId} again: {Reason}")]
     private static partial void LogCheckFailed(ILogger logger, string fleet, string modelId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} rejected: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string fleet, string modelId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} {Status}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string fleet, string modelId, ModelStatus status, string? reason);
 }

@@ -150,6 +150,18 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
 
     /// <inheritdoc />
+    public async Task ResetAsync()
+    {
+        _sketch?.Dispose();
+        _sketch = null;
+        _state.State.Sketch = [];
+        _state.State.ModelIds.Clear();
+        _state.State.RowCount = 0;
+        await _state.WriteStateAsync();
+        _checkpoints.Written();
+    }
+
+    /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_state.State.Sketch.Length > 0)

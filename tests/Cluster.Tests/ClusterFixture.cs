@@ -45,6 +45,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         var configured = 0;
         builder.ConfigureSiloHost((silo, host) =>
         {
+            // These tests submit one to a few models per fleet: the first model sets an undeclared architecture (the
+            // quorum itself is tested with fleets that configure their own).
+            host.Configuration["Uws:Cluster:ArchitectureQuorum"] = "1";
             if (gpuSilo is not null)
             {
                 var first = Interlocked.Increment(ref configured) == 1;

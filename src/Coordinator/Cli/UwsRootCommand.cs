@@ -13,6 +13,7 @@ public static class UwsRootCommand
         var root = new RootCommand("OrleansUws: maintains per-layer universal weight subspaces of a model fleet on an Orleans cluster.");
         root.Subcommands.Add(new RunCommand(context));
         root.Subcommands.Add(new IngestCommand(context));
+        root.Subcommands.Add(new DeleteCommand(context));
         root.Subcommands.Add(new StatusCommand(context));
         root.Subcommands.Add(new BasisCommand(context));
         root.Subcommands.Add(new FleetCommand(context));

@@ -47,6 +47,12 @@ public static class ModelEndpoints
             .WithBodyLimit(options.MaxUploadBytes)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(ApiScopes.Ingest);
+        models.MapDelete("/{modelId}", DeleteAsync)
+            .Produces<DeletionResult>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("DeleteModel").WithSummary("Removes an absorbed model from every layer (rebuilt from the remaining models) and its uploaded files.")
+            .RequireAuthorization(ApiScopes.Admin);
     }
 
     private static async Task<IResult> ListAsync(string fleet, ModelStatus? status, int? offset, int? limit, IClusterClient client)
@@ -99,7 +105,7 @@ public static class ModelEndpoints
     private static async Task<IResult> UploadAsync(string fleet, string modelId, HttpRequest request, ModelUploadStore store, IClusterClient client, CancellationToken cancellationToken)
     {
         var registry = UwsApiEndpoints.Fleet(client, fleet);
-        if (await registry.GetModelAsync(modelId).ConfigureAwait(false) is { Status: not ModelStatus.Rejected } known)
+        if (await registry.GetModelAsync(modelId).ConfigureAwait(false) is { Status: ModelStatus.Queued or ModelStatus.Absorbed } known)
         {
             return Conflict(modelId, $"model '{modelId}' is already {known.Status.ToString().ToLowerInvariant()}; a model is never replaced");
         }
@@ -122,6 +128,29 @@ public static class ModelEndpoints
         }
 
         return Answer(result);
+    }
+
+    private static async Task<IResult> DeleteAsync(string fleet, string modelId, ModelUploadStore store, IClusterClient client)
+    {
+        var registry = UwsApiEndpoints.Fleet(client, fleet);
+        if (await registry.GetModelAsync(modelId).ConfigureAwait(false) is not { } record)
+        {
+            return ApiProblems.Status(StatusCodes.Status404NotFound, $"fleet '{fleet}' has no model '{modelId}'", "modelId");
+        }
+
+        var result = await registry.DeleteAsync(modelId).ConfigureAwait(false);
+        if (!result.Deleted)
+        {
+            return ApiProblems.Status(StatusCodes.Status409Conflict, $"model '{modelId}' was not deleted: {result.Reason}", "modelId");
+        }
+
+        // Every layer was rebuilt without it: its uploaded files (never a registered path's) can go, and the id may be uploaded anew.
+        if (store.Holds(record.Location))
+        {
+            store.Delete(fleet, modelId);
+        }
+
+        return TypedResults.Ok(result);
     }
 
     private static IResult Answer(SubmitResult result) =>

@@ -99,6 +99,10 @@ public sealed class ModelUploadStore
         }
     }
 
+    /// <summary>Whether <paramref name="location"/> lies inside the upload folder (a model this store saved).</summary>
+    public bool Holds(string location) =>
+        Path.GetFullPath(location).StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     /// <summary>Removes the stored model <paramref name="modelId"/> of <paramref name="fleet"/> (either form), if any.</summary>
     public void Delete(string fleet, string modelId)
     {

@@ -6,7 +6,7 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// <param name="Submitted">Models submitted.</param>
 /// <param name="Absorbed">Newly absorbed.</param>
 /// <param name="AlreadyKnown">Already absorbed before: nothing changed.</param>
-/// <param name="Rejected">Rejected models with the registry's reason.</param>
+/// <param name="Rejected">Models not absorbed (rejected, quarantined, still queued) with the registry's reason.</param>
 /// <param name="Elapsed">Wall time of the pass.</param>
 public sealed record IngestSummary(int Submitted, int Absorbed, int AlreadyKnown, IReadOnlyList<SubmitResult> Rejected, TimeSpan Elapsed)
 {

@@ -4,29 +4,46 @@ namespace OrleansUws.Coordinator.Ingestion;
 
 /// <summary>
 /// Finds models under the paths given to <c>uws ingest</c>: a PEFT adapter folder, a checkpoint folder or
-/// <c>.safetensors</c> file is one model; any other folder is a fleet folder whose models are enumerated by
-/// the formats library (sub-folders and top-level <c>.safetensors</c> files, ground truth excluded).
+/// <c>.safetensors</c> file is one model; any other folder is a fleet folder whose entries are models (sub-folders that
+/// are model folders, and <c>.safetensors</c> files). Every other entry of a fleet folder is reported as skipped, with
+/// why, except the files a generated fleet keeps beside its models (<c>fleet.json</c>, the ground truth).
 /// </summary>
 public static class ModelDiscovery
 {
     /// <summary>Name of a PEFT adapter's configuration file.</summary>
     public const string AdapterConfigFileName = "adapter_config.json";
 
+    /// <summary>Files a generated fleet keeps beside its models (not models, not worth a skip line).</summary>
+    private static readonly HashSet<string> FleetFiles = new(StringComparer.Ordinal) { "fleet.json", ModelReader.GroundTruthFileName };
+
     /// <summary>Models under <paramref name="paths"/>, ordered by id, each id once (the first path wins).</summary>
     /// <exception cref="FileNotFoundException">A path does not exist; the message names it.</exception>
-    public static IReadOnlyList<ModelSource> Discover(IEnumerable<string> paths)
+    public static IReadOnlyList<ModelSource> Discover(IEnumerable<string> paths) => Scan(paths).Models;
+
+    /// <summary>
+    /// Models under <paramref name="paths"/> (as <see cref="Discover"/>) and every entry skipped with the reason,
+    /// ordered by path.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A path does not exist; the message names it.</exception>
+    public static DiscoveryResult Scan(IEnumerable<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var found = new Dictionary<string, ModelSource>(StringComparer.Ordinal);
+        var skipped = new List<SkippedPath>();
         foreach (var path in paths)
         {
-            foreach (var model in DiscoverOne(path))
+            foreach (var model in DiscoverOne(path, skipped))
             {
-                found.TryAdd(model.ModelId, model);
+                if (!found.TryAdd(model.ModelId, model) && found[model.ModelId].Location != model.Location)
+                {
+                    skipped.Add(new SkippedPath(model.Location, $"same model id '{model.ModelId}' as {found[model.ModelId].Location}"));
+                }
             }
         }
 
-        return found.Values.OrderBy(m => m.ModelId, StringComparer.Ordinal).ToArray();
+        return new DiscoveryResult(
+            found.Values.OrderBy(m => m.ModelId, StringComparer.Ordinal).ToArray(),
+            skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToArray());
     }
 
     /// <summary>True when <paramref name="directory"/> is itself one model (adapter or checkpoint folder).</summary>
@@ -42,7 +59,7 @@ public static class ModelDiscovery
         return name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? name[..^".safetensors".Length] : name;
     }
 
-    private static IEnumerable<ModelSource> DiscoverOne(string path)
+    private static IEnumerable<ModelSource> DiscoverOne(string path, List<SkippedPath> skipped)
     {
         var full = Path.GetFullPath(path);
         if (File.Exists(full))
@@ -65,6 +82,41 @@ public static class ModelDiscovery
             return [new ModelSource(ModelIdOf(full), full)];
         }
 
-        return ModelReader.EnumerateModels(full).Select(p => new ModelSource(ModelIdOf(p), Path.GetFullPath(p)));
+        var models = new List<ModelSource>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries(full))
+        {
+            var name = Path.GetFileName(entry);
+            var isFolder = Directory.Exists(entry);
+            if (isFolder && IsModelFolder(entry))
+            {
+                models.Add(new ModelSource(ModelIdOf(entry), entry));
+            }
+            else if (isFolder)
+            {
+                skipped.Add(new SkippedPath(entry, name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+                    ? "a folder named like a .safetensors file, without adapter_config.json or model.safetensors"
+                    : $"folder without {AdapterConfigFileName}, model.safetensors or model.safetensors.index.json"));
+            }
+            else if (name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && !FleetFiles.Contains(name))
+            {
+                models.Add(new ModelSource(ModelIdOf(entry), entry));
+            }
+            else if (!FleetFiles.Contains(name))
+            {
+                skipped.Add(new SkippedPath(entry, "file is not a .safetensors model"));
+            }
+        }
+
+        return models;
     }
 }
+
+/// <summary>What <see cref="ModelDiscovery.Scan"/> found.</summary>
+/// <param name="Models">Models, ordered by id.</param>
+/// <param name="Skipped">Entries that are not models, with why, ordered by path.</param>
+public sealed record DiscoveryResult(IReadOnlyList<ModelSource> Models, IReadOnlyList<SkippedPath> Skipped);
+
+/// <summary>A path under a fleet folder that is not a model.</summary>
+/// <param name="Path">The path.</param>
+/// <param name="Reason">Why it was skipped.</param>
+public sealed record SkippedPath(string Path, string Reason);

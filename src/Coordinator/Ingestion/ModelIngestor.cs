@@ -64,7 +64,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
             async (model, _) =>
             {
                 var result = await ClusterRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false);
-                if (result.AlreadyKnown)
+                if (result is { AlreadyKnown: true, Status: ModelStatus.Absorbed or ModelStatus.Queued })
                 {
                     Interlocked.Increment(ref known);
                 }

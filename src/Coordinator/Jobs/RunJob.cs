@@ -44,7 +44,8 @@ public static class RunJob
         var stopwatch = Stopwatch.StartNew();
         var output = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(output);
-        var given = options.Fleet is null ? null : ModelDiscovery.Discover([options.Fleet]);
+        var scanned = options.Fleet is null ? null : ModelDiscovery.Scan([options.Fleet]);
+        var given = scanned?.Models;
         if (given is { Count: 0 })
         {
             throw new UsageException($"--fleet '{options.Fleet}' holds no models (adapter folders or .safetensors files)");
@@ -58,8 +59,11 @@ public static class RunJob
         }
 
         var fleetFolder = options.Fleet ?? await GenerateFleetAsync(options, output, context, cancellationToken).ConfigureAwait(false);
-        var models = given ?? ModelDiscovery.Discover([fleetFolder]);
+        scanned ??= ModelDiscovery.Scan([fleetFolder]);
+        var models = scanned.Models;
+        IngestConsole.ReportSkipped(scanned.Skipped, context.Console);
         await ConfigureFleetAsync(session.Fleet, options).ConfigureAwait(false);
+        await ArchitectureAgreement.DeclareAsync(session.Fleet, models).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, options.Parallelism);
         var lastVersions = TimeSpan.Zero;
         async Task ComputeVersionsAsync(CancellationToken ct)
@@ -86,7 +90,7 @@ public static class RunJob
         context.Console.MarkupLineInterpolated(
             $"the last versions of {layers.Count} layers took {lastVersions.TotalSeconds:F2} s after the last model; total {stopwatch.Elapsed.TotalSeconds:F1} s");
         context.Console.MarkupLineInterpolated($"wrote {files.Bases.Count} bases to {Path.Combine(output, BasesFolder)}, {files.Csv} and {files.Png}");
-        return new RunResult(fleetFolder, ingest, layers, files);
+        return new RunResult(fleetFolder, ingest, scanned.Skipped, layers, files);
     }
 
     /// <summary>Writes the bases, the CSV and the plot for <paramref name="layers"/> under <paramref name="output"/>.</summary>

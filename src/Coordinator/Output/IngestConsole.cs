@@ -1,4 +1,5 @@
 using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
 using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Output;
@@ -6,6 +7,17 @@ namespace OrleansUws.Coordinator.Output;
 /// <summary>Runs an ingestion pass behind a progress bar, then prints each rejection with its reason and one summary line.</summary>
 public static class IngestConsole
 {
+    /// <summary>Prints every skipped path with why (nothing when none was skipped).</summary>
+    public static void ReportSkipped(IReadOnlyList<SkippedPath> skipped, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(skipped);
+        ArgumentNullException.ThrowIfNull(console);
+        foreach (var path in skipped)
+        {
+            console.MarkupLineInterpolated($"[yellow]skipped[/] {path.Path}: {path.Reason}");
+        }
+    }
+
     /// <summary>
     /// Ingests <paramref name="models"/> with <paramref name="ingestor"/>, reporting on <paramref name="console"/>;
     /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback after each.
@@ -21,21 +33,40 @@ public static class IngestConsole
         ArgumentNullException.ThrowIfNull(ingestor);
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(console);
+        return await RunAsync(
+            models.Count,
+            progress => afterBatch is null
+                ? ingestor.IngestAsync(models, progress, cancellationToken)
+                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, cancellationToken),
+            console).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="ingest"/> (any source of submissions, e.g. a queue worker) behind a progress bar sized for
+    /// <paramref name="count"/> models, then prints each model not absorbed with its reason and one summary line.
+    /// </summary>
+    public static async Task<IngestSummary> RunAsync(int count, Func<IProgress<SubmitResult>, Task<IngestSummary>> ingest, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(ingest);
+        ArgumentNullException.ThrowIfNull(console);
         var summary = await ProgressDisplay.Create(console).StartAsync(context =>
         {
-            var task = context.AddTask($"ingesting {models.Count} models", maxValue: Math.Max(1, models.Count));
-            var progress = new SubmitProgress(task);
-            return afterBatch is null
-                ? ingestor.IngestAsync(models, progress, cancellationToken)
-                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, cancellationToken);
+            var task = context.AddTask($"ingesting {count} models", maxValue: Math.Max(1, count));
+            return ingest(new SubmitProgress(task));
         }).ConfigureAwait(false);
         foreach (var rejected in summary.Rejected)
         {
-            console.MarkupLineInterpolated($"[yellow]rejected[/] {rejected.ModelId}: {rejected.Reason}");
+            var verb = rejected.Status switch
+            {
+                ModelStatus.Quarantined => "quarantined",
+                ModelStatus.Queued => "not absorbed",
+                _ => "rejected",
+            };
+            console.MarkupLineInterpolated($"[yellow]{verb}[/] {rejected.ModelId}: {rejected.Reason}");
         }
 
         console.MarkupLineInterpolated(
-            $"{summary.Absorbed} absorbed, {summary.Rejected.Count} rejected, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
+            $"{summary.Absorbed} absorbed, {summary.Rejected.Count} not absorbed, {summary.AlreadyKnown} already known in {summary.Elapsed.TotalSeconds:F1} s ({summary.ModelsPerSecond:F1} models/s)");
         return summary;
     }
 }

@@ -15,7 +15,8 @@ public sealed class IngestCommand : Command
     private readonly Option<bool> _watch = new("--watch") { Description = "Keep running and ingest models that appear under the paths (Ctrl+C stops)." };
     private readonly Option<double> _rescan = new("--rescan") { Description = "With --watch: seconds between full rescans (file events trigger rescans sooner).", DefaultValueFactory = _ => 30 };
     private readonly Option<double> _settle = new("--settle") { Description = "With --watch: seconds a model's files must be unchanged before it is ingested.", DefaultValueFactory = _ => 2 };
-    private readonly Option<int> _parallelism = new("--parallelism") { Description = "Models submitted at once.", DefaultValueFactory = _ => ModelIngestor.DefaultParallelism };
+    private readonly Option<int> _parallelism = new("--parallelism") { Description = "Models submitted at once (with --redis: models in flight per worker).", DefaultValueFactory = _ => ModelIngestor.DefaultParallelism };
+    private readonly Option<double> _reclaimAfter = new("--reclaim-after") { Description = "With --redis: seconds after which a queued model left unacknowledged (a dead worker's) is taken over.", DefaultValueFactory = _ => 30 };
     private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
@@ -29,6 +30,7 @@ public sealed class IngestCommand : Command
         Options.Add(_rescan);
         Options.Add(_settle);
         Options.Add(_parallelism);
+        Options.Add(_reclaimAfter);
         _cluster.AddTo(this);
         SetAction(ExecuteAsync);
     }
@@ -40,6 +42,7 @@ public sealed class IngestCommand : Command
         var rescan = parseResult.GetValue(_rescan);
         var settle = parseResult.GetValue(_settle);
         var parallelism = parseResult.GetValue(_parallelism);
+        var reclaimAfter = parseResult.GetValue(_reclaimAfter);
         var failures = new ValidationFailures();
         foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
         {
@@ -53,9 +56,39 @@ public sealed class IngestCommand : Command
 
         failures.NonNegative("--settle", settle);
         failures.AtLeast("--parallelism", parallelism, 1);
+        if (!(reclaimAfter > 0))
+        {
+            failures.Add($"--reclaim-after must be > 0 seconds (got {reclaimAfter})");
+        }
+
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
+
+        // With a cluster (Redis), every model goes through the durable queue; Redis is checked first so that an
+        // unreachable endpoint is named at once.
+        using var redis = connection.Redis is null ? null : await RedisIngestionQueue.ConnectAsync(connection.Redis, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var queue = redis is null ? null : new RedisIngestionQueue(redis, connection.ServiceId, connection.FleetId, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
+        {
+            ReclaimAfter = TimeSpan.FromSeconds(reclaimAfter),
+            OnRetry = message => _context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"),
+        };
+        if (queue is not null)
+        {
+            await queue.EnsureGroupAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var ingestor = new ModelIngestor(session.Fleet, parallelism);
+        Task<IngestSummary> IngestAsync(IReadOnlyList<ModelSource> models, CancellationToken ct) => queue is null
+            ? IngestConsole.IngestAsync(ingestor, models, _context.Console, ct)
+            : IngestConsole.RunAsync(
+                models.Count,
+                async progress =>
+                {
+                    await queue.EnqueueAsync(models, ct).ConfigureAwait(false);
+                    return await queue.DrainAsync(session.Fleet, parallelism, progress, ct).ConfigureAwait(false);
+                },
+                _context.Console);
+
         // Re-submission after a silo failure: models the registry lists as absorbed but a slice lost become queued
         // again first, so submitting them below completes them (the slices that hold them skip them).
         var requeued = await session.Fleet.RequeueLostModelsAsync().ConfigureAwait(false);
@@ -66,16 +99,25 @@ public sealed class IngestCommand : Command
 
         if (!watch)
         {
-            await IngestAsync(ingestor, ModelDiscovery.Discover(paths), cancellationToken).ConfigureAwait(false);
+            var found = ModelDiscovery.Scan(paths);
+            IngestConsole.ReportSkipped(found.Skipped, _context.Console);
+            await ArchitectureAgreement.DeclareAsync(session.Fleet, found.Models).ConfigureAwait(false);
+            var summary = await IngestAsync(found.Models, cancellationToken).ConfigureAwait(false);
             await ShowLayersAsync(session).ConfigureAwait(false);
-            return ExitCodes.Success;
+            return summary.Rejected.Count > 0 || found.Skipped.Count > 0 ? ExitCodes.ModelsNotAbsorbed : ExitCodes.Success;
         }
 
         using var watcher = new ModelFolderWatcher(paths, TimeSpan.FromSeconds(rescan), TimeSpan.FromSeconds(settle));
         _context.Console.MarkupLineInterpolated($"watching {string.Join(", ", paths)} (rescan every {rescan:G} s); Ctrl+C stops");
         try
         {
-            await watcher.RunAsync((models, ct) => IngestAsync(ingestor, models, ct), cancellationToken).ConfigureAwait(false);
+            await watcher.RunAsync(
+                async (models, ct) =>
+                {
+                    await ArchitectureAgreement.DeclareAsync(session.Fleet, models).ConfigureAwait(false);
+                    await IngestAsync(models, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -85,9 +127,6 @@ public sealed class IngestCommand : Command
         await ShowLayersAsync(session).ConfigureAwait(false);
         return ExitCodes.Success;
     }
-
-    private Task IngestAsync(ModelIngestor ingestor, IReadOnlyList<ModelSource> models, CancellationToken cancellationToken) =>
-        IngestConsole.IngestAsync(ingestor, models, _context.Console, cancellationToken);
 
     private async Task ShowLayersAsync(UwsSession session)
     {

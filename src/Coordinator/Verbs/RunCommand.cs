@@ -67,7 +67,7 @@ public sealed class RunCommand : Command
     private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var (options, connection) = OptionsValidation.BindBoth(() => Bind(parseResult), () => _cluster.Bind(parseResult));
-        await RunJob.ExecuteAsync(options, connection, _context, cancellationToken).ConfigureAwait(false);
-        return ExitCodes.Success;
+        var result = await RunJob.ExecuteAsync(options, connection, _context, cancellationToken).ConfigureAwait(false);
+        return result.Ingest.Rejected.Count > 0 || result.Skipped.Count > 0 ? ExitCodes.ModelsNotAbsorbed : ExitCodes.Success;
     }
 }

@@ -10,6 +10,8 @@ namespace OrleansUws.Grains.Options;
 /// <param name="Sketch">Sketch settings.</param>
 /// <param name="Basis">Basis policy.</param>
 /// <param name="FlattenedSliceCount">Column slices per layer in flattened mode.</param>
+/// <param name="ArchitectureQuorum">Models that must agree on an undeclared architecture.</param>
+/// <param name="OutlierFactor">Outlier quarantine factor (0 = off).</param>
 public sealed record FleetSettings(
     IReadOnlyList<SketchMode> Modes,
     bool Centered,
@@ -17,7 +19,9 @@ public sealed record FleetSettings(
     int SliceCount,
     SketchSettings Sketch,
     BasisPolicy Basis,
-    int FlattenedSliceCount)
+    int FlattenedSliceCount,
+    int ArchitectureQuorum,
+    double OutlierFactor)
 {
     /// <summary>
     /// Fills the nulls of <paramref name="configuration"/> from <paramref name="defaults"/> and validates the result.
@@ -55,6 +59,14 @@ public sealed record FleetSettings(
         var sketch = configuration.Sketch ?? defaults.ToSketchSettings();
         var basis = configuration.Basis ?? defaults.ToBasisPolicy();
         var flattenedSliceCount = configuration.FlattenedSliceCount ?? defaults.FlattenedSliceCount;
+        var quorum = configuration.ArchitectureQuorum ?? defaults.ArchitectureQuorum;
+        var outlierFactor = configuration.OutlierFactor ?? defaults.OutlierFactor;
+        if (quorum < 1)
+        {
+            failures.Add($"ArchitectureQuorum must be at least 1 (was {quorum}).");
+        }
+
+        FleetSettingsRules.ValidateOutlierFactor(outlierFactor, string.Empty, failures);
         FleetSettingsRules.ValidateSliceCount(sliceCount, string.Empty, failures);
         FleetSettingsRules.ValidateSliceCount(flattenedSliceCount, "Flattened", failures);
         if (modes.Contains(SketchMode.Flattened))
@@ -69,7 +81,7 @@ public sealed record FleetSettings(
             throw new ArgumentException($"Invalid configuration of {owner}: {string.Join(" ", failures)}", nameof(configuration));
         }
 
-        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount);
+        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount, quorum, outlierFactor);
     }
 
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
@@ -96,6 +108,16 @@ public sealed record FleetSettings(
         if (FlattenedSliceCount != other.FlattenedSliceCount)
         {
             return $"FlattenedSliceCount: {FlattenedSliceCount} vs {other.FlattenedSliceCount}";
+        }
+
+        if (ArchitectureQuorum != other.ArchitectureQuorum)
+        {
+            return $"ArchitectureQuorum: {ArchitectureQuorum} vs {other.ArchitectureQuorum}";
+        }
+
+        if (OutlierFactor != other.OutlierFactor)
+        {
+            return $"OutlierFactor: {OutlierFactor} vs {other.OutlierFactor}";
         }
 
         if (Sketch != other.Sketch)

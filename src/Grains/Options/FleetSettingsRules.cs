@@ -105,4 +105,13 @@ public static class FleetSettingsRules
             failures.Add($"{prefix}SliceCount must be in [1, 1024] (was {sliceCount}).");
         }
     }
+
+    /// <summary>Appends a message when the outlier factor is neither 0 (off) nor a finite number above 1.</summary>
+    public static void ValidateOutlierFactor(double factor, string prefix, List<string> failures)
+    {
+        if (!(factor == 0 || (double.IsFinite(factor) && factor > 1)))
+        {
+            failures.Add($"{prefix}OutlierFactor must be 0 (off) or a finite number above 1 (was {factor}).");
+        }
+    }
 }

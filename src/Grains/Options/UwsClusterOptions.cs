@@ -70,6 +70,24 @@ public sealed class UwsClusterOptions
     /// </summary>
     public int MaxConcurrentSketchUpdates { get; set; }
 
+    /// <summary>
+    /// Models that must agree on an architecture before it becomes a fleet's, when the fleet declared none (the first
+    /// models wait for it). Default 3.
+    /// </summary>
+    public int ArchitectureQuorum { get; set; } = 3;
+
+    /// <summary>
+    /// Seconds the first models wait for <see cref="ArchitectureQuorum"/>; then the architecture most of them share wins.
+    /// Default 10.
+    /// </summary>
+    public double ArchitectureQuorumWaitSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// A model whose norm in some layer exceeds this many times the fleet's median for that layer is quarantined, not
+    /// absorbed (0 = off). Judged once the fleet has absorbed a few models. Default 100.
+    /// </summary>
+    public double OutlierFactor { get; set; } = 100;
+
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -38,6 +38,18 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
             failures.Add($"{prefix}MaxConcurrentSketchUpdates must not be negative (was {options.MaxConcurrentSketchUpdates}).");
         }
 
+        if (options.ArchitectureQuorum < 1)
+        {
+            failures.Add($"{prefix}ArchitectureQuorum must be at least 1 (was {options.ArchitectureQuorum}).");
+        }
+
+        if (!(options.ArchitectureQuorumWaitSeconds > 0 && options.ArchitectureQuorumWaitSeconds <= TimeSpan.MaxValue.TotalSeconds))
+        {
+            failures.Add($"{prefix}ArchitectureQuorumWaitSeconds must be a positive number of seconds (was {options.ArchitectureQuorumWaitSeconds}).");
+        }
+
+        FleetSettingsRules.ValidateOutlierFactor(options.OutlierFactor, prefix, failures);
+
         if (options.ObserverExpiry <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");

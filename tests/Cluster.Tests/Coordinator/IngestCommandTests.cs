@@ -19,8 +19,8 @@ public sealed class IngestCommandTests
         // The fleet folder, one of its models again (the same id: submitted once), and the corrupt checkpoint.
         var run = await CliHarness.InvokeAsync("ingest", fleet, Path.Combine(fleet, "model-00001"), corrupt);
 
-        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        Assert.Contains("3 absorbed, 1 rejected, 0 already known", run.Output, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == ExitCodes.ModelsNotAbsorbed, run.ToString());
+        Assert.Contains("3 absorbed, 1 not absorbed, 0 already known", run.Output, StringComparison.Ordinal);
         var rejection = Assert.Single(run.Output.Split('\n'), line => line.StartsWith("rejected broken: ", StringComparison.Ordinal));
         Assert.Contains("broken.safetensors", rejection, StringComparison.Ordinal);
     }

@@ -73,7 +73,7 @@ public sealed class RunCommandTests
             Assert.Contains(layer.LayerId, run.Output, StringComparison.Ordinal);
         }
 
-        Assert.Contains($"{Models} absorbed, 0 rejected", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Models} absorbed, 0 not absorbed", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -240,6 +240,46 @@ public sealed class ServeApiIngestTests(ServeApiIngestFixture fixture) : IClassF
         Assert.Equal((3, 1, "byref"), (second!.Total, second.Items.Count, second.Items[0].ModelId));
     }
 
+    [Fact]
+    public async Task An_admin_deletes_a_model_its_files_go_and_the_id_can_be_uploaded_anew()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var ingest = Server.Client(ApiServer.IngestKey);
+        using var admin = Server.Client(ApiServer.AdminKey);
+        var folder = Path.Combine(Server.Options.UploadFolder, "deletion", "gone");
+        foreach (var id in new[] { "kept", "gone" })
+        {
+            using var uploaded = await ingest.PutAsync($"/v1/fleets/deletion/models/{id}", await FormAsync(Path.Combine(fixture.Fleet, id == "kept" ? "model-00000" : "model-00001")), cancel);
+            Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        }
+
+        using (var deleted = await admin.DeleteAsync("/v1/fleets/deletion/models/gone", cancel))
+        {
+            Assert.True(deleted.StatusCode == HttpStatusCode.OK, await deleted.Content.ReadAsStringAsync(cancel));
+            var result = await deleted.Content.ReadFromJsonAsync<DeletionResult>(ApiServer.Json, cancel);
+            Assert.Equal((true, 1), (result!.Deleted, result.RemainingModels));
+        }
+
+        Assert.False(Directory.Exists(folder), "the deleted model's uploaded files are still there");
+        using var reader = Server.Client(ApiServer.ReadKey);
+        Assert.Equal(ModelStatus.Deleted, (await reader.GetFromJsonAsync<ModelRecord>("/v1/fleets/deletion/models/gone", ApiServer.Json, cancel))!.Status);
+
+        using (var again = await admin.DeleteAsync("/v1/fleets/deletion/models/gone", cancel))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Contains("was not deleted", await ApiServer.ErrorForAsync(again, "modelId"), StringComparison.Ordinal);
+        }
+
+        using (var unknown = await admin.DeleteAsync("/v1/fleets/deletion/models/nobody", cancel))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        using var reupload = await ingest.PutAsync("/v1/fleets/deletion/models/gone", await FormAsync(Path.Combine(fixture.Fleet, "model-00001")), cancel);
+        Assert.Equal(HttpStatusCode.OK, reupload.StatusCode);
+        Assert.Equal(ModelStatus.Absorbed, (await reupload.Content.ReadFromJsonAsync<SubmitResult>(ApiServer.Json, cancel))!.Status);
+    }
+
     private static async Task<MultipartFormDataContent> FormAsync(string model)
     {
         var form = new MultipartFormDataContent();

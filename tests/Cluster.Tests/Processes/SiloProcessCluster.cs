@@ -32,6 +32,9 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IClusterClient Client => _session!.Client;
 
+    /// <summary>The redis-server's endpoint (host:port), for clients that use it directly (the ingestion queue).</summary>
+    public string Redis => _redis.ConnectionString;
+
     /// <summary>Everything redis-server and the silos wrote, for assertion messages.</summary>
     public string Output => string.Join(System.Environment.NewLine, _silos.Select(s => s.Process.Output).Prepend(_redis.Process.Output));
 

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansUws.Coordinator.Fleets;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
+using Spectre.Console;
+
+namespace OrleansUws.Ingestion.Bench;
+
+/// <summary>
+/// Ingests a fleet window by window into an embedded silo and prints, per window, models/s and the process's memory
+/// (working set and managed heap after a full collection), then the last window's rate relative to the first and the
+/// memory drift after the first two (warm-up) windows.
+/// </summary>
+public static class WindowedIngestion
+{
+    /// <summary>Runs the benchmark; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(WindowedIngestionOptions options, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        var generated = options.Fleet is null ? Path.Combine(Path.GetTempPath(), "uws-ingestion-bench-" + Guid.NewGuid().ToString("N")) : null;
+        try
+        {
+            var folder = options.Fleet ?? await GenerateAsync(options, generated!).ConfigureAwait(false);
+            var models = ModelDiscovery.Discover([folder]);
+            await using var session = await UwsSession.StartAsync(new ClusterConnectionOptions()).ConfigureAwait(false);
+            var fleet = session.Fleet;
+            var defaults = await fleet.GetDescriptionAsync().ConfigureAwait(false);
+            await fleet.ConfigureAsync(new FleetConfiguration(
+                Modes: [SketchMode.Rows],
+                Basis: defaults.Basis with { EveryModels = 0, Interval = TimeSpan.Zero })).ConfigureAwait(false);
+            await ArchitectureAgreement.DeclareAsync(fleet, models).ConfigureAwait(false);
+
+            var ingestor = new ModelIngestor(fleet, options.Parallelism);
+            var c = CultureInfo.InvariantCulture;
+            output.WriteLine(string.Create(c, $"{models.Count} models from {folder}; window {options.Window}; versions every {options.VersionEvery}; {options.Parallelism} in flight; {Environment.ProcessorCount} cores"));
+            output.WriteLine("| window | models | models/s | working set MB | managed MB |");
+            output.WriteLine("|---|---|---|---|---|");
+            var rates = new List<double>();
+            var memory = new List<double>();
+            var done = 0;
+            foreach (var window in models.Chunk(options.Window))
+            {
+                var stopwatch = Stopwatch.StartNew();
+                foreach (var batch in window.Chunk(options.VersionEvery > 0 ? options.VersionEvery : window.Length))
+                {
+                    var summary = await ingestor.IngestAsync(batch).ConfigureAwait(false);
+                    if (summary.Rejected.Count > 0)
+                    {
+                        throw new InvalidOperationException($"{summary.Rejected[0].ModelId}: {summary.Rejected[0].Reason}");
+                    }
+
+                    done += batch.Length;
+                    if (options.VersionEvery > 0 && done % options.VersionEvery == 0)
+                    {
+                        await FleetVersions.ComputeNowAsync(session.Client, session.Connection.FleetId).ConfigureAwait(false);
+                    }
+                }
+
+                stopwatch.Stop();
+                var rate = window.Length / stopwatch.Elapsed.TotalSeconds;
+                var managed = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
+                var workingSet = Process.GetCurrentProcess().WorkingSet64 / 1e6;
+                rates.Add(rate);
+                memory.Add(workingSet);
+                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {managed:F0} |"));
+            }
+
+            output.WriteLine(string.Create(c, $"last window / first window: {rates[^1] / rates[0]:P0} (target ≥ 80 %)"));
+            if (memory.Count > 2)
+            {
+                output.WriteLine(string.Create(c, $"working set, last window vs window 2 (after warm-up): {memory[^1] / memory[1] - 1:+0.0 %;-0.0 %} (target within ±10 %)"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (generated is not null && Directory.Exists(generated))
+            {
+                Directory.Delete(generated, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<string> GenerateAsync(WindowedIngestionOptions options, string folder)
+    {
+        var spec = FleetGeneration.CreateSpec(new FleetGenerateOptions { Output = folder, Preset = "tiny", Models = options.Models, Layers = options.Layers, Seed = 1 });
+        await FleetGeneration.GenerateAsync(spec, folder, AnsiConsole.Console, CancellationToken.None).ConfigureAwait(false);
+        return folder;
+    }
+}

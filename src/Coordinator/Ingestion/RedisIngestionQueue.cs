@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using OrleansUws.Grains.Interfaces;
+using StackExchange.Redis;
+
+namespace OrleansUws.Coordinator.Ingestion;
+
+/// <summary>
+/// The durable ingestion queue of one fleet: a Redis Stream (key <c>uws:{serviceId}:{fleet}:ingest</c>) of model
+/// references, consumed by the consumer group <see cref="GroupName"/>. Sources enqueue; workers read a bounded batch,
+/// submit it to the registry and acknowledge each entry only once the registry answered for it: absorbed (every slice
+/// has it), already known, or refused for good (rejected or quarantined: a poison model is recorded with its reason and
+/// acknowledged once, never retried). An entry whose model stays queued (the cluster failed part-way) is not
+/// acknowledged; it is retried once idle for <see cref="ReclaimAfter"/>, by this worker or another, and so are the
+/// entries of a worker that died (<c>XAUTOCLAIM</c>). Redis faults are retried with back-off.
+/// </summary>
+public sealed class RedisIngestionQueue
+{
+    /// <summary>The consumer group of the ingestion workers.</summary>
+    public const string GroupName = "uws-ingest";
+
+    private const string IdField = "id";
+    private const string LocationField = "location";
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly IDatabase _database;
+    private readonly string _consumer;
+
+    /// <summary>Creates the queue of <paramref name="fleet"/> on an open connection.</summary>
+    /// <param name="redis">The connection.</param>
+    /// <param name="serviceId">The cluster's service id (so services sharing a Redis keep separate queues).</param>
+    /// <param name="fleet">The fleet.</param>
+    /// <param name="consumer">This worker's name in the group (unique per process).</param>
+    public RedisIngestionQueue(IConnectionMultiplexer redis, string serviceId, string fleet, string consumer)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _database = redis.GetDatabase();
+        Key = $"uws:{serviceId}:{fleet}:ingest";
+        _consumer = consumer;
+    }
+
+    /// <summary>The stream's key.</summary>
+    public RedisKey Key { get; }
+
+    /// <summary>Idle time after which an unacknowledged entry is taken over by any worker. Default 30 s.</summary>
+    public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Called with a message whenever a Redis call failed and is retried (for logs).</summary>
+    public Action<string>? OnRetry { get; init; }
+
+    /// <summary>
+    /// Opens a connection to <paramref name="endpoint"/>, failing fast with a message that names the endpoint when Redis
+    /// is unreachable.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Redis is unreachable; the message names the endpoint.</exception>
+    public static async Task<IConnectionMultiplexer> ConnectAsync(string endpoint, TimeSpan timeout)
+    {
+        var options = ConfigurationOptions.Parse(endpoint);
+        options.AbortOnConnectFail = true;
+        options.ConnectTimeout = (int)timeout.TotalMilliseconds;
+        options.ConnectRetry = 1;
+        try
+        {
+            var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            options.AbortOnConnectFail = false; // once connected, reconnect by itself after a Redis restart
+            return connection;
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new InvalidOperationException($"Redis at {endpoint} is unreachable: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Creates the consumer group (from the stream's start) unless it exists.</summary>
+    public async Task EnsureGroupAsync(CancellationToken cancellationToken = default)
+    {
+        await RetryAsync(
+            async () =>
+            {
+                try
+                {
+                    await _database.StreamCreateConsumerGroupAsync(Key, GroupName, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+                {
+                    // exists
+                }
+
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends <paramref name="models"/> to the stream (durable once Redis answered).</summary>
+    public async Task EnqueueAsync(IEnumerable<ModelSource> models, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var chunk in models.Chunk(256))
+        {
+            await RetryAsync(
+                () => Task.WhenAll(chunk.Select(m => _database.StreamAddAsync(Key, [new(IdField, m.ModelId), new(LocationField, m.Location)]))),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Works the queue until no entry is left unacknowledged (new, pending here or pending with another worker), submitting
+    /// at most <paramref name="inFlight"/> models at once; returns what it did.
+    /// </summary>
+    public async Task<IngestSummary> DrainAsync(
+        IFleetGrain fleet, int inFlight, IProgress<SubmitResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFlight, 1);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var results = new ConcurrentDictionary<string, SubmitResult>(StringComparer.Ordinal);
+        var idle = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = await NextBatchAsync(inFlight, cancellationToken).ConfigureAwait(false);
+            if (batch.Length == 0)
+            {
+                var pending = await RetryAsync(() => _database.StreamPendingAsync(Key, GroupName), cancellationToken).ConfigureAwait(false);
+                if (pending.PendingMessageCount == 0)
+                {
+                    break;
+                }
+
+                // Entries held by another worker (or retried here later): wait for them to be acknowledged or reclaimable.
+                await Task.Delay(idle, cancellationToken).ConfigureAwait(false);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MaxBackoff.Ticks));
+                continue;
+            }
+
+            idle = TimeSpan.FromMilliseconds(100);
+            var done = new ConcurrentBag<RedisValue>();
+            await Parallel.ForEachAsync(
+                batch,
+                new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken },
+                async (entry, ct) =>
+                {
+                    var model = new ModelReference(entry[IdField].ToString(), entry[LocationField].ToString());
+                    SubmitResult result;
+                    try
+                    {
+                        result = await ClusterRetry.SubmitAsync(fleet, model, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ClusterRetry.IsClusterFault(ex))
+                    {
+                        OnRetry?.Invoke($"model {model.ModelId} not submitted ({ex.GetType().Name}: {ex.Message}); retried later");
+                        return; // not acknowledged: reclaimed once idle
+                    }
+
+                    if (result.Status != ModelStatus.Queued || result.AlreadyKnown)
+                    {
+                        done.Add(entry.Id);
+                    }
+
+                    results[model.ModelId] = result;
+                    progress?.Report(result);
+                }).ConfigureAwait(false);
+            if (!done.IsEmpty)
+            {
+                // One acknowledgement per batch, after the registry answered for every model in it.
+                await RetryAsync(() => _database.StreamAcknowledgeAsync(Key, GroupName, done.ToArray()), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var all = results.Values.ToArray();
+        return new IngestSummary(
+            all.Length,
+            all.Count(r => r is { Status: ModelStatus.Absorbed, AlreadyKnown: false }),
+            all.Count(r => r is { AlreadyKnown: true, Status: ModelStatus.Absorbed or ModelStatus.Queued }),
+            all.Where(r => r.Status != ModelStatus.Absorbed && !(r.AlreadyKnown && r.Status == ModelStatus.Queued)).OrderBy(r => r.ModelId, StringComparer.Ordinal).ToArray(),
+            stopwatch.Elapsed);
+    }
+
+    /// <summary>Entries idle past <see cref="ReclaimAfter"/> (a dead worker's, or retries), else new ones.</summary>
+    private async Task<StreamEntry[]> NextBatchAsync(int count, CancellationToken cancellationToken)
+    {
+        var claimed = await RetryAsync(
+            () => _database.StreamAutoClaimAsync(Key, GroupName, _consumer, (long)ReclaimAfter.TotalMilliseconds, "0-0", count),
+            cancellationToken).ConfigureAwait(false);
+        var entries = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
+        if (entries.Length > 0)
+        {
+            return entries;
+        }
+
+        return await RetryAsync(
+            () => _database.StreamReadGroupAsync(Key, GroupName, _consumer, StreamPosition.NewMessages, count),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls Redis, retrying connection faults and timeouts with back-off (0.1 s doubling to 5 s), forever.</summary>
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException
+                || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal)))
+            {
+                OnRetry?.Invoke($"Redis call on {Key} failed ({ex.GetType().Name}: {ex.Message}); retrying in {delay.TotalSeconds:F1} s");
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using OrleansUws.Grains.Absorption;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.ModelFormats;
+using OrleansUws.ModelFormats.Admission;
+using FormatsShape = OrleansUws.ModelFormats.LayerShape;
+
+namespace OrleansUws.Grains.Admission;
+
+/// <summary>
+/// Runs <see cref="ModelAdmission"/> on the silo that asks (a stateless worker, so the registry's checks run in
+/// parallel, off the registry's own turn). Opens the model through the silo's <see cref="ModelReaderCache"/>, so the
+/// slices that absorb it next find it open and in the page cache. Blocking reads run under the
+/// <see cref="SketchUpdateGate"/> like the slices' own.
+/// </summary>
+[GrainType("uws-admission")]
+[StatelessWorker]
+public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, SketchUpdateGate gate, ILogger<ModelAdmissionGrain> logger)
+    : Grain, IModelAdmissionGrain
+{
+    /// <inheritdoc />
+    public async Task<AdmissionResult> CheckAsync(ModelReference model, IReadOnlyDictionary<string, Interfaces.LayerShape>? architecture)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var fleet = architecture is { Count: > 0 }
+            ? new ModelArchitecture(architecture.ToDictionary(p => p.Key, p => new FormatsShape(p.Value.Rows, p.Value.Columns)))
+            : null;
+        using var slot = await gate.EnterAsync();
+        IReadOnlyDictionary<string, Interfaces.LayerShape> layers = new Dictionary<string, Interfaces.LayerShape>();
+        string? hash = null;
+        try
+        {
+            hash = ModelAdmission.ContentHash(model.Location);
+            using var lease = readers.Acquire(model.Location);
+            layers = lease.Reader.Architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+            var norms = ModelAdmission.Check(lease.Reader, fleet);
+            return new AdmissionResult(null, hash, layers, norms);
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            LogRefused(logger, model.ModelId, ex.Message);
+            return new AdmissionResult(ex.Message, hash, layers, new Dictionary<string, double>());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} refused at admission: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string modelId, string reason);
+}
