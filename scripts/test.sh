@@ -22,5 +22,8 @@ for run in tests/*/*.csproj "DOTNET_EnableAVX512=0 tests/Numerics.Tests/OrleansU
   if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)); fi
   rm -f "$log"
 done
+# The OpenAPI document `uws serve` serves, linted by Redocly CLI (recommended rules as errors); one test in the count.
+echo "== OpenAPI lint (scripts/lint-openapi.sh)"
+if scripts/lint-openapi.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -53,7 +53,7 @@ public sealed class SafetensorsDefectTests : IDisposable
         var bytes = new byte[64];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, 1000);
         File.WriteAllBytes(path, bytes);
-        Rejected(path, null, "truncated: header length 1000 exceeds the 56 bytes");
+        Rejected(path, null, "the header length in its first 8 bytes exceeds the 56 bytes");
     }
 
     [Fact]
@@ -63,10 +63,30 @@ public sealed class SafetensorsDefectTests : IDisposable
         var bytes = new byte[64];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, 200_000_000);
         File.WriteAllBytes(path, bytes);
-        Rejected(path, null, "header length 200000000 is absurd");
+        Rejected(path, null, "not a safetensors file: the header length in its first 8 bytes is absurd");
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, ulong.MaxValue);
         File.WriteAllBytes(path, bytes);
         Rejected(path, null, "is absurd");
+    }
+
+    [Fact]
+    public void A_file_that_is_not_safetensors_is_never_quoted()
+    {
+        // A reason may reach an API client: neither the first 8 bytes (as text or as the length they encode) nor the
+        // bytes after them may appear in it.
+        string path = _temp.File("shadow");
+        File.WriteAllText(path, "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n");
+        var absurd = Rejected(path, null, "not a safetensors file");
+        Assert.DoesNotContain("root", absurd.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(BinaryPrimitives.ReadUInt64LittleEndian("root:*:2"u8).ToString(System.Globalization.CultureInfo.InvariantCulture), absurd.Message, StringComparison.Ordinal);
+
+        var bytes = new byte[64];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, 40);
+        "secret=hunter2 and more secret text ....."u8[..40].CopyTo(bytes.AsSpan(8));
+        File.WriteAllBytes(path, bytes);
+        var json = Rejected(path, null, "invalid JSON header at line 1, byte 1");
+        Assert.DoesNotContain("'s'", json.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", json.Message, StringComparison.Ordinal);
     }
 
     [Theory]

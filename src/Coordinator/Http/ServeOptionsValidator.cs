@@ -11,22 +11,47 @@ public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new ValidationFailures();
-        foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (options.Urls is not null)
         {
-            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            failures.NotBlank("--urls", options.Urls);
+            foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                failures.Add($"--urls '{url}' is not an http:// or https:// address");
+                if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                    || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    failures.Add($"--urls '{url}' is not an http:// or https:// address");
+                }
             }
         }
 
-        failures.NotBlank("--urls", options.Urls);
         failures.NotBlank("--upload-dir", options.UploadFolder);
         if (options.MaxUploadBytes < 1 << 20)
         {
             failures.Add($"--max-upload-mb must be at least 1 (got {options.MaxUploadBytes >> 20})");
         }
 
+        if (options.MaxBodyBytes < 1 << 10)
+        {
+            failures.Add($"--max-body-kb must be at least 1 (got {options.MaxBodyBytes >> 10})");
+        }
+
+        foreach (var root in options.ModelRoots)
+        {
+            failures.DirectoryExists("--model-root", root);
+        }
+
+        if (options.KeysFile is { } keys && !File.Exists(keys))
+        {
+            failures.Add($"--keys-file: file '{keys}' does not exist");
+        }
+
+        failures.AtLeast("--rate-limit", options.RequestsPerMinute, 1);
+        if (!(options.PublishThreshold is >= 0 and < 1))
+        {
+            failures.Add($"--publish-threshold must be in [0, 1) (got {options.PublishThreshold})");
+        }
+
+        failures.AtLeast("--replay-events", options.ReplayEvents, 1);
         failures.InRange("--silo-port", options.SiloPort, 1, 65535);
         failures.InRange("--gateway-port", options.GatewayPort, 1, 65535);
         if (options.SiloPort == options.GatewayPort)

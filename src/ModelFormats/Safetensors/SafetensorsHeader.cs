@@ -61,12 +61,13 @@ public sealed class SafetensorsHeader
         ulong length = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (length > MaxHeaderBytes)
         {
-            throw new ModelFormatException(path, null, $"header length {length} is absurd (more than {MaxHeaderBytes} bytes)");
+            // The length is the file's first 8 bytes: never quote it (a file that is not safetensors would have its content echoed).
+            throw new ModelFormatException(path, null, $"not a safetensors file: the header length in its first 8 bytes is absurd (more than {MaxHeaderBytes} bytes)");
         }
 
         if ((long)length > fileLength - PrefixBytes)
         {
-            throw new ModelFormatException(path, null, $"truncated: header length {length} exceeds the {fileLength - PrefixBytes} bytes after the length prefix");
+            throw new ModelFormatException(path, null, $"truncated or not a safetensors file: the header length in its first 8 bytes exceeds the {fileLength - PrefixBytes} bytes after them");
         }
 
         return (int)length;

@@ -54,11 +54,12 @@ internal static class SafetensorsHeaderParser
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException(path, null, $"invalid JSON header: {e.Message}", e);
+            // The reader's own message quotes the offending byte: say where, never what.
+            throw new ModelFormatException(path, null, $"invalid JSON header at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}", e);
         }
         catch (InvalidOperationException e)
         {
-            throw new ModelFormatException(path, null, $"invalid JSON header: {e.Message}", e);
+            throw new ModelFormatException(path, null, "invalid JSON header: a string is not valid UTF-8, or a value has the wrong type", e);
         }
 
         CheckTiling(tensors, bufferLength, path);

@@ -38,6 +38,26 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task Serve_validates_the_api_options()
+    {
+        var run = await CliHarness.InvokeAsync(
+            "serve", "--model-root", "no-such-root", "--keys-file", "no-such-keys.json", "--max-body-kb", "0", "--rate-limit", "0",
+            "--publish-threshold", "1", "--replay-events", "0");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            [
+                "uws: --max-body-kb must be at least 1 (got 0)",
+                "uws: --model-root: directory 'no-such-root' does not exist",
+                "uws: --keys-file: file 'no-such-keys.json' does not exist",
+                "uws: --rate-limit must be at least 1 (got 0)",
+                "uws: --publish-threshold must be in [0, 1) (got 1)",
+                "uws: --replay-events must be at least 1 (got 0)",
+            ],
+            run.ErrorLines);
+    }
+
+    [Fact]
     public async Task Run_with_a_missing_fleet_folder_names_the_folder()
     {
         var missing = Path.Combine(Path.GetTempPath(), "uws-no-such-fleet-" + Guid.NewGuid().ToString("N"));

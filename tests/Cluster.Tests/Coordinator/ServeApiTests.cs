@@ -1,41 +1,29 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
-using System.Net;
-using System.Text.Json.Serialization;
 using System.Text.Json;
-using OrleansUws.Coordinator.Cli;
-using OrleansUws.Coordinator.Hosting;
 using OrleansUws.Coordinator.Http;
 using OrleansUws.Coordinator.Output;
-using OrleansUws.Coordinator.Verbs;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.ModelFormats.Safetensors;
 using Xunit;
 
 namespace OrleansUws.Cluster.Tests.Coordinator;
 
-/// <summary><c>uws serve</c> on an embedded silo: upload, reference, status, basis download, SSE stream, health.</summary>
+/// <summary><c>uws serve</c> end to end: upload, register, layers, history, bases since a version, basis download, the stream.</summary>
 public sealed class ServeApiTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     [Fact]
-    public async Task Upload_reference_compute_download_and_stream_versions()
+    public async Task Upload_register_compute_list_download_and_stream_versions()
     {
         var cancel = TestContext.Current.CancellationToken;
-        using var folder = new TempFolder();
-        var fleetFolder = folder.Combine("fleet");
-        var generated = await CliHarness.InvokeAsync("fleet", "generate", "--out", fleetFolder, "--preset", "tiny", "--models", "2", "--layers", "1", "--seed", "5");
-        Assert.True(generated.ExitCode == ExitCodes.Success, generated.ToString());
-
-        var options = new ServeOptions { Urls = "http://127.0.0.1:0", UploadFolder = folder.Combine("uploads"), SiloPort = FreePort.Next(), GatewayPort = FreePort.Next() };
-        await using var app = ServeCommand.Build(options, new ClusterConnectionOptions());
-        await app.StartAsync(cancel);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health", cancel)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/alive", cancel)).StatusCode);
+        await using var server = await ApiServer.StartAsync();
+        var fleetFolder = Path.Combine(server.ModelRoot, "fleet");
+        await ApiServer.GenerateFleetAsync(fleetFolder, 2);
+        using var reader = server.Client(ApiServer.ReadKey);
+        using var ingest = server.Client(ApiServer.IngestKey);
+        using var admin = server.Client(ApiServer.AdminKey);
 
         // Upload model 0 as a PEFT adapter (multipart).
         var model0 = Path.Combine(fleetFolder, "model-00000");
@@ -47,37 +35,54 @@ public sealed class ServeApiTests
             form.Add(content, "files", name);
         }
 
-        var upload = await http.PutAsync("/api/fleets/web/models/model-00000", form, cancel);
+        var upload = await ingest.PutAsync("/v1/fleets/web/models/model-00000", form, cancel);
         Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
-        var uploaded = await upload.Content.ReadFromJsonAsync<SubmitResult>(Json, cancel);
-        Assert.Equal(ModelStatus.Absorbed, uploaded!.Status);
-        Assert.True(File.Exists(Path.Combine(options.UploadFolder, "web", "model-00000", "adapter_model.safetensors")));
+        Assert.Equal(ModelStatus.Absorbed, (await upload.Content.ReadFromJsonAsync<SubmitResult>(ApiServer.Json, cancel))!.Status);
+        Assert.True(File.Exists(Path.Combine(server.Options.UploadFolder, "web", "model-00000", "adapter_model.safetensors")));
 
-        var fleet = await http.GetFromJsonAsync<FleetDescription>("/api/fleets/web", Json, cancel);
+        var fleet = await reader.GetFromJsonAsync<FleetDescription>("/v1/fleets/web", ApiServer.Json, cancel);
         Assert.Equal(1, fleet!.Counts.Absorbed);
         var layer = fleet.Layers[0].Layer;
-        var first = await (await http.PostAsync($"/api/fleets/web/layers/{layer}/rows/compute", null, cancel)).Content.ReadFromJsonAsync<BasisVersionInfo>(Json, cancel);
+        var first = await (await admin.PostAsync($"/v1/fleets/web/layers/{layer}/rows/compute", null, cancel)).Content.ReadFromJsonAsync<BasisVersionInfo>(ApiServer.Json, cancel);
         Assert.Equal(1, first!.Version);
 
-        // Subscribe: the stream starts with the current version of every layer, then each new one.
-        using var events = await http.GetAsync("/api/fleets/web/events", HttpCompletionOption.ResponseHeadersRead, cancel);
+        // Subscribe: the stream starts with the latest published version of every layer, then each new one.
+        using var events = await reader.GetAsync("/v1/fleets/web/events", HttpCompletionOption.ResponseHeadersRead, cancel);
         Assert.Equal("text/event-stream", events.Content.Headers.ContentType?.MediaType);
         await using var stream = await events.Content.ReadAsStreamAsync(cancel);
         await using var items = SseParser.Create(stream).EnumerateAsync(cancel).GetAsyncEnumerator(cancel);
         var snapshot = await NextVersionAsync(items);
         Assert.Equal((layer, 1), (snapshot.Layer, snapshot.Version));
 
-        // Reference model 1 by path, compute, and receive version 2 on the stream.
-        var reference = await http.PostAsJsonAsync("/api/fleets/web/models", new ModelReference("model-00001", Path.Combine(fleetFolder, "model-00001")), Json, cancel);
+        // Register model 1 by path (relative to the model root), compute, and receive version 2 on the stream.
+        var reference = await ingest.PostAsJsonAsync("/v1/fleets/web/models", new RegisterModelRequest("model-00001", "fleet/model-00001"), cancel);
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/api/fleets/web/layers/{layer}/rows/compute", null, cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/v1/fleets/web/layers/{layer}/rows/compute", null, cancel)).StatusCode);
         var published = await NextVersionAsync(items);
         Assert.Equal((layer, 2, 2), (published.Layer, published.Version, published.ModelCount));
 
-        // Download the basis.
-        var download = await http.GetAsync($"/api/fleets/web/layers/{layer}/rows/basis", cancel);
+        // Layers: T, k, version, energy, certificate; the history as JSON and CSV; only the layers changed since a version.
+        var layers = await reader.GetFromJsonAsync<LayerSummary[]>("/v1/fleets/web/layers", ApiServer.Json, cancel);
+        var summary = layers!.Single(entry => entry.Layer == layer && entry.Mode == "rows");
+        Assert.Equal((2, 2, published.Rank, published.ExplainedEnergy, published.Certificate), (summary.Version, summary.ModelCount, summary.Rank, summary.ExplainedEnergy, summary.Certificate));
+        var history = await reader.GetFromJsonAsync<BasisVersionInfo[]>($"/v1/fleets/web/layers/{layer}/rows/history", ApiServer.Json, cancel);
+        Assert.Equal([1, 2], history!.Select(version => version.Version));
+        var csv = (await reader.GetStringAsync($"/v1/fleets/web/layers/{layer}/rows/history.csv", cancel)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(ConvergenceCsvWriter.Header, csv[0]);
+        Assert.Equal(3, csv.Length);
+        Assert.StartsWith($"{layer},rows,false,2,2,", csv[2], StringComparison.Ordinal);
+        var changed = await reader.GetFromJsonAsync<BasisVersionInfo[]>("/v1/fleets/web/bases?since=1", ApiServer.Json, cancel);
+        Assert.Equal([(layer, 2)], changed!.Select(version => (version.Layer, version.Version)));
+        Assert.Empty((await reader.GetFromJsonAsync<BasisVersionInfo[]>("/v1/fleets/web/bases?since=2", ApiServer.Json, cancel))!);
+
+        // Diagnostics of the current basis: the planted directions stand above the noise edge.
+        var diagnostics = await reader.GetFromJsonAsync<OrleansUws.Subspace.Diagnostics.BasisDiagnostics>($"/v1/fleets/web/layers/{layer}/rows/diagnostics", ApiServer.Json, cancel);
+        Assert.Equal((published.Rank, published.ExplainedEnergy), (diagnostics!.Rank, diagnostics.ExplainedEnergy));
+
+        // Download the basis (the current version, named or not); an older version is not kept.
+        var download = await reader.GetAsync($"/v1/fleets/web/layers/{layer}/rows/basis?version=2", cancel);
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
-        var file = folder.Combine("downloaded.safetensors");
+        var file = server.Folder.Combine("downloaded.safetensors");
         await File.WriteAllBytesAsync(file, await download.Content.ReadAsByteArrayAsync(cancel), cancel);
         using (var basis = SafetensorsFile.Open(file))
         {
@@ -87,47 +92,21 @@ public sealed class ServeApiTests
             Assert.Equal(published.Rank, basis.GetTensor(BasisFileWriter.BasisTensor).Rows);
         }
 
+        using var old = await reader.GetAsync($"/v1/fleets/web/layers/{layer}/rows/basis?version=1", cancel);
+        Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
+        Assert.Contains("the cluster keeps the current basis only (version 2)", await ApiServer.ErrorForAsync(old, "version"), StringComparison.Ordinal);
+
         // Stopping the server ends the open event stream (it does not hold the shutdown until the host's timeout).
-        await app.StopAsync(cancel);
+        await server.App.StopAsync(cancel);
         Assert.False(await items.MoveNextAsync(), "the event stream goes on after the server stopped");
     }
 
-    [Fact]
-    public async Task Bad_names_and_bad_uploads_are_400_naming_the_field()
-    {
-        var cancel = TestContext.Current.CancellationToken;
-        using var folder = new TempFolder();
-        var options = new ServeOptions { Urls = "http://127.0.0.1:0", UploadFolder = folder.Combine("uploads"), SiloPort = FreePort.Next(), GatewayPort = FreePort.Next() };
-        await using var app = ServeCommand.Build(options, new ClusterConnectionOptions());
-        await app.StartAsync(cancel);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-
-        var badId = await http.PostAsJsonAsync("/api/fleets/web/models", new ModelReference("../etc", "elsewhere/x"), Json, cancel);
-        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
-        Assert.Contains("modelId '../etc'", await badId.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
-
-        var badMode = await http.GetAsync("/api/fleets/web/layers/l0/diagonal", cancel);
-        Assert.Equal(HttpStatusCode.BadRequest, badMode.StatusCode);
-        Assert.Contains("mode 'diagonal'", await badMode.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
-
-        using var form = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "files", "weights.bin" } };
-        var badFile = await http.PutAsync("/api/fleets/web/models/m1", form, cancel);
-        Assert.Equal(HttpStatusCode.BadRequest, badFile.StatusCode);
-        Assert.Contains("form file 'weights.bin'", await badFile.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
-
-        var corrupt = await http.PutAsync("/api/fleets/web/models/m2", new ByteArrayContent([1, 2, 3]), cancel);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, corrupt.StatusCode);
-        var rejected = await corrupt.Content.ReadFromJsonAsync<SubmitResult>(Json, cancel);
-        Assert.Equal(ModelStatus.Rejected, rejected!.Status);
-        Assert.Contains("m2.safetensors", rejected.Reason, StringComparison.Ordinal);
-
-        await app.StopAsync(cancel);
-    }
-
-    private static async Task<BasisVersionInfo> NextVersionAsync(IAsyncEnumerator<SseItem<string>> items)
+    internal static async Task<(long Id, BasisVersionInfo Version)> NextEventAsync(IAsyncEnumerator<SseItem<string>> items)
     {
         Assert.True(await items.MoveNextAsync(), "the event stream ended");
-        Assert.Equal(UwsApiEndpoints.BasisEventType, items.Current.EventType);
-        return JsonSerializer.Deserialize<BasisVersionInfo>(items.Current.Data, Json)!;
+        Assert.Equal(BasisStreamEndpoints.BasisEventType, items.Current.EventType);
+        return (long.Parse(items.Current.EventId!, System.Globalization.CultureInfo.InvariantCulture), JsonSerializer.Deserialize<BasisVersionInfo>(items.Current.Data, ApiServer.Json)!);
     }
+
+    private static async Task<BasisVersionInfo> NextVersionAsync(IAsyncEnumerator<SseItem<string>> items) => (await NextEventAsync(items)).Version;
 }

@@ -13,13 +13,15 @@ internal sealed class RedisServer : IDisposable
 {
     private readonly string _executable;
     private readonly string? _dataFolder;
+    private readonly string[] _arguments;
 
-    private RedisServer(string executable, CapturedProcess process, int port, string? dataFolder)
+    private RedisServer(string executable, CapturedProcess process, int port, string? dataFolder, string[] arguments)
     {
         _executable = executable;
         Process = process;
         Port = port;
         _dataFolder = dataFolder;
+        _arguments = arguments;
     }
 
     public CapturedProcess Process { get; private set; }
@@ -38,12 +40,13 @@ internal sealed class RedisServer : IDisposable
 
     /// <summary>
     /// Starts the server found by <see cref="Find"/> and waits until it accepts connections; with
-    /// <paramref name="dataFolder"/>, persisting there (append-only file, fsync on every write).
+    /// <paramref name="dataFolder"/>, persisting there (append-only file, fsync on every write);
+    /// <paramref name="arguments"/> are added to its command line.
     /// </summary>
-    public static async Task<RedisServer> StartAsync(string executable, string? dataFolder = null)
+    public static async Task<RedisServer> StartAsync(string executable, string? dataFolder = null, params string[] arguments)
     {
         var port = FreePort.Next();
-        var server = new RedisServer(executable, Launch(executable, port, dataFolder), port, dataFolder);
+        var server = new RedisServer(executable, Launch(executable, port, dataFolder, arguments), port, dataFolder, arguments);
         try
         {
             await server.UntilReadyAsync();
@@ -67,16 +70,19 @@ internal sealed class RedisServer : IDisposable
         await Process.KillAsync();
         await Task.Delay(down);
         Process.Dispose();
-        Process = Launch(_executable, Port, _dataFolder);
+        Process = Launch(_executable, Port, _dataFolder, _arguments);
         await UntilReadyAsync();
     }
 
     public void Dispose() => Process.Dispose();
 
-    private static CapturedProcess Launch(string executable, int port, string? dataFolder) =>
-        new("redis-server", executable, dataFolder is null
-            ? ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no"]
-            : ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "yes", "--appendfsync", "always", "--dir", dataFolder]);
+    private static CapturedProcess Launch(string executable, int port, string? dataFolder, string[] arguments) =>
+        new("redis-server", executable,
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty,
+            .. dataFolder is null ? ["--appendonly", "no"] : (string[])["--appendonly", "yes", "--appendfsync", "always", "--dir", dataFolder],
+            .. arguments,
+        ]);
 
     private async Task UntilReadyAsync()
     {
