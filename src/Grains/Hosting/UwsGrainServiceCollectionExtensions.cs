@@ -27,8 +27,7 @@ public static class UwsGrainServiceCollectionExtensions
 
         services.AddOptions<UwsClusterOptions>().Bind(configuration.GetSection(UwsClusterOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UwsClusterOptions>, UwsClusterOptionsValidator>());
-        services.AddMetrics();
-        services.TryAddSingleton<UwsMetrics>();
+        services.AddUwsMetrics();
         services.TryAddSingleton<ModelReaderCache>();
         services.TryAddSingleton<SketchUpdateGate>();
         services.TryAddKeyedSingleton(UwsStorage.TimeProviderKey, TimeProvider.System);
