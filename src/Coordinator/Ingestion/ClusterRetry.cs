@@ -31,7 +31,6 @@ public static class ClusterRetry
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(model);
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.IngestSpan, ActivityKind.Producer);
-        span?.SetTag(UwsTelemetryNames.FleetTag, fleet.GetPrimaryKeyString());
         span?.SetTag(UwsTelemetryNames.ModelTag, model.ModelId);
         var result = await CallAsync(() => fleet.SubmitAsync(model), cancellationToken, firstDelay).ConfigureAwait(false);
         span?.SetTag("uws.status", result.Status.ToString());

@@ -20,7 +20,7 @@ public static class UwsGrainServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddUwsGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        if (services.Any(d => d.ServiceType == typeof(UwsMetrics)))
+        if (services.Any(d => d.ServiceType == typeof(ModelReaderCache)))
         {
             return services;
         }
