@@ -58,6 +58,7 @@ public static class ServiceDefaultsExtensions
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(UwsTelemetryNames.ActivitySourceName, UwsTelemetryNames.OrleansApplicationSourceName, UwsTelemetryNames.OrleansRuntimeSourceName)
+                .AddProcessor<OrleansSystemSpanFilter>()
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructure(context.Request.Path)));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
