@@ -18,7 +18,7 @@ namespace OrleansUws.Cluster.Tests.Telemetry;
 /// each from the process that hosts that slice.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class CrossProcessTraceTests(ClusterFixture fixture)
+public sealed partial class CrossProcessTraceTests(ClusterFixture fixture)
 {
     private const string FleetName = "traced";
 
@@ -89,10 +89,21 @@ public sealed class CrossProcessTraceTests(ClusterFixture fixture)
             var processes = silos.Select(s => s.ProcessId!.Value).Append(Environment.ProcessId).ToHashSet();
             Assert.True(processes.Count >= 2, $"the trace has spans from {processes.Count} process(es)");
 
+            // Orleans' system-target calls (timers, membership) are filtered out: only our spans and our grain calls travel.
+            Assert.All(receiver.Spans, s => Assert.True(s.Name.StartsWith("uws.", StringComparison.Ordinal) || OrleansSystemSpanFilter.IsOwnCall(s.Name), s.Name));
+
+            // Each silo also serves its metrics for Prometheus, its slices counted.
+            using var http = new HttpClient();
+            var scraped = await Task.WhenAll(cluster.Silos.Select(s => http.GetStringAsync(new Uri($"http://127.0.0.1:{s.HttpPort}/metrics"), TestContext.Current.CancellationToken)));
+            Assert.Equal(layers.Length * 4, scraped.Sum(text => SlicesActive().Matches(text).Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))));
+
             // The registry's span hangs off the gateway's call; every slice span off a registry's call, in the same trace.
             var submit = Assert.Single(silos, s => s.Name == UwsTelemetryNames.SubmitSpan);
             Assert.Contains(silos.Single(s => s.SpanId == submit.ParentSpanId).ParentSpanId, gatewayIds);
             Assert.All(silos.Where(s => s.Name == UwsTelemetryNames.SliceAbsorbSpan), s => Assert.EndsWith("/AbsorbAsync", silos.Single(p => p.SpanId == s.ParentSpanId).Name, StringComparison.Ordinal));
         });
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^uws_silo_slices_active\{[^}]*\} (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex SlicesActive();
 }
