@@ -61,7 +61,7 @@ internal sealed class PrometheusServer : IDisposable
         var server = new PrometheusServer(process, port);
         try
         {
-            await TestWait.UntilAsync(async () => process.HasExited || await server.ReadyAsync(), "prometheus is ready", TimeSpan.FromSeconds(60));
+            await TestWait.UntilAsync(async () => process.HasExited || await HttpProbe.SucceedsAsync(server._http, "/-/ready"), "prometheus is ready", TimeSpan.FromSeconds(60));
             if (process.HasExited)
             {
                 throw new InvalidOperationException($"prometheus exited at start:{Environment.NewLine}{process.Output}");
@@ -112,18 +112,6 @@ internal sealed class PrometheusServer : IDisposable
         Process.Dispose();
     }
 
-    private async Task<bool> ReadyAsync()
-    {
-        try
-        {
-            using var response = await _http.GetAsync(new Uri("/-/ready", UriKind.Relative));
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
 
     private async Task<JsonDocument> GetAsync(string path, string what)
     {

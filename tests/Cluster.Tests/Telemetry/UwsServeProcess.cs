@@ -48,7 +48,7 @@ internal sealed class UwsServeProcess : IDisposable
         var serve = new UwsServeProcess(process, port);
         try
         {
-            await TestWait.UntilAsync(async () => process.HasExited || await serve.HealthyAsync(), "uws serve answers /health", TimeSpan.FromSeconds(90));
+            await TestWait.UntilAsync(async () => process.HasExited || await HttpProbe.SucceedsAsync(serve.Http, "/health"), "uws serve answers /health", TimeSpan.FromSeconds(90));
             if (process.HasExited)
             {
                 throw new InvalidOperationException($"uws serve exited at start:{Environment.NewLine}{process.Output}");
@@ -69,16 +69,4 @@ internal sealed class UwsServeProcess : IDisposable
         Process.Dispose();
     }
 
-    private async Task<bool> HealthyAsync()
-    {
-        try
-        {
-            using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative));
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
 }
