@@ -391,6 +391,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             var options = configuration.Basis.ToBasisOptions(configuration.Centered);
             var warm = previous is null ? null : ToSubspaceBasis(previous);
             var basis = _solver.Compute(merged, options, warm);
+            _metrics.Layers.MeasureHeldOut(configuration, merged, previous);
             var sinTheta = basis.SinThetaToPrevious;
             if (sinTheta is null && previous is not null)
             {

@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Grains.Telemetry;
 
 /// <summary>
 /// The latest figures of every layer whose coordinator lives on this silo, read by the per-layer gauges at each
 /// collection. Coordinators write it when they publish a version and remove their entry when they deactivate, so a
-/// layer is reported by the silo that holds it now. Thread-safe.
+/// layer is reported by the silo that holds it now. Also measures each layer's held-out capture
+/// (<see cref="MeasureHeldOut"/>). Thread-safe.
 /// </summary>
 public sealed class LayerGaugeStore
 {
     private readonly ConcurrentDictionary<(string Fleet, string Layer, string Mode), LayerFigures> _layers = new();
+    private readonly ConcurrentDictionary<(string Fleet, string Layer, string Mode), double> _traces = new();
+    private readonly ConcurrentDictionary<(string Fleet, string Layer, string Mode), double> _heldOut = new();
 
     /// <summary>Records the figures of a newly published version (keeping a held-out capture already recorded).</summary>
     public void Publish(BasisVersionInfo info, ReadOnlySpan<double> singularValues)
@@ -23,10 +27,64 @@ public sealed class LayerGaugeStore
             relative = info.Certificate / (sigma * sigma);
         }
 
+        double? measured = _heldOut.TryRemove(key, out var capture) ? capture : null;
         _layers.AddOrUpdate(
             key,
-            _ => new LayerFigures(info, relative, null),
-            (_, old) => new LayerFigures(info, relative, old.HeldOutCapture));
+            _ => new LayerFigures(info, relative, measured),
+            (_, old) => new LayerFigures(info, relative, measured ?? old.HeldOutCapture));
+    }
+
+    /// <summary>
+    /// Measures the held-out capture of the version about to be published from <paramref name="merged"/>: of the energy
+    /// the sketch gained since the previous version was computed here, the share the previous basis captures,
+    /// (tr(Vᵀ C V) − Σσ²) / (tr C − tr C_previous), with V and σ the previous basis and its singular values and C the
+    /// sketched operator (centred as the layer is), clamped to [0, 1]. The models arrived after the previous basis was
+    /// computed, so it had not seen them: 1 means they brought nothing new. The next <see cref="Publish"/> of the layer
+    /// reports it. Needs the previous version's trace, recorded by the previous call on this silo; skipped for flattened
+    /// layers (their vectors live in the column slices). Costs one operator product with k vectors.
+    /// </summary>
+    public void MeasureHeldOut(LayerConfiguration layer, ICovarianceSketch merged, LayerBasis? previous)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(merged);
+        if (layer.Mode == SketchMode.Flattened)
+        {
+            return;
+        }
+
+        var key = (layer.Fleet, layer.Layer, UwsKeys.ModeName(layer.Mode));
+        var op = merged.CreateOperator(layer.Centered);
+        var trace = op.Trace;
+        int d = op.Dimension;
+        if (previous is { Info.Rank: > 0 and var k } && previous.Vectors.Length == k * d && previous.SingularValues.Length >= k
+            && _traces.TryGetValue(key, out var before) && trace > before)
+        {
+            var x = new double[d * k];
+            for (var c = 0; c < k; c++)
+            {
+                for (var r = 0; r < d; r++)
+                {
+                    x[(r * k) + c] = previous.Vectors[(c * d) + r];
+                }
+            }
+
+            var y = new double[d * k];
+            op.Apply(x, k, y);
+            double projected = 0, captured = 0;
+            for (var i = 0; i < x.Length; i++)
+            {
+                projected += x[i] * y[i];
+            }
+
+            for (var i = 0; i < k; i++)
+            {
+                captured += previous.SingularValues[i] * previous.SingularValues[i];
+            }
+
+            _heldOut[key] = Math.Clamp((projected - captured) / (trace - before), 0, 1);
+        }
+
+        _traces[key] = trace;
     }
 
     /// <summary>Records a layer's held-out capture (ignored until the layer has published a version here).</summary>
@@ -40,7 +98,13 @@ public sealed class LayerGaugeStore
     }
 
     /// <summary>Stops reporting a layer (its coordinator deactivated here).</summary>
-    public void Remove(string fleet, string layer, SketchMode mode) => _layers.TryRemove((fleet, layer, UwsKeys.ModeName(mode)), out _);
+    public void Remove(string fleet, string layer, SketchMode mode)
+    {
+        var key = (fleet, layer, UwsKeys.ModeName(mode));
+        _layers.TryRemove(key, out _);
+        _traces.TryRemove(key, out _);
+        _heldOut.TryRemove(key, out _);
+    }
 
     /// <summary>Every layer's latest figures.</summary>
     public IReadOnlyCollection<LayerFigures> Snapshot() => _layers.Values.ToArray();

@@ -23,16 +23,16 @@ public sealed partial class PrometheusDashboardTests
 
     /// <summary>
     /// Series whose producer is not part of this build: the queue gauges are fed by the durable ingestion queue once it
-    /// registers an <c>IIngestionQueueStats</c>, the held-out capture once a layer measures it. Expressions on them
-    /// must return nothing yet; the day they return data, this list is out of date and the test says so.
+    /// registers an <c>IIngestionQueueStats</c>. Expressions on them must return nothing yet; the day they return data,
+    /// this list is out of date and the test says so.
     /// </summary>
-    private static readonly string[] AwaitingProducer = ["uws_queue_length", "uws_queue_pending", "uws_layer_heldout_capture"];
+    private static readonly string[] AwaitingProducer = ["uws_queue_length", "uws_queue_pending"];
 
     /// <summary>Every per-layer gauge the silo reports (Prometheus names).</summary>
     private static readonly string[] LayerGauges =
     [
         "uws_layer_models", "uws_layer_version", "uws_layer_rank", "uws_layer_explained_energy", "uws_layer_certificate",
-        "uws_layer_certificate_relative", "uws_layer_sin_theta",
+        "uws_layer_certificate_relative", "uws_layer_sin_theta", "uws_layer_heldout_capture",
     ];
 
     [Fact]
@@ -124,6 +124,7 @@ public sealed partial class PrometheusDashboardTests
 
             Assert.All(await prometheus.QueryAsync($"uws_layer_models{{uws_fleet=\"{Fleet}\"}}"), s => Assert.Equal(Models, s.Value));
             Assert.All(await prometheus.QueryAsync($"uws_layer_version{{uws_fleet=\"{Fleet}\"}}"), s => Assert.Equal(2, s.Value));
+            Assert.All(await prometheus.QueryAsync($"uws_layer_heldout_capture{{uws_fleet=\"{Fleet}\"}}"), s => Assert.InRange(s.Value, 0, 1));
             Assert.NotEmpty(await prometheus.QueryAsync("uws_sketch_shrink_duration_seconds_count > 0"));
             var backend = Assert.Single(await prometheus.QueryAsync("uws_silo_blas_backend == 1")).Labels["uws_backend"];
             Assert.Contains(backend, new[] { "openblas", "managed", "cuda" });

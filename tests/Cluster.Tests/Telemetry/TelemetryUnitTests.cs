@@ -66,6 +66,27 @@ public sealed class TelemetryUnitTests
         Assert.Contains(measured.Keys, k => k.Layer == "l1");
     }
 
+    [Fact]
+    public void Held_out_capture_is_the_share_of_the_new_models_energy_the_previous_basis_captured()
+    {
+        var store = new LayerGaugeStore();
+        var layer = new LayerConfiguration("f", "l0", SketchMode.Rows, new LayerShape(1, 3), 1, false, new SketchSettings(8, 1024),
+            new BasisPolicy(1, 0.9, 1, 0, TimeSpan.Zero, 10, 50, 7));
+        using var sketch = new OrleansUws.Numerics.Sketching.ExactGramSketch(new OrleansUws.Numerics.Backends.ManagedBlasBackend(), 3, OrleansUws.Numerics.Sketching.MeanMode.Track);
+        sketch.AppendRows([2f, 0f, 0f], 1);
+        store.MeasureHeldOut(layer, sketch, previous: null); // version 1: nothing held out yet, its trace (4) recorded
+        var first = Version("l0", 1, 1, rank: 1, certificate: 0, sinTheta: null);
+        store.Publish(first, [2.0]);
+        Assert.Null(Assert.Single(store.Snapshot()).HeldOutCapture);
+
+        // The next model (3, 4, 0): energy 25, of which 9 lies along the previous basis e₁.
+        sketch.AppendRows([3f, 4f, 0f], 1);
+        store.MeasureHeldOut(layer, sketch, new LayerBasis(first, 3, [1f, 0f, 0f], [2.0], null));
+        store.Publish(Version("l0", 2, 2, rank: 1, certificate: 0, sinTheta: 0.8), [Math.Sqrt(20)]);
+
+        Assert.Equal(9.0 / 25.0, Assert.Single(store.Snapshot()).HeldOutCapture!.Value, 12);
+    }
+
     [Theory]
     [InlineData("IFleetGrain/SubmitAsync", true)]
     [InlineData("ILayerSliceGrain/AbsorbAsync", true)]
