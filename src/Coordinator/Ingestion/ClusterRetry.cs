@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansUws.Grains.Interfaces;
@@ -30,7 +29,7 @@ public static class ClusterRetry
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(model);
-        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.IngestSpan, ActivityKind.Producer);
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.IngestSpan);
         span?.SetTag(UwsTelemetryNames.ModelTag, model.ModelId);
         var result = await CallAsync(() => fleet.SubmitAsync(model), cancellationToken, firstDelay).ConfigureAwait(false);
         span?.SetTag("uws.status", result.Status.ToString());
