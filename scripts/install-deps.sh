@@ -3,11 +3,12 @@
 #   scripts/install-deps.sh runtime   -> libopenblas0 (the CPU BLAS backend; the managed backend is the fallback)
 #   scripts/install-deps.sh test      -> runtime + redis-server (real Redis in tests) + numpy/scikit-learn
 #                                        for the system /usr/bin/python3 (interop tests and benchmark comparisons)
+#                                        + prometheus (the dashboard test scrapes a real uws serve; promtool checks the rules)
 set -euo pipefail
 profile="${1:-runtime}"
 packages=(libopenblas0)
 if [ "$profile" = "test" ]; then
-  packages+=(redis-server python3-numpy python3-sklearn)
+  packages+=(redis-server python3-numpy python3-sklearn prometheus)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -113,6 +113,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
+        _metrics.ModelSubmitted(Fleet);
         if (_deleting)
         {
             return new SubmitResult(model.ModelId, ModelStatus.Queued, "a deletion is rebuilding the fleet's layers; re-submit", AlreadyKnown: false);
@@ -284,7 +285,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         var layers = LayerConfigurations();
         await EnsureCoordinatorsConfiguredAsync();
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
+        using var activity = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SubmitSpan);
         activity?.SetTag("uws.fleet", Fleet);
         activity?.SetTag("uws.model", model.ModelId);
 
@@ -363,10 +364,10 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         switch (status)
         {
             case ModelStatus.Absorbed:
-                _metrics.ModelAbsorbed(Fleet);
+                _metrics.ModelAbsorbed(Fleet, model.Location, _time.GetUtcNow() - submittedAt);
                 break;
             case ModelStatus.Rejected or ModelStatus.Quarantined:
-                _metrics.ModelRejected(Fleet);
+                _metrics.ModelRejected(Fleet, reason ?? status.ToString());
                 LogRejected(_logger, Fleet, model.ModelId, status, reason);
                 break;
         }

@@ -271,6 +271,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _metrics.LayerDeactivated(this.GetPrimaryKeyString());
         _timer?.Dispose();
         _timer = null;
         return Task.CompletedTask;
@@ -321,7 +322,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return null;
         }
 
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.basis.compute");
+        using var activity = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.BasisComputeSpan);
         var started = Stopwatch.GetTimestamp();
         if (configuration.Mode == SketchMode.Flattened)
         {
@@ -370,6 +371,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         var previous = state.Current;
         var changed = snapshots.Where(s => !s.Unchanged && s.Sketch.Length > 0).ToArray();
         var result = await _workers.RunAsync(() => MergeAndSolve(configuration, merged, changed, previous));
+        _metrics.Layers.MeasureHeldOut(configuration, result.Basis, previous);
         foreach (var snapshot in snapshots)
         {
             revisions[snapshot.Slice] = (snapshot.Activation, snapshot.ModelCount);
@@ -414,13 +416,12 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     {
         var state = _state.State;
         var info = basis.Info;
-        var duration = info.ComputeDuration;
         state.Current = basis;
         state.History.Add(info);
         SyncAbsorbed(models);
         await _state.WriteStateAsync();
 
-        _metrics.BasisPublished(configuration.Fleet, UwsKeys.ModeName(configuration.Mode), duration);
+        _metrics.BasisPublished(info, basis.SingularValues);
         LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
         _observers.Notify(o => o.OnBasisPublished(info));
         return info;

@@ -92,6 +92,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
         long rows;
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
+        var timing = SketchUpdateTiming.Start(sketch);
         try
         {
             rows = await _workers.RunAsync(() =>
@@ -122,7 +124,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             await CheckpointAsync();
         }
 
-        _metrics.RowsAbsorbed(fleet, UwsKeys.ModeName(mode), rows);
+        _metrics.SketchUpdated(fleet, UwsKeys.ModeName(mode), rows, timing);
 
         // The coordinator hears it from the slice itself (one-way; counts are maxima, so a repeat counts nothing twice).
         GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(slice, state.ModelIds.Count).Ignore();
@@ -199,6 +201,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             _sketch = _sketches.Deserialize(_state.State.Sketch);
         }
 
+        _metrics.SliceActivated();
+
         // A previous activation may have died with models absorbed since its last checkpoint (or before its first one:
         // storage cannot tell that from a new slice), so let the registry check what this one holds.
         // (A malformed key is reported by the first absorb, as before.)
@@ -212,14 +216,18 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _checkpoints.FlushAsync(CheckpointAsync, (models, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), models, why));
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _metrics.SliceDeactivated();
+        return _checkpoints.FlushAsync(CheckpointAsync, (models, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), models, why));
+    }
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
 
     private async Task CheckpointAsync()
     {
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceCheckpointSpan);
         _state.State.Sketch = _sketch!.Serialize();
         await _state.WriteStateAsync();
         _checkpoints.Written();

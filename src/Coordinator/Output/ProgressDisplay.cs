@@ -2,7 +2,7 @@ using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Output;
 
-/// <summary>The one progress-bar style of the CLI (description, bar, percentage, count, elapsed, remaining).</summary>
+/// <summary>The one progress-bar style of the CLI (description, bar, percentage, count and rate, elapsed, remaining: the ETA).</summary>
 public static class ProgressDisplay
 {
     /// <summary>A progress display on <paramref name="console"/>; it degrades to plain lines when the console is not interactive.</summary>
@@ -16,6 +16,7 @@ public static class ProgressDisplay
                 new TaskDescriptionColumn(),
                 new ProgressBarColumn(),
                 new PercentageColumn(),
+                new CountAndRateColumn(),
                 new ElapsedTimeColumn(),
                 new RemainingTimeColumn());
     }

@@ -11,12 +11,12 @@ namespace OrleansUws.Grains.Admission;
 /// <summary>
 /// Runs <see cref="ModelAdmission"/> on the silo that asks (a stateless worker, so the registry's checks run in
 /// parallel, off the registry's own turn). Opens the model through the silo's <see cref="ModelReaderCache"/>, so the
-/// slices that absorb it next find it open and in the page cache. Blocking reads run under the
-/// <see cref="SketchUpdateGate"/> like the slices' own.
+/// slices that absorb it next find it open and in the page cache. Blocking reads run on the silo's
+/// <see cref="SketchWorkers"/> like the slices' own, never on the Orleans scheduler.
 /// </summary>
 [GrainType("uws-admission")]
 [StatelessWorker]
-public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, SketchUpdateGate gate, ILogger<ModelAdmissionGrain> logger)
+public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, SketchWorkers workers, ILogger<ModelAdmissionGrain> logger)
     : Grain, IModelAdmissionGrain
 {
     /// <inheritdoc />
@@ -26,22 +26,31 @@ public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, Sketch
         var fleet = architecture is { Count: > 0 }
             ? new ModelArchitecture(architecture.ToDictionary(p => p.Key, p => new FormatsShape(p.Value.Rows, p.Value.Columns)))
             : null;
-        using var slot = await gate.EnterAsync();
-        IReadOnlyDictionary<string, Interfaces.LayerShape> layers = new Dictionary<string, Interfaces.LayerShape>();
+        var refused = (string?)null;
         string? hash = null;
-        try
+        IReadOnlyDictionary<string, Interfaces.LayerShape> layers = new Dictionary<string, Interfaces.LayerShape>();
+        IReadOnlyDictionary<string, double> norms = new Dictionary<string, double>();
+        await workers.RunAsync(() =>
         {
-            hash = ModelAdmission.ContentHash(model.Location);
-            using var lease = readers.Acquire(model.Location);
-            layers = lease.Reader.Architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
-            var norms = ModelAdmission.Check(lease.Reader, fleet);
-            return new AdmissionResult(null, hash, layers, norms);
-        }
-        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+            try
+            {
+                hash = ModelAdmission.ContentHash(model.Location);
+                using var lease = readers.Acquire(model.Location);
+                layers = lease.Reader.Architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+                norms = ModelAdmission.Check(lease.Reader, fleet);
+            }
+            catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                refused = ex.Message;
+            }
+        });
+        if (refused is not null)
         {
-            LogRefused(logger, model.ModelId, ex.Message);
-            return new AdmissionResult(ex.Message, hash, layers, new Dictionary<string, double>());
+            LogRefused(logger, model.ModelId, refused);
+            return new AdmissionResult(refused, hash, layers, new Dictionary<string, double>());
         }
+
+        return new AdmissionResult(null, hash, layers, norms);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} refused at admission: {Reason}")]

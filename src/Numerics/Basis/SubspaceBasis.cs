@@ -36,4 +36,13 @@ public sealed record SubspaceBasis(
     /// <see cref="Vectors"/> = R·E (and E = Rᵀ·Vectors); empty otherwise.
     /// </summary>
     public double[] Alignment { get; init; } = [];
+
+    /// <summary>tr C of the operator this basis was solved from (the sketched, possibly centred, covariance).</summary>
+    public double OperatorTrace { get; init; }
+
+    /// <summary>
+    /// When a previous basis P of the same dimension was given: tr(P·C·Pᵀ), the energy of this basis's operator that the
+    /// previous basis captures (with <see cref="OperatorTrace"/>, what a held-out capture is measured from); null otherwise.
+    /// </summary>
+    public double? PreviousCaptured { get; init; }
 }

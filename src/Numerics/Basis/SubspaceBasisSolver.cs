@@ -93,7 +93,11 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
             previousTop = top;
         }
 
-        return Finish(ritz, theta, d, s, k, totalEnergy, options, previous, iterations, converged);
+        return Finish(ritz, theta, d, s, k, totalEnergy, options, previous, iterations, converged) with
+        {
+            OperatorTrace = op.Trace,
+            PreviousCaptured = previous is { Rank: > 0 } p && p.Dimension == d ? SubspaceMetrics.CapturedEnergy(op, p.Vectors, p.Rank) : null,
+        };
     }
 
     private static void Validate(BasisOptions options, int d, int kMax)

@@ -183,7 +183,17 @@ public sealed class MergedSketch
             Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount))
         {
             Alignment = rotation,
+            OperatorTrace = RowKernels.SumOfSquares(stacked.Span),
+            PreviousCaptured = previous is { Rank: > 0 } && previous.Dimension == d ? CapturedBy(backend, stacked.Span, rows, d, previous) : null,
         };
+    }
+
+    /// <summary>tr(P·ZᵀZ·Pᵀ) = ‖Z·Pᵀ‖²_F: the energy of the stacked rows Z that the basis P captures.</summary>
+    private static double CapturedBy(IBlasBackend backend, ReadOnlySpan<float> stacked, int rows, int d, SubspaceBasis basis)
+    {
+        using var projected = new PooledArray<float>(rows * basis.Rank);
+        backend.Gemm(Transpose.No, Transpose.Yes, rows, basis.Rank, d, 1f, stacked, d, basis.Vectors, d, 0f, projected.Span, basis.Rank);
+        return RowKernels.SumOfSquares(projected.Span);
     }
 
     /// <summary>
