@@ -3,8 +3,14 @@ namespace OrleansUws.Coordinator.Http;
 /// <summary>Options of <c>uws serve</c>, the HTTP gateway.</summary>
 public sealed class ServeOptions
 {
-    /// <summary>Addresses Kestrel listens on. Option <c>--urls</c>.</summary>
-    public string Urls { get; set; } = "http://localhost:5080";
+    /// <summary>Where Kestrel listens when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c>/<c>URLS</c> says.</summary>
+    public const string DefaultUrls = "http://localhost:5080";
+
+    /// <summary>
+    /// Addresses Kestrel listens on. Option <c>--urls</c>. Null (default): the host's own setting applies
+    /// (<c>ASPNETCORE_URLS</c> or <c>URLS</c>, as in a container), else <see cref="DefaultUrls"/>.
+    /// </summary>
+    public string? Urls { get; set; }
 
     /// <summary>Folder uploaded models are stored in (the silos read them from there). Option <c>--upload-dir</c>.</summary>
     public string UploadFolder { get; set; } = "uws-uploads";

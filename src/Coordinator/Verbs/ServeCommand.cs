@@ -17,7 +17,7 @@ public sealed class ServeCommand : Command
 {
     private static readonly ServeOptions Defaults = new();
 
-    private readonly Option<string> _urls = new("--urls") { Description = "Addresses to listen on (';'-separated).", DefaultValueFactory = _ => Defaults.Urls };
+    private readonly Option<string> _urls = new("--urls") { Description = $"Addresses to listen on (';'-separated); default: ASPNETCORE_URLS or URLS, else {ServeOptions.DefaultUrls}." };
     private readonly Option<string> _uploads = new("--upload-dir") { Description = "Folder uploaded models are stored in (readable by every silo).", DefaultValueFactory = _ => Defaults.UploadFolder };
     private readonly Option<long> _maxUpload = new("--max-upload-mb") { Description = "Largest accepted upload, MiB.", DefaultValueFactory = _ => Defaults.MaxUploadBytes >> 20 };
     private readonly Option<int> _siloPort = new("--silo-port") { Description = "Embedded mode: the silo's port.", DefaultValueFactory = _ => Defaults.SiloPort };
@@ -45,7 +45,13 @@ public sealed class ServeCommand : Command
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(connection);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(options.Urls);
+        // Only an explicit --urls overrides the host's own setting: a container sets ASPNETCORE_URLS, and its probes
+        // and Service use that port.
+        if (options.Urls is not null || string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(options.Urls ?? ServeOptions.DefaultUrls);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxUploadBytes);
         builder.Services.Configure<JsonOptions>(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -65,7 +71,7 @@ public sealed class ServeCommand : Command
     {
         var (options, connection) = OptionsValidation.BindBoth(() => new ServeOptionsValidator().ValidateOrThrow(new ServeOptions
         {
-            Urls = parseResult.GetValue(_urls) ?? Defaults.Urls,
+            Urls = parseResult.GetValue(_urls),
             UploadFolder = parseResult.GetValue(_uploads) ?? Defaults.UploadFolder,
             MaxUploadBytes = parseResult.GetValue(_maxUpload) << 20,
             SiloPort = parseResult.GetValue(_siloPort),
