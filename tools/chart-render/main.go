@@ -158,6 +158,20 @@ func (f files) Get(name string) string {
 	return string(b)
 }
 
+// Glob returns the chart's files matching a pattern (filepath.Match syntax, relative to the chart), keyed by path.
+func (f files) Glob(pattern string) map[string]string {
+	out := map[string]string{}
+	matches, _ := filepath.Glob(filepath.Join(f.dir, filepath.FromSlash(pattern)))
+	for _, m := range matches {
+		rel, err := filepath.Rel(f.dir, m)
+		if err != nil {
+			continue
+		}
+		out[filepath.ToSlash(rel)] = f.Get(filepath.ToSlash(rel))
+	}
+	return out
+}
+
 // readYAMLFile reads a YAML mapping with numbers as float64, as Helm's JSON-based YAML reader yields them.
 func readYAMLFile(path string) (map[string]interface{}, error) {
 	b, err := os.ReadFile(path)
@@ -281,7 +295,7 @@ func render(chartDir, chartName string, top map[string]interface{}) (string, err
 			if parsed == nil {
 				continue
 			}
-			fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", name, strings.TrimRight(doc, "\n "))
+			fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", name, strings.Trim(doc, "\n "))
 		}
 	}
 	return out.String(), nil
