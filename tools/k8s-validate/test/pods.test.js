@@ -1,0 +1,101 @@
+// Exercises what the chart's pods would run: Redis, a silo and the gateway, started on loopback from the rendered
+// manifests (see lib/pod.js for what stands in for the cluster), must pass the probes the manifests name.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { renderChart, repoRoot, workload } from '../lib/render.js';
+import { freePort, planPods, startContainer, waitForProbe } from '../lib/pod.js';
+
+const siloDll = path.join(repoRoot, 'src/Silo/bin/Release/net10.0/OrleansUws.Silo.dll');
+const gatewayDll = path.join(repoRoot, 'src/Coordinator/bin/Release/net10.0/uws.dll');
+
+/** The images' entry points (deploy/Dockerfile.*, checked by dockerfiles.test.js) → what runs them here. */
+const entrypoints = {
+  '/app/OrleansUws.Silo': () => ['dotnet', 'exec', siloDll],
+  '/app/uws': () => ['dotnet', 'exec', gatewayDll],
+  'redis-server': (pod) => ['redis-server', '--bind', pod.ip],
+};
+
+const startupTimeoutMs = 120_000;
+
+function tail(file) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-40).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+test('the chart\'s Redis, silo and gateway pods come up on loopback and pass their probes', async (t) => {
+  assert.ok(existsSync(siloDll) && existsSync(gatewayDll), `build the silo and the coordinator first (dotnet build -c Release): ${siloDll}, ${gatewayDll}`);
+  const ips = { redis: '127.0.0.2', silo: '127.0.0.3', gateway: '127.0.0.4' };
+  const set = {
+    'redis.port': await freePort(ips.redis),
+    'silo.ports.http': await freePort(ips.silo),
+    'silo.ports.silo': await freePort(ips.silo),
+    'silo.ports.gateway': await freePort(ips.silo),
+    'gateway.port': await freePort(ips.gateway),
+    'silo.replicas': 1,
+    'gateway.replicas': 1,
+  };
+  const objects = renderChart({ set, namespace: 'uws' });
+  const root = mkdtempSync(path.join(os.tmpdir(), 'uws-pods-'));
+  const pods = planPods({
+    objects,
+    namespace: 'uws',
+    root,
+    entrypoints,
+    workloads: ['redis', 'silo', 'gateway'].map((c) => ({ object: workload(objects, c), ip: ips[c] })),
+  });
+  const [redis, silo, gateway] = pods.map((p) => p.containers[0]);
+  const running = [];
+  t.after(() => {
+    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    if (!process.env.KEEP_POD_LOGS) rmSync(root, { recursive: true, force: true });
+  });
+
+  const bringUp = async (planned) => {
+    const started = startContainer(planned, path.join(root, 'logs'));
+    running.push(started);
+    const c = planned.container;
+    for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      if (!c[kind]) continue;
+      const ok = await waitForProbe(started, c[kind], startupTimeoutMs);
+      assert.ok(ok, `${planned.pod.name}: ${kind} ${JSON.stringify(c[kind].httpGet ?? c[kind].exec ?? c[kind].tcpSocket)} never succeeded on ${planned.pod.ip}\n${tail(started.log)}`);
+    }
+    return started;
+  };
+
+  await bringUp(redis);
+  const siloRun = await bringUp(silo);
+  const gatewayRun = await bringUp(gateway);
+
+  // The silo advertises the pod's IP (POD_IP by fieldRef) in the membership table, at the manifest's silo port.
+  const siloPort = silo.container.ports.find((p) => p.name === 'silo').containerPort;
+  const redisPort = redis.container.ports.find((p) => p.name === 'redis').containerPort;
+  const cli = (...args) => execFileSync('redis-cli', ['-h', ips.redis, '-p', String(redisPort), ...args], { env: { PATH: process.env.PATH, REDISCLI_AUTH: redis.env.REDIS_PASSWORD }, encoding: 'utf8' });
+  const keys = cli('--scan').split('\n').filter(Boolean);
+  const membership = keys.filter((k) => cli('type', k).trim() === 'hash').map((k) => cli('hgetall', k)).join('\n');
+  assert.match(membership, new RegExp(`${ips.silo.replaceAll('.', '\\.')}:${siloPort}`), `the membership table names no silo at ${ips.silo}:${siloPort}:\n${membership.slice(0, 2000)}`);
+
+  // Uploads land on the shared volume the silo mounts (the gateway created its upload folder there).
+  const uploadArg = gateway.argv[gateway.argv.indexOf('--upload-dir') + 1];
+  const models = silo.mounts.find(([mountPath]) => mountPath === '/models')[1];
+  assert.ok(uploadArg.startsWith(models + path.sep), `--upload-dir ${uploadArg} is not on the silo's model volume ${models}`);
+
+  // SIGTERM, as the kubelet sends it: each process ends cleanly within its pod's grace period.
+  for (const [run, planned] of [[gatewayRun, gateway], [siloRun, silo]]) {
+    const grace = planned.pod.spec.terminationGracePeriodSeconds;
+    const started = Date.now();
+    run.child.kill('SIGTERM');
+    let timer;
+    const exit = await Promise.race([run.exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), grace * 1000); })]);
+    clearTimeout(timer);
+    assert.notEqual(exit, 'timeout', `${planned.pod.name} did not stop within its ${grace} s grace period\n${tail(run.log)}`);
+    assert.equal(exit.code, 0, `${planned.pod.name} exited with ${JSON.stringify(exit)} after SIGTERM\n${tail(run.log)}`);
+    t.diagnostic(`${planned.pod.name} stopped in ${Date.now() - started} ms`);
+  }
+});
