@@ -29,6 +29,15 @@ export function freePort(host = '127.0.0.1') {
   });
 }
 
+/** Whether a TCP port can be bound on a loopback address. */
+export function isFree(host, port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 function secretData(secret) {
   const data = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');

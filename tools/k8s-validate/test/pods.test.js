@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { renderChart, repoRoot, workload } from '../lib/render.js';
-import { freePort, planPods, startContainer, waitForProbe } from '../lib/pod.js';
+import { hasKubectl, podSpecOf, renderChart, renderOverlay, repoRoot, workload } from '../lib/render.js';
+import { freePort, isFree, planPods, startContainer, waitForProbe } from '../lib/pod.js';
 
 const siloDll = path.join(repoRoot, 'src/Silo/bin/Release/net10.0/OrleansUws.Silo.dll');
 const gatewayDll = path.join(repoRoot, 'src/Coordinator/bin/Release/net10.0/uws.dll');
@@ -29,23 +29,16 @@ function tail(file) {
   }
 }
 
-test('the chart\'s Redis, silo and gateway pods come up on loopback and pass their probes', async (t) => {
+/**
+ * Starts the Redis, silo and gateway pods of a rendered deployment on the given loopback addresses, brings each
+ * through its probes, checks what the silo advertised and where uploads land, then stops the processes with SIGTERM.
+ */
+async function exercise(t, objects, ips, namespace) {
   assert.ok(existsSync(siloDll) && existsSync(gatewayDll), `build the silo and the coordinator first (dotnet build -c Release): ${siloDll}, ${gatewayDll}`);
-  const ips = { redis: '127.0.0.2', silo: '127.0.0.3', gateway: '127.0.0.4' };
-  const set = {
-    'redis.port': await freePort(ips.redis),
-    'silo.ports.http': await freePort(ips.silo),
-    'silo.ports.silo': await freePort(ips.silo),
-    'silo.ports.gateway': await freePort(ips.silo),
-    'gateway.port': await freePort(ips.gateway),
-    'silo.replicas': 1,
-    'gateway.replicas': 1,
-  };
-  const objects = renderChart({ set, namespace: 'uws' });
   const root = mkdtempSync(path.join(os.tmpdir(), 'uws-pods-'));
   const pods = planPods({
     objects,
-    namespace: 'uws',
+    namespace,
     root,
     entrypoints,
     workloads: ['redis', 'silo', 'gateway'].map((c) => ({ object: workload(objects, c), ip: ips[c] })),
@@ -53,7 +46,7 @@ test('the chart\'s Redis, silo and gateway pods come up on loopback and pass the
   const [redis, silo, gateway] = pods.map((p) => p.containers[0]);
   const running = [];
   t.after(() => {
-    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    for (const r of running) if (r.exit === null) r.child.kill('SIGKILL');
     if (!process.env.KEEP_POD_LOGS) rmSync(root, { recursive: true, force: true });
   });
 
@@ -63,7 +56,9 @@ test('the chart\'s Redis, silo and gateway pods come up on loopback and pass the
     const c = planned.container;
     for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       if (!c[kind]) continue;
-      const ok = await waitForProbe(started, c[kind], startupTimeoutMs);
+      // The kubelet's budget for the probe, capped so a broken pod fails the test in reasonable time.
+      const budgetMs = Math.min(startupTimeoutMs, 1000 * (c[kind].periodSeconds ?? 10) * (c[kind].failureThreshold ?? 3));
+      const ok = await waitForProbe(started, c[kind], Math.max(budgetMs, 30_000));
       assert.ok(ok, `${planned.pod.name}: ${kind} ${JSON.stringify(c[kind].httpGet ?? c[kind].exec ?? c[kind].tcpSocket)} never succeeded on ${planned.pod.ip}\n${tail(started.log)}`);
     }
     return started;
@@ -98,4 +93,38 @@ test('the chart\'s Redis, silo and gateway pods come up on loopback and pass the
     assert.equal(exit.code, 0, `${planned.pod.name} exited with ${JSON.stringify(exit)} after SIGTERM\n${tail(run.log)}`);
     t.diagnostic(`${planned.pod.name} stopped in ${Date.now() - started} ms`);
   }
+}
+
+test('the chart\'s Redis, silo and gateway pods come up on loopback and pass their probes', async (t) => {
+  const ips = { redis: '127.0.0.2', silo: '127.0.0.3', gateway: '127.0.0.4' };
+  // Free ports, given to the chart as values: the test then reads every port back from the rendered manifests.
+  const set = {
+    'redis.port': await freePort(ips.redis),
+    'silo.ports.http': await freePort(ips.silo),
+    'silo.ports.silo': await freePort(ips.silo),
+    'silo.ports.gateway': await freePort(ips.silo),
+    'gateway.port': await freePort(ips.gateway),
+    'silo.replicas': 1,
+    'gateway.replicas': 1,
+  };
+  await exercise(t, renderChart({ set, namespace: 'uws' }), ips, 'uws');
+});
+
+test('the cpu-dev overlay\'s Redis, silo and gateway pods come up on loopback and pass their probes', async (t) => {
+  if (!hasKubectl()) {
+    t.skip('kubectl (for kubectl kustomize) is not installed');
+    return;
+  }
+  const objects = renderOverlay('cpu-dev');
+  const ips = { redis: '127.0.0.5', silo: '127.0.0.6', gateway: '127.0.0.7' };
+  // The overlay's ports are fixed; on a shared machine one may be taken by a wildcard listener.
+  for (const [component, ip] of Object.entries(ips)) {
+    for (const port of podSpecOf(workload(objects, component)).containers[0].ports) {
+      if (!(await isFree(ip, port.containerPort))) {
+        t.skip(`port ${port.containerPort} is in use on ${ip}`);
+        return;
+      }
+    }
+  }
+  await exercise(t, objects, ips, 'uws-dev');
 });
