@@ -6,18 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { hasKubectl, podSpecOf, renderChart, renderOverlay, repoRoot, workload } from '../lib/render.js';
+import { hasKubectl, podSpecOf, renderChart, renderOverlay, workload } from '../lib/render.js';
+import { entrypoints, gatewayDll, siloDll } from '../lib/entrypoints.js';
 import { freePort, isFree, planPods, startContainer, waitForProbe } from '../lib/pod.js';
-
-const siloDll = path.join(repoRoot, 'src/Silo/bin/Release/net10.0/OrleansUws.Silo.dll');
-const gatewayDll = path.join(repoRoot, 'src/Coordinator/bin/Release/net10.0/uws.dll');
-
-/** The images' entry points (deploy/Dockerfile.*, checked by dockerfiles.test.js) → what runs them here. */
-const entrypoints = {
-  '/app/OrleansUws.Silo': () => ['dotnet', 'exec', siloDll],
-  '/app/uws': () => ['dotnet', 'exec', gatewayDll],
-  'redis-server': (pod) => ['redis-server', '--bind', pod.ip],
-};
 
 const startupTimeoutMs = 120_000;
 
