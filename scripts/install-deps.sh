@@ -3,6 +3,7 @@
 #   scripts/install-deps.sh runtime   -> libopenblas0 (the CPU BLAS backend; the managed backend is the fallback)
 #   scripts/install-deps.sh test      -> runtime + redis-server (real Redis in tests) + numpy/scikit-learn
 #                                        for the system /usr/bin/python3 (interop tests and benchmark comparisons)
+#                                        + prometheus (the dashboard test scrapes a real uws serve; promtool checks the rules)
 #   scripts/install-deps.sh deploy    -> redis-server + Go, sprig and yaml.v3 sources (tools/chart-render, offline)
 set -euo pipefail
 profile="${1:-runtime}"
@@ -11,7 +12,7 @@ if [ "$profile" = "deploy" ]; then
   packages=(redis-server golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
 fi
 if [ "$profile" = "test" ]; then
-  packages+=(redis-server python3-numpy python3-sklearn)
+  packages+=(redis-server python3-numpy python3-sklearn prometheus)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -90,6 +90,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
         var state = _state.State;
         var now = _time.GetUtcNow();
+        _metrics.ModelSubmitted(Fleet);
         if (state.Models.TryGetValue(model.ModelId, out var known))
         {
             switch (known.Status)
@@ -216,7 +217,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var state = _state.State;
         var layers = LayerConfigurations();
         await EnsureCoordinatorsConfiguredAsync();
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.model.submit");
+        using var activity = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SubmitSpan);
         activity?.SetTag("uws.fleet", Fleet);
         activity?.SetTag("uws.model", model.ModelId);
 
@@ -257,7 +258,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
         state.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Absorbed, null, now, _time.GetUtcNow());
         await SaveAsync();
-        _metrics.ModelAbsorbed(Fleet);
+        _metrics.ModelAbsorbed(Fleet, model.Location, _time.GetUtcNow() - now);
         if (_sliceActivations != activationsBefore)
         {
             // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
@@ -374,7 +375,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         _state.State.Models[model.ModelId] = new ModelRecord(model.ModelId, model.Location, ModelStatus.Rejected, reason, submittedAt, _time.GetUtcNow());
         await SaveAsync();
-        _metrics.ModelRejected(Fleet);
+        _metrics.ModelRejected(Fleet, reason);
         LogRejected(_logger, Fleet, model.ModelId, reason);
         return new SubmitResult(model.ModelId, ModelStatus.Rejected, reason, AlreadyKnown: false);
     }

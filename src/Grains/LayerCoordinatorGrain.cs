@@ -229,6 +229,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _metrics.LayerDeactivated(this.GetPrimaryKeyString());
         _timer?.Dispose();
         _timer = null;
         return Task.CompletedTask;
@@ -279,7 +280,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return null;
         }
 
-        using var activity = UwsMetrics.ActivitySource.StartActivity("uws.basis.compute");
+        using var activity = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.BasisComputeSpan);
         var started = Stopwatch.GetTimestamp();
         if (configuration.Mode == SketchMode.Flattened)
         {
@@ -347,13 +348,12 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     {
         var state = _state.State;
         var info = basis.Info;
-        var duration = info.ComputeDuration;
         state.Current = basis;
         state.History.Add(info);
         SyncAbsorbed(models);
         await _state.WriteStateAsync();
 
-        _metrics.BasisPublished(configuration.Fleet, UwsKeys.ModeName(configuration.Mode), duration);
+        _metrics.BasisPublished(info, basis.SingularValues);
         LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
         _observers.Notify(o => o.OnBasisPublished(info));
         return info;

@@ -91,7 +91,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
         long rows;
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
         using var slot = await _gate.EnterAsync();
+        var timing = SketchUpdateTiming.Start(sketch);
         try
         {
             using var lease = _readers.Acquire(model.Location);
@@ -119,7 +121,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             await CheckpointAsync();
         }
 
-        _metrics.RowsAbsorbed(fleet, UwsKeys.ModeName(mode), rows);
+        _metrics.SketchUpdated(fleet, UwsKeys.ModeName(mode), rows, timing);
         return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count);
     }
 
@@ -157,6 +159,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             _sketch = _sketches.Deserialize(_state.State.Sketch);
         }
 
+        _metrics.SliceActivated();
+
         // A previous activation may have died with models absorbed since its last checkpoint (or before its first one:
         // storage cannot tell that from a new slice), so let the registry check what this one holds.
         // (A malformed key is reported by the first absorb, as before.)
@@ -170,14 +174,18 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _checkpoints.FlushAsync(CheckpointAsync, (models, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), models, why));
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _metrics.SliceDeactivated();
+        return _checkpoints.FlushAsync(CheckpointAsync, (models, why) => LogCheckpointLost(_logger, this.GetPrimaryKeyString(), models, why));
+    }
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
 
     private async Task CheckpointAsync()
     {
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceCheckpointSpan);
         _state.State.Sketch = _sketch!.Serialize();
         await _state.WriteStateAsync();
         _checkpoints.Written();

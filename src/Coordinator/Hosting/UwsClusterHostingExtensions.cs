@@ -70,6 +70,7 @@ public static class UwsClusterHostingExtensions
                 client.UseStaticClustering(connection.Gateways.Select(GatewayEndpoint.Resolve).ToArray());
             }
 
+            client.AddActivityPropagation();
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = connection.CallTimeout);
             client.Configure<ClusterOptions>(options =>
             {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Telemetry;
 
 namespace OrleansUws.Coordinator.Ingestion;
 
@@ -19,13 +21,20 @@ public static class ClusterRetry
     /// <summary>Wait before the first retry; doubled before each further one (0.5, 1, 2, 4 s).</summary>
     public static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Submits <paramref name="model"/> through <see cref="CallAsync{T}"/>.</summary>
-    public static Task<SubmitResult> SubmitAsync(
+    /// <summary>
+    /// Submits <paramref name="model"/> through <see cref="CallAsync{T}"/>, in a <c>uws.model.ingest</c> span: the root
+    /// of the model's trace, which Orleans' activity propagation carries to the registry and every slice.
+    /// </summary>
+    public static async Task<SubmitResult> SubmitAsync(
         IFleetGrain fleet, ModelReference model, CancellationToken cancellationToken = default, TimeSpan? firstDelay = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(model);
-        return CallAsync(() => fleet.SubmitAsync(model), cancellationToken, firstDelay);
+        using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.IngestSpan, ActivityKind.Producer);
+        span?.SetTag(UwsTelemetryNames.ModelTag, model.ModelId);
+        var result = await CallAsync(() => fleet.SubmitAsync(model), cancellationToken, firstDelay).ConfigureAwait(false);
+        span?.SetTag("uws.status", result.Status.ToString());
+        return result;
     }
 
     /// <summary>

@@ -20,15 +20,14 @@ public static class UwsGrainServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddUwsGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        if (services.Any(d => d.ServiceType == typeof(UwsMetrics)))
+        if (services.Any(d => d.ServiceType == typeof(ModelReaderCache)))
         {
             return services;
         }
 
         services.AddOptions<UwsClusterOptions>().Bind(configuration.GetSection(UwsClusterOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UwsClusterOptions>, UwsClusterOptionsValidator>());
-        services.AddMetrics();
-        services.TryAddSingleton<UwsMetrics>();
+        services.AddUwsMetrics();
         services.TryAddSingleton<ModelReaderCache>();
         services.TryAddSingleton<SketchUpdateGate>();
         services.TryAddKeyedSingleton(UwsStorage.TimeProviderKey, TimeProvider.System);

@@ -47,6 +47,9 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// <summary>Shrinks performed (including those of merged sketches).</summary>
     public int ShrinkCount { get; private set; }
 
+    /// <summary>Wall time this instance has spent in its own shrinks (not persisted; for telemetry).</summary>
+    public TimeSpan ShrinkTime { get; private set; }
+
     /// <inheritdoc />
     public override double Certificate => _certificate;
 
@@ -192,6 +195,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
 
     private void Shrink()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int active = BufferedRows;
         using var gram = new PooledArray<double>(active * active);
         int known = _retained.Length;
@@ -210,6 +214,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         _retained = plan.RetainedEnergies;
         _certificate += plan.Delta;
         ShrinkCount++;
+        ShrinkTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>

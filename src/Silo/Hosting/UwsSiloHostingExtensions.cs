@@ -7,6 +7,8 @@ using Orleans.Storage;
 using OrleansUws.Grains;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.Placement;
+using OrleansUws.Grains.Telemetry;
+using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Cuda;
 using OrleansUws.Numerics.Hosting;
 using OrleansUws.Silo.Options;
@@ -122,6 +124,8 @@ public static class UwsSiloHostingExtensions
         var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
         silo.UseSiloMetadata(GpuSiloMetadata.Create(gpu.HasGpu, gpu.MemoryBytes));
         silo.Services.AddSingleton(gpu);
+        silo.Services.AddSingleton<ISiloTelemetrySource>(sp => new SiloTelemetrySource(new Lazy<IBlasBackend>(sp.GetRequiredService<IBlasBackend>), gpu));
+        silo.AddActivityPropagation();
         silo.Services.AddUwsGrainServices(silo.Configuration);
         silo.Services.AddUwsNumerics();
         silo.Services.AddCudaBackend();
