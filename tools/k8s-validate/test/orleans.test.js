@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkOrleansDeployment } from '../lib/orleans.js';
-import { hasKubectl, podSpecOf, renderChart, renderOverlay } from '../lib/render.js';
+import { parse } from 'yaml';
+import { hasKubectl, podSpecOf, readRepoFile, renderChart, renderOverlay } from '../lib/render.js';
 
 test('chart, default values: a CPU-pool Orleans cluster with every Orleans setting', () => {
   const objects = renderChart();
@@ -31,6 +32,16 @@ test('chart: the PodDisruptionBudget appears only with more than one silo; the R
   assert.equal(Buffer.from(secret.data['redis-password'], 'base64').toString(), 'p4ss');
   const text = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
   assert.ok(!text.includes('p4ss'), 'the password appears outside its Secret');
+});
+
+test('chart: the Grafana dashboard and the Prometheus rules are deploy/\'s files, for the sidecar and the Operator', () => {
+  const objects = renderChart({ valueFiles: ['values-gpu.yaml'] });
+  const dashboards = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.labels.grafana_dashboard === '1');
+  assert.ok(dashboards, 'no ConfigMap labelled grafana_dashboard=1');
+  assert.deepEqual(JSON.parse(dashboards.data['orleans-uws.json']), JSON.parse(readRepoFile('deploy/grafana/orleans-uws.json')));
+  const rule = objects.find((o) => o.kind === 'PrometheusRule');
+  assert.deepEqual(rule.spec, parse(readRepoFile('deploy/prometheus/uws-rules.yml')));
+  assert.equal(rule.metadata.labels.release, 'kube-prometheus-stack');
 });
 
 for (const [overlay, gpu] of [['cpu-dev', false], ['gpu-prod', true]]) {

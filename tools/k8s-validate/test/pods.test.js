@@ -59,6 +59,16 @@ async function exercise(t, objects, ips, namespace) {
   const siloRun = await bringUp(silo);
   const gatewayRun = await bringUp(gateway);
 
+  // Prometheus scrapes what the pod annotations name (port and path), and finds metrics there.
+  for (const planned of [silo, gateway]) {
+    const annotations = workload(objects, planned.pod.labels['app.kubernetes.io/component']).spec.template.metadata.annotations ?? {};
+    if (annotations['prometheus.io/scrape'] !== 'true') continue;
+    const response = await fetch(`http://${planned.pod.ip}:${annotations['prometheus.io/port']}${annotations['prometheus.io/path']}`);
+    const text = await response.text();
+    assert.equal(response.status, 200, `${planned.pod.name}: ${annotations['prometheus.io/path']} answered ${response.status}`);
+    assert.match(text, /^# TYPE /m, `${planned.pod.name}: ${annotations['prometheus.io/path']} serves no Prometheus metrics`);
+  }
+
   // The silo advertises the pod's IP (POD_IP by fieldRef) in the membership table, at the manifest's silo port.
   const siloPort = silo.container.ports.find((p) => p.name === 'silo').containerPort;
   const redisPort = redis.container.ports.find((p) => p.name === 'redis').containerPort;

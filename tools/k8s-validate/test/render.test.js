@@ -22,16 +22,16 @@ async function validateAll(objects) {
 test('the chart with default values renders the CPU cluster and every object passes the Kubernetes schema', async () => {
   const objects = renderChart();
   assert.deepEqual(kinds(objects), [
-    'ConfigMap', 'Deployment', 'Deployment', 'PersistentVolumeClaim', 'Pod', 'PodDisruptionBudget', 'Secret', 'Secret',
-    'Service', 'Service', 'Service', 'ServiceAccount', 'StatefulSet',
-  ].concat(objects.some((o) => o.metadata.name.endsWith('-dashboards')) ? ['ConfigMap'] : []).sort());
+    'ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'PersistentVolumeClaim', 'Pod', 'PodDisruptionBudget', 'Secret',
+    'Secret', 'Service', 'Service', 'Service', 'ServiceAccount', 'StatefulSet',
+  ]);
   assert.deepEqual(valuesSchemaErrors(chartValues()), []);
   await validateAll(objects);
 });
 
-test('the chart with values-gpu.yaml adds Ingress, HPA and ServiceMonitor, and every object passes its schema', async () => {
+test('the chart with values-gpu.yaml adds Ingress, HPA, ServiceMonitor and PrometheusRule; every object passes its schema', async () => {
   const objects = renderChart({ valueFiles: ['values-gpu.yaml'] });
-  for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor']) {
+  for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor', 'PrometheusRule']) {
     assert.equal(objects.filter((o) => o.kind === kind).length, 1, `one ${kind}`);
   }
   assert.deepEqual(valuesSchemaErrors(chartValues({ valueFiles: ['values-gpu.yaml'] })), []);
