@@ -28,6 +28,7 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/sprig"
+	yamlv2 "gopkg.in/yaml.v2"
 	"gopkg.in/yaml.v3"
 )
 
@@ -39,9 +40,9 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // capabilities is the subset of Helm's .Capabilities this renderer offers: a fixed Kubernetes version and the API
 // versions named with --api-versions plus the built-in groups.
 type capabilities struct {
-	KubeVersion  kubeVersion
-	APIVersions  apiVersions
-	HelmVersion  map[string]string
+	KubeVersion kubeVersion
+	APIVersions apiVersions
+	HelmVersion map[string]string
 }
 
 type kubeVersion struct{ Version, Major, Minor, GitVersion string }
@@ -172,26 +173,35 @@ func (f files) Glob(pattern string) map[string]string {
 	return out
 }
 
-// readYAMLFile reads a YAML mapping with numbers as float64, as Helm's JSON-based YAML reader yields them.
+// readYAMLFile reads a YAML mapping as Helm reads values files.
 func readYAMLFile(path string) (map[string]interface{}, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var raw interface{}
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if raw == nil {
-		return map[string]interface{}{}, nil
-	}
-	j, err := json.Marshal(raw)
+	out, err := yamlMapping(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return out, nil
+}
+
+// yamlMapping decodes a YAML mapping through JSON, as Helm's sigs.k8s.io/yaml does: numbers become float64.
+func yamlMapping(b []byte) (map[string]interface{}, error) {
+	var raw interface{}
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
 	out := map[string]interface{}{}
+	if raw == nil {
+		return out, nil
+	}
+	j, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(j, &out); err != nil {
-		return nil, fmt.Errorf("%s: not a mapping: %w", path, err)
+		return nil, fmt.Errorf("not a mapping: %w", err)
 	}
 	return out, nil
 }
@@ -375,22 +385,34 @@ func required(msg string, v interface{}) (interface{}, error) {
 	return v, nil
 }
 
-// toYAML marshals with two-space indentation and no trailing newline (Helm's toYaml); "" on error, as Helm.
+// toYAML is Helm's toYaml: sigs.k8s.io/yaml's Marshal (JSON first, so JSON field names and sorted keys, then
+// yaml.v2 from the JSON's key order) with the trailing newline trimmed; "" on error, as Helm.
 func toYAML(v interface{}) string {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
+	j, err := json.Marshal(v)
+	if err != nil {
 		return ""
 	}
-	_ = enc.Close()
-	return strings.TrimSuffix(buf.String(), "\n")
+	var ordered yamlv2.MapSlice
+	var node interface{} = &ordered
+	if len(j) > 0 && j[0] != '{' {
+		var any interface{}
+		node = &any
+	}
+	if err := yamlv2.Unmarshal(j, node); err != nil {
+		return ""
+	}
+	out, err := yamlv2.Marshal(node)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(out), "\n")
 }
 
+// fromYAML is Helm's fromYaml: a mapping, or {"Error": message} when the text does not parse.
 func fromYAML(s string) map[string]interface{} {
-	out := map[string]interface{}{}
-	if err := yaml.Unmarshal([]byte(s), &out); err != nil {
-		out["Error"] = err.Error()
+	out, err := yamlMapping([]byte(s))
+	if err != nil {
+		return map[string]interface{}{"Error": err.Error()}
 	}
 	return out
 }
