@@ -121,12 +121,13 @@ export function checkOrleansDeployment(objects, expect) {
   assert.equal(siloVolume?.volume?.persistentVolumeClaim?.claimName, gatewayVolume.volume.persistentVolumeClaim.claimName, `${s}: does not mount the gateway's upload claim at ${uploadDir}`);
   assert.equal(siloVolume.mount.mountPath, gatewayVolume.mount.mountPath, `${s}: mounts the model claim at another path than the gateway`);
 
-  // API keys: the file the gateway reads lies in a mounted Secret.
-  const keysEnv = (gatewayContainer.env ?? []).find((e) => /KeysFile$/.test(e.name));
-  assert.ok(keysEnv, `${g}: no keys-file setting`);
-  const keysVolume = volumeFor(gateway, gatewayContainer, keysEnv.value);
-  assert.ok(keysVolume?.volume?.secret, `${g}: ${keysEnv.name}=${keysEnv.value} is not in a mounted Secret`);
+  // API keys: the file the gateway reads lies in a mounted Secret, whose rotation the gateway notices by polling.
+  assert.ok(gatewayArgs.includes('--keys-file'), `${g}: no --keys-file`);
+  const keysFile = gatewayArgs[gatewayArgs.indexOf('--keys-file') + 1];
+  const keysVolume = volumeFor(gateway, gatewayContainer, keysFile);
+  assert.ok(keysVolume?.volume?.secret, `${g}: --keys-file ${keysFile} is not in a mounted Secret`);
   assert.equal(keysVolume.mount.subPath, undefined, `${g}: the keys Secret must be mounted without subPath so rotated keys appear`);
+  assert.equal(envOf(gatewayContainer, 'DOTNET_USE_POLLING_FILE_WATCHER')?.value, 'true', `${g}: DOTNET_USE_POLLING_FILE_WATCHER must be true (Secret updates arrive as symbolic-link swaps)`);
 
   return { silo, gateway };
 }

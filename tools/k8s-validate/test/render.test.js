@@ -40,11 +40,11 @@ test('the chart with values-gpu.yaml adds Ingress, HPA, ServiceMonitor and Prome
 
 test('values.schema.json rejects a bad port, an unknown key and a malformed key hash, naming each', () => {
   const values = chartValues({ set: { 'silo.ports.http': 'eighty', 'gateway.replica': 2 } });
-  values.apiKeys.keys = [{ id: 'ci', scopes: ['read'], sha256: 'not-hex' }];
+  values.apiKeys.keys = { ci: { scopes: ['read'], sha256: 'not-hex' } };
   const errors = valuesSchemaErrors(values);
   assert.ok(errors.some((e) => e.startsWith('/silo/ports/http')), errors.join('\n'));
   assert.ok(errors.some((e) => e.startsWith('/gateway ') && e.includes('additional properties')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.startsWith('/apiKeys/keys/0/sha256')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('/apiKeys/keys/ci/sha256')), errors.join('\n'));
 });
 
 test('the schema check fails an object that breaks the Kubernetes schema (the check can fail)', async () => {
