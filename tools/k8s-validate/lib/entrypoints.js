@@ -1,5 +1,6 @@
 // The images' entry points (deploy/Dockerfile.*; dockerfiles.test.js checks they match) and what runs each of them
-// on this machine: dotnet exec of the built dll instead of the published apphost, redis-server on the pod address.
+// on this machine: dotnet exec of the built dll instead of the published apphost, redis-server on the pod address,
+// wget (the helm test pod's busybox) as itself.
 import path from 'node:path';
 import { repoRoot } from './render.js';
 
@@ -11,4 +12,5 @@ export const entrypoints = {
   '/app/OrleansUws.Silo': () => ['dotnet', 'exec', siloDll],
   '/app/uws': () => ['dotnet', 'exec', gatewayDll],
   'redis-server': (pod) => ['redis-server', '--bind', pod.ip],
+  wget: () => ['wget'],
 };

@@ -181,7 +181,7 @@ export function planPods({ objects, workloads, root, namespace, entrypoints }) {
   return pods;
 }
 
-/** Starts a planned container as a child process; its output goes to a log file. */
+/** Starts a planned container as a child process; its output goes to a log file (and its last 64 KiB to `output`). */
 export function startContainer(planned, logDir) {
   mkdirSync(logDir, { recursive: true });
   const log = path.join(logDir, `${planned.pod.name}.${planned.container.name}.log`);
@@ -190,8 +190,12 @@ export function startContainer(planned, logDir) {
   const child = spawn(planned.argv[0], planned.argv.slice(1), { cwd: planned.workDir, env: { ...base, ...planned.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
-  const started = { child, log, planned, exit: null };
-  started.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+  const started = { child, log, planned, exit: null, output: '' };
+  const keep = (chunk) => { started.output = (started.output + chunk).slice(-65536); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  // 'close': the process has exited and its output has been read to the end.
+  started.exited = new Promise((resolve) => child.once('close', (code, signal) => {
     started.exit = { code, signal };
     resolve(started.exit);
   }));

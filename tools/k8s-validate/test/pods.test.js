@@ -34,12 +34,14 @@ function tail(file) {
 async function exercise(t, objects, ips, namespace) {
   assert.ok(existsSync(siloDll) && existsSync(gatewayDll), `build the silo and the coordinator first (dotnet build -c Release): ${siloDll}, ${gatewayDll}`);
   const root = mkdtempSync(path.join(os.tmpdir(), 'uws-pods-'));
+  const helmTests = objects.filter((o) => o.kind === 'Pod' && o.metadata.annotations?.['helm.sh/hook'] === 'test');
   const pods = planPods({
     objects,
     namespace,
     root,
     entrypoints,
-    workloads: ['redis', 'silo', 'gateway'].map((c) => ({ object: workload(objects, c), ip: ips[c] })),
+    workloads: ['redis', 'silo', 'gateway'].map((c) => ({ object: workload(objects, c), ip: ips[c] }))
+      .concat(helmTests.map((object) => ({ object, ip: ips.tests }))),
   });
   const [redis, silo, gateway] = pods.map((p) => p.containers[0]);
   const keysArg = gateway.argv.indexOf('--keys-file');
@@ -97,6 +99,15 @@ async function exercise(t, objects, ips, namespace) {
   const models = silo.mounts.find(([mountPath]) => mountPath === '/models')[1];
   assert.ok(uploadArg.startsWith(models + path.sep), `--upload-dir ${uploadArg} is not on the silo's model volume ${models}`);
 
+  // `helm test`: each test pod runs to completion and succeeds against the running release.
+  for (const pod of pods.slice(3)) {
+    const run = startContainer(pod.containers[0], path.join(root, 'logs'));
+    running.push(run);
+    const exit = await run.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, `helm test pod ${pod.name} failed\n${tail(run.log)}`);
+    assert.match(run.output, /Healthy/, `helm test pod ${pod.name}: the gateway did not report Healthy`);
+  }
+
   // SIGTERM, as the kubelet sends it: each process ends cleanly within its pod's grace period.
   for (const [run, planned] of [[gatewayRun, gateway], [siloRun, silo]]) {
     const grace = planned.pod.spec.terminationGracePeriodSeconds;
@@ -112,7 +123,7 @@ async function exercise(t, objects, ips, namespace) {
 }
 
 test('the chart\'s Redis, silo and gateway pods come up on loopback and pass their probes', async (t) => {
-  const ips = { redis: '127.0.0.2', silo: '127.0.0.3', gateway: '127.0.0.4' };
+  const ips = { redis: '127.0.0.2', silo: '127.0.0.3', gateway: '127.0.0.4', tests: '127.0.0.8' };
   // Free ports, given to the chart as values: the test then reads every port back from the rendered manifests.
   const set = {
     'redis.port': await freePort(ips.redis),
