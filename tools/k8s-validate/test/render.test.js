@@ -73,3 +73,34 @@ for (const overlay of ['cpu-dev', 'gpu-prod']) {
     await validateAll(objects);
   });
 }
+
+test('other value combinations render valid objects: external Redis with a password, own Secrets, no keys, no spreading', async () => {
+  const variations = [
+    { 'redis.enabled': false, 'redis.external.address': 'redis.example:6380', 'redis.external.existingSecret': 'managed-redis', 'redis.external.options': 'ssl=true' },
+    { 'redis.auth.existingSecret': 'my-redis', 'redis.auth.existingSecretKey': 'pw', 'apiKeys.existingSecret': 'my-keys', 'models.existingClaim': 'models-rwx' },
+    { 'apiKeys.enabled': false, 'silo.podAntiAffinity': 'none', 'silo.replicas': 1, 'telemetry.prometheusAnnotations': false, 'fullnameOverride': 'uws' },
+  ];
+  for (const set of variations) {
+    assert.deepEqual(valuesSchemaErrors(chartValues({ set })), [], JSON.stringify(set));
+    const objects = renderChart({ set });
+    await validateAll(objects);
+    const silo = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-silo'));
+    const env = Object.fromEntries(silo.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+    if (set['redis.external.existingSecret']) {
+      assert.deepEqual(env.REDIS_PASSWORD.valueFrom.secretKeyRef, { name: 'managed-redis', key: 'redis-password' });
+      assert.equal(env.UWS_REDIS.value, 'redis.example:6380,ssl=true,password=$(REDIS_PASSWORD)');
+    }
+    if (set['redis.auth.existingSecret']) {
+      assert.deepEqual(env.REDIS_PASSWORD.valueFrom.secretKeyRef, { name: 'my-redis', key: 'pw' });
+      assert.equal(objects.filter((o) => o.kind === 'Secret').length, 0, 'no Secret is rendered when both are the user\'s');
+      assert.equal(objects.filter((o) => o.kind === 'PersistentVolumeClaim').length, 0);
+      assert.equal(silo.spec.template.spec.volumes.find((v) => v.name === 'models').persistentVolumeClaim.claimName, 'models-rwx');
+    }
+    if (set['apiKeys.enabled'] === false) {
+      const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'uws-gateway');
+      assert.ok(!gateway.spec.template.spec.containers[0].args.includes('--keys-file'));
+      assert.equal(silo.spec.template.spec.affinity, undefined);
+      assert.equal(objects.filter((o) => o.kind === 'PodDisruptionBudget').length, 0);
+    }
+  }
+});
