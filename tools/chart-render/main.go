@@ -5,11 +5,12 @@
 // Usage:
 //
 //	chart-render [--name RELEASE] [--namespace NS] [-f values.yaml]... [--set key.path=value]...
-//	             [--api-versions group/version]... [--show-values] CHART_DIR
+//	             [--api-versions group/version]... [--kube-version v1.32.0] [--show-values] CHART_DIR
 //
 // Values are merged as Helm merges them: the chart's values.yaml, then each -f file in order (maps merge
 // recursively, a null deletes a key), then each --set. Every rendered document is parsed as YAML, as Helm does,
-// and a document that does not parse fails the run, naming its template. Output: the documents of every template
+// and a document that does not parse fails the run, naming its template; so does a Chart.yaml kubeVersion that the
+// Kubernetes version (--kube-version, default v1.32.0) does not satisfy. Output: the documents of every template
 // but partials (_*.tpl) and NOTES.txt, each headed "# Source: CHART/templates/FILE" like helm's. With
 // --show-values the merged values are printed as JSON instead (for a values.schema.json check).
 package main
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/Masterminds/semver"
 	"github.com/Masterminds/sprig"
 	yamlv2 "gopkg.in/yaml.v2"
 	"gopkg.in/yaml.v3"
@@ -73,6 +75,7 @@ func run(args []string) error {
 	release := fs.String("name", "release-name", "release name")
 	namespace := fs.String("namespace", "default", "release namespace")
 	showValues := fs.Bool("show-values", false, "print the merged values as JSON instead of the manifests")
+	kube := fs.String("kube-version", "v1.32.0", "Kubernetes version for .Capabilities and the chart's kubeVersion check")
 	var valueFiles, sets, apis listFlag
 	fs.Var(&valueFiles, "f", "values file (repeatable)")
 	fs.Var(&valueFiles, "values", "values file (repeatable)")
@@ -115,6 +118,20 @@ func run(args []string) error {
 		return nil
 	}
 
+	kubeSemver, err := semver.NewVersion(*kube)
+	if err != nil {
+		return fmt.Errorf("--kube-version %q: %w", *kube, err)
+	}
+	if required, ok := chart["kubeVersion"].(string); ok && required != "" {
+		constraint, err := semver.NewConstraint(required)
+		if err != nil {
+			return fmt.Errorf("Chart.yaml kubeVersion %q: %w", required, err)
+		}
+		if !constraint.Check(kubeSemver) {
+			return fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes v%s", required, kubeSemver)
+		}
+	}
+	kubeVersionText := "v" + kubeSemver.String()
 	chartName, _ := chart["name"].(string)
 	top := map[string]interface{}{
 		"Values": values,
@@ -124,7 +141,7 @@ func run(args []string) error {
 			"IsInstall": true, "IsUpgrade": false,
 		},
 		"Capabilities": capabilities{
-			KubeVersion: kubeVersion{Version: "v1.32.0", Major: "1", Minor: "32", GitVersion: "v1.32.0"},
+			KubeVersion: kubeVersion{Version: kubeVersionText, Major: fmt.Sprint(kubeSemver.Major()), Minor: fmt.Sprint(kubeSemver.Minor()), GitVersion: kubeVersionText},
 			APIVersions: append(apiVersions{"v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1"}, apis...),
 			HelmVersion: map[string]string{"Version": "v3.16.0"},
 		},

@@ -37,6 +37,7 @@ data:
   set-flag: "true"
   set-kind: "bool"
   env-removed: "false"
+  kube: "v1.32.0"
 `);
 });
 
@@ -48,6 +49,13 @@ test('defaults: release-name, namespace default, no extra API versions; --set in
   const values = JSON.parse(run('--show-values', '-f', path.join(testdata, 'fixture/override.yaml'), path.join(testdata, 'fixture')));
   assert.deepEqual(values.nested, { keep: 'kept', list: ['a', 'b'], added: 'yes-added' });
   assert.equal(values.replicas, 3);
+});
+
+test('a Kubernetes version outside Chart.yaml\'s kubeVersion fails the render, as helm template does', () => {
+  const old = spawnSync(bin, ['--kube-version', 'v1.19.2', path.join(testdata, 'fixture')], { encoding: 'utf8' });
+  assert.equal(old.status, 1);
+  assert.match(old.stderr, /chart requires kubeVersion: >=1\.20\.0-0 which is incompatible with Kubernetes v1\.19\.2/);
+  assert.match(run('--kube-version', '1.21.4', path.join(testdata, 'fixture')), /kube: "v1\.21\.4"/);
 });
 
 test('required fails the render with its message; a document that is not YAML fails naming its template', () => {
