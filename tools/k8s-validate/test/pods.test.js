@@ -1,5 +1,6 @@
-// Exercises what the chart's pods would run: Redis, a silo and the gateway, started on loopback from the rendered
-// manifests (see lib/pod.js for what stands in for the cluster), must pass the probes the manifests name.
+// Exercises what the pods of the chart and of the cpu-dev overlay would run: Redis, a silo and the gateway, started on
+// loopback from the rendered manifests (see lib/pod.js for what stands in for the cluster), must pass the probes the
+// manifests name.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
