@@ -4,9 +4,13 @@
 #   scripts/install-deps.sh test      -> runtime + redis-server (real Redis in tests) + numpy/scikit-learn
 #                                        for the system /usr/bin/python3 (interop tests and benchmark comparisons)
 #                                        + prometheus (the dashboard test scrapes a real uws serve; promtool checks the rules)
+#   scripts/install-deps.sh deploy    -> redis-server, wget + Go, sprig, semver, yaml.v2 and yaml.v3 sources (tools/chart-render, offline)
 set -euo pipefail
 profile="${1:-runtime}"
 packages=(libopenblas0)
+if [ "$profile" = "deploy" ]; then
+  packages=(redis-server wget golang-go golang-github-masterminds-sprig-dev golang-github-masterminds-semver-dev golang-gopkg-yaml.v2-dev golang-gopkg-yaml.v3-dev)
+fi
 if [ "$profile" = "test" ]; then
   packages+=(redis-server python3-numpy python3-sklearn prometheus)
 fi

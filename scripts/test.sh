@@ -25,5 +25,10 @@ done
 # The OpenAPI document `uws serve` serves, linted by Redocly CLI (recommended rules as errors); one test in the count.
 echo "== OpenAPI lint (scripts/lint-openapi.sh)"
 if scripts/lint-openapi.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+# The deployment checks: node's test runner, whose closing "# pass N / # fail N / # skipped N" lines are counted.
+log=$(mktemp); echo "== scripts/test-deploy.sh"; scripts/test-deploy.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+count() { grep -E "^# $1 [0-9]+$" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$((passed + $(count pass))); failed=$((failed + $(count fail))); skipped=$((skipped + $(count skipped)))
+if [ "$rc" -ne 0 ]; then status=1; [ "$(count fail)" -eq 0 ] && failed=$((failed + 1)); fi; rm -f "$log"
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
