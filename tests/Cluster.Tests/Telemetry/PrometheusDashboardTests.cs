@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OrleansUws.Cluster.Tests.Coordinator;
 using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Http;
 using OrleansUws.Grains.Interfaces;
 using Xunit;
 
@@ -57,7 +58,7 @@ public sealed partial class PrometheusDashboardTests
         await File.WriteAllBytesAsync(corrupt, [1, 2, 3], TestContext.Current.CancellationToken);
 
         // Frequent Directions sketches (n = 32 > 8) with ℓ = 6, so slices shrink; versions only on request.
-        using var serve = await UwsServeProcess.StartAsync(folder.Combine("uploads"), new Dictionary<string, string>
+        using var serve = await UwsServeProcess.StartAsync(folder.Combine("uploads"), folder.Path, new Dictionary<string, string>
         {
             ["Uws:Cluster:ExactGramMaxDimension"] = "8",
             ["Uws:Cluster:SketchRows"] = "6",
@@ -78,25 +79,25 @@ public sealed partial class PrometheusDashboardTests
             {
                 for (var i = first; i < first + batch; i++)
                 {
-                    var model = new ModelReference($"model-{i:D5}", Path.Combine(fleetFolder, $"model-{i:D5}"));
-                    var response = await serve.Http.PostAsJsonAsync($"/api/fleets/{Fleet}/models", model, TestContext.Current.CancellationToken);
+                    var model = new RegisterModelRequest($"model-{i:D5}", Path.Combine(fleetFolder, $"model-{i:D5}"));
+                    var response = await serve.Http.PostAsJsonAsync($"/v1/fleets/{Fleet}/models", model, TestContext.Current.CancellationToken);
                     Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 }
 
                 if ((first / batch) % 2 == 1)
                 {
-                    var fleet = await serve.Http.GetFromJsonAsync<JsonObject>($"/api/fleets/{Fleet}", TestContext.Current.CancellationToken);
+                    var fleet = await serve.Http.GetFromJsonAsync<JsonObject>($"/v1/fleets/{Fleet}", TestContext.Current.CancellationToken);
                     layers = fleet!["layers"]!.AsArray().Select(l => (string)l!["layer"]!).ToArray();
                     foreach (var layer in layers)
                     {
-                        Assert.Equal(HttpStatusCode.OK, (await serve.Http.PostAsync($"/api/fleets/{Fleet}/layers/{layer}/rows/compute", null, TestContext.Current.CancellationToken)).StatusCode);
+                        Assert.Equal(HttpStatusCode.OK, (await serve.Http.PostAsync($"/v1/fleets/{Fleet}/layers/{layer}/rows/compute", null, TestContext.Current.CancellationToken)).StatusCode);
                     }
                 }
 
                 await UntilScrapedAsync(prometheus, $"sum(uws_models_absorbed_total{{uws_fleet=\"{Fleet}\"}})", first + batch);
             }
 
-            var rejected = await serve.Http.PostAsJsonAsync($"/api/fleets/{Fleet}/models", new ModelReference("corrupt", corrupt), TestContext.Current.CancellationToken);
+            var rejected = await serve.Http.PostAsJsonAsync($"/v1/fleets/{Fleet}/models", new RegisterModelRequest("corrupt", corrupt), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.UnprocessableEntity, rejected.StatusCode);
 
             // Wait for scrapes that saw everything (and the recording rules' first evaluations on them).

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using OrleansUws.Cluster.Tests.Coordinator;
 using OrleansUws.Cluster.Tests.Processes;
 
@@ -6,7 +8,8 @@ namespace OrleansUws.Cluster.Tests.Telemetry;
 
 /// <summary>
 /// <c>uws serve</c> as its own process (the built <c>uws.dll</c> beside the tests, run with <c>dotnet exec</c>) on an
-/// embedded silo, configured by environment variables; ready once <c>/health</c> answers. Killed on dispose.
+/// embedded silo, configured by environment variables, with one API key of every scope (sent by <see cref="Http"/>) and
+/// one model root; ready once <c>/health</c> answers. Killed on dispose.
 /// </summary>
 internal sealed class UwsServeProcess : IDisposable
 {
@@ -15,19 +18,24 @@ internal sealed class UwsServeProcess : IDisposable
         Process = process;
         Port = port;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(60) };
+        Http.DefaultRequestHeaders.Add("X-Api-Key", Key);
     }
 
     public CapturedProcess Process { get; }
 
     public int Port { get; }
 
-    /// <summary>A client of the gateway's HTTP API.</summary>
+    /// <summary>The API key the gateway is configured with (scopes read, ingest and admin).</summary>
+    private const string Key = "uws-telemetry-test-key";
+
+    /// <summary>A client of the gateway's HTTP API, sending the key.</summary>
     public HttpClient Http { get; }
 
     /// <summary>host:port of the gateway (a scrape target).</summary>
     public string Target => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task<UwsServeProcess> StartAsync(string uploads, IReadOnlyDictionary<string, string> settings)
+    /// <summary>Starts <c>uws serve</c>: uploads kept in <paramref name="uploads"/>, models registered by path inside <paramref name="modelRoot"/>.</summary>
+    public static async Task<UwsServeProcess> StartAsync(string uploads, string modelRoot, IReadOnlyDictionary<string, string> settings)
     {
         var uws = Path.Combine(AppContext.BaseDirectory, "uws.dll");
         if (!File.Exists(uws))
@@ -39,10 +47,14 @@ internal sealed class UwsServeProcess : IDisposable
         var environment = settings.ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value);
         environment["Logging__LogLevel__Default"] = "Warning";
         environment["DOTNET_gcServer"] = "0";
+        environment["Uws__Api__Keys__telemetry__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key)));
+        environment["Uws__Api__Keys__telemetry__Scopes__0"] = "read";
+        environment["Uws__Api__Keys__telemetry__Scopes__1"] = "ingest";
+        environment["Uws__Api__Keys__telemetry__Scopes__2"] = "admin";
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var process = new CapturedProcess("uws serve", dotnet,
         [
-            "exec", uws, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--upload-dir", uploads,
+            "exec", uws, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--upload-dir", uploads, "--model-root", modelRoot,
             "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
         ], environment);
         var serve = new UwsServeProcess(process, port);
