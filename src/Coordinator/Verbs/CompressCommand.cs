@@ -2,7 +2,7 @@ using System.CommandLine;
 using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;
 using OrleansUws.Subspace.Compression;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Ingestion;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.ModelFormats;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using OrleansUws.Coordinator.Cli;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.Subspace.Bases;
 using OrleansUws.Subspace.Coefficients;
 using OrleansUws.Subspace.Reconstruction;

@@ -65,6 +65,11 @@ public static class BasisFile
             metadata["in_features"] = Invariant(n);
         }
 
+        if (header.IndependentRows is { } independent)
+        {
+            metadata["independent_rows"] = Invariant(independent);
+        }
+
         if (diagnostics is not null)
         {
             metadata["mp_null_energy"] = Invariant(diagnostics.NullExplainedEnergy);
@@ -157,6 +162,7 @@ public static class BasisFile
                 CreatedAt = meta.Optional("created_at") is { } created && DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : default,
                 OutFeatures = meta.OptionalInt("out_features"),
                 InFeatures = meta.OptionalInt("in_features"),
+                IndependentRows = meta.Optional("independent_rows") is null ? null : meta.Long("independent_rows"),
             };
             var vectors = ReadMatrix(file, path, BasisTensor, header.Rank, out int d);
             var singular = ReadVector(file, path, SingularValuesTensor, header.Rank);

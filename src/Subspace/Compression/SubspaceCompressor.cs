@@ -32,7 +32,7 @@ public sealed class SubspaceCompressor
     }
 
     /// <summary>The layers of <paramref name="model"/> compressed under <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">A requested layer is not in the model, or no layer has the bases the form needs.</exception>
+    /// <exception cref="KeyNotFoundException">A requested layer is not in the model, or no layer has the bases the form needs.</exception>
     public static IReadOnlyList<string> LayersToCompress(IModelReader model, BasisSet bases, CompressOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -43,7 +43,7 @@ public sealed class SubspaceCompressor
         {
             if (requested.FirstOrDefault(l => !present.Contains(l)) is { } missing)
             {
-                throw new ArgumentException($"{model.Path}: layer '{missing}' is not in the model.", nameof(options));
+                throw new KeyNotFoundException($"{model.Path}: layer '{missing}' is not in the model.");
             }
 
             return requested;
@@ -52,9 +52,8 @@ public sealed class SubspaceCompressor
         var layers = bases.LayersWith(CoefficientForms.RequiredModes(options.Form)).Where(present.Contains).ToArray();
         return layers.Length > 0
             ? layers
-            : throw new ArgumentException(
-                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}.",
-                nameof(options));
+            : throw new KeyNotFoundException(
+                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}.");
     }
 
     /// <summary>The coefficients of one model.</summary>

@@ -3,7 +3,7 @@ using OrleansUws.Coordinator.Cli;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Merging;
 
-namespace OrleansUws.Coordinator.Subspace;
+namespace OrleansUws.Coordinator.ModelTools;
 
 /// <summary>Validates <see cref="CompressVerbOptions"/>, naming each bad option; every failure at once.</summary>
 public sealed class CompressVerbOptionsValidator : IValidateOptions<CompressVerbOptions>
