@@ -136,13 +136,14 @@ public sealed class SubspaceCompressor
             basisBytes += projection.Bases.Sum(b => ((long)b.K * b.Basis.Dimension * sizeof(float)) + (b.Basis.Header.Centred ? (long)b.Basis.Dimension * sizeof(float) : 0));
             var updates = models.Select(m => LayerUpdates.Read(m, layer)).ToArray();
             var mean = MeanOf(layer, bases, updates);
+            double meanNorm = mean is null ? 0 : UpdateAlgebra.SquaredNorm(mean, _backend); // once per layer: the mean of N LoRAs has rank N·r
             for (int t = 0; t < count; t++)
             {
                 var coefficients = Compress(updates[t], layer, modules[t][layer], projection);
                 perModel[t].Add(coefficients);
                 var reconstruction = _projector.Reconstruct(coefficients.Values, projection, updates[t].OutFeatures, updates[t].InFeatures);
                 double error = UpdateAlgebra.RelativeError(updates[t], reconstruction, _backend);
-                double? baseline = mean is null ? null : UpdateAlgebra.RelativeError(updates[t], mean, _backend);
+                double? baseline = mean is null ? null : BaselineError(updates[t], mean, meanNorm);
                 long input = storage[t].LayerBytes.TryGetValue(layer, out var bytes) ? bytes : updates[t].StoredElements * sizeof(float);
                 reports[t].Add(new LayerCompressionReport(layer, error, baseline, input, coefficients.StoredBytes));
             }
@@ -176,6 +177,14 @@ public sealed class SubspaceCompressor
             modelReports.Sum(r => r.WholeInputBytes),
             modelReports.Sum(r => r.WholeCoefficientBytes));
         return new CompressionRun(results, modelReports, fleet);
+    }
+
+    // ‖ΔW − μ‖/‖ΔW‖ with ‖μ‖² computed once per layer.
+    private double BaselineError(LayerUpdate update, LayerUpdate mean, double meanSquaredNorm)
+    {
+        double norm = UpdateAlgebra.SquaredNorm(update, _backend);
+        double squared = norm - (2 * UpdateAlgebra.Inner(update, mean, _backend)) + meanSquaredNorm;
+        return norm > 0 ? Math.Sqrt(Math.Max(0, squared) / norm) : 0;
     }
 
     private LayerUpdate? MeanOf(string layer, BasisSet bases, IReadOnlyList<LayerUpdate> updates)
