@@ -62,11 +62,9 @@ public sealed class RoundTripTests
     public void ReconstructedPeftAdapterReadsBackWithTheExpectedDeltaW()
     {
         using var fleet = TestFleet.TinyLora(models: 6);
-        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Columns]);
         var backend = TestFleet.Backend;
         using var model = ModelReader.Open(fleet.Models[0]);
-        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m0", bases, new CompressOptions(CoefficientForm.Columns));
-        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var layers = Reconstruct(fleet, model, CoefficientForm.Columns, BasisMode.Columns);
         var folder = fleet.Combine("adapter");
         AdapterOutput.WritePeft(folder, layers, backend);
 
@@ -85,6 +83,14 @@ public sealed class RoundTripTests
         }
     }
 
+    // The model's layers reconstructed from its coefficients against centred k = 3 bases of the whole fleet.
+    private static IReadOnlyList<NamedUpdate> Reconstruct(TestFleet fleet, IModelReader model, CoefficientForm form, BasisMode mode)
+    {
+        var bases = fleet.Fit(3, centred: true, modes: [mode]);
+        var coefficients = new SubspaceCompressor(TestFleet.Backend).CompressModel(model, "m", bases, new CompressOptions(form));
+        return new SubspaceReconstructor(TestFleet.Backend).Reconstruct(coefficients, bases, "memory");
+    }
+
     [Fact]
     public void ReconstructionCarriesTheModulePathsOfTheSourceModel()
     {
@@ -100,11 +106,9 @@ public sealed class RoundTripTests
     public void DenseDeltaCheckpointReadsBackThroughTheDenseReader()
     {
         using var fleet = TestFleet.TinyDense(models: 4);
-        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Flattened]);
         var backend = TestFleet.Backend;
         using var model = ModelReader.Open(fleet.Models[2]);
-        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m2", bases, new CompressOptions(CoefficientForm.Flattened));
-        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var layers = Reconstruct(fleet, model, CoefficientForm.Flattened, BasisMode.Flattened);
         var path = fleet.Combine("delta.safetensors");
         AdapterOutput.WriteDense(path, layers, backend);
 

@@ -107,11 +107,7 @@ public static class BasisFile
             tensors.Add((new TensorSpec(MeanTensor, TensorDType.F32, [d]), mean));
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        SubspaceFiles.CreateFolderOf(path);
 
         SafetensorsWriter.WriteAll(path, tensors, Metadata(basis.Header, basis.Diagnostics ?? SubspaceDiagnostics.ForBasis(basis)));
     }
@@ -121,17 +117,7 @@ public static class BasisFile
     public static LayerBasisFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        SafetensorsFile file;
-        try
-        {
-            file = SafetensorsFile.Open(path);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, null, $"not a readable safetensors file: {e.Reason}", e);
-        }
-
-        using (file)
+        using (var file = SubspaceFiles.Open(path, "basis file"))
         {
             var meta = new MetadataReader(path, file.Metadata);
             if (meta.Optional("format") is { } format && format != FormatName)
@@ -202,7 +188,7 @@ public static class BasisFile
 
         columns = (int)info.Shape[1];
         var values = new float[rows * columns];
-        ReadChecked(file, path, name, values);
+        SubspaceFiles.ReadChecked(file, path, name, values);
         return values;
     }
 
@@ -219,21 +205,11 @@ public static class BasisFile
         }
 
         var values = new float[length];
-        ReadChecked(file, path, name, values);
+        SubspaceFiles.ReadChecked(file, path, name, values);
         return values;
     }
 
-    private static void ReadChecked(SafetensorsFile file, string path, string name, Span<float> values)
-    {
-        try
-        {
-            file.ReadTensor(name, values); // rejects non-finite values, naming the element
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, name, e.Reason, e);
-        }
-    }
+
 
     private static string Bool(bool value) => value ? "true" : "false";
 
