@@ -83,6 +83,29 @@ public sealed class RoundTripTests
         }
     }
 
+    [Fact]
+    public void LayersOfDifferentRanksAreWrittenWithRankAndAlphaPatterns()
+    {
+        using var fleet = TestFleet.TinyLora(models: 2);
+        var backend = TestFleet.Backend;
+        var q = LayerUpdate.Factored(2, 1, 3, [1f, 2f], [1f, 0f, -1f], scale: 3f);
+        var v = LayerUpdate.Dense(2, 3, [1f, 0f, 0f, 0f, 1f, 0f]); // rank 2
+        var folder = fleet.Combine("mixed");
+        AdapterOutput.WritePeft(folder, [new NamedUpdate("l.q", "model.l.q", q), new NamedUpdate("l.v", "model.l.v", v)], backend);
+
+        using var adapter = LoraAdapter.Open(folder);
+        Assert.Equal(1, adapter.GetLayer("l.q").Rank);
+        Assert.Equal(2, adapter.GetLayer("l.v").Rank);
+        foreach (var (id, update) in new[] { ("l.q", q), ("l.v", v) })
+        {
+            Assert.Equal(1.0, adapter.Config.ScalingOf("model." + id));
+            var read = new float[6];
+            adapter.ReadRows(id, 0, 2, read);
+            var expected = UpdateAlgebra.ToDense(update, backend);
+            Assert.All(Enumerable.Range(0, 6), i => Assert.True(Math.Abs(read[i] - expected[i]) < 1e-6, $"{id}[{i}]: {read[i]} vs {expected[i]}"));
+        }
+    }
+
     // The model's layers reconstructed from its coefficients against centred k = 3 bases of the whole fleet.
     private static IReadOnlyList<NamedUpdate> Reconstruct(TestFleet fleet, IModelReader model, CoefficientForm form, BasisMode mode)
     {
