@@ -174,6 +174,37 @@ public static class SubspaceDiagnostics
         return 1 - (error * error);
     }
 
+    /// <summary>
+    /// <see cref="CapturedShare(LayerUpdate, LayerProjection, IBlasBackend)"/> against raw basis arrays, as a grain holds
+    /// them: the first <paramref name="k"/> of <paramref name="vectors"/> (k×d rows; d = n for rows, m for columns, m·n
+    /// flattened), centred on <paramref name="centredMean"/> when it is given.
+    /// </summary>
+    public static double CapturedShare(LayerUpdate update, BasisMode mode, float[] vectors, int k, float[]? centredMean, IBlasBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(vectors);
+        int d = mode switch
+        {
+            BasisMode.Rows => update.InFeatures,
+            BasisMode.Columns => update.OutFeatures,
+            _ => checked(update.OutFeatures * update.InFeatures),
+        };
+        if (k < 1 || vectors.Length < (long)k * d)
+        {
+            throw new ArgumentException($"A {BasisModes.Name(mode)} basis of rank {k} for a {update.ShapeText} layer needs {(long)k * d} values; got {vectors.Length}.", nameof(vectors));
+        }
+
+        var header = new BasisFileHeader(string.Empty, string.Empty, mode, centredMean is not null, k, 0, 0, 0);
+        var basis = new LayerBasisFile(header, d, vectors.AsSpan(0, k * d).ToArray(), new double[k], centredMean);
+        var form = mode switch
+        {
+            BasisMode.Rows => CoefficientForm.Rows,
+            BasisMode.Columns => CoefficientForm.Columns,
+            _ => CoefficientForm.Flattened,
+        };
+        return CapturedShare(update, LayerProjection.Create(form, [new ProjectionBasis(basis, k)]), backend);
+    }
+
     private static double[] Weights(IReadOnlyList<double> sigma, int k)
     {
         var w = new double[k];
