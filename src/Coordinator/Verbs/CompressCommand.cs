@@ -57,13 +57,13 @@ public sealed class CompressCommand : Command
     {
         var options = Bind(parseResult);
         CoefficientForms.TryParse(options.Form.ToLowerInvariant(), out var form);
+        var bases = await BasesSource.LoadAsync(options.Bases, parseResult, _cluster, cancellationToken).ConfigureAwait(false);
         var models = ModelDiscovery.Discover(options.Models);
         if (models.Count == 0)
         {
             throw new UsageException($"MODEL: no models found under {string.Join(", ", options.Models)}");
         }
 
-        var bases = await BasesSource.LoadAsync(options.Bases, parseResult, _cluster, cancellationToken).ConfigureAwait(false);
         using var numerics = LocalNumerics.Create();
         var run = new SubspaceCompressor(numerics.Backend).Compress(models.Select(m => m.Location).ToArray(), bases, new CompressOptions(form) { K = options.K }, options.Output);
         var console = _context.Console;
