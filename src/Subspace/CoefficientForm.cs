@@ -26,16 +26,10 @@ public static class CoefficientForms
     public static IReadOnlyList<string> Names { get; } = ["rows", "columns", "two-sided", "flattened"];
 
     /// <summary>"rows", "columns", "two-sided" or "flattened".</summary>
-    public static string Name(CoefficientForm form) =>
-        (uint)form < (uint)Names.Count ? Names[(int)form] : throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown coefficient form.");
+    public static string Name(CoefficientForm form) => Internal.NameTable.Name(Names, form);
 
     /// <summary>Parses a form name (ordinal, lower case).</summary>
-    public static bool TryParse(string? text, out CoefficientForm form)
-    {
-        int index = text is null ? -1 : Names.ToList().IndexOf(text);
-        form = index < 0 ? default : (CoefficientForm)index;
-        return index >= 0;
-    }
+    public static bool TryParse(string? text, out CoefficientForm form) => Internal.NameTable.TryParse(Names, text, out form);
 
     /// <summary>The basis modes a form needs, in the order its coefficients use them.</summary>
     public static IReadOnlyList<BasisMode> RequiredModes(CoefficientForm form) => form switch

@@ -88,6 +88,8 @@ public sealed class DiagnosticsTests
         // Orthogonal projection: ‖ΔŴ‖² / ‖ΔW‖² equals 1 − relative error².
         double kept = UpdateAlgebra.SquaredNorm(reconstruction, TestFleet.Backend) / UpdateAlgebra.SquaredNorm(heldOut, TestFleet.Backend);
         Assert.Equal(kept, captured, 5);
+        var basis = bases.Get("layers.0.self_attn.q_proj", BasisMode.Columns);
+        Assert.Equal(captured, SubspaceDiagnostics.CapturedShare(heldOut, BasisMode.Columns, basis.Vectors, 3, null, TestFleet.Backend), 12);
         Assert.InRange(captured, 0.99, 1.0); // a planted fleet: the held-out model lies in the basis up to noise
     }
 }

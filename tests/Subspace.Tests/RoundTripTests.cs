@@ -62,11 +62,9 @@ public sealed class RoundTripTests
     public void ReconstructedPeftAdapterReadsBackWithTheExpectedDeltaW()
     {
         using var fleet = TestFleet.TinyLora(models: 6);
-        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Columns]);
         var backend = TestFleet.Backend;
         using var model = ModelReader.Open(fleet.Models[0]);
-        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m0", bases, new CompressOptions(CoefficientForm.Columns));
-        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var layers = Reconstruct(fleet, model, CoefficientForm.Columns, BasisMode.Columns);
         var folder = fleet.Combine("adapter");
         AdapterOutput.WritePeft(folder, layers, backend);
 
@@ -86,6 +84,37 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void LayersOfDifferentRanksAreWrittenWithRankAndAlphaPatterns()
+    {
+        using var fleet = TestFleet.TinyLora(models: 2);
+        var backend = TestFleet.Backend;
+        var q = LayerUpdate.Factored(2, 1, 3, [1f, 2f], [1f, 0f, -1f], scale: 3f);
+        var v = LayerUpdate.Dense(2, 3, [1f, 0f, 0f, 0f, 1f, 0f]); // rank 2
+        var folder = fleet.Combine("mixed");
+        AdapterOutput.WritePeft(folder, [new NamedUpdate("l.q", "model.l.q", q), new NamedUpdate("l.v", "model.l.v", v)], backend);
+
+        using var adapter = LoraAdapter.Open(folder);
+        Assert.Equal(1, adapter.GetLayer("l.q").Rank);
+        Assert.Equal(2, adapter.GetLayer("l.v").Rank);
+        foreach (var (id, update) in new[] { ("l.q", q), ("l.v", v) })
+        {
+            Assert.Equal(1.0, adapter.Config.ScalingOf("model." + id));
+            var read = new float[6];
+            adapter.ReadRows(id, 0, 2, read);
+            var expected = UpdateAlgebra.ToDense(update, backend);
+            Assert.All(Enumerable.Range(0, 6), i => Assert.True(Math.Abs(read[i] - expected[i]) < 1e-6, $"{id}[{i}]: {read[i]} vs {expected[i]}"));
+        }
+    }
+
+    // The model's layers reconstructed from its coefficients against centred k = 3 bases of the whole fleet.
+    private static IReadOnlyList<NamedUpdate> Reconstruct(TestFleet fleet, IModelReader model, CoefficientForm form, BasisMode mode)
+    {
+        var bases = fleet.Fit(3, centred: true, modes: [mode]);
+        var coefficients = new SubspaceCompressor(TestFleet.Backend).CompressModel(model, "m", bases, new CompressOptions(form));
+        return new SubspaceReconstructor(TestFleet.Backend).Reconstruct(coefficients, bases, "memory");
+    }
+
+    [Fact]
     public void ReconstructionCarriesTheModulePathsOfTheSourceModel()
     {
         using var fleet = TestFleet.TinyLora(models: 3);
@@ -100,11 +129,9 @@ public sealed class RoundTripTests
     public void DenseDeltaCheckpointReadsBackThroughTheDenseReader()
     {
         using var fleet = TestFleet.TinyDense(models: 4);
-        var bases = fleet.Fit(3, centred: true, modes: [BasisMode.Flattened]);
         var backend = TestFleet.Backend;
         using var model = ModelReader.Open(fleet.Models[2]);
-        var coefficients = new SubspaceCompressor(backend).CompressModel(model, "m2", bases, new CompressOptions(CoefficientForm.Flattened));
-        var layers = new SubspaceReconstructor(backend).Reconstruct(coefficients, bases, "memory");
+        var layers = Reconstruct(fleet, model, CoefficientForm.Flattened, BasisMode.Flattened);
         var path = fleet.Combine("delta.safetensors");
         AdapterOutput.WriteDense(path, layers, backend);
 

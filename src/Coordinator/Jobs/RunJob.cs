@@ -84,7 +84,7 @@ public static class RunJob
 
         var description = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
         using var truth = PlantedTruth.TryOpen(fleetFolder);
-        var layers = await LayerReportCollector.CollectAsync(session, description, truth).ConfigureAwait(false);
+        var layers = await LayerReportCollector.CollectAsync(session, description, truth, LoraRanks(models)).ConfigureAwait(false);
 
         var files = WriteOutputs(output, layers);
         context.Console.Write(LayerTableRenderer.Build(layers.Select(l => l.Report)));
@@ -105,7 +105,7 @@ public static class RunJob
         foreach (var layer in layers)
         {
             var path = Path.Combine(basesFolder, BasisFileWriter.FileName(layer.Report.Layer, layer.Report.Mode));
-            BasisFileWriter.Write(path, layer.Basis);
+            BasisFileWriter.Write(path, layer.Basis, independentRows: layer.Report.Diagnostics?.Rows is { } rows && rows != layer.Basis.Info.RowCount ? rows : null);
             bases.Add(path);
         }
 
@@ -115,6 +115,20 @@ public static class RunJob
         var png = Path.Combine(output, ConvergencePng);
         ConvergencePlotWriter.WritePng(png, reports);
         return new RunOutputFiles(bases, csv, png);
+    }
+
+    /// <summary>Layer id → LoRA rank of the first model when it is an adapter (for the null's independent rows); null otherwise.</summary>
+    private static Dictionary<string, int>? LoraRanks(IReadOnlyList<ModelSource> models)
+    {
+        try
+        {
+            using var reader = ModelReader.Open(models[0].Location);
+            return reader.Kind == ModelKind.LoraAdapter ? reader.Layers.ToDictionary(l => l.LayerId, l => l.Rank, StringComparer.Ordinal) : null;
+        }
+        catch (Exception e) when (e is ModelFormatException or IOException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The layer shapes the run will ingest: the preset's, or those of the given fleet's first model.</summary>

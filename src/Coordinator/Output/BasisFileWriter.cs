@@ -33,7 +33,7 @@ public static class BasisFileWriter
     };
 
     /// <summary>The basis-file header of <paramref name="info"/>.</summary>
-    public static BasisFileHeader Header(BasisVersionInfo info, LayerShape? shape = null)
+    public static BasisFileHeader Header(BasisVersionInfo info, LayerShape? shape = null, long? independentRows = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         return new BasisFileHeader(info.Fleet, info.Layer, ToBasisMode(info.Mode), info.Centered, info.Rank, info.Version, info.ModelCount, info.RowCount)
@@ -45,14 +45,15 @@ public static class BasisFileWriter
             CreatedAt = info.CreatedAt,
             OutFeatures = shape?.Rows,
             InFeatures = shape?.Columns,
+            IndependentRows = independentRows,
         };
     }
 
     /// <summary>The basis file of <paramref name="basis"/>.</summary>
-    public static LayerBasisFile ToBasisFile(LayerBasis basis, LayerShape? shape = null)
+    public static LayerBasisFile ToBasisFile(LayerBasis basis, LayerShape? shape = null, long? independentRows = null)
     {
         ArgumentNullException.ThrowIfNull(basis);
-        return new LayerBasisFile(Header(basis.Info, shape), basis.Dimension, basis.Vectors, basis.SingularValues, basis.Mean);
+        return new LayerBasisFile(Header(basis.Info, shape, independentRows), basis.Dimension, basis.Vectors, basis.SingularValues, basis.Mean);
     }
 
     /// <summary>The metadata written with <paramref name="info"/> (without diagnostics, which need the singular values).</summary>
@@ -60,5 +61,6 @@ public static class BasisFileWriter
 
     /// <summary>Writes <paramref name="basis"/> to the file <paramref name="path"/> (replacing it), with its diagnostics.</summary>
     /// <exception cref="ArgumentException">The basis's arrays do not match its rank and dimension; the message gives the lengths.</exception>
-    public static void Write(string path, LayerBasis basis, LayerShape? shape = null) => BasisFile.Write(path, ToBasisFile(basis, shape));
+    public static void Write(string path, LayerBasis basis, LayerShape? shape = null, long? independentRows = null) =>
+        BasisFile.Write(path, ToBasisFile(basis, shape, independentRows));
 }

@@ -6,8 +6,9 @@ using Spectre.Console;
 namespace OrleansUws.Coordinator.Output;
 
 /// <summary>
-/// Renders the per-layer summary table: T, k, explained energy, FD certificate, sin θ to the planted truth,
-/// and the convergence trail (sin θ between successive versions as T grew).
+/// Renders the per-layer summary table: T, k, explained energy, FD certificate, sin θ to the planted truth, the
+/// Marchenko–Pastur null's energy for the same shape (flagged when the basis is within noise of it), the share of
+/// energy in the mean, and the convergence trail (sin θ between successive versions as T grew).
 /// </summary>
 public static class LayerTableRenderer
 {
@@ -27,6 +28,8 @@ public static class LayerTableRenderer
             .AddColumn(new TableColumn("energy").RightAligned())
             .AddColumn(new TableColumn("certificate").RightAligned())
             .AddColumn(new TableColumn("sin θ truth").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("MP null").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("mean share").RightAligned().NoWrap())
             .AddColumn("sin θ to previous version, as T grew (T: sin θ)");
         foreach (var layer in layers)
         {
@@ -39,11 +42,21 @@ public static class LayerTableRenderer
                 latest.ExplainedEnergy.ToString("P1", CultureInfo.InvariantCulture),
                 latest.Certificate.ToString("G3", CultureInfo.InvariantCulture),
                 layer.SinThetaToTruth is { } truth ? truth.ToString("0.00e+00", CultureInfo.InvariantCulture) : "–",
+                Markup.Escape(NullText(layer.Diagnostics)),
+                layer.Diagnostics?.MeanEnergyShare is { } share ? share.ToString("P1", CultureInfo.InvariantCulture) : "–",
                 Markup.Escape(Trail(layer.History)));
         }
 
         return table;
     }
+
+    /// <summary>
+    /// The Marchenko–Pastur null's share of energy in the top k for the layer's shape, e.g. <c>17.3 %</c>, marked
+    /// <c>⚠ noise</c> when the basis's energy is within noise of it; "–" when not known.
+    /// </summary>
+    public static string NullText(OrleansUws.Subspace.Diagnostics.BasisDiagnostics? diagnostics) =>
+        diagnostics is null ? "–"
+        : diagnostics.NullExplainedEnergy.ToString("P1", CultureInfo.InvariantCulture) + (diagnostics.WithinNoise ? " ⚠ noise" : string.Empty);
 
     /// <summary>
     /// The convergence trail of the last <see cref="TrailLength"/> versions, e.g. <c>50: 3.1e-01 → 100: 8.0e-02</c>;

@@ -1,4 +1,5 @@
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Subspace.Diagnostics;
 
 namespace OrleansUws.Coordinator.Reports;
 
@@ -13,6 +14,9 @@ public sealed record LayerReport(
     IReadOnlyList<BasisVersionInfo> History,
     double? SinThetaToTruth)
 {
+    /// <summary>The latest basis's diagnostics (Marchenko–Pastur null, mean share); null when not computed.</summary>
+    public BasisDiagnostics? Diagnostics { get; init; }
+
     /// <summary>The latest version.</summary>
     public BasisVersionInfo Latest => History[^1];
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;
 using OrleansUws.Subspace.Compression;
@@ -16,10 +16,11 @@ public sealed class CompressCommand : Command
     private static readonly CompressVerbOptions Defaults = new();
 
     private readonly Argument<string[]> _models = new("models") { Description = "Adapter folders, checkpoint folders or .safetensors files, or fleet folders holding them.", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<string> _bases = new("--bases") { Description = "Folder of basis files ({layer}.{mode}.safetensors, as uws run and uws basis export write them).", Required = true };
+    private readonly Option<string> _bases = new("--bases") { Description = "Folder of basis files ({layer}.{mode}.safetensors, as uws run and uws basis export write them), or 'cluster': the current bases of --fleet-id on the cluster at --gateway/--redis.", Required = true };
     private readonly Option<string> _form = new("--form") { Description = $"Coefficient form: {string.Join(", ", CoefficientForms.Names)}.", DefaultValueFactory = _ => Defaults.Form };
     private readonly Option<int?> _k = new("--k") { Description = "Leading vectors used of each basis (default: all of them)." };
     private readonly Option<string> _out = new("--out", "-o") { Description = "Folder the coefficient files ({model}.coefficients.safetensors) are written to.", Required = true };
+    private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
     /// <summary>Creates the verb writing to <paramref name="context"/>.</summary>
@@ -33,7 +34,8 @@ public sealed class CompressCommand : Command
             Options.Add(option);
         }
 
-        SetAction(Execute);
+        _cluster.AddTo(this);
+        SetAction(ExecuteAsync);
     }
 
     /// <summary>Binds and validates the options of <paramref name="parseResult"/>.</summary>
@@ -51,17 +53,17 @@ public sealed class CompressCommand : Command
         });
     }
 
-    private int Execute(ParseResult parseResult)
+    private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var options = Bind(parseResult);
         CoefficientForms.TryParse(options.Form.ToLowerInvariant(), out var form);
+        var bases = await BasesSource.LoadAsync(options.Bases, parseResult, _cluster, cancellationToken).ConfigureAwait(false);
         var models = ModelDiscovery.Discover(options.Models);
         if (models.Count == 0)
         {
             throw new UsageException($"MODEL: no models found under {string.Join(", ", options.Models)}");
         }
 
-        var bases = BasisSet.Load(options.Bases);
         using var numerics = LocalNumerics.Create();
         var run = new SubspaceCompressor(numerics.Backend).Compress(models.Select(m => m.Location).ToArray(), bases, new CompressOptions(form) { K = options.K }, options.Output);
         var console = _context.Console;

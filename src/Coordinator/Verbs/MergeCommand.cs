@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Ingestion;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.ModelFormats;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;
@@ -23,12 +23,13 @@ public sealed class MergeCommand : Command
     private readonly Option<double> _density = new("--density") { Description = "TIES: share of each task vector's entries kept by magnitude, in (0, 1].", DefaultValueFactory = _ => Defaults.Density };
     private readonly Option<double> _dropRate = new("--drop-rate") { Description = "DARE: drop probability p in [0, 1).", DefaultValueFactory = _ => Defaults.DropRate };
     private readonly Option<ulong> _seed = new("--seed") { Description = "DARE: seed of the drop masks.", DefaultValueFactory = _ => Defaults.Seed };
-    private readonly Option<string?> _bases = new("--bases") { Description = "Subspace: folder of basis files." };
+    private readonly Option<string?> _bases = new("--bases") { Description = "Subspace: folder of basis files, or 'cluster' (--gateway/--redis)." };
     private readonly Option<string> _form = new("--form") { Description = $"Subspace: coefficient form ({string.Join(", ", CoefficientForms.Names)}).", DefaultValueFactory = _ => Defaults.Form };
     private readonly Option<int?> _k = new("--k") { Description = "Subspace: leading vectors used of each basis (default: all)." };
     private readonly Option<int?> _maxRank = new("--max-rank") { Description = "Cap on the LoRA rank written (dense merges are factorised by SVD; the truncation error is reported)." };
     private readonly Option<bool> _dense = new("--dense") { Description = "Write a dense delta checkpoint (--out is then a .safetensors file)." };
     private readonly Option<string> _out = new("--out", "-o") { Description = "Adapter folder to write (a .safetensors file with --dense).", Required = true };
+    private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
     /// <summary>Creates the verb writing to <paramref name="context"/>.</summary>
@@ -42,7 +43,8 @@ public sealed class MergeCommand : Command
             Options.Add(option);
         }
 
-        SetAction(Execute);
+        _cluster.AddTo(this);
+        SetAction(ExecuteAsync);
     }
 
     /// <summary>Binds and validates the options of <paramref name="parseResult"/>.</summary>
@@ -67,7 +69,7 @@ public sealed class MergeCommand : Command
         });
     }
 
-    private int Execute(ParseResult parseResult)
+    private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var options = Bind(parseResult);
         MergeMethods.TryParse(options.Method.ToLowerInvariant(), out var method);
@@ -84,7 +86,7 @@ public sealed class MergeCommand : Command
             Density = options.Density,
             DropRate = options.DropRate,
             Seed = options.Seed,
-            Bases = options.Bases is { } folder ? BasisSet.Load(folder) : null,
+            Bases = options.Bases is { } source ? await BasesSource.LoadAsync(source, parseResult, _cluster, cancellationToken).ConfigureAwait(false) : null,
             Form = form,
             K = options.K,
         };

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using OrleansUws.Coordinator.Cli;
-using OrleansUws.Coordinator.Subspace;
+using OrleansUws.Coordinator.ModelTools;
 using OrleansUws.Subspace.Bases;
 using OrleansUws.Subspace.Coefficients;
 using OrleansUws.Subspace.Reconstruction;
@@ -14,9 +14,10 @@ public sealed class ReconstructCommand : Command
     private const string Suffix = ".coefficients.safetensors";
 
     private readonly Argument<string[]> _coefficients = new("coefficients") { Description = "Coefficient files, or folders holding *.coefficients.safetensors.", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<string> _bases = new("--bases") { Description = "Folder of basis files: the very versions the coefficients name (others are refused).", Required = true };
+    private readonly Option<string> _bases = new("--bases") { Description = "Folder of basis files, or 'cluster' (--gateway/--redis): the very versions the coefficients name (others are refused).", Required = true };
     private readonly Option<string> _out = new("--out", "-o") { Description = "Folder the models are written to: {model}/ (PEFT) or {model}.safetensors (--dense).", Required = true };
     private readonly Option<bool> _dense = new("--dense") { Description = "Write dense delta checkpoints (<module>.weight, m×n) instead of PEFT adapters." };
+    private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
     /// <summary>Creates the verb writing to <paramref name="context"/>.</summary>
@@ -28,7 +29,8 @@ public sealed class ReconstructCommand : Command
         Options.Add(_bases);
         Options.Add(_out);
         Options.Add(_dense);
-        SetAction(Execute);
+        _cluster.AddTo(this);
+        SetAction(ExecuteAsync);
     }
 
     /// <summary>Binds and validates the options of <paramref name="parseResult"/>.</summary>
@@ -45,7 +47,7 @@ public sealed class ReconstructCommand : Command
         });
     }
 
-    private int Execute(ParseResult parseResult)
+    private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var options = Bind(parseResult);
         var files = options.Coefficients
@@ -56,7 +58,7 @@ public sealed class ReconstructCommand : Command
             throw new UsageException($"COEFFS: no *{Suffix} files under {string.Join(", ", options.Coefficients)}");
         }
 
-        var bases = BasisSet.Load(options.Bases);
+        var bases = await BasesSource.LoadAsync(options.Bases, parseResult, _cluster, cancellationToken).ConfigureAwait(false);
         using var numerics = LocalNumerics.Create();
         var reconstructor = new SubspaceReconstructor(numerics.Backend);
         var table = new Table().Border(TableBorder.Rounded).AddColumn("model").AddColumn("form").AddColumn(new TableColumn("layers").RightAligned()).AddColumn("written");

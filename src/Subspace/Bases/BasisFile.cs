@@ -65,6 +65,11 @@ public static class BasisFile
             metadata["in_features"] = Invariant(n);
         }
 
+        if (header.IndependentRows is { } independent)
+        {
+            metadata["independent_rows"] = Invariant(independent);
+        }
+
         if (diagnostics is not null)
         {
             metadata["mp_null_energy"] = Invariant(diagnostics.NullExplainedEnergy);
@@ -102,11 +107,7 @@ public static class BasisFile
             tensors.Add((new TensorSpec(MeanTensor, TensorDType.F32, [d]), mean));
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        SubspaceFiles.CreateFolderOf(path);
 
         SafetensorsWriter.WriteAll(path, tensors, Metadata(basis.Header, basis.Diagnostics ?? SubspaceDiagnostics.ForBasis(basis)));
     }
@@ -116,17 +117,7 @@ public static class BasisFile
     public static LayerBasisFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        SafetensorsFile file;
-        try
-        {
-            file = SafetensorsFile.Open(path);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, null, $"not a readable safetensors file: {e.Reason}", e);
-        }
-
-        using (file)
+        using (var file = SubspaceFiles.Open(path, "basis file"))
         {
             var meta = new MetadataReader(path, file.Metadata);
             if (meta.Optional("format") is { } format && format != FormatName)
@@ -157,6 +148,7 @@ public static class BasisFile
                 CreatedAt = meta.Optional("created_at") is { } created && DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : default,
                 OutFeatures = meta.OptionalInt("out_features"),
                 InFeatures = meta.OptionalInt("in_features"),
+                IndependentRows = meta.Optional("independent_rows") is null ? null : meta.Long("independent_rows"),
             };
             var vectors = ReadMatrix(file, path, BasisTensor, header.Rank, out int d);
             var singular = ReadVector(file, path, SingularValuesTensor, header.Rank);
@@ -196,7 +188,7 @@ public static class BasisFile
 
         columns = (int)info.Shape[1];
         var values = new float[rows * columns];
-        ReadChecked(file, path, name, values);
+        SubspaceFiles.ReadChecked(file, path, name, values);
         return values;
     }
 
@@ -213,21 +205,11 @@ public static class BasisFile
         }
 
         var values = new float[length];
-        ReadChecked(file, path, name, values);
+        SubspaceFiles.ReadChecked(file, path, name, values);
         return values;
     }
 
-    private static void ReadChecked(SafetensorsFile file, string path, string name, Span<float> values)
-    {
-        try
-        {
-            file.ReadTensor(name, values); // rejects non-finite values, naming the element
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, name, e.Reason, e);
-        }
-    }
+
 
     private static string Bool(bool value) => value ? "true" : "false";
 

@@ -39,4 +39,10 @@ public sealed record BasisFileHeader(
 
     /// <summary>n, columns of the layer's ΔW, when known.</summary>
     public int? InFeatures { get; init; }
+
+    /// <summary>
+    /// Rows whose span the absorbed data can fill, for the Marchenko–Pastur null: N·r for a LoRA fleet (each adapter
+    /// adds a rank-r block of m rows), null when every absorbed row counts (<see cref="RowCount"/>, dense models).
+    /// </summary>
+    public long? IndependentRows { get; init; }
 }

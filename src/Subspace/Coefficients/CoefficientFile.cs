@@ -68,11 +68,7 @@ public static class CoefficientFile
             ["form"] = CoefficientForms.Name(coefficients.Form),
             ["layers"] = layers.ToJsonString(),
         };
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        SubspaceFiles.CreateFolderOf(path);
 
         SafetensorsWriter.WriteAll(path, tensors, metadata);
         return new FileInfo(path).Length;
@@ -86,22 +82,7 @@ public static class CoefficientFile
     public static ModelCoefficients Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new SubspaceFormatException(path, null, "coefficient file does not exist");
-        }
-
-        SafetensorsFile file;
-        try
-        {
-            file = SafetensorsFile.Open(path);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, null, $"not a readable safetensors file: {e.Reason}", e);
-        }
-
-        using (file)
+        using (var file = SubspaceFiles.Open(path, "coefficient file"))
         {
             var meta = new MetadataReader(path, file.Metadata);
             if (meta.Optional("format") != FormatName)
@@ -222,14 +203,7 @@ public static class CoefficientFile
         }
 
         var values = new float[tensor.ElementCount];
-        try
-        {
-            file.ReadTensor(id, values); // rejects non-finite values, naming the element
-        }
-        catch (ModelFormatException e)
-        {
-            throw new SubspaceFormatException(path, id, e.Reason, e);
-        }
+        SubspaceFiles.ReadChecked(file, path, id, values);
 
         return new LayerCoefficients(id, module, form, m, n, centred, bases, shape, values);
     }

@@ -32,7 +32,7 @@ public sealed class SubspaceCompressor
     }
 
     /// <summary>The layers of <paramref name="model"/> compressed under <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">A requested layer is not in the model, or no layer has the bases the form needs.</exception>
+    /// <exception cref="KeyNotFoundException">A requested layer is not in the model, or no layer has the bases the form needs.</exception>
     public static IReadOnlyList<string> LayersToCompress(IModelReader model, BasisSet bases, CompressOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -43,7 +43,7 @@ public sealed class SubspaceCompressor
         {
             if (requested.FirstOrDefault(l => !present.Contains(l)) is { } missing)
             {
-                throw new ArgumentException($"{model.Path}: layer '{missing}' is not in the model.", nameof(options));
+                throw new KeyNotFoundException($"{model.Path}: layer '{missing}' is not in the model.");
             }
 
             return requested;
@@ -52,9 +52,8 @@ public sealed class SubspaceCompressor
         var layers = bases.LayersWith(CoefficientForms.RequiredModes(options.Form)).Where(present.Contains).ToArray();
         return layers.Length > 0
             ? layers
-            : throw new ArgumentException(
-                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}.",
-                nameof(options));
+            : throw new KeyNotFoundException(
+                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}.");
     }
 
     /// <summary>The coefficients of one model.</summary>
@@ -137,13 +136,14 @@ public sealed class SubspaceCompressor
             basisBytes += projection.Bases.Sum(b => ((long)b.K * b.Basis.Dimension * sizeof(float)) + (b.Basis.Header.Centred ? (long)b.Basis.Dimension * sizeof(float) : 0));
             var updates = models.Select(m => LayerUpdates.Read(m, layer)).ToArray();
             var mean = MeanOf(layer, bases, updates);
+            double meanNorm = mean is null ? 0 : UpdateAlgebra.SquaredNorm(mean, _backend); // once per layer: the mean of N LoRAs has rank N·r
             for (int t = 0; t < count; t++)
             {
                 var coefficients = Compress(updates[t], layer, modules[t][layer], projection);
                 perModel[t].Add(coefficients);
                 var reconstruction = _projector.Reconstruct(coefficients.Values, projection, updates[t].OutFeatures, updates[t].InFeatures);
                 double error = UpdateAlgebra.RelativeError(updates[t], reconstruction, _backend);
-                double? baseline = mean is null ? null : UpdateAlgebra.RelativeError(updates[t], mean, _backend);
+                double? baseline = mean is null ? null : BaselineError(updates[t], mean, meanNorm);
                 long input = storage[t].LayerBytes.TryGetValue(layer, out var bytes) ? bytes : updates[t].StoredElements * sizeof(float);
                 reports[t].Add(new LayerCompressionReport(layer, error, baseline, input, coefficients.StoredBytes));
             }
@@ -177,6 +177,14 @@ public sealed class SubspaceCompressor
             modelReports.Sum(r => r.WholeInputBytes),
             modelReports.Sum(r => r.WholeCoefficientBytes));
         return new CompressionRun(results, modelReports, fleet);
+    }
+
+    // ‖ΔW − μ‖/‖ΔW‖ with ‖μ‖² computed once per layer.
+    private double BaselineError(LayerUpdate update, LayerUpdate mean, double meanSquaredNorm)
+    {
+        double norm = UpdateAlgebra.SquaredNorm(update, _backend);
+        double squared = norm - (2 * UpdateAlgebra.Inner(update, mean, _backend)) + meanSquaredNorm;
+        return norm > 0 ? Math.Sqrt(Math.Max(0, squared) / norm) : 0;
     }
 
     private LayerUpdate? MeanOf(string layer, BasisSet bases, IReadOnlyList<LayerUpdate> updates)

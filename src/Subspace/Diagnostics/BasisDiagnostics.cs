@@ -4,7 +4,7 @@ namespace OrleansUws.Subspace.Diagnostics;
 /// What a basis's own figures say about whether its layer has shared structure: the Marchenko–Pastur null for the
 /// same shape and entry variance, and the share of the energy carried by the mean.
 /// </summary>
-/// <param name="Rows">N: rows the basis absorbed.</param>
+/// <param name="Rows">N: the independent rows the null is computed for (N·r for a LoRA fleet, else the rows absorbed).</param>
 /// <param name="Dimension">d.</param>
 /// <param name="Rank">k.</param>
 /// <param name="TotalEnergy">Total energy of what was absorbed (Σσᵢ² over all i; centred when the basis is), from k's share.</param>

@@ -31,17 +31,18 @@ public static class SubspaceDiagnostics
     {
         ArgumentNullException.ThrowIfNull(basis);
         var h = basis.Header;
-        return ForSpectrum(h.RowCount, basis.Dimension, basis.SingularValues, h.ExplainedEnergy, basis.Mean, h.Centred);
+        return ForSpectrum(h.RowCount, basis.Dimension, basis.SingularValues, h.ExplainedEnergy, basis.Mean, h.Centred, h.IndependentRows);
     }
 
     /// <summary>
     /// Diagnostics of a spectrum: <paramref name="singularValues"/> (the top k, descending) of an N×d stack
     /// (<paramref name="rows"/>×<paramref name="dimension"/>) whose top k carry <paramref name="explainedEnergy"/>
     /// of the total; <paramref name="mean"/> the recorded mean row (removed before the spectrum when <paramref name="centred"/>).
-    /// Null when the total cannot be recovered (no positive explained energy or no rows).
+    /// The null uses <paramref name="independentRows"/> when given (N·r for LoRA fleets: each adapter's m rows span only
+    /// r dimensions), else <paramref name="rows"/>. Null when the total cannot be recovered (no positive explained energy or no rows).
     /// </summary>
     public static BasisDiagnostics? ForSpectrum(long rows, long dimension, IReadOnlyList<double> singularValues, double explainedEnergy,
-        ReadOnlySpan<float> mean, bool centred)
+        ReadOnlySpan<float> mean, bool centred, long? independentRows = null)
     {
         ArgumentNullException.ThrowIfNull(singularValues);
         int k = singularValues.Count;
@@ -52,9 +53,10 @@ public static class SubspaceDiagnostics
 
         double captured = singularValues.Sum(s => s * s);
         double total = captured / Math.Min(1.0, explainedEnergy);
-        double nullShare = NullExplainedEnergy(rows, dimension, k);
-        double sigma = Math.Sqrt(total / ((double)rows * dimension));
-        double edge = sigma * (Math.Sqrt(rows) + Math.Sqrt(dimension));
+        long n = independentRows is > 0 ? independentRows.Value : rows;
+        double nullShare = NullExplainedEnergy(n, dimension, k);
+        double sigma = Math.Sqrt(total / ((double)n * dimension));
+        double edge = sigma * (Math.Sqrt(n) + Math.Sqrt(dimension));
         int above = singularValues.Count(s => s > edge * (1 + EdgeMargin));
         bool withinNoise = above == 0 || explainedEnergy <= nullShare * (1 + NullMargin);
         double? meanShare = null;
@@ -65,7 +67,7 @@ public static class SubspaceDiagnostics
             meanShare = uncentred > 0 ? Math.Min(1.0, meanEnergy / uncentred) : 0;
         }
 
-        return new BasisDiagnostics(rows, dimension, k, total, explainedEnergy, nullShare, edge, above, withinNoise, meanShare);
+        return new BasisDiagnostics(n, dimension, k, total, explainedEnergy, nullShare, edge, above, withinNoise, meanShare);
     }
 
     /// <summary>
@@ -170,6 +172,37 @@ public static class SubspaceDiagnostics
         var reconstruction = projector.Reconstruct(projector.Coefficients(update, projection), projection, update.OutFeatures, update.InFeatures);
         double error = UpdateAlgebra.RelativeError(update, reconstruction, backend);
         return 1 - (error * error);
+    }
+
+    /// <summary>
+    /// <see cref="CapturedShare(LayerUpdate, LayerProjection, IBlasBackend)"/> against raw basis arrays, as a grain holds
+    /// them: the first <paramref name="k"/> of <paramref name="vectors"/> (k×d rows; d = n for rows, m for columns, m·n
+    /// flattened), centred on <paramref name="centredMean"/> when it is given.
+    /// </summary>
+    public static double CapturedShare(LayerUpdate update, BasisMode mode, float[] vectors, int k, float[]? centredMean, IBlasBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(vectors);
+        int d = mode switch
+        {
+            BasisMode.Rows => update.InFeatures,
+            BasisMode.Columns => update.OutFeatures,
+            _ => checked(update.OutFeatures * update.InFeatures),
+        };
+        if (k < 1 || vectors.Length < (long)k * d)
+        {
+            throw new ArgumentException($"A {BasisModes.Name(mode)} basis of rank {k} for a {update.ShapeText} layer needs {(long)k * d} values; got {vectors.Length}.", nameof(vectors));
+        }
+
+        var header = new BasisFileHeader(string.Empty, string.Empty, mode, centredMean is not null, k, 0, 0, 0);
+        var basis = new LayerBasisFile(header, d, vectors.AsSpan(0, k * d).ToArray(), new double[k], centredMean);
+        var form = mode switch
+        {
+            BasisMode.Rows => CoefficientForm.Rows,
+            BasisMode.Columns => CoefficientForm.Columns,
+            _ => CoefficientForm.Flattened,
+        };
+        return CapturedShare(update, LayerProjection.Create(form, [new ProjectionBasis(basis, k)]), backend);
     }
 
     private static double[] Weights(IReadOnlyList<double> sigma, int k)

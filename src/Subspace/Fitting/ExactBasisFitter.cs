@@ -8,8 +8,9 @@ namespace OrleansUws.Subspace.Fitting;
 /// <summary>
 /// Exact bases of a small fleet in memory (Gram in float64 + symmetric eigen-solve through the backend): the reference
 /// for tests, an independent check of the cluster's bases, and bases for fleets small enough to fit in one process.
-/// Rows mode: uncentred LoRA layers add s²·Aᵀ(BᵀB)A (their r rows, as the cluster inserts them); dense or centred
-/// layers add their m rows. Columns mode likewise with s²·B(AAᵀ)Bᵀ or the n columns. Flattened mode: the N×N Gram of
+/// Rows mode: uncentred LoRA layers add s²·Aᵀ(BᵀB)A (their Gram through the factors, as the cluster inserts them);
+/// dense or centred layers add their m rows. As in the cluster, the row count is m per model (n in columns mode); a LoRA
+/// layer's m rows span only r dimensions, which <see cref="BasisFileHeader.IndependentRows"/> records for the null. Columns mode likewise with s²·B(AAᵀ)Bᵀ or the n columns. Flattened mode: the N×N Gram of
 /// the models' vec(ΔW) (minus the mean when centred), eigen-models E = Σ⁻¹Uᵀ·X. The recorded mean is always that of
 /// ΔW's rows (rows), columns (columns) or of the models (flattened), so the mean-energy share is meaningful.
 /// </summary>
@@ -53,7 +54,7 @@ public sealed class ExactBasisFitter
         int d = rows ? n : m;
         var gram = new double[(long)d * d];
         var sum = new double[d];
-        long insertedRows = 0, denseRows = 0;
+        long independentRows = 0, denseRows = 0;
         foreach (var u in updates)
         {
             AddSum(u, rows, sum);
@@ -61,14 +62,14 @@ public sealed class ExactBasisFitter
             if (u.IsFactored && !centred)
             {
                 AddFactoredGram(u, rows, gram);
-                insertedRows += u.Rank;
+                independentRows += Math.Min(u.Rank, rows ? m : n);
             }
             else
             {
                 var x = UpdateAlgebra.Widen(UpdateAlgebra.ToDense(u, _backend));
                 // rows: G += XᵀX (n×n); columns: G += X·Xᵀ (m×m)
                 _backend.Syrk(rows ? Transpose.Yes : Transpose.No, d, rows ? m : n, 1.0, x, n, 1.0, gram, d);
-                insertedRows += rows ? m : n;
+                independentRows += u.IsFactored ? Math.Min(u.Rank, rows ? m : n) : rows ? m : n;
             }
         }
 
@@ -88,8 +89,9 @@ public sealed class ExactBasisFitter
 
         double total = Trace(gram, d);
         var (vectors, sigma) = TopEigen(gram, d, k);
-        var header = new BasisFileHeader(fleet, layer, mode, centred, sigma.Length, version, updates.Count, insertedRows)
+        var header = new BasisFileHeader(fleet, layer, mode, centred, sigma.Length, version, updates.Count, denseRows)
         {
+            IndependentRows = independentRows == denseRows ? null : independentRows,
             ExplainedEnergy = total > 0 ? sigma.Sum(s => s * s) / total : 0,
             CreatedAt = DateTimeOffset.UnixEpoch,
             OutFeatures = m,
@@ -97,7 +99,7 @@ public sealed class ExactBasisFitter
         };
         var meanF = mean.Select(v => (float)v).ToArray();
         var basis = new LayerBasisFile(header, d, vectors, sigma, meanF);
-        var diagnostics = SubspaceDiagnostics.ForSpectrum(insertedRows, d, sigma, header.ExplainedEnergy, [], centred);
+        var diagnostics = SubspaceDiagnostics.ForSpectrum(denseRows, d, sigma, header.ExplainedEnergy, [], centred, independentRows);
         return basis with
         {
             Diagnostics = diagnostics is null ? null : diagnostics with { MeanEnergyShare = uncentredTotal > 0 ? Math.Min(1, meanEnergy / uncentredTotal) : 0 },

@@ -26,14 +26,8 @@ public static class MergeMethods
     public static IReadOnlyList<string> Names { get; } = ["mean", "task-arithmetic", "ties", "dare", "subspace"];
 
     /// <summary>The method's name.</summary>
-    public static string Name(MergeMethod method) =>
-        (uint)method < (uint)Names.Count ? Names[(int)method] : throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown merge method.");
+    public static string Name(MergeMethod method) => Internal.NameTable.Name(Names, method);
 
     /// <summary>Parses a method name (ordinal, lower case).</summary>
-    public static bool TryParse(string? text, out MergeMethod method)
-    {
-        int index = text is null ? -1 : Names.ToList().IndexOf(text);
-        method = index < 0 ? default : (MergeMethod)index;
-        return index >= 0;
-    }
+    public static bool TryParse(string? text, out MergeMethod method) => Internal.NameTable.TryParse(Names, text, out method);
 }

@@ -96,11 +96,7 @@ public static class AdapterOutput
         var tensors = layers
             .Select(l => (new TensorSpec(l.ModulePath + ".weight", TensorDType.F32, [l.Update.OutFeatures, l.Update.InFeatures]), UpdateAlgebra.ToDense(l.Update, backend)))
             .ToArray();
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        Internal.SubspaceFiles.CreateFolderOf(path);
 
         SafetensorsWriter.WriteAll(path, tensors, all);
         return new FileInfo(path).Length;

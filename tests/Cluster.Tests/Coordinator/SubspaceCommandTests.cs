@@ -1,4 +1,7 @@
 using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Http;
+using OrleansUws.Coordinator.Verbs;
 using OrleansUws.ModelFormats;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Subspace;
@@ -64,6 +67,41 @@ public sealed class SubspaceCommandTests
         Assert.Equal(ExitCodes.Failure, refused.ExitCode);
         Assert.Contains("coefficients were computed against columns basis version 2", refused.Error, StringComparison.Ordinal);
         Assert.Contains("is version 3", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bases_cluster_fetches_the_current_bases_from_a_running_cluster()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        var fleet = folder.Combine("fleet");
+        Assert.Equal(ExitCodes.Success, (await CliHarness.InvokeAsync("fleet", "generate", "--out", fleet, "--preset", "tiny", "--models", "4", "--layers", "1")).ExitCode);
+        var options = new ServeOptions { Urls = "http://127.0.0.1:0", UploadFolder = folder.Combine("uploads"), SiloPort = FreePort.Next(), GatewayPort = FreePort.Next() };
+        await using var app = ServeCommand.Build(options, new ClusterConnectionOptions());
+        await app.StartAsync(cancel);
+        var gateway = $"127.0.0.1:{options.GatewayPort}";
+        Assert.Equal(ExitCodes.Success, (await CliHarness.InvokeAsync("ingest", fleet, "--gateway", gateway)).ExitCode);
+        var export = await CliHarness.InvokeAsync("basis", "export", "--layer", "layers.0.self_attn.q_proj", "--compute", "--gateway", gateway, "--out", folder.Combine("q.safetensors"));
+        Assert.True(export.ExitCode == ExitCodes.Success, export.ToString());
+
+        var compress = await CliHarness.InvokeAsync("compress", fleet, "--bases", "cluster", "--gateway", gateway, "--form", "rows", "--out", folder.Combine("c"));
+
+        // Only q_proj has a version: it alone is compressed, against the version the export wrote.
+        Assert.True(compress.ExitCode == ExitCodes.Success, compress.ToString());
+        var coefficients = CoefficientFile.Read(Path.Combine(folder.Combine("c"), "model-00000.coefficients.safetensors"));
+        var layer = Assert.Single(coefficients.Layers);
+        Assert.Equal("layers.0.self_attn.q_proj", layer.Layer);
+        Assert.Equal(BasisFile.Read(folder.Combine("q.safetensors")).Header.Version, Assert.Single(layer.Bases).Version);
+    }
+
+    [Fact]
+    public async Task Bases_cluster_without_a_gateway_is_refused()
+    {
+        using var folder = new TempFolder();
+        var run = await CliHarness.InvokeAsync("compress", folder.Path, "--bases", "cluster", "--out", folder.Combine("c"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(["uws: --bases cluster needs --gateway or --redis: an embedded cluster starts empty"], run.ErrorLines);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using OrleansUws.Coordinator.Cli;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Merging;
 
-namespace OrleansUws.Coordinator.Subspace;
+namespace OrleansUws.Coordinator.ModelTools;
 
 /// <summary>Validates <see cref="CompressVerbOptions"/>, naming each bad option; every failure at once.</summary>
 public sealed class CompressVerbOptionsValidator : IValidateOptions<CompressVerbOptions>
@@ -19,7 +19,7 @@ public sealed class CompressVerbOptionsValidator : IValidateOptions<CompressVerb
         }
 
         failures.NotBlank("--bases", options.Bases);
-        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) ? null : options.Bases);
+        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) || BasesSource.IsCluster(options.Bases) ? null : options.Bases);
         failures.OneOf("--form", options.Form, CoefficientForms.Names);
         if (options.K is { } k)
         {
@@ -50,7 +50,7 @@ public sealed class ReconstructVerbOptionsValidator : IValidateOptions<Reconstru
         }
 
         failures.NotBlank("--bases", options.Bases);
-        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) ? null : options.Bases);
+        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) || BasesSource.IsCluster(options.Bases) ? null : options.Bases);
         failures.NotBlank("--out", options.Output);
         return failures.ToResult();
     }
@@ -97,7 +97,7 @@ public sealed class MergeVerbOptionsValidator : IValidateOptions<MergeVerbOption
             failures.NotBlank("--bases", options.Bases);
         }
 
-        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) ? null : options.Bases);
+        failures.DirectoryExists("--bases", string.IsNullOrWhiteSpace(options.Bases) || BasesSource.IsCluster(options.Bases) ? null : options.Bases);
         failures.NotBlank("--out", options.Output);
         return failures.ToResult();
     }

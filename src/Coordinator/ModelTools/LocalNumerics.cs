@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Numerics.Backends;
 
-namespace OrleansUws.Coordinator.Subspace;
+namespace OrleansUws.Coordinator.ModelTools;
 
 /// <summary>
 /// The BLAS backend for verbs that compute in this process (compress, reconstruct, merge): the numerics library's

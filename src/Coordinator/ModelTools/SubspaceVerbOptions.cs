@@ -1,4 +1,4 @@
-namespace OrleansUws.Coordinator.Subspace;
+namespace OrleansUws.Coordinator.ModelTools;
 
 /// <summary>What <c>uws compress</c> does.</summary>
 public sealed class CompressVerbOptions
