@@ -64,9 +64,11 @@ public static class FleetGeneration
         return await ProgressDisplay.Create(console).StartAsync(async context =>
         {
             var task = context.AddTask($"generating {spec.ModelCount} models ({spec.Preset})", maxValue: spec.ModelCount);
-            var manifest = await Task.Run(
+            // A long-running task gets a thread of its own: the generator's threads are its own too, so an embedded
+            // silo in this process keeps the thread pool.
+            var manifest = await Task.Factory.StartNew(
                 () => generator.Generate(folder, new ProgressTaskReporter(task), cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             task.Value = spec.ModelCount;
             return manifest;
         }).ConfigureAwait(false);

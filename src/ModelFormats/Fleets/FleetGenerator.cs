@@ -62,7 +62,7 @@ public sealed class FleetGenerator
             : [];
 
         int written = 0;
-        Parallel.For(0, _spec.ModelCount, new ParallelOptions { MaxDegreeOfParallelism = _spec.MaxDegreeOfParallelism, CancellationToken = cancellationToken }, index =>
+        RunOnDedicatedThreads(_spec.ModelCount, _spec.MaxDegreeOfParallelism, index =>
         {
             if (_spec.Kind == FleetKind.LoraAdapters)
             {
@@ -74,7 +74,7 @@ public sealed class FleetGenerator
             }
 
             modelsWritten?.Report(Interlocked.Increment(ref written));
-        });
+        }, cancellationToken);
 
         if (planted.Length > 0)
         {
@@ -84,6 +84,50 @@ public sealed class FleetGenerator
         FleetManifest manifest = Manifest();
         manifest.Save(outputFolder);
         return manifest;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for 0…count−1 on <paramref name="threads"/> threads of its own (the calling thread
+    /// waits), not on the thread pool: generation is long, blocking work, and a host that serves while it generates
+    /// (the embedded silo of <c>uws run</c>) needs its pool threads. The first exception stops the others and is rethrown.
+    /// </summary>
+    private static void RunOnDedicatedThreads(int count, int threads, Action<int> body, CancellationToken cancellationToken)
+    {
+        int next = -1;
+        Exception? failure = null;
+        var workers = Enumerable.Range(0, Math.Min(threads, count)).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                for (int index = Interlocked.Increment(ref next); index < count && Volatile.Read(ref failure) is null; index = Interlocked.Increment(ref next))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    body(index);
+                }
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref failure, ex, null);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "uws fleet generator",
+        }).ToArray();
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Join();
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
     }
 
     private double Scaling => _spec.Kind == FleetKind.LoraAdapters ? _spec.LoraAlpha / _spec.Rank : 1.0;
