@@ -109,6 +109,16 @@ public sealed record FleetSettings(
         state.OutlierFactor = OutlierFactor;
     }
 
+    /// <summary>
+    /// The configuration of every layer and mode of fleet <paramref name="fleet"/>: layers in ordinal order, each in the
+    /// modes in the order given (flattened layers with <see cref="FlattenedSliceCount"/> column slices).
+    /// </summary>
+    public IReadOnlyList<LayerConfiguration> LayerConfigurations(string fleet) =>
+        Layers.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .SelectMany(p => Modes.Select(mode => new LayerConfiguration(
+                fleet, p.Key, mode, p.Value, mode == SketchMode.Flattened ? FlattenedSliceCount : SliceCount, Centered, Sketch, Basis)))
+            .ToArray();
+
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
     public bool SameAs(FleetSettings other) => Difference(other) is null;
 
