@@ -83,4 +83,21 @@ public sealed class RegistryPartsTests
             "the file changed after admission, re-submit: layer 'q' (rows): bad block; layer 'q' (columns): TimeoutException: 30 s",
             FanOutFaults.Describe([(rows, "bad block", true), (columns, timeout.Error, timeout.ModelFault)]));
     }
+
+    [Fact]
+    public void A_models_architecture_maps_to_the_wire_with_out_features_as_rows()
+    {
+        var architecture = new ModelFormats.ModelArchitecture(new Dictionary<string, ModelFormats.LayerShape>
+        {
+            ["v"] = new(24, 32),
+            ["q"] = new(48, 32),
+        });
+
+        var wire = LayerShape.Of(architecture);
+
+        Assert.Equal(["q", "v"], wire.Keys.ToArray());
+        Assert.True(LayerShape.Same(Good, wire));
+        Assert.False(LayerShape.Same(Wide, wire));
+        Assert.Equal(new LayerShape(48, 32), LayerShape.From(new ModelFormats.LayerShape(48, 32)));
+    }
 }
