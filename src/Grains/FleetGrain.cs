@@ -75,7 +75,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var requested = Resolve(configuration);
         var state = _state.State;
         var counts = _records.Counts;
-        if (state.Configured && counts.Absorbed + counts.Queued > 0)
+        if (state.Settings is not null && counts.Absorbed + counts.Queued > 0)
         {
             // Rejected and quarantined models changed no sketch, so until a model is absorbed (or being absorbed) the
             // configuration may still change.
@@ -206,7 +206,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now)
     {
         var state = _state.State;
-        if (!state.Configured)
+        if (state.Settings is null)
         {
             Apply(Resolve(new FleetConfiguration(Centered: _defaults.Centered)));
         }
@@ -255,7 +255,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         {
             // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
             // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
-            var slice = UwsKeys.SliceOf(model.ModelId, _state.State.SliceCount);
+            var slice = UwsKeys.SliceOf(model.ModelId, _state.State.Settings!.SliceCount);
             try
             {
                 if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
@@ -348,7 +348,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private IReadOnlyList<LayerConfiguration> LayerConfigurations() => CurrentSettings().LayerConfigurations(Fleet);
+    private IReadOnlyList<LayerConfiguration> LayerConfigurations() => _state.State.Settings is null ? [] : CurrentSettings().LayerConfigurations(Fleet);
 
     private async Task SaveAsync()
     {
@@ -365,16 +365,16 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private void Apply(FleetSettings settings) => settings.ApplyTo(_state.State);
+    private void Apply(FleetSettings settings) => _state.State.Settings = settings;
 
-    private FleetSettings CurrentSettings() => FleetSettings.From(_state.State);
+    private FleetSettings CurrentSettings() => _state.State.Settings!.WithArchitecture(_state.State.Layers);
 
     private FleetSettings Resolve(FleetConfiguration configuration) =>
         FleetSettings.Resolve(configuration, _defaults, $"fleet '{Fleet}'");
 
     private FleetDescription Describe()
     {
-        var settings = _state.State.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
+        var settings = _state.State.Settings is not null ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
         return new FleetDescription(
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),

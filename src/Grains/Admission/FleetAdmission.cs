@@ -39,7 +39,8 @@ public sealed partial class FleetAdmission(string fleet, LayerNormBaseline basel
     /// <summary>
     /// The verdict on <paramref name="model"/>: null when it may be absorbed, else Rejected (a problem with the file or its
     /// architecture) or Quarantined (an outlier) with the reason. When the fleet has no architecture yet, waits for the
-    /// quorum and fixes the agreed one in <paramref name="state"/>, persisted through <paramref name="saveAsync"/>.
+    /// quorum and fixes the agreed one in <paramref name="state"/> (whose settings are fixed), persisted through
+    /// <paramref name="saveAsync"/>.
     /// </summary>
     public async Task<(ModelStatus Status, string Reason)?> JudgeAsync(
         ModelReference model, AdmissionResult admission, FleetState state, Func<Task> saveAsync)
@@ -62,7 +63,7 @@ public sealed partial class FleetAdmission(string fleet, LayerNormBaseline basel
             return (ModelStatus.Rejected, mismatch);
         }
 
-        var outlier = Baseline.Judge(admission.LayerNorms, state.OutlierFactor);
+        var outlier = Baseline.Judge(admission.LayerNorms, state.Settings!.OutlierFactor);
         return outlier is null ? null : (ModelStatus.Quarantined, $"{model.Location}: {outlier}");
     }
 
@@ -73,7 +74,8 @@ public sealed partial class FleetAdmission(string fleet, LayerNormBaseline basel
     private async Task<string?> AgreeArchitectureAsync(
         ModelReference model, IReadOnlyDictionary<string, LayerShape> layers, FleetState state, Func<Task> saveAsync)
     {
-        var quorum = _quorum ??= new ArchitectureQuorum(state.ArchitectureQuorum);
+        var settings = state.Settings ?? throw new InvalidOperationException($"Fleet '{fleet}' has no settings yet.");
+        var quorum = _quorum ??= new ArchitectureQuorum(settings.ArchitectureQuorum);
         var agreed = quorum.WaitAsync(model.ModelId, layers);
         if (!agreed.IsCompleted && await Task.WhenAny(agreed, Task.Delay(quorumWait)) != agreed)
         {
@@ -84,7 +86,7 @@ public sealed partial class FleetAdmission(string fleet, LayerNormBaseline basel
         var architecture = await agreed;
         if (state.Layers.Count == 0)
         {
-            var failures = AdmissionRules.FlattenedFit(state, architecture);
+            var failures = AdmissionRules.FlattenedFit(settings, architecture);
             if (failures is not null)
             {
                 return $"{model.Location}: the agreed architecture does not fit fleet '{fleet}' in flattened mode: {failures}";

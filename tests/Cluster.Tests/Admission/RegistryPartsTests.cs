@@ -36,7 +36,7 @@ public sealed class RegistryPartsTests
     [Fact]
     public async Task Admission_agrees_the_architecture_by_quorum_saves_it_once_and_then_rejects_a_model_that_differs()
     {
-        var state = new FleetState { ArchitectureQuorum = 2 };
+        var state = new FleetState { Settings = FleetSettings.Resolve(new FleetConfiguration(ArchitectureQuorum: 2), new UwsClusterOptions(), "fleet 'f'") };
         var saves = 0;
         var admission = new FleetAdmission("f", new LayerNormBaseline(), TimeSpan.FromMinutes(5), NullLogger.Instance);
         Task Save()
