@@ -27,7 +27,7 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
 
     /// <summary>
     /// Tells the coordinator that slice <paramref name="slice"/> now holds <paramref name="sliceModelCount"/> models
-    /// (one-way, called by the fleet grain after a new absorb); may start a new version by the "every N models" policy.
+    /// (one-way, called by the slice itself after a new absorb); may start a new version by the "every N models" policy.
     /// Flattened layers ignore the slice arguments: their count is the coordinator's own id set.
     /// Counts are per slice and taken as a maximum, so a late, repeated or reordered notification counts nothing twice.
     /// </summary>

@@ -31,4 +31,25 @@ public sealed record LayerShape(
 
     /// <inheritdoc />
     public override string ToString() => $"{Rows}×{Columns}";
+
+    /// <summary>The wire shape of a layer as the model formats read it (m = out features, n = in features).</summary>
+    public static LayerShape From(ModelFormats.LayerShape shape) => new(shape.OutFeatures, shape.InFeatures);
+
+    /// <summary>
+    /// A model's architecture on the wire: every layer id with its shape. The one place where the formats' shapes become
+    /// the grains' (admission, and the client that agrees an architecture before submitting).
+    /// </summary>
+    public static IReadOnlyDictionary<string, LayerShape> Of(ModelFormats.ModelArchitecture architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        return architecture.Layers.ToDictionary(p => p.Key, p => From(p.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether two architectures have the same layers with the same shapes.</summary>
+    public static bool Same(IReadOnlyDictionary<string, LayerShape> a, IReadOnlyDictionary<string, LayerShape> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var s) && s == p.Value);
+    }
 }

@@ -32,8 +32,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private ModelRecordLog _records = null!;
-    private LayerNormBaseline _baseline = new();
-    private ArchitectureQuorum? _quorum;
+    private FleetAdmission _admission = null!;
     private Task? _coordinatorsReady;
     private long _sliceActivations;
     private long _recorded;
@@ -61,7 +60,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     {
         _records = new ModelRecordLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
         await _records.LoadAsync();
-        _baseline = new LayerNormBaseline(_state.State.NormSamples, _state.State.NormModels);
+        _admission = new FleetAdmission(
+            Fleet, new LayerNormBaseline(_state.State.NormSamples, _state.State.NormModels),
+            TimeSpan.FromSeconds(_defaults.ArchitectureQuorumWaitSeconds), _logger);
     }
 
     /// <inheritdoc />
@@ -74,7 +75,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var requested = Resolve(configuration);
         var state = _state.State;
         var counts = _records.Counts;
-        if (state.Configured && counts.Absorbed + counts.Queued > 0)
+        if (state.Settings is not null && counts.Absorbed + counts.Queued > 0)
         {
             // Rejected and quarantined models changed no sketch, so until a model is absorbed (or being absorbed) the
             // configuration may still change.
@@ -92,12 +93,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         state.Layers = new Dictionary<string, LayerShape>(requested.Layers);
         state.CoordinatorsConfigured = false;
         _coordinatorsReady = null;
-        if (state.Layers.Count > 0)
-        {
-            _quorum?.Declare(state.Layers); // models waiting for a quorum are judged against the declared architecture
-        }
-
-        _quorum = null;
+        _admission.Reconfigured(state.Layers);
         await SaveAsync();
         if (state.Layers.Count > 0)
         {
@@ -210,7 +206,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now)
     {
         var state = _state.State;
-        if (!state.Configured)
+        if (state.Settings is null)
         {
             Apply(Resolve(new FleetConfiguration(Centered: _defaults.Centered)));
         }
@@ -224,60 +220,13 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
                 : new SubmitResult(model.ModelId, ModelStatus.Rejected, AdmissionRules.Replaced(known, admission), AlreadyKnown: true);
         }
 
-        if (admission.Problem is not null)
+        if (await _admission.JudgeAsync(model, admission, state, SaveAsync) is { } verdict)
         {
-            return await RecordAsync(model, now, ModelStatus.Rejected, admission.Problem, admission.ContentHash);
-        }
-
-        // The architecture may have been agreed while this model was being read without one: check it either way.
-        var mismatch = state.Layers.Count == 0
-            ? await AgreeArchitectureAsync(model, admission.Layers)
-            : AdmissionRules.Mismatch(state.Layers, admission.Layers, model.Location);
-        if (mismatch is not null)
-        {
-            return await RecordAsync(model, now, ModelStatus.Rejected, mismatch, admission.ContentHash);
-        }
-
-        var outlier = _baseline.Judge(admission.LayerNorms, state.OutlierFactor);
-        if (outlier is not null)
-        {
-            return await RecordAsync(model, now, ModelStatus.Quarantined, $"{model.Location}: {outlier}", admission.ContentHash);
+            return await RecordAsync(model, now, verdict.Status, verdict.Reason, admission.ContentHash);
         }
 
         _records.SetVolatile(new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null, admission.ContentHash));
         return await AbsorbEverywhereAsync(model, now, admission);
-    }
-
-    /// <summary>
-    /// Waits until the fleet's first models agree on an architecture (or the wait ends and most of them win), then fixes
-    /// it. Returns why <paramref name="model"/> does not fit it, or null.
-    /// </summary>
-    private async Task<string?> AgreeArchitectureAsync(ModelReference model, IReadOnlyDictionary<string, LayerShape> layers)
-    {
-        var state = _state.State;
-        var quorum = _quorum ??= new ArchitectureQuorum(state.ArchitectureQuorum);
-        var agreed = quorum.WaitAsync(model.ModelId, layers);
-        if (!agreed.IsCompleted && await Task.WhenAny(agreed, Task.Delay(TimeSpan.FromSeconds(_defaults.ArchitectureQuorumWaitSeconds))) != agreed)
-        {
-            LogQuorumTimedOut(_logger, Fleet, quorum.Waiting, quorum.Required);
-            quorum.DecideByMajority();
-        }
-
-        var architecture = await agreed;
-        if (state.Layers.Count == 0)
-        {
-            var failures = AdmissionRules.FlattenedFit(state, architecture);
-            if (failures is not null)
-            {
-                return $"{model.Location}: the agreed architecture does not fit fleet '{Fleet}' in flattened mode: {failures}";
-            }
-
-            state.Layers = new Dictionary<string, LayerShape>(architecture);
-            await SaveAsync();
-            LogArchitectureAgreed(_logger, Fleet, state.Layers.Count, quorum.Required);
-        }
-
-        return AdmissionRules.Mismatch(state.Layers, layers, model.Location);
     }
 
     /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
@@ -290,30 +239,23 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         activity?.SetTag("uws.model", model.ModelId);
 
         var activationsBefore = _sliceActivations;
-        // Slices tell their coordinator themselves; the registry only routes and records.
-        var outcomes = await Task.WhenAll(layers.Select(layer => SliceRouting.AbsorbAsync(GrainFactory, model, layer)));
-
-        var failures = outcomes.Where(o => o.Error is not null).ToArray();
-        if (failures.Length > 0)
+        // Slices tell their coordinator themselves; the registry only routes and records. A model that some layer failed
+        // to absorb stays queued and a re-submission completes it (slices skip what they hold).
+        var reason = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers);
+        if (reason is not null)
         {
-            // Admission read every layer, so a failure here is the cluster's (timeout, lost silo), or the file changed
-            // after admission: the model stays queued and a re-submission completes it (slices skip what they hold).
-            var reason = string.Join("; ", failures.Select(f => $"layer '{f.Layer.Layer}' ({UwsKeys.ModeName(f.Layer.Mode)}): {f.Error}"));
-            reason = failures.Any(f => f.ModelFault)
-                ? $"the file changed after admission, re-submit: {reason}"
-                : $"not fully absorbed, re-submit: {reason}";
             await RecordAsync(model, now, ModelStatus.Queued, reason, admission.ContentHash, completed: false);
             LogIncomplete(_logger, Fleet, model.ModelId, reason);
             return new SubmitResult(model.ModelId, ModelStatus.Queued, reason, AlreadyKnown: false);
         }
 
-        _baseline.Add(model.ModelId, admission.LayerNorms);
+        _admission.Baseline.Add(model.ModelId, admission.LayerNorms);
         var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash);
         if (_sliceActivations != activationsBefore)
         {
             // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
             // failed, that check ran before the model was recorded absorbed. Check this model's slices again.
-            var slice = UwsKeys.SliceOf(model.ModelId, _state.State.SliceCount);
+            var slice = UwsKeys.SliceOf(model.ModelId, _state.State.Settings!.SliceCount);
             try
             {
                 if ((await RequeueLostAsync(layers.Select(l => (l, slice)).ToArray())).Contains(model.ModelId))
@@ -393,7 +335,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         {
             try
             {
-                await Task.WhenAll(LayerConfigurations().Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
+                await SliceRouting.ConfigureCoordinatorsAsync(GrainFactory, LayerConfigurations());
             }
             catch
             {
@@ -406,22 +348,15 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private List<LayerConfiguration> LayerConfigurations()
-    {
-        var s = _state.State;
-        return s.Layers.OrderBy(p => p.Key, StringComparer.Ordinal)
-            .SelectMany(p => s.Modes.Select(mode => new LayerConfiguration(
-                Fleet, p.Key, mode, p.Value, mode == SketchMode.Flattened ? s.FlattenedSliceCount : s.SliceCount, s.Centered, s.Sketch!, s.Basis!)))
-            .ToList();
-    }
+    private IReadOnlyList<LayerConfiguration> LayerConfigurations() => _state.State.Settings is null ? [] : CurrentSettings().LayerConfigurations(Fleet);
 
     private async Task SaveAsync()
     {
         await _writeLock.WaitAsync();
         try
         {
-            _state.State.NormSamples = _baseline.Samples;
-            _state.State.NormModels = _baseline.Models;
+            _state.State.NormSamples = _admission.Baseline.Samples;
+            _state.State.NormModels = _admission.Baseline.Models;
             await _state.WriteStateAsync();
         }
         finally
@@ -430,28 +365,22 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
     }
 
-    private void Apply(FleetSettings settings) => settings.ApplyTo(_state.State);
+    private void Apply(FleetSettings settings) => _state.State.Settings = settings;
 
-    private FleetSettings CurrentSettings() => FleetSettings.From(_state.State);
+    private FleetSettings CurrentSettings() => _state.State.Settings!.WithArchitecture(_state.State.Layers);
 
     private FleetSettings Resolve(FleetConfiguration configuration) =>
         FleetSettings.Resolve(configuration, _defaults, $"fleet '{Fleet}'");
 
     private FleetDescription Describe()
     {
-        var settings = _state.State.Configured ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
+        var settings = _state.State.Settings is not null ? CurrentSettings() : Resolve(new FleetConfiguration(Centered: _defaults.Centered));
         return new FleetDescription(
             Fleet, settings.Modes, settings.Centered,
             settings.Layers.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new LayerEntry(p.Key, p.Value)).ToArray(),
             settings.SliceCount, settings.Sketch, settings.Basis, _records.Counts, settings.FlattenedSliceCount,
             settings.ArchitectureQuorum, settings.OutlierFactor);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: architecture of {LayerCount} layers agreed by {Quorum} models")]
-    private static partial void LogArchitectureAgreed(ILogger logger, string fleet, int layerCount, int quorum);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: {Waiting} models waited for {Quorum} to agree on an architecture; the largest group wins")]
-    private static partial void LogQuorumTimedOut(ILogger logger, string fleet, int waiting, int quorum);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: model {ModelId} {Reason}")]
     private static partial void LogDeleted(ILogger logger, string fleet, string modelId, string reason);

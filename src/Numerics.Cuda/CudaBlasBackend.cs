@@ -376,7 +376,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
             Download(_c, c, n, n, ldc);
         }
 
-        HostLayout.MirrorUpperToLower(c, n, ldc);
+        MatrixLayout.MirrorUpperToLower(c, n, ldc);
     }
 
     private unsafe void EigenCore<T>(int n, Span<T> a, Span<T> eigenvalues)
@@ -411,7 +411,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
             Download(_c, eigenvalues, 1, n, n);
         }
 
-        HostLayout.TransposeSquare(a, n);
+        MatrixLayout.TransposeSquare(a, n);
     }
 
     private unsafe void OrthonormalizeCore<T>(int m, int n, Span<T> a)
@@ -425,7 +425,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
 
         var isDouble = IsDouble<T>();
         using var columnMajor = new PooledArray<T>(m * n);
-        HostLayout.Transpose<T>(a, m, n, columnMajor.Span);
+        MatrixLayout.Transpose<T>(a, m, n, columnMajor.Span);
         lock (_gate)
         {
             MakeCurrent();
@@ -445,7 +445,7 @@ public sealed class CudaBlasBackend : IBlasBackend, IDisposable
             Download(_a, columnMajor.Span, n, m, m);
         }
 
-        HostLayout.Transpose<T>(columnMajor.Span, n, m, a);
+        MatrixLayout.Transpose<T>(columnMajor.Span, n, m, a);
     }
 
     /// <summary>Synchronises the stream and reads the int32 <c>devInfo</c> at <paramref name="byteOffset"/> of the info buffer.</summary>

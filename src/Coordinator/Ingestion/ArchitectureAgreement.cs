@@ -51,14 +51,14 @@ public static class ArchitectureAgreement
             try
             {
                 using var reader = ModelReader.Open(model.Location);
-                layers = reader.Architecture.Layers.ToDictionary(p => p.Key, p => new Grains.Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+                layers = Grains.Interfaces.LayerShape.Of(reader.Architecture);
             }
             catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
             {
                 continue; // the registry rejects it with this reason
             }
 
-            var index = groups.FindIndex(g => Same(g.Layers, layers));
+            var index = groups.FindIndex(g => Grains.Interfaces.LayerShape.Same(g.Layers, layers));
             if (index < 0)
             {
                 index = groups.Count;
@@ -74,7 +74,4 @@ public static class ArchitectureAgreement
 
         return groups.Count == 0 ? null : groups.MaxBy(g => g.Count).Layers;
     }
-
-    private static bool Same(IReadOnlyDictionary<string, Grains.Interfaces.LayerShape> a, IReadOnlyDictionary<string, Grains.Interfaces.LayerShape> b) =>
-        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var s) && s == p.Value);
 }

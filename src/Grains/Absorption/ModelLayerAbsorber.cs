@@ -1,5 +1,6 @@
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.ModelFormats;
+using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Grains.Absorption;
@@ -45,40 +46,10 @@ public static class ModelLayerAbsorber
             var columns = new float[m * n];
             reader.ReadColumns(layer.Layer, 0, n, columns);
             var transposed = new float[n * m];
-            Transpose(columns, m, n, transposed);
+            MatrixLayout.Transpose<float>(columns, m, n, transposed);
             sketch.AppendRows(transposed, n);
         }
 
         return sketch.RowCount - before;
-    }
-
-    /// <summary>destination (cols×rows) = sourceᵀ, source rows×cols row-major; blocked for cache locality.</summary>
-    public static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
-    {
-        if (source.Length != rows * cols)
-        {
-            throw new ArgumentException($"source has {source.Length} elements, expected {rows}×{cols}.", nameof(source));
-        }
-
-        if (destination.Length != rows * cols)
-        {
-            throw new ArgumentException($"destination has {destination.Length} elements, expected {cols}×{rows}.", nameof(destination));
-        }
-
-        const int block = 32;
-        for (var i0 = 0; i0 < rows; i0 += block)
-        {
-            for (var j0 = 0; j0 < cols; j0 += block)
-            {
-                int iEnd = Math.Min(i0 + block, rows), jEnd = Math.Min(j0 + block, cols);
-                for (var i = i0; i < iEnd; i++)
-                {
-                    for (var j = j0; j < jEnd; j++)
-                    {
-                        destination[(j * rows) + i] = source[(i * cols) + j];
-                    }
-                }
-            }
-        }
     }
 }

@@ -33,15 +33,16 @@ public static class AdmissionRules
         + $"(content {Short(absorbed.ContentHash)}, from {absorbed.Location}); delete the absorbed model first to replace it";
 
     /// <summary>Why <paramref name="layers"/> cannot be the architecture of a flattened-mode fleet, or null.</summary>
-    public static string? FlattenedFit(FleetState state, IReadOnlyDictionary<string, LayerShape> layers)
+    public static string? FlattenedFit(FleetSettings settings, IReadOnlyDictionary<string, LayerShape> layers)
     {
-        if (!state.Modes.Contains(SketchMode.Flattened))
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.Modes.Contains(SketchMode.Flattened))
         {
             return null;
         }
 
         var failures = new List<string>();
-        FleetSettingsRules.ValidateFlattened(layers, state.FlattenedSliceCount, state.Centered, failures);
+        FleetSettingsRules.ValidateFlattened(layers, settings.FlattenedSliceCount, settings.Centered, failures);
         return failures.Count == 0 ? null : string.Join(" ", failures);
     }
 

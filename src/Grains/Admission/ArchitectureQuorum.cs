@@ -68,9 +68,8 @@ public sealed class ArchitectureQuorum(int required)
         Decide(layers);
     }
 
-    /// <summary>Whether two architectures have the same layers with the same shapes.</summary>
-    public static bool Same(IReadOnlyDictionary<string, LayerShape> a, IReadOnlyDictionary<string, LayerShape> b) =>
-        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var s) && s == p.Value);
+    /// <summary>Whether two architectures have the same layers with the same shapes (<see cref="LayerShape.Same"/>).</summary>
+    public static bool Same(IReadOnlyDictionary<string, LayerShape> a, IReadOnlyDictionary<string, LayerShape> b) => LayerShape.Same(a, b);
 
     private void Decide(IReadOnlyDictionary<string, LayerShape> layers)
     {

@@ -36,7 +36,7 @@ public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, Sketch
             {
                 hash = ModelAdmission.ContentHash(model.Location);
                 using var lease = readers.Acquire(model.Location);
-                layers = lease.Reader.Architecture.Layers.ToDictionary(p => p.Key, p => new Interfaces.LayerShape(p.Value.OutFeatures, p.Value.InFeatures));
+                layers = Interfaces.LayerShape.Of(lease.Reader.Architecture);
                 norms = ModelAdmission.Check(lease.Reader, fleet);
             }
             catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)

@@ -1,9 +1,11 @@
 using OrleansUws.Grains.Interfaces;
-using OrleansUws.Grains.State;
 
 namespace OrleansUws.Grains.Options;
 
-/// <summary>A fleet's effective settings: its <see cref="FleetConfiguration"/> with the silo defaults filled in.</summary>
+/// <summary>
+/// A fleet's effective settings: its <see cref="FleetConfiguration"/> with the silo defaults filled in. The one type that
+/// holds them inside the silo: the registry persists it as is and derives the layers' configurations from it.
+/// </summary>
 /// <param name="Modes">Modes, distinct, in the order given.</param>
 /// <param name="Centered">Centring.</param>
 /// <param name="Layers">Declared architecture (empty when the first model sets it).</param>
@@ -13,16 +15,17 @@ namespace OrleansUws.Grains.Options;
 /// <param name="FlattenedSliceCount">Column slices per layer in flattened mode.</param>
 /// <param name="ArchitectureQuorum">Models that must agree on an undeclared architecture.</param>
 /// <param name="OutlierFactor">Outlier quarantine factor (0 = off).</param>
+[GenerateSerializer, Immutable]
 public sealed record FleetSettings(
-    IReadOnlyList<SketchMode> Modes,
-    bool Centered,
-    IReadOnlyDictionary<string, LayerShape> Layers,
-    int SliceCount,
-    SketchSettings Sketch,
-    BasisPolicy Basis,
-    int FlattenedSliceCount,
-    int ArchitectureQuorum,
-    double OutlierFactor)
+    [property: Id(0)] IReadOnlyList<SketchMode> Modes,
+    [property: Id(1)] bool Centered,
+    [property: Id(2)] IReadOnlyDictionary<string, LayerShape> Layers,
+    [property: Id(3)] int SliceCount,
+    [property: Id(4)] SketchSettings Sketch,
+    [property: Id(5)] BasisPolicy Basis,
+    [property: Id(6)] int FlattenedSliceCount,
+    [property: Id(7)] int ArchitectureQuorum,
+    [property: Id(8)] double OutlierFactor)
 {
     /// <summary>
     /// Fills the nulls of <paramref name="configuration"/> from <paramref name="defaults"/> and validates the result.
@@ -82,32 +85,22 @@ public sealed record FleetSettings(
             throw new ArgumentException($"Invalid configuration of {owner}: {string.Join(" ", failures)}", nameof(configuration));
         }
 
-        return new FleetSettings(modes.ToArray(), configuration.Centered, layers, sliceCount, sketch, basis, flattenedSliceCount, quorum, outlierFactor);
+        return new FleetSettings(modes.ToArray(), configuration.Centered, new Dictionary<string, LayerShape>(layers), sliceCount, sketch, basis, flattenedSliceCount, quorum, outlierFactor);
     }
 
-    /// <summary>The settings a registry's state holds.</summary>
-    public static FleetSettings From(FleetState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return new FleetSettings(
-            state.Modes, state.Centered, state.Layers, state.SliceCount, state.Sketch!, state.Basis!, state.FlattenedSliceCount,
-            state.ArchitectureQuorum, state.OutlierFactor);
-    }
+    /// <summary>These settings with <paramref name="layers"/> as the architecture (the one agreed after they were fixed).</summary>
+    public FleetSettings WithArchitecture(IReadOnlyDictionary<string, LayerShape> layers) =>
+        ReferenceEquals(layers, Layers) ? this : this with { Layers = layers };
 
-    /// <summary>Fixes these settings (not the architecture) in a registry's state.</summary>
-    public void ApplyTo(FleetState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        state.Configured = true;
-        state.Modes = [.. Modes];
-        state.Centered = Centered;
-        state.SliceCount = SliceCount;
-        state.FlattenedSliceCount = FlattenedSliceCount;
-        state.Sketch = Sketch;
-        state.Basis = Basis;
-        state.ArchitectureQuorum = ArchitectureQuorum;
-        state.OutlierFactor = OutlierFactor;
-    }
+    /// <summary>
+    /// The configuration of every layer and mode of fleet <paramref name="fleet"/>: layers in ordinal order, each in the
+    /// modes in the order given (flattened layers with <see cref="FlattenedSliceCount"/> column slices).
+    /// </summary>
+    public IReadOnlyList<LayerConfiguration> LayerConfigurations(string fleet) =>
+        Layers.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .SelectMany(p => Modes.Select(mode => new LayerConfiguration(
+                fleet, p.Key, mode, p.Value, mode == SketchMode.Flattened ? FlattenedSliceCount : SliceCount, Centered, Sketch, Basis)))
+            .ToArray();
 
     /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
     public bool SameAs(FleetSettings other) => Difference(other) is null;

@@ -2,17 +2,30 @@ using OrleansUws.Grains.Interfaces;
 
 namespace OrleansUws.Grains.Registry;
 
-/// <summary>Routes an admitted model to the grain that absorbs it in one layer and mode, and classifies the outcome.</summary>
+/// <summary>
+/// Routes an admitted model to the grain that absorbs it in each layer and mode: its slice (by model id), or for a
+/// flattened layer its coordinator, which owns the order of the rows. Failures are classified by <see cref="FanOutFaults"/>.
+/// </summary>
 public static class SliceRouting
 {
     /// <summary>
-    /// Absorbs the model into its slice of one layer (flattened layers: through their coordinator, which owns the order
-    /// of the rows). A failure is a model fault when the slice refused the data (<see cref="InvalidDataException"/>) or
-    /// the request (<see cref="ArgumentException"/>); anything else (timeouts, lost silos) is the cluster's fault.
+    /// Absorbs the model into its slice of every layer of <paramref name="layers"/> at once; returns why it stays queued
+    /// (<see cref="FanOutFaults.Describe"/>), or null when every layer absorbed it.
     /// </summary>
+    public static async Task<string?> AbsorbEverywhereAsync(IGrainFactory grains, ModelReference model, IReadOnlyList<LayerConfiguration> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbAsync(grains, model, layer)));
+        return FanOutFaults.Describe(outcomes.Select(o => (o.Layer, o.Error, o.ModelFault)).ToArray());
+    }
+
+    /// <summary>Absorbs the model into its slice of one layer; a failure is classified by <see cref="FanOutFaults.Classify"/>.</summary>
     public static async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbAsync(
         IGrainFactory grains, ModelReference model, LayerConfiguration layer)
     {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
         try
         {
             var result = layer.Mode == SketchMode.Flattened
@@ -20,13 +33,18 @@ public static class SliceRouting
                 : await grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, UwsKeys.SliceOf(model.ModelId, layer.SliceCount))).AbsorbAsync(model, layer);
             return (layer, result, null, false);
         }
-        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
-        {
-            return (layer, null, ex.Message, true);
-        }
         catch (Exception ex)
         {
-            return (layer, null, $"{ex.GetType().Name}: {ex.Message}", false);
+            var (error, modelFault) = FanOutFaults.Classify(ex);
+            return (layer, null, error, modelFault);
         }
+    }
+
+    /// <summary>Configures the coordinator of every layer of <paramref name="layers"/> (idempotent per coordinator).</summary>
+    public static Task ConfigureCoordinatorsAsync(IGrainFactory grains, IReadOnlyList<LayerConfiguration> layers)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(layers);
+        return Task.WhenAll(layers.Select(l => grains.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ConfigureAsync(l)));
     }
 }

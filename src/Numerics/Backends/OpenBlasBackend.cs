@@ -75,7 +75,7 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
             _native.Ssyrk(OpenBlasNative.RowMajor, OpenBlasNative.Upper, Op(trans), n, k, alpha, ap, lda, beta, cp, ldc);
         }
 
-        MirrorUpper(n, c, ldc);
+        MatrixLayout.MirrorUpperToLower(c, n, ldc);
     }
 
     /// <inheritdoc />
@@ -93,7 +93,7 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
             _native.Dsyrk(OpenBlasNative.RowMajor, OpenBlasNative.Upper, Op(trans), n, k, alpha, ap, lda, beta, cp, ldc);
         }
 
-        MirrorUpper(n, c, ldc);
+        MatrixLayout.MirrorUpperToLower(c, n, ldc);
     }
 
     /// <inheritdoc />
@@ -191,28 +191,6 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
 
     private static int Op(Transpose t) => t == Transpose.No ? OpenBlasNative.NoTrans : OpenBlasNative.Trans;
 
-    private static void MirrorUpper<T>(int n, Span<T> c, int ldc)
-    {
-        for (int i = 1; i < n; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                c[(i * ldc) + j] = c[(j * ldc) + i];
-            }
-        }
-    }
-
-    private static void TransposeSquare<T>(int n, Span<T> a)
-    {
-        for (int i = 1; i < n; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                (a[(i * n) + j], a[(j * n) + i]) = (a[(j * n) + i], a[(i * n) + j]);
-            }
-        }
-    }
-
     private static void Syevd<T>(delegate* unmanaged<byte*, byte*, int*, void*, int*, void*, void*, int*, int*, int*, int*, nuint, nuint, void> syevd,
         int n, Span<T> a, Span<T> w)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -242,7 +220,7 @@ public sealed unsafe class OpenBlasBackend : IBlasBackend
         }
 
         ThrowOnInfo("?syevd", info);
-        TransposeSquare(n, a[..(n * n)]);
+        MatrixLayout.TransposeSquare(a[..(n * n)], n);
     }
 
     private static void Qr<T>(delegate* unmanaged<int*, int*, void*, int*, void*, void*, int*, int*, void> geqrf,

@@ -1,3 +1,5 @@
+using OrleansUws.Numerics.Backends;
+
 namespace OrleansUws.Numerics.Internal;
 
 /// <summary>
@@ -25,20 +27,9 @@ internal static class SymmetricEigenSolver
         Tridiagonalize(n, v, d, e);
 
         // The QL sweeps rotate pairs of eigenvector columns; on the transpose W = Vᵀ those are contiguous rows.
-        TransposeInto(n, v, w);
+        MatrixLayout.Transpose<double>(v, n, n, w);
         QlIterate(n, w, d, e);
-        TransposeInto(n, w, v);
-    }
-
-    private static void TransposeInto(int n, ReadOnlySpan<double> source, Span<double> destination)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                destination[(j * n) + i] = source[(i * n) + j];
-            }
-        }
+        MatrixLayout.Transpose<double>(w, n, n, v);
     }
 
     private static void Rotate(Span<double> rowI, Span<double> rowNext, double c, double s)

@@ -1,3 +1,4 @@
+using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Internal;
 
 namespace OrleansUws.Numerics.Sketching;
@@ -31,8 +32,8 @@ public static class CovarianceSketchExtensions
         // Columns of ΔW are the rows of ΔWᵀ = (α/r)·Aᵀ·Bᵀ: left = Aᵀ (n×r), right = Bᵀ (r×m).
         using var left = new PooledArray<float>(lora.InFeatures * lora.Rank);
         using var right = new PooledArray<float>(lora.Rank * lora.OutFeatures);
-        Transpose(lora.A, lora.Rank, lora.InFeatures, left.Span);
-        Transpose(lora.B, lora.OutFeatures, lora.Rank, right.Span);
+        MatrixLayout.Transpose<float>(lora.A, lora.Rank, lora.InFeatures, left.Span);
+        MatrixLayout.Transpose<float>(lora.B, lora.OutFeatures, lora.Rank, right.Span);
         AppendLowRank(sketch, left.Span, lora.InFeatures, lora.Rank, right.Span, lora.Scale, units, factorsChecked);
     }
 
@@ -45,17 +46,6 @@ public static class CovarianceSketchExtensions
         else
         {
             sketch.AppendLowRank(left, rowCount, rank, right, scale, units);
-        }
-    }
-
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
-    {
-        for (int i = 0; i < rows; i++)
-        {
-            for (int j = 0; j < cols; j++)
-            {
-                destination[(j * rows) + i] = source[(i * cols) + j];
-            }
         }
     }
 }

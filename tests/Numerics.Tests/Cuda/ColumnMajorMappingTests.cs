@@ -80,7 +80,7 @@ public sealed class ColumnMajorMappingTests
         var call = ColumnMajorSyrk.FromRowMajor(trans, n, k, lda, ldc);
         Assert.NotEqual(trans, call.Trans);
         ColumnMajorSyrkLowerReference(call, 1, a, 3, c);
-        HostLayout.MirrorUpperToLower<double>(c, n, ldc);
+        MatrixLayout.MirrorUpperToLower<double>(c, n, ldc);
 
         Assert.Equal(expected, c);
     }
@@ -92,10 +92,10 @@ public sealed class ColumnMajorMappingTests
         var t = new double[6];
         var back = new double[6];
 
-        HostLayout.Transpose<double>(a, 2, 3, t);
-        HostLayout.Transpose<double>(t, 3, 2, back);
+        MatrixLayout.Transpose<double>(a, 2, 3, t);
+        MatrixLayout.Transpose<double>(t, 3, 2, back);
         double[] square = [1, 2, 3, 4];
-        HostLayout.TransposeSquare<double>(square, 2);
+        MatrixLayout.TransposeSquare<double>(square, 2);
 
         Assert.Equal([1, 4, 2, 5, 3, 6], t);
         Assert.Equal(a, back);
@@ -105,7 +105,7 @@ public sealed class ColumnMajorMappingTests
     [Fact]
     public void TransposeRejectsShortDestination()
     {
-        var error = Assert.Throws<ArgumentException>(() => HostLayout.Transpose<double>(new double[6], 2, 3, new double[5]));
+        var error = Assert.Throws<ArgumentException>(() => MatrixLayout.Transpose<double>(new double[6], 2, 3, new double[5]));
 
         Assert.Contains("2×3", error.Message, StringComparison.Ordinal);
     }
