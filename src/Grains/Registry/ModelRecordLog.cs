@@ -9,16 +9,24 @@ namespace OrleansUws.Grains.Registry;
 /// names <c>fleet-records-{n}</c> of the registry grain), so recording model T+1 writes one segment of at most
 /// <see cref="SegmentCapacity"/> records whatever T is. Every change appends the model's new record; the latest record
 /// of an id wins when the log is replayed at activation. Concurrent writers share one storage write (group commit).
-/// Counts per status are maintained as records change. Use from one grain's turns (not thread-safe otherwise).
+/// Counts per status are maintained as records change. At most <paramref name="rejectionsKept"/> rejected or quarantined
+/// records are kept: beyond it the one rejected longest ago is dropped (absorbed, queued and deleted records never are),
+/// still counted in its status, so the counts stay exact; an id whose record was dropped is unknown again. Replay applies
+/// the same rule to the same sequence, so it drops the same records. Use from one grain's turns (not thread-safe otherwise).
 /// </summary>
-public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
+public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rejectionsKept = int.MaxValue)
 {
     /// <summary>Records per segment: the most one write carries.</summary>
     public const int SegmentCapacity = 256;
 
-    private readonly Dictionary<string, ModelRecord> _records = new(StringComparer.Ordinal);
-    private readonly List<string> _order = [];
+    private readonly Dictionary<string, Entry> _records = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _order = [];
+    private readonly LinkedList<string> _rejections = [];
     private readonly int[] _counts = new int[Enum.GetValues<ModelStatus>().Length];
+    private readonly int[] _dropped = new int[Enum.GetValues<ModelStatus>().Length];
+    private readonly int _rejectionsKept = rejectionsKept >= 1
+        ? rejectionsKept
+        : throw new ArgumentOutOfRangeException(nameof(rejectionsKept), rejectionsKept, "At least one rejection record must be kept.");
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly List<(long Sequence, ModelRecord Record)> _pending = [];
     private GrainState<FleetStateRecords> _segment = new(new FleetStateRecords());
@@ -26,15 +34,16 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
     private long _appended;
     private long _written;
 
-    /// <summary>Models known.</summary>
+    /// <summary>Records kept (models known, less the dropped rejection records).</summary>
     public int Count => _records.Count;
 
     /// <summary>Storage writes so far (for diagnostics and the benchmark).</summary>
     public long Writes { get; private set; }
 
-    /// <summary>Models per status.</summary>
+    /// <summary>Models per status, the dropped rejection records included, and how many of those were dropped.</summary>
     public ModelCounts Counts => new(
-        _counts[(int)ModelStatus.Queued], _counts[(int)ModelStatus.Absorbed], _counts[(int)ModelStatus.Rejected], _counts[(int)ModelStatus.Quarantined], _counts[(int)ModelStatus.Deleted]);
+        Total(ModelStatus.Queued), Total(ModelStatus.Absorbed), Total(ModelStatus.Rejected), Total(ModelStatus.Quarantined), Total(ModelStatus.Deleted),
+        _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined]);
 
     /// <summary>Replays every stored segment (once, at activation).</summary>
     public async Task LoadAsync()
@@ -62,11 +71,11 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
     }
 
     /// <summary>The record of <paramref name="modelId"/>, or null.</summary>
-    public ModelRecord? Get(string modelId) => _records.GetValueOrDefault(modelId);
+    public ModelRecord? Get(string modelId) => _records.GetValueOrDefault(modelId)?.Record;
 
-    /// <summary>Records, in order of first submission, optionally only those with <paramref name="status"/>.</summary>
+    /// <summary>Records kept, in order of first submission, optionally only those with <paramref name="status"/>.</summary>
     public IEnumerable<ModelRecord> All(ModelStatus? status = null) =>
-        _order.Select(id => _records[id]).Where(r => status is null || r.Status == status);
+        _order.Select(id => _records[id].Record).Where(r => status is null || r.Status == status);
 
     /// <summary>Changes a record in memory only (it becomes durable with the next <see cref="RecordAsync"/>).</summary>
     public void SetVolatile(ModelRecord record) => Apply(record);
@@ -126,18 +135,59 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
 
     private void Apply(ModelRecord record)
     {
-        if (_records.TryGetValue(record.ModelId, out var previous))
+        if (_records.TryGetValue(record.ModelId, out var entry))
         {
-            _counts[(int)previous.Status]--;
+            _counts[(int)entry.Record.Status]--;
+            if (entry.Rejection is { } node)
+            {
+                _rejections.Remove(node);
+                entry.Rejection = null;
+            }
+
+            entry.Record = record;
         }
         else
         {
-            _order.Add(record.ModelId);
+            entry = new Entry(record, _order.AddLast(record.ModelId));
+            _records[record.ModelId] = entry;
         }
 
-        _records[record.ModelId] = record;
         _counts[(int)record.Status]++;
+        if (IsRejection(record.Status))
+        {
+            entry.Rejection = _rejections.AddLast(record.ModelId);
+            if (_rejections.Count > _rejectionsKept)
+            {
+                Drop(_rejections.First!.Value);
+            }
+        }
     }
 
+    /// <summary>Forgets the record of <paramref name="modelId"/> (a rejection), keeping it in the counts.</summary>
+    private void Drop(string modelId)
+    {
+        var entry = _records[modelId];
+        _records.Remove(modelId);
+        _order.Remove(entry.Order);
+        _rejections.Remove(entry.Rejection!);
+        var status = (int)entry.Record.Status;
+        _counts[status]--;
+        _dropped[status]++;
+    }
+
+    private int Total(ModelStatus status) => _counts[(int)status] + _dropped[(int)status];
+
+    private static bool IsRejection(ModelStatus status) => status is ModelStatus.Rejected or ModelStatus.Quarantined;
+
     private static string StateName(int segment) => $"fleet-records-{segment}";
+
+    /// <summary>A kept record with its place in the submission order and, while it is a rejection, in the drop order.</summary>
+    private sealed class Entry(ModelRecord record, LinkedListNode<string> order)
+    {
+        public ModelRecord Record { get; set; } = record;
+
+        public LinkedListNode<string> Order { get; } = order;
+
+        public LinkedListNode<string>? Rejection { get; set; }
+    }
 }
