@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
+using Orleans.Storage;
+using OrleansUws.Grains.State;
 using OrleansUws.Coordinator.Http;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Grains.Interfaces;
@@ -111,23 +113,43 @@ public sealed class RetentionApiTests
             Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
         }
 
-        await AssertBoundedAsync();
+        await AssertBoundedAsync(5, "bad-3", "bad-4");
 
         // A fresh activation of the registry replays its log and drops the same records.
         var registry = server.App.Services.GetRequiredService<IClusterClient>().GetGrain<IFleetGrain>(UwsKeys.Fleet("bounded"));
         await registry.AsReference<IGrainManagementExtension>().DeactivateOnIdle(cancel);
-        await AssertBoundedAsync();
+        await AssertBoundedAsync(5, "bad-3", "bad-4");
 
-        async Task AssertBoundedAsync()
+        // Hundreds more: the stored log outgrows twice what is kept and is compacted into a new generation; the old
+        // segments are cleared, and a fresh activation replays the compacted log to the same records and counts.
+        var junk = Path.Combine(server.ModelRoot, "junk.safetensors");
+        await File.WriteAllBytesAsync(junk, "not a model either"u8.ToArray(), cancel);
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.Equal(ModelStatus.Rejected, (await registry.SubmitAsync(new ModelReference($"junk-{i:D3}", junk))).Status);
+        }
+
+        await AssertBoundedAsync(305, "junk-298", "junk-299");
+        var storage = server.App.Services.GetRequiredKeyedService<IGrainStorage>(OrleansUws.Grains.UwsStorage.Name);
+        var head = new GrainState<FleetRecordsHead>(new FleetRecordsHead());
+        await storage.ReadStateAsync("fleet-records-head", registry.GetGrainId(), head);
+        Assert.True(head.RecordExists && head.State!.Generation >= 1, "the record log was never compacted");
+        var first = new GrainState<FleetStateRecords>(new FleetStateRecords());
+        await storage.ReadStateAsync("fleet-records-0", registry.GetGrainId(), first);
+        Assert.False(first.RecordExists, "the first generation's segments are still stored");
+        await registry.AsReference<IGrainManagementExtension>().DeactivateOnIdle(cancel);
+        await AssertBoundedAsync(305, "junk-298", "junk-299");
+
+        async Task AssertBoundedAsync(int rejections, params string[] kept)
         {
             var counts = (await reader.GetFromJsonAsync<FleetDescription>("/v1/fleets/bounded", ApiServer.Json, cancel))!.Counts;
-            Assert.Equal(new ModelCounts(0, 1, 5, RejectedDropped: 3), counts);
+            Assert.Equal(new ModelCounts(0, 1, rejections, RejectedDropped: rejections - 2), counts);
             var rejected = (await reader.GetFromJsonAsync<ModelPage>("/v1/fleets/bounded/models?status=Rejected", ApiServer.Json, cancel))!;
-            Assert.Equal(["bad-3", "bad-4"], rejected.Items.Select(record => record.ModelId));
-            Assert.Equal((2, 3), (rejected.Total, rejected.Dropped));
+            Assert.Equal(kept, rejected.Items.Select(record => record.ModelId));
+            Assert.Equal((2, rejections - 2), (rejected.Total, rejected.Dropped));
             var all = (await reader.GetFromJsonAsync<ModelPage>("/v1/fleets/bounded/models", ApiServer.Json, cancel))!;
-            Assert.Equal(["good", "bad-3", "bad-4"], all.Items.Select(record => record.ModelId));
-            Assert.Equal(3, all.Dropped);
+            Assert.Equal(["good", .. kept], all.Items.Select(record => record.ModelId));
+            Assert.Equal(rejections - 2, all.Dropped);
             Assert.Equal(0, (await reader.GetFromJsonAsync<ModelPage>("/v1/fleets/bounded/models?status=Absorbed", ApiServer.Json, cancel))!.Dropped);
             using var dropped = await reader.GetAsync("/v1/fleets/bounded/models/bad-0", cancel);
             Assert.Equal(HttpStatusCode.NotFound, dropped.StatusCode);
