@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
 using Orleans.Storage;
 using OrleansUws.Grains.State;
+using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Http;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Grains.Interfaces;
@@ -56,6 +57,17 @@ public sealed class RetentionApiTests
         Assert.NotEqual(published[1], published[2]);
         var archive = server.App.Services.GetRequiredService<IClusterClient>().GetGrain<IBasisArchiveGrain>(UwsKeys.Coordinator("kept", layer, SketchMode.Rows));
         Assert.Equal([2, 3, 4], await archive.GetVersionsAsync());
+
+        // `uws basis export --version` against the running cluster writes the same file, and names what is retained.
+        var gateway = $"127.0.0.1:{server.Options.GatewayPort}";
+        var exported = server.Folder.Combine("exported-v2.safetensors");
+        var export = await CliHarness.InvokeAsync("basis", "export", "--layer", layer, "--version", "2", "--gateway", gateway, "--fleet-id", "kept", "--out", exported);
+        Assert.True(export.ExitCode == ExitCodes.Success, export.ToString());
+        Assert.Equal(published[1], await File.ReadAllBytesAsync(exported, cancel));
+        var gone = await CliHarness.InvokeAsync("basis", "export", "--layer", layer, "--version", "1", "--gateway", gateway, "--fleet-id", "kept", "--out", exported);
+        Assert.Equal(ExitCodes.Usage, gone.ExitCode);
+        Assert.Contains("--version: version 1 of layer", gone.Error, StringComparison.Ordinal);
+        Assert.Contains("no longer retained: the cluster keeps versions 2 to 4", gone.Error, StringComparison.Ordinal);
 
         // The file of version 2 says what the history says of version 2; the history and the changed list agree.
         var file = server.Folder.Combine("v2.safetensors");
