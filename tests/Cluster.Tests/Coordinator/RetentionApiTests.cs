@@ -152,6 +152,13 @@ public sealed class RetentionApiTests
         await registry.AsReference<IGrainManagementExtension>().DeactivateOnIdle(cancel);
         await AssertBoundedAsync(305, "junk-298", "junk-299");
 
+        // `uws status` lists the kept rejections and says how many records were dropped.
+        var status = await CliHarness.InvokeAsync("status", "--gateway", $"127.0.0.1:{server.Options.GatewayPort}", "--fleet-id", "bounded");
+        Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
+        Assert.Contains("junk-299", status.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("junk-297", status.Output, StringComparison.Ordinal);
+        Assert.Contains("(+ 303 older rejected or quarantined models whose records were dropped: 303 rejected, 0 quarantined)", status.Output.ReplaceLineEndings(" "), StringComparison.Ordinal);
+
         async Task AssertBoundedAsync(int rejections, params string[] kept)
         {
             var counts = (await reader.GetFromJsonAsync<FleetDescription>("/v1/fleets/bounded", ApiServer.Json, cancel))!.Counts;
