@@ -174,8 +174,23 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
         await ClearSegmentsAsync(generation, segments);
         var previous = (head.Generation, Segments: _segmentIndex + 1);
         (head.Generation, head.RejectedDropped, head.QuarantinedDropped) = (generation, _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined]);
-        await storage.WriteStateAsync(HeadName, owner, _head);
-        Writes++;
+        try
+        {
+            await storage.WriteStateAsync(HeadName, owner, _head);
+            Writes++;
+        }
+        catch
+        {
+            // The write may have landed all the same: the head in storage decides which generation appends go to.
+            var stored = new GrainState<FleetRecordsHead>(new FleetRecordsHead());
+            await storage.ReadStateAsync(HeadName, owner, stored);
+            _head = stored;
+            _head.State ??= new FleetRecordsHead();
+            if (_head.State.Generation != generation)
+            {
+                throw;
+            }
+        }
         _stored = kept.Length;
         (_segment, _segmentIndex) = kept.Length % SegmentCapacity != 0
             ? (last, segments - 1)

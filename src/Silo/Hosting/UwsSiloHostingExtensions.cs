@@ -123,11 +123,7 @@ public static class UwsSiloHostingExtensions
             silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
             // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)
-                .Configure<Serializer>((o, serializer) =>
-                {
-                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-                    o.DeleteStateOnClear = true; // evicted basis versions and compacted record segments free their keys
-                });
+                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
         var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
