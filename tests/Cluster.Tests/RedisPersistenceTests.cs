@@ -20,20 +20,8 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Registry_and_sketches_survive_a_silo_restart_on_redis()
     {
-        var redisServer = RedisServer.Find();
-        if (redisServer is null)
-        {
-            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
-        }
-
-        using var redis = await RedisServer.StartAsync(redisServer);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Uws:Silo:RedisConnectionString"] = redis.ConnectionString,
-            ["Uws:Silo:ClusterId"] = "redis-test",
-            ["Uws:Silo:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Uws:Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var (redis, settings) = await StartRedisAsync("redis-test");
+        using var _ = redis;
         var fleet = GeneratedFleet.Generate(fixture.Root, "redis", FleetPresets.Create("tiny", 4) with { Seed = 51 });
         var configuration = new FleetConfiguration(SliceCount: 3, Sketch: new SketchSettings(16, 0), Basis: new BasisPolicy(4, 0.9, 8, 0, TimeSpan.Zero, 5, 50, 1));
 
@@ -73,22 +61,10 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
     [Fact]
     public async Task Archived_bases_and_the_compacted_record_log_survive_silo_restarts_on_redis()
     {
-        var redisServer = RedisServer.Find();
-        if (redisServer is null)
-        {
-            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
-        }
-
-        using var redis = await RedisServer.StartAsync(redisServer);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Uws:Silo:RedisConnectionString"] = redis.ConnectionString,
-            ["Uws:Silo:ClusterId"] = "redis-retention",
-            ["Uws:Silo:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Uws:Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Uws:Cluster:BasisVersionsKept"] = "2",
-            ["Uws:Cluster:RejectionRecordsKept"] = "2",
-        };
+        var (redis, settings) = await StartRedisAsync("redis-retention");
+        using var _ = redis;
+        settings["Uws:Cluster:BasisVersionsKept"] = "2";
+        settings["Uws:Cluster:RejectionRecordsKept"] = "2";
         var fleet = GeneratedFleet.Generate(fixture.Root, "redis-retention", FleetPresets.Create("tiny", 4) with { Seed = 52 });
         var junk = Path.Combine(fixture.Root, "redis-retention", "junk.safetensors");
         await File.WriteAllBytesAsync(junk, "not a model"u8.ToArray(), TestContext.Current.CancellationToken);
@@ -138,6 +114,25 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
             Assert.Equal(ModelStatus.Rejected, (await registry.SubmitAsync(new ModelReference($"junk-{rejected:D3}", junk))).Status);
             await silo.StopAsync(TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>A private redis-server (the test is skipped without one) and the silo settings that use it.</summary>
+    private static async Task<(RedisServer Redis, Dictionary<string, string?> Settings)> StartRedisAsync(string clusterId)
+    {
+        var redisServer = RedisServer.Find();
+        if (redisServer is null)
+        {
+            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
+        }
+
+        var redis = await RedisServer.StartAsync(redisServer);
+        return (redis, new Dictionary<string, string?>
+        {
+            ["Uws:Silo:RedisConnectionString"] = redis.ConnectionString,
+            ["Uws:Silo:ClusterId"] = clusterId,
+            ["Uws:Silo:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Uws:Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
     }
 
     private static async Task<IHost> StartSiloAsync(Dictionary<string, string?> settings)
