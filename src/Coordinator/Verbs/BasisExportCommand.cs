@@ -46,6 +46,7 @@ public sealed class BasisExportCommand : Command
         {
             failures.AtLeast("--version", asked, 1);
         }
+
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         var mode = UwsKeys.ParseMode(modeText);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
