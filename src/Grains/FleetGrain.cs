@@ -58,7 +58,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _records = new ModelRecordLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
+        _records = new ModelRecordLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId(), _defaults.RejectionRecordsKept);
         await _records.LoadAsync();
         _admission = new FleetAdmission(
             Fleet, new LayerNormBaseline(_state.State.NormSamples, _state.State.NormModels),

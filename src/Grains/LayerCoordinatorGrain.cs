@@ -303,6 +303,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     {
         var state = _state.State;
         var info = basis.Info;
+        await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).ArchiveAsync(basis);
         state.Current = basis;
         state.History.Add(info);
         SyncAbsorbed(models);

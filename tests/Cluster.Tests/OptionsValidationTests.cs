@@ -30,6 +30,17 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Retention_counts_must_keep_at_least_one()
+    {
+        var options = new UwsClusterOptions { BasisVersionsKept = 0, RejectionRecordsKept = -5 };
+        var failures = new UwsClusterOptionsValidator().Validate(null, options).Failures!.ToArray();
+        Assert.Equal(
+            ["Uws:Cluster:BasisVersionsKept must be at least 1, the current version (was 0).", "Uws:Cluster:RejectionRecordsKept must be at least 1 (was -5)."],
+            failures);
+        Assert.Equal((16, 10_000), (new UwsClusterOptions().BasisVersionsKept, new UwsClusterOptions().RejectionRecordsKept));
+    }
+
+    [Fact]
     public void Silo_options_report_every_bad_field_at_once()
     {
         var options = new UwsSiloOptions { ClusterId = " ", SiloPort = 0, GatewayPort = 70000, RedisConnectionString = "", AdvertisedAddress = "localhost", Gpu = new UwsGpuOptions { MemoryBytes = -1 } };

@@ -5,8 +5,8 @@ using OrleansUws.Subspace.Bases;
 namespace OrleansUws.Coordinator.Http;
 
 /// <summary>
-/// The current bases of a fleet's layers, fetched from their coordinator grains, as the Subspace library's
-/// <see cref="BasisSet"/>. The cluster keeps each layer's current basis only: a pinned version is checked, not looked up.
+/// The bases of a fleet's layers, fetched from their coordinator grains (the current version) or their basis archives
+/// (the last retained versions, see <see cref="IBasisArchiveGrain"/>), as the Subspace library's <see cref="BasisSet"/>.
 /// </summary>
 public static class ClusterBases
 {
@@ -15,7 +15,8 @@ public static class ClusterBases
 
     /// <summary>
     /// The current basis of every layer of <paramref name="fleet"/> in each of <paramref name="modes"/> (layers without a
-    /// basis yet are left out), or the layer whose version is not <paramref name="version"/> when one is pinned.
+    /// basis yet are left out), or, when <paramref name="version"/> is pinned, that version of every layer — or why a layer
+    /// does not have it (never published, or no longer retained).
     /// </summary>
     public static async Task<(BasisSet? Bases, string? Mismatch)> LoadAsync(IClusterClient client, string fleet, IReadOnlyList<BasisMode> modes, int? version)
     {
@@ -35,13 +36,55 @@ public static class ClusterBases
 
             if (version is { } pinned && basis.Info.Version != pinned)
             {
-                return (null, $"layer '{basis.Info.Layer}' ({BasisModes.Name(wanted[i].mode)}) is at version {basis.Info.Version}, not {pinned}: the cluster keeps the current basis only");
+                var (archived, missing) = await VersionAsync(client, basis, pinned).ConfigureAwait(false);
+                if (archived is null)
+                {
+                    return (null, missing);
+                }
+
+                basis = archived;
             }
 
             files.Add(ToFile(basis, wanted[i].mode, wanted[i].layer.Shape));
         }
 
         return (new BasisSet(files, SourceOf(fleet)), null);
+    }
+
+    /// <summary>
+    /// Version <paramref name="version"/> of the layer whose current basis is <paramref name="current"/>: the current basis
+    /// itself, else the layer's archived copy; or null and a message saying that the version was never published or which
+    /// versions are still retained.
+    /// </summary>
+    public static async Task<(LayerBasis? Basis, string? Missing)> VersionAsync(IClusterClient client, LayerBasis current, int version)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(current);
+        var info = current.Info;
+        if (version == info.Version)
+        {
+            return (current, null);
+        }
+
+        var name = $"layer '{info.Layer}' ({UwsKeys.ModeName(info.Mode)})";
+        if (version < 1 || version > info.Version)
+        {
+            return (null, $"version {version} of {name} was never published (versions run from 1 to the current {info.Version})");
+        }
+
+        var archive = client.GetGrain<IBasisArchiveGrain>(UwsKeys.Coordinator(info.Fleet, info.Layer, info.Mode));
+        if (await archive.GetAsync(version).ConfigureAwait(false) is { } archived)
+        {
+            return (archived, null);
+        }
+
+        if (info.Mode == SketchMode.Flattened)
+        {
+            return (null, $"version {version} of {name} is no longer retained: a flattened layer keeps the current version only ({info.Version}); the history keeps every version's figures");
+        }
+
+        var retained = await archive.GetVersionsAsync().ConfigureAwait(false);
+        return (null, $"version {version} of {name} is no longer retained: the cluster keeps {Describe(retained, info.Version)}; the history keeps every version's figures");
     }
 
     /// <summary>The Subspace library's form of a layer basis from the cluster.</summary>
@@ -62,6 +105,14 @@ public static class ClusterBases
         };
         return new LayerBasisFile(header, basis.Dimension, basis.Vectors, basis.SingularValues, basis.Mean);
     }
+
+    private static string Describe(IReadOnlyList<int> retained, int current) => retained.Count switch
+    {
+        0 => $"version {current} only",
+        1 => $"version {retained[0]} only",
+        _ when retained[^1] - retained[0] == retained.Count - 1 => $"versions {retained[0]} to {retained[^1]}",
+        _ => $"versions {string.Join(", ", retained)}",
+    };
 
     private static SketchMode SketchModeOf(BasisMode mode) => mode switch
     {

@@ -44,7 +44,7 @@ public static class LayerEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .RequireAuthorization(ApiScopes.Read);
         layer.MapGet("/basis", BasisAsync)
-            .WithName("GetLayerBasis").WithSummary("The layer's basis as safetensors (basis k×d, singular_values, mean when centred); 'version' must be the current one when given.")
+            .WithName("GetLayerBasis").WithSummary("The layer's basis as safetensors (basis k×d, singular_values, mean when centred): the current version, or 'version' while it is retained.")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
             .RequireAuthorization(ApiScopes.Read);
         layer.MapGet("/diagnostics", DiagnosticsAsync)
@@ -102,12 +102,15 @@ public static class LayerEndpoints
             return ApiProblems.Status(StatusCodes.Status404NotFound, $"layer '{layer}' ({mode}) of fleet '{fleet}' has no basis yet", "layer");
         }
 
-        if (version is { } asked && asked != basis.Info.Version)
+        if (version is { } asked)
         {
-            return ApiProblems.Status(
-                StatusCodes.Status404NotFound,
-                $"version {asked} of layer '{layer}' ({mode}) is not kept: the cluster keeps the current basis only (version {basis.Info.Version}); the history has every version's figures",
-                "version");
+            var (retained, missing) = await ClusterBases.VersionAsync(client, basis, asked).ConfigureAwait(false);
+            if (retained is null)
+            {
+                return ApiProblems.Status(StatusCodes.Status404NotFound, missing!, "version");
+            }
+
+            basis = retained;
         }
 
         var path = Path.Combine(Path.GetTempPath(), $"uws-basis-{Guid.NewGuid():N}.safetensors");

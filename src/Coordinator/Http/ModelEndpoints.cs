@@ -67,9 +67,11 @@ public static class ModelEndpoints
             return ApiProblems.BadField("limit", $"limit must be in [1, {MaxPage}] (got {limit})");
         }
 
-        var records = await UwsApiEndpoints.Fleet(client, fleet).GetModelsAsync(status).ConfigureAwait(false);
+        var registry = UwsApiEndpoints.Fleet(client, fleet);
+        var records = await registry.GetModelsAsync(status).ConfigureAwait(false);
+        var counts = (await registry.GetDescriptionAsync().ConfigureAwait(false)).Counts;
         var (start, size) = (offset ?? 0, limit ?? 100);
-        return TypedResults.Ok(new ModelPage(records.Skip(start).Take(size).ToArray(), records.Count, start, size));
+        return TypedResults.Ok(new ModelPage(records.Skip(start).Take(size).ToArray(), records.Count, start, size, counts.DroppedOf(status)));
     }
 
     private static async Task<IResult> GetAsync(string fleet, string modelId, IClusterClient client) =>

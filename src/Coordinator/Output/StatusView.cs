@@ -30,6 +30,12 @@ public static class StatusView
 
         parts.AddRange(models.Select(model => new Markup(Markup.Escape(
             $"{model.Status,-8} {model.ModelId}  {model.Location}{(model.Reason is null ? string.Empty : $"  — {model.Reason}")}"))));
+        if (fleet.Counts.Dropped > 0)
+        {
+            parts.Add(new Markup(Markup.Escape(
+                $"(+ {fleet.Counts.Dropped} older rejected or quarantined models whose records were dropped: {fleet.Counts.RejectedDropped} rejected, {fleet.Counts.QuarantinedDropped} quarantined)")));
+        }
+
         if (footer is not null)
         {
             parts.Add(new Markup($"[grey]{Markup.Escape(footer)}[/]"));

@@ -7,13 +7,14 @@ using Spectre.Console;
 
 namespace OrleansUws.Coordinator.Verbs;
 
-/// <summary><c>uws basis export</c>: writes a layer's current basis as a safetensors file.</summary>
+/// <summary><c>uws basis export</c>: writes a layer's current basis, or a retained earlier version, as a safetensors file.</summary>
 public sealed class BasisExportCommand : Command
 {
     private readonly Option<string> _layer = new("--layer") { Description = "Layer id, e.g. layers.0.self_attn.q_proj.", Required = true };
     private readonly Option<string> _mode = new("--mode") { Description = "Sketch mode: rows, columns or flattened.", DefaultValueFactory = _ => "rows" };
     private readonly Option<string> _out = new("--out", "-o") { Description = "File to write (a folder: <layer>.<mode>.safetensors inside it).", Required = true };
     private readonly Option<bool> _compute = new("--compute") { Description = "Compute a version covering every absorbed model first." };
+    private readonly Option<int?> _version = new("--version") { Description = "Write this version instead of the current one (while the cluster retains it, see Uws:Cluster:BasisVersionsKept)." };
     private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
@@ -26,6 +27,7 @@ public sealed class BasisExportCommand : Command
         Options.Add(_mode);
         Options.Add(_out);
         Options.Add(_compute);
+        Options.Add(_version);
         _cluster.AddTo(this);
         SetAction(ExecuteAsync);
     }
@@ -39,6 +41,12 @@ public sealed class BasisExportCommand : Command
         failures.NotBlank("--layer", layer);
         failures.OneOf("--mode", modeText, Jobs.RunOptionsValidator.Modes);
         failures.NotBlank("--out", output);
+        var version = parseResult.GetValue(_version);
+        if (version is { } asked)
+        {
+            failures.AtLeast("--version", asked, 1);
+        }
+
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
         var mode = UwsKeys.ParseMode(modeText);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -61,6 +69,12 @@ public sealed class BasisExportCommand : Command
 
         var basis = await grain.GetBasisAsync().ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Layer '{layer}' ({modeText}) of fleet '{fleet.Fleet}' has no basis yet: no version was computed (try --compute).");
+        if (version is { } pinned)
+        {
+            var (retained, missing) = await Http.ClusterBases.VersionAsync(session.Client, basis, pinned).ConfigureAwait(false);
+            basis = retained ?? throw new UsageException($"--version: {missing}");
+        }
+
         var path = Directory.Exists(output) ? Path.Combine(output, BasisFileWriter.FileName(layer, mode)) : output;
         BasisFileWriter.Write(path, basis);
         _context.Console.MarkupLineInterpolated(

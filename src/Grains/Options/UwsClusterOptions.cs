@@ -88,6 +88,18 @@ public sealed class UwsClusterOptions
     /// </summary>
     public double OutlierFactor { get; set; } = 100;
 
+    /// <summary>
+    /// Published bases retained per layer and mode, the current one included, each downloadable by version (see
+    /// <c>IBasisArchiveGrain</c>); older versions keep only their figures in the history. Default 16.
+    /// </summary>
+    public int BasisVersionsKept { get; set; } = 16;
+
+    /// <summary>
+    /// Records of rejected and quarantined models kept per fleet; beyond it the oldest are dropped (their counts stay
+    /// exact; absorbed, queued and deleted records are never dropped). Default 10000.
+    /// </summary>
+    public int RejectionRecordsKept { get; set; } = 10_000;
+
     /// <summary>How long a basis subscription lives without renewal. Default 5 minutes.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -50,6 +50,16 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
 
         FleetSettingsRules.ValidateOutlierFactor(options.OutlierFactor, prefix, failures);
 
+        if (options.BasisVersionsKept < 1)
+        {
+            failures.Add($"{prefix}BasisVersionsKept must be at least 1, the current version (was {options.BasisVersionsKept}).");
+        }
+
+        if (options.RejectionRecordsKept < 1)
+        {
+            failures.Add($"{prefix}RejectionRecordsKept must be at least 1 (was {options.RejectionRecordsKept}).");
+        }
+
         if (options.ObserverExpiry <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}ObserverExpiry must be positive (was {options.ObserverExpiry}).");

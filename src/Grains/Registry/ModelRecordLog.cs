@@ -9,40 +9,61 @@ namespace OrleansUws.Grains.Registry;
 /// names <c>fleet-records-{n}</c> of the registry grain), so recording model T+1 writes one segment of at most
 /// <see cref="SegmentCapacity"/> records whatever T is. Every change appends the model's new record; the latest record
 /// of an id wins when the log is replayed at activation. Concurrent writers share one storage write (group commit).
-/// Counts per status are maintained as records change. Use from one grain's turns (not thread-safe otherwise).
+/// When the log holds more than twice the kept records (plus a segment), it is compacted: the kept records are written
+/// as the next generation of segments, then a small head (<see cref="FleetRecordsHead"/>) switches to it, then the old
+/// generation is cleared — a crash at any point leaves one complete generation that the head names, and the cost is
+/// amortised over the appends that made the garbage.
+/// Counts per status are maintained as records change. At most <paramref name="rejectionsKept"/> rejected or quarantined
+/// records are kept: beyond it the one rejected longest ago is dropped (absorbed, queued and deleted records never are),
+/// still counted in its status, so the counts stay exact; an id whose record was dropped is unknown again. Replay applies
+/// the same rule to the same sequence, so it drops the same records. Use from one grain's turns (not thread-safe otherwise).
 /// </summary>
-public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
+public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rejectionsKept = int.MaxValue)
 {
     /// <summary>Records per segment: the most one write carries.</summary>
     public const int SegmentCapacity = 256;
 
-    private readonly Dictionary<string, ModelRecord> _records = new(StringComparer.Ordinal);
-    private readonly List<string> _order = [];
+    private readonly Dictionary<string, Entry> _records = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _order = [];
+    private readonly LinkedList<string> _rejections = [];
     private readonly int[] _counts = new int[Enum.GetValues<ModelStatus>().Length];
+    private readonly int[] _dropped = new int[Enum.GetValues<ModelStatus>().Length];
+    private readonly int _rejectionsKept = rejectionsKept >= 1
+        ? rejectionsKept
+        : throw new ArgumentOutOfRangeException(nameof(rejectionsKept), rejectionsKept, "At least one rejection record must be kept.");
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly List<(long Sequence, ModelRecord Record)> _pending = [];
     private GrainState<FleetStateRecords> _segment = new(new FleetStateRecords());
+    private GrainState<FleetRecordsHead> _head = new(new FleetRecordsHead());
     private int _segmentIndex;
+    private long _stored;
     private long _appended;
     private long _written;
 
-    /// <summary>Models known.</summary>
+    /// <summary>Records kept (models known, less the dropped rejection records).</summary>
     public int Count => _records.Count;
 
     /// <summary>Storage writes so far (for diagnostics and the benchmark).</summary>
     public long Writes { get; private set; }
 
-    /// <summary>Models per status.</summary>
+    /// <summary>Models per status, the dropped rejection records included, and how many of those were dropped.</summary>
     public ModelCounts Counts => new(
-        _counts[(int)ModelStatus.Queued], _counts[(int)ModelStatus.Absorbed], _counts[(int)ModelStatus.Rejected], _counts[(int)ModelStatus.Quarantined], _counts[(int)ModelStatus.Deleted]);
+        Total(ModelStatus.Queued), Total(ModelStatus.Absorbed), Total(ModelStatus.Rejected), Total(ModelStatus.Quarantined), Total(ModelStatus.Deleted),
+        _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined]);
 
-    /// <summary>Replays every stored segment (once, at activation).</summary>
+    /// <summary>Records in the current generation of the log, superseded ones included.</summary>
+    public long Stored => _stored;
+
+    /// <summary>Replays every stored segment of the current generation (once, at activation).</summary>
     public async Task LoadAsync()
     {
+        await storage.ReadStateAsync(HeadName, owner, _head);
+        _head.State ??= new FleetRecordsHead();
+        _dropped[(int)ModelStatus.Rejected] = _head.State.RejectedDropped;
+        _dropped[(int)ModelStatus.Quarantined] = _head.State.QuarantinedDropped;
         for (var index = 0; ; index++)
         {
-            var segment = new GrainState<FleetStateRecords>(new FleetStateRecords());
-            await storage.ReadStateAsync(StateName(index), owner, segment);
+            var segment = await ReadSegmentAsync(_head.State.Generation, index);
             if (!segment.RecordExists)
             {
                 break;
@@ -50,9 +71,10 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
 
             foreach (var record in segment.State!.Records)
             {
-                Apply(record);
+                Apply(record, stored: true);
             }
 
+            _stored += segment.State.Records.Count;
             (_segment, _segmentIndex) = (segment, index);
             if (segment.State.Records.Count >= SegmentCapacity)
             {
@@ -62,19 +84,19 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
     }
 
     /// <summary>The record of <paramref name="modelId"/>, or null.</summary>
-    public ModelRecord? Get(string modelId) => _records.GetValueOrDefault(modelId);
+    public ModelRecord? Get(string modelId) => _records.GetValueOrDefault(modelId)?.Record;
 
-    /// <summary>Records, in order of first submission, optionally only those with <paramref name="status"/>.</summary>
+    /// <summary>Records kept, in order of first submission, optionally only those with <paramref name="status"/>.</summary>
     public IEnumerable<ModelRecord> All(ModelStatus? status = null) =>
-        _order.Select(id => _records[id]).Where(r => status is null || r.Status == status);
+        _order.Select(id => _records[id].Record).Where(r => status is null || r.Status == status);
 
     /// <summary>Changes a record in memory only (it becomes durable with the next <see cref="RecordAsync"/>).</summary>
-    public void SetVolatile(ModelRecord record) => Apply(record);
+    public void SetVolatile(ModelRecord record) => Apply(record, stored: false);
 
     /// <summary>Changes a record and returns once it (and every change before it) is in storage.</summary>
     public async Task RecordAsync(ModelRecord record)
     {
-        Apply(record);
+        Apply(record, stored: true);
         var mine = ++_appended;
         _pending.Add((mine, record));
         await _writer.WaitAsync();
@@ -99,6 +121,10 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
             }
 
             _written = batch[^1].Sequence;
+            if (_stored > (2L * _records.Count) + SegmentCapacity)
+            {
+                await CompactAsync();
+            }
         }
         finally
         {
@@ -114,8 +140,9 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
             var room = SegmentCapacity - _segment.State!.Records.Count;
             var take = Math.Min(room, batch.Count - next);
             _segment.State.Records.AddRange(batch.Skip(next).Take(take));
-            await storage.WriteStateAsync(StateName(_segmentIndex), owner, _segment);
+            await storage.WriteStateAsync(StateName(_head.State!.Generation, _segmentIndex), owner, _segment);
             Writes++;
+            _stored += take;
             next += take;
             if (_segment.State.Records.Count >= SegmentCapacity)
             {
@@ -124,20 +151,142 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner)
         }
     }
 
-    private void Apply(ModelRecord record)
+    /// <summary>
+    /// Writes the kept records (the last stored record of each, in submission order) as the next generation, switches
+    /// the head to it and clears the old generation. Called under the writer lock, after a write.
+    /// </summary>
+    private async Task CompactAsync()
     {
-        if (_records.TryGetValue(record.ModelId, out var previous))
+        var head = _head.State!;
+        var generation = head.Generation + 1;
+        var kept = _order.Select(id => _records[id].Stored).OfType<ModelRecord>().ToArray();
+        var segments = 0;
+        var last = new GrainState<FleetStateRecords>(new FleetStateRecords());
+        foreach (var chunk in kept.Chunk(SegmentCapacity))
         {
-            _counts[(int)previous.Status]--;
+            last = await ReadSegmentAsync(generation, segments); // an earlier attempt may have left it: take its ETag
+            last.State = new FleetStateRecords { Records = [.. chunk] };
+            await storage.WriteStateAsync(StateName(generation, segments++), owner, last);
+            Writes++;
+        }
+
+        // Leftovers of an interrupted earlier attempt after the last segment would be replayed: clear them first.
+        await ClearSegmentsAsync(generation, segments);
+        var previous = (head.Generation, Segments: _segmentIndex + 1);
+        (head.Generation, head.RejectedDropped, head.QuarantinedDropped) = (generation, _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined]);
+        try
+        {
+            await storage.WriteStateAsync(HeadName, owner, _head);
+            Writes++;
+        }
+        catch
+        {
+            // The write may have landed all the same: the head in storage decides which generation appends go to.
+            var stored = new GrainState<FleetRecordsHead>(new FleetRecordsHead());
+            await storage.ReadStateAsync(HeadName, owner, stored);
+            _head = stored;
+            _head.State ??= new FleetRecordsHead();
+            if (_head.State.Generation != generation)
+            {
+                throw;
+            }
+        }
+        _stored = kept.Length;
+        (_segment, _segmentIndex) = kept.Length % SegmentCapacity != 0
+            ? (last, segments - 1)
+            : (new GrainState<FleetStateRecords>(new FleetStateRecords()), segments);
+        await ClearSegmentsAsync(previous.Generation, 0, previous.Segments);
+    }
+
+    /// <summary>Clears the segments of <paramref name="generation"/> from <paramref name="first"/> on (all that exist, or <paramref name="count"/>).</summary>
+    private async Task ClearSegmentsAsync(int generation, int first, int count = int.MaxValue)
+    {
+        for (var index = first; index - first < count; index++)
+        {
+            var segment = await ReadSegmentAsync(generation, index);
+            if (!segment.RecordExists)
+            {
+                return;
+            }
+
+            await storage.ClearStateAsync(StateName(generation, index), owner, segment);
+        }
+    }
+
+    private async Task<GrainState<FleetStateRecords>> ReadSegmentAsync(int generation, int index)
+    {
+        var segment = new GrainState<FleetStateRecords>(new FleetStateRecords());
+        await storage.ReadStateAsync(StateName(generation, index), owner, segment);
+        segment.State ??= new FleetStateRecords();
+        return segment;
+    }
+
+    private void Apply(ModelRecord record, bool stored)
+    {
+        if (_records.TryGetValue(record.ModelId, out var entry))
+        {
+            _counts[(int)entry.Record.Status]--;
+            if (entry.Rejection is { } node)
+            {
+                _rejections.Remove(node);
+                entry.Rejection = null;
+            }
+
+            entry.Record = record;
         }
         else
         {
-            _order.Add(record.ModelId);
+            entry = new Entry(record, _order.AddLast(record.ModelId));
+            _records[record.ModelId] = entry;
         }
 
-        _records[record.ModelId] = record;
+        if (stored)
+        {
+            entry.Stored = record;
+        }
+
         _counts[(int)record.Status]++;
+        if (IsRejection(record.Status))
+        {
+            entry.Rejection = _rejections.AddLast(record.ModelId);
+            if (_rejections.Count > _rejectionsKept)
+            {
+                Drop(_rejections.First!.Value);
+            }
+        }
     }
 
-    private static string StateName(int segment) => $"fleet-records-{segment}";
+    /// <summary>Forgets the record of <paramref name="modelId"/> (a rejection), keeping it in the counts.</summary>
+    private void Drop(string modelId)
+    {
+        var entry = _records[modelId];
+        _records.Remove(modelId);
+        _order.Remove(entry.Order);
+        _rejections.Remove(entry.Rejection!);
+        var status = (int)entry.Record.Status;
+        _counts[status]--;
+        _dropped[status]++;
+    }
+
+    private int Total(ModelStatus status) => _counts[(int)status] + _dropped[(int)status];
+
+    private static bool IsRejection(ModelStatus status) => status is ModelStatus.Rejected or ModelStatus.Quarantined;
+
+    private const string HeadName = "fleet-records-head";
+
+    private static string StateName(int generation, int segment) =>
+        generation == 0 ? $"fleet-records-{segment}" : $"fleet-records-g{generation}-{segment}";
+
+    /// <summary>A kept record with its place in the submission order and, while it is a rejection, in the drop order.</summary>
+    private sealed class Entry(ModelRecord record, LinkedListNode<string> order)
+    {
+        public ModelRecord Record { get; set; } = record;
+
+        public LinkedListNode<string> Order { get; } = order;
+
+        public LinkedListNode<string>? Rejection { get; set; }
+
+        /// <summary>The last record of the id that went to storage (a compaction writes this one, not a volatile change).</summary>
+        public ModelRecord? Stored { get; set; }
+    }
 }

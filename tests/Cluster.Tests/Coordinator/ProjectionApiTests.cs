@@ -104,10 +104,10 @@ public sealed class ProjectionApiTests
             Assert.Equal(["adapter_config.json", "adapter_model.safetensors"], zip.Entries.Select(entry => entry.FullName).Order(StringComparer.Ordinal));
         }
 
-        // A version other than the current one, a bad form, an unknown model: refused naming the field.
+        // A version never published, a bad form, an unknown model: refused naming the field.
         using var stale = await ingest.PostAsJsonAsync("/v1/fleets/proj/projections", new ProjectionRequest("model-00000", null, "rows", null, version + 1), cancel);
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
-        Assert.Contains($"is at version {version}, not {version + 1}", await ApiServer.ErrorForAsync(stale, "version"), StringComparison.Ordinal);
+        Assert.Matches($"^version {version + 1} of layer '.+' \\(rows\\) was never published \\(versions run from 1 to the current {version}\\)$", await ApiServer.ErrorForAsync(stale, "version"));
         using var badForm = await ingest.PostAsJsonAsync("/v1/fleets/proj/projections", new ProjectionRequest("model-00000", null, "diagonal", null, null), cancel);
         Assert.Contains("form 'diagonal'", await ApiServer.ErrorForAsync(badForm, "form"), StringComparison.Ordinal);
         using var corrupt = await ingest.PostAsync("/v1/fleets/proj/reconstructions", new ByteArrayContent([1, 2, 3, 4, 5, 6, 7, 8, 9]), cancel);

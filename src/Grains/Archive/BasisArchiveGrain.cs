@@ -1,0 +1,85 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
+using OrleansUws.Grains.State;
+
+namespace OrleansUws.Grains.Archive;
+
+/// <summary>
+/// Keeps the last <see cref="UwsClusterOptions.BasisVersionsKept"/> published bases of one layer and mode. Each version
+/// is its own storage entry of this grain (state name <c>basis-v{version}</c>), read back only when asked for, so
+/// publishing writes one basis and the grain holds nothing but the index in memory; the index (<see cref="BasisArchiveState"/>)
+/// lists the retained versions. Evicted entries are cleared from storage.
+/// </summary>
+[GrainType("uws-basis-archive")]
+public sealed partial class BasisArchiveGrain(
+    [PersistentState("basis-archive", UwsStorage.Name)] IPersistentState<BasisArchiveState> index,
+    IOptions<UwsClusterOptions> options,
+    ILogger<BasisArchiveGrain> logger) : Grain, IBasisArchiveGrain
+{
+    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+
+    /// <inheritdoc />
+    public async Task ArchiveAsync(LayerBasis basis)
+    {
+        ArgumentNullException.ThrowIfNull(basis);
+        if (basis.Vectors.Length == 0)
+        {
+            return;
+        }
+
+        var version = basis.Info.Version;
+        var entry = await ReadAsync(version);
+        entry.State!.Basis = basis;
+        await Storage.WriteStateAsync(EntryName(version), this.GetGrainId(), entry);
+
+        var versions = index.State.Versions;
+        if (!versions.Contains(version))
+        {
+            versions.Add(version);
+            versions.Sort();
+        }
+
+        var evicted = versions.Take(Math.Max(0, versions.Count - options.Value.BasisVersionsKept)).ToArray();
+        foreach (var old in evicted)
+        {
+            // Cleared before the index forgets it: an entry is never left in storage without the index naming it.
+            var stale = await ReadAsync(old);
+            if (stale.RecordExists)
+            {
+                await Storage.ClearStateAsync(EntryName(old), this.GetGrainId(), stale);
+            }
+
+            versions.Remove(old);
+        }
+
+        await index.WriteStateAsync();
+        if (evicted.Length > 0)
+        {
+            LogEvicted(logger, this.GetPrimaryKeyString(), evicted.Length, versions[0], versions[^1]);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<LayerBasis?> GetAsync(int version) =>
+        index.State.Versions.Contains(version) ? (await ReadAsync(version)).State!.Basis : null;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<int>> GetVersionsAsync() => Task.FromResult<IReadOnlyList<int>>(index.State.Versions.ToArray());
+
+    private async Task<GrainState<ArchivedBasisState>> ReadAsync(int version)
+    {
+        var entry = new GrainState<ArchivedBasisState>(new ArchivedBasisState());
+        await Storage.ReadStateAsync(EntryName(version), this.GetGrainId(), entry);
+        entry.State ??= new ArchivedBasisState();
+        return entry;
+    }
+
+    private static string EntryName(int version) => $"basis-v{version}";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Layer {Layer}: {Count} archived basis version(s) evicted; versions {First}–{Last} retained")]
+    private static partial void LogEvicted(ILogger logger, string layer, int count, int first, int last);
+}
