@@ -184,6 +184,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds) => SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), modelIds);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
         RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
 
@@ -308,7 +311,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         _baseline.Add(model.ModelId, admission.LayerNorms);
-        var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash);
+        var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash) with { Durable = outcomes.All(o => o.Result!.Durable) };
         if (_sliceActivations != activationsBefore)
         {
             // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo
