@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Telemetry;
 
 namespace OrleansUws.Coordinator.Hosting;
 
@@ -26,7 +27,10 @@ public static partial class IngestionQueueHostingExtensions
         builder.Services.TryAddSingleton(services =>
         {
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IngestionQueues));
-            return new IngestionQueues(connection) { OnRetry = message => LogRetry(logger, message) };
+            return new IngestionQueues(connection, services.GetService<IngestionQueueStatsRegistry>(), services.GetService<UwsMetrics>())
+            {
+                OnRetry = message => LogRetry(logger, message),
+            };
         });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IngestionQueueWorker>());
         return builder;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace OrleansUws.Coordinator.Ingestion;
@@ -18,14 +18,22 @@ public sealed class IngestionQueues : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Task<RedisIngestionQueue>> _queues = new(StringComparer.Ordinal);
     private readonly Channel<string> _enqueued = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _connecting = new(1, 1);
+    private readonly ConcurrentBag<QueueFiguresFeed> _feeds = [];
+    private readonly IngestionQueueStatsRegistry? _stats;
+    private readonly UwsMetrics? _metrics;
     private IConnectionMultiplexer? _redis;
 
-    /// <summary>Creates the queues of the cluster <paramref name="connection"/> names (it must name a Redis).</summary>
-    public IngestionQueues(ClusterConnectionOptions connection)
+    /// <summary>
+    /// Creates the queues of the cluster <paramref name="connection"/> names (it must name a Redis); each queue's length and
+    /// pending entries are registered with <paramref name="stats"/>, its retries counted by <paramref name="metrics"/>.
+    /// </summary>
+    public IngestionQueues(ClusterConnectionOptions connection, IngestionQueueStatsRegistry? stats = null, UwsMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(connection.Redis, "connection.Redis");
         _connection = connection;
+        _stats = stats;
+        _metrics = metrics;
     }
 
     /// <summary>Called with a message whenever a Redis call failed and is retried (for logs).</summary>
@@ -72,6 +80,11 @@ public sealed class IngestionQueues : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _enqueued.Writer.TryComplete();
+        foreach (var feed in _feeds)
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_redis is not null)
         {
             await _redis.DisposeAsync().ConfigureAwait(false);
@@ -84,8 +97,13 @@ public sealed class IngestionQueues : IAsyncDisposable
     {
         try
         {
-            var queue = new RedisIngestionQueue(await ConnectAsync().ConfigureAwait(false), _connection.ServiceId, fleet, _consumer) { OnRetry = OnRetry };
+            var queue = new RedisIngestionQueue(await ConnectAsync().ConfigureAwait(false), _connection.ServiceId, fleet, _consumer) { OnRetry = OnRetry, Metrics = _metrics };
             await queue.EnsureGroupAsync(cancellationToken).ConfigureAwait(false);
+            if (_stats is not null)
+            {
+                _feeds.Add(new QueueFiguresFeed(queue, _stats));
+            }
+
             return queue;
         }
         catch

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace OrleansUws.Coordinator.Ingestion;
@@ -48,6 +49,20 @@ public sealed class RedisIngestionQueue
 
     /// <summary>Called with a message whenever a Redis call failed and is retried (for logs).</summary>
     public Action<string>? OnRetry { get; init; }
+
+    /// <summary>Where retries and their back-off are counted (<c>uws.queue.retries</c>, <c>uws.queue.retry.backoff</c>); none when null.</summary>
+    public UwsMetrics? Metrics { get; init; }
+
+    /// <summary>
+    /// The stream's length (<c>XLEN</c>) and the group's entries delivered but not acknowledged (<c>XPENDING</c>), read once
+    /// (no retry: a failure throws).
+    /// </summary>
+    public async Task<IngestionQueueFigures> ReadFiguresAsync()
+    {
+        var length = await _database.StreamLengthAsync(Key).ConfigureAwait(false);
+        var pending = await _database.StreamPendingAsync(Key, GroupName).ConfigureAwait(false);
+        return new IngestionQueueFigures(length, pending.PendingMessageCount);
+    }
 
     /// <summary>
     /// Opens a connection to <paramref name="endpoint"/>, failing fast with a message that names the endpoint when Redis
@@ -254,6 +269,7 @@ public sealed class RedisIngestionQueue
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException
                 || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal)))
             {
+                Metrics?.QueueRetried(Key.ToString(), delay);
                 OnRetry?.Invoke($"Redis call on {Key} failed ({ex.GetType().Name}: {ex.Message}); retrying in {delay.TotalSeconds:F1} s");
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));

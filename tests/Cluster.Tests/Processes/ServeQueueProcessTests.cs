@@ -14,7 +14,8 @@ namespace OrleansUws.Cluster.Tests.Processes;
 /// <summary>
 /// <c>uws serve --redis</c> (the real Kestrel server, a client of a real silo process on a real redis-server): a
 /// registration by path and an upload are appended to the fleet's Redis Stream and answered 202 with the model's resource;
-/// the serve process's queue worker absorbs them; polling that resource ends at "absorbed"; nothing stays unacknowledged.
+/// the serve process's queue worker absorbs them; polling that resource ends at "absorbed"; nothing stays unacknowledged,
+/// and the serve process's <c>/metrics</c> shows the stream's length and pending entries (fed by XLEN/XPENDING).
 /// </summary>
 public sealed class ServeQueueProcessTests
 {
@@ -88,7 +89,25 @@ public sealed class ServeQueueProcessTests
             await TestWait.UntilAsync(
                 async () => (await redis.GetDatabase().StreamPendingAsync(key, RedisIngestionQueue.GroupName)).PendingMessageCount == 0,
                 "every entry acknowledged", TimeSpan.FromSeconds(30));
+
+            // The serve process's /metrics (OpenTelemetry's Prometheus exporter) reports the stream: 5 entries, none pending.
+            var metrics = "";
+            await TestWait.UntilAsync(
+                async () =>
+                {
+                    metrics = await read.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancel);
+                    return Gauge(metrics, "uws_queue_length", key) == Models && Gauge(metrics, "uws_queue_pending", key) == 0;
+                },
+                "the queue gauges report the stream", TimeSpan.FromSeconds(30));
         });
+    }
+
+    /// <summary>The value of <paramref name="metric"/>'s series for queue <paramref name="queue"/> in a Prometheus text page, or null.</summary>
+    private static double? Gauge(string page, string metric, string queue)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(
+            page, $@"^{metric}\{{[^}}]*uws_queue=""{System.Text.RegularExpressions.Regex.Escape(queue)}""[^}}]*\}} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task<Uri> AcceptedAsync(HttpResponseMessage response, string modelId)
