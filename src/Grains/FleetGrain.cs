@@ -184,7 +184,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds) => SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), modelIds);
+    public async Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds)
+    {
+        await _records.FlushAsync(); // an "already absorbed" answer may come from a record whose write failed
+        return await SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), modelIds.Where(id => _records.Get(id) is { Status: ModelStatus.Absorbed }).ToArray());
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
