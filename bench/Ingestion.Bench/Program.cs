@@ -6,6 +6,14 @@ using OrleansUws.Ingestion.Bench;
 //       [--version-every 500] [--parallelism N] [--fleet DIR]
 // What admission costs per model (hash, full check, plain read) on Mistral-shaped adapters:
 //   dotnet run -c Release --project bench/Ingestion.Bench -- admission [MODELS] [LAYERS]
+// The durable queue on Redis grain storage, slices checkpointing every model vs in batches with a flush per batch:
+//   dotnet run -c Release --project bench/Ingestion.Bench -- queue --redis HOST:PORT [--preset P] [--models N]
+//       [--layers L] [--parallelism N] [--checkpoint-every N]
+if (args is ["queue", ..])
+{
+    return await QueueIngestion.RunAsync(args[1..], Console.Out);
+}
+
 return args is ["admission", ..]
     ? AdmissionCost.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 8, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8, Console.Out)
     : await WindowedIngestion.RunAsync(WindowedIngestionOptions.Parse(args), Console.Out);

@@ -36,8 +36,8 @@ public static class WindowedIngestion
             var ingestor = new ModelIngestor(fleet, options.Parallelism);
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"{models.Count} models from {folder}; window {options.Window}; versions every {options.VersionEvery}; {options.Parallelism} in flight; {Environment.ProcessorCount} cores"));
-            output.WriteLine("| window | models | models/s | working set MB | managed MB |");
-            output.WriteLine("|---|---|---|---|---|");
+            output.WriteLine("| window | models | models/s | working set MB | managed MB | GC committed MB | GC fragmented MB |");
+            output.WriteLine("|---|---|---|---|---|---|---|");
             var rates = new List<double>();
             var memory = new List<double>();
             var done = 0;
@@ -63,9 +63,10 @@ public static class WindowedIngestion
                 var rate = window.Length / stopwatch.Elapsed.TotalSeconds;
                 var managed = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
                 var workingSet = Process.GetCurrentProcess().WorkingSet64 / 1e6;
+                var gc = GC.GetGCMemoryInfo(GCKind.FullBlocking);
                 rates.Add(rate);
                 memory.Add(workingSet);
-                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {managed:F0} |"));
+                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {managed:F0} | {gc.TotalCommittedBytes / 1e6:F0} | {gc.FragmentedBytes / 1e6:F0} |"));
             }
 
             output.WriteLine(string.Create(c, $"last window / first window: {rates[^1] / rates[0]:P0} (target ≥ 80 %)"));

@@ -33,6 +33,16 @@ public interface IFleetGrain : IGrainWithStringKey
     Task<SubmitResult> SubmitAsync(ModelReference model);
 
     /// <summary>
+    /// Makes absorbed models durable: stores any registry record whose write failed, checkpoints now the slices (of every
+    /// rows and columns layer) that <paramref name="modelIds"/> belong to, and returns those of the ids that the registry
+    /// lists as absorbed and every such slice holds in its checkpoint, ordered. An id missing from the answer is not
+    /// durable: a slice lost it with a failed silo (the lost-model check re-queues it), storage failed, or the registry
+    /// does not list it as absorbed (it never was, or its record was lost with a failed write). Flattened layers keep their own checkpoints
+    /// and are not checked. For queue consumers that acknowledge only durable models, in batches.
+    /// </summary>
+    Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds);
+
+    /// <summary>
     /// Asks every slice of every layer which models it holds and puts each model the registry lists as absorbed but
     /// some slice lacks back to <see cref="ModelStatus.Queued"/>, with a reason naming the layers that lost it. That
     /// happens when a silo fails before its slices checkpointed their latest models (checkpoints every

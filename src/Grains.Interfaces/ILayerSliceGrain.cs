@@ -18,9 +18,17 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// Checkpoints now what the slice holds (sketch and id set together) when models arrived since its last checkpoint;
     /// returns the number of models the checkpoint holds. A queue consumer that acknowledges only durable models calls
     /// it for the slices whose <see cref="AbsorbResult.Durable"/> was false (checkpoints are otherwise batched by
-    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c>). A failing write throws and leaves the models pending.
+    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> and <c>SliceCheckpointIntervalSeconds</c>). A failing write throws and leaves the models pending.
     /// </summary>
     Task<int> FlushAsync();
+
+    /// <summary>
+    /// Checkpoints now as <see cref="FlushAsync"/> does, then returns those of <paramref name="modelIds"/> that the
+    /// checkpoint does not hold (empty when all are durable here). A model this slice absorbed is missing only when the
+    /// activation that absorbed it died before checkpointing it (its silo failed): the registry's lost-model check puts
+    /// it back to queued. A failing write throws.
+    /// </summary>
+    Task<IReadOnlyList<string>> CheckpointModelsAsync(IReadOnlyList<string> modelIds);
 
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();

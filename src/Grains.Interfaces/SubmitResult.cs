@@ -8,9 +8,15 @@ namespace OrleansUws.Grains.Interfaces;
 /// </param>
 /// <param name="Reason">Why it was rejected or is still queued, or "already absorbed" for a repeated id; null otherwise.</param>
 /// <param name="AlreadyKnown">True when the id had been absorbed before and nothing changed.</param>
+/// <param name="Durable">
+/// For an absorbed model: true when every slice that absorbed it had checkpointed it when it answered (slices checkpoint
+/// in batches); false when it may live in memory only — <see cref="IFleetGrain.FlushAsync"/> makes it durable. A queue
+/// acknowledges an absorbed model only once durable. Always false for other statuses (their record is written anyway).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SubmitResult(
     [property: Id(0)] string ModelId,
     [property: Id(1)] ModelStatus Status,
     [property: Id(2)] string? Reason,
-    [property: Id(3)] bool AlreadyKnown);
+    [property: Id(3)] bool AlreadyKnown,
+    [property: Id(4)] bool Durable = false);

@@ -180,6 +180,13 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds)
+    {
+        await _records.FlushAsync(); // an "already absorbed" answer may come from a record whose write failed
+        return await SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), modelIds.Where(id => _records.Get(id) is { Status: ModelStatus.Absorbed }).ToArray());
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
         RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
 
@@ -241,7 +248,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var activationsBefore = _sliceActivations;
         // Slices tell their coordinator themselves; the registry only routes and records. A model that some layer failed
         // to absorb stays queued and a re-submission completes it (slices skip what they hold).
-        var reason = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers);
+        var (reason, durable) = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers);
         if (reason is not null)
         {
             await RecordAsync(model, now, ModelStatus.Queued, reason, admission.ContentHash, completed: false);
@@ -250,7 +257,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         _admission.Baseline.Add(model.ModelId, admission.LayerNorms);
-        var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash);
+        var absorbed = await RecordAsync(model, now, ModelStatus.Absorbed, null, admission.ContentHash) with { Durable = durable };
         if (_sliceActivations != activationsBefore)
         {
             // A slice came back from storage while this model fanned out: had it acknowledged the model before its silo

@@ -14,8 +14,9 @@ namespace OrleansUws.Grains;
 /// <summary>
 /// One slice of a layer and mode (key <c>{fleet}/{layer}/{mode}/{slice}</c>). Keeps a full-width sketch of the models
 /// assigned to it, reading each model's layer from its file itself. Not reentrant: absorbs are serialised. The sketch
-/// and the id set are checkpointed together (every <see cref="UwsClusterOptions.SliceCheckpointEveryModels"/> models
-/// and on deactivation), so after a restart a repeated id is recognised exactly when its rows are in the sketch.
+/// and the id set are checkpointed together (every <see cref="UwsClusterOptions.SliceCheckpointEveryModels"/> models or
+/// <see cref="UwsClusterOptions.SliceCheckpointIntervalSeconds"/> after the first pending one, whichever first, when
+/// asked, and on deactivation), so after a restart a repeated id is recognised exactly when its rows are in the sketch.
 /// </summary>
 [GrainType("uws-slice")]
 [GpuSpreadPlacement]
@@ -31,6 +32,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly CheckpointCadence _checkpoints;
     private readonly Guid _activation = Guid.NewGuid();
     private ICovarianceSketch? _sketch;
+    private IGrainTimer? _checkpointTimer;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerSliceGrain(
@@ -43,7 +45,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         IOptions<UwsClusterOptions> options,
         ILogger<LayerSliceGrain> logger)
     {
-        _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels);
+        _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels, options.Value.SliceCheckpointInterval);
         _state = state;
         _sketches = sketches;
         _readers = readers;
@@ -123,6 +125,10 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         {
             await CheckpointAsync();
         }
+        else if (_checkpoints.OpensWindow)
+        {
+            ArmCheckpointTimer();
+        }
 
         _metrics.SketchUpdated(fleet, UwsKeys.ModeName(mode), rows, timing);
 
@@ -140,6 +146,15 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
 
         return _state.State.ModelIds.Count;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> CheckpointModelsAsync(IReadOnlyList<string> modelIds)
+    {
+        ArgumentNullException.ThrowIfNull(modelIds);
+        await FlushAsync();
+        var held = _state.State.ModelIds;
+        return modelIds.Where(id => !held.Contains(id)).ToArray();
     }
 
     /// <inheritdoc />
@@ -231,6 +246,34 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.Sketch = _sketch!.Serialize();
         await _state.WriteStateAsync();
         _checkpoints.Written();
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = null;
+    }
+
+    /// <summary>Checkpoints <see cref="CheckpointCadence.Interval"/> from now unless a count or a flush does it first.</summary>
+    private void ArmCheckpointTimer()
+    {
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = this.RegisterGrainTimer(
+            async () =>
+            {
+                if (_checkpoints.Pending == 0)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await CheckpointAsync();
+                }
+                catch (Exception ex)
+                {
+                    // Storage is failing (e.g. Redis restarting): the models stay pending; try again after the interval.
+                    LogTimedCheckpointFailed(_logger, this.GetPrimaryKeyString(), _checkpoints.Pending, ex.Message);
+                    ArmCheckpointTimer();
+                }
+            },
+            new GrainTimerCreationOptions(_checkpoints.Interval, Timeout.InfiniteTimeSpan));
     }
 
     /// <summary>The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions.</summary>
@@ -248,6 +291,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slice {Slice}: the last {Models} models could not be checkpointed at deactivation: {Reason}")]
     private static partial void LogCheckpointLost(ILogger logger, string slice, int models, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slice {Slice}: timed checkpoint of {Models} models failed, retried later: {Reason}")]
+    private static partial void LogTimedCheckpointFailed(ILogger logger, string slice, int models, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} not absorbed by slice {Slice}: {Reason}")]
     private static partial void LogAbsorbFailed(ILogger logger, string modelId, string slice, string reason);

@@ -17,11 +17,12 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Cluster_options_report_every_bad_field_at_once()
     {
-        var options = new UwsClusterOptions { SliceCount = 0, SketchRows = 8, MaxRank = 8, EnergyThreshold = 1.5, MaxIterations = 0, IntervalSeconds = -1 };
+        var options = new UwsClusterOptions { SliceCount = 0, SketchRows = 8, MaxRank = 8, EnergyThreshold = 1.5, MaxIterations = 0, IntervalSeconds = -1, SliceCheckpointIntervalSeconds = double.NaN };
         var result = new UwsClusterOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
         var failures = result.Failures!.ToArray();
-        Assert.Equal(5, failures.Length);
+        Assert.Equal(6, failures.Length);
+        Assert.Contains("Uws:Cluster:SliceCheckpointIntervalSeconds must be a non-negative number of seconds (was NaN).", failures);
         Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:SliceCount must be in [1, 1024] (was 0)", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:IntervalSeconds", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Uws:Cluster:EnergyThreshold", StringComparison.Ordinal));

@@ -59,10 +59,10 @@ public sealed class SiloHostingTests
     }
 
     [Theory]
-    [InlineData(null, null, int.MaxValue)]
-    [InlineData("127.0.0.1:6379", null, 1)]
-    [InlineData(null, "8", 8)]
-    public void Slices_checkpoint_every_model_to_durable_storage_and_only_on_deactivation_to_memory(string? redis, string? configured, int expected)
+    [InlineData(null, null, int.MaxValue, 0d)]
+    [InlineData("127.0.0.1:6379", null, 32, 2d)]
+    [InlineData(null, "8", 8, 0d)]
+    public void Slices_checkpoint_in_batches_to_durable_storage_and_only_on_deactivation_to_memory(string? redis, string? configured, int expected, double expectedSeconds)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -72,7 +72,9 @@ public sealed class SiloHostingTests
         });
         builder.AddUwsSilo();
         using var host = builder.Build();
-        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<UwsClusterOptions>>().Value.SliceCheckpointEveryModels);
+        var options = host.Services.GetRequiredService<IOptions<UwsClusterOptions>>().Value;
+        Assert.Equal(expected, options.SliceCheckpointEveryModels);
+        Assert.Equal(expectedSeconds, options.SliceCheckpointIntervalSeconds);
     }
 
     [Theory]

@@ -41,4 +41,41 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
         Assert.False((await slice.AbsorbAsync(fleet.Model(2), configuration)).Durable);
         Assert.Equal(3, await slice.FlushAsync());
     }
+
+    [Fact]
+    public async Task A_fleet_flush_checkpoints_the_slices_of_its_models_and_names_the_durable_ones()
+    {
+        var fleet = GeneratedFleet.Generate(fixture.Root, "flushed", FleetPresets.Create("tiny", 6) with { Seed = 23 });
+        var registry = fixture.Client.GetGrain<IFleetGrain>("flushed");
+        await registry.ConfigureAsync(new FleetConfiguration(
+            Modes: [SketchMode.Rows, SketchMode.Columns],
+            Layers: fleet.Spec.Layers.ToDictionary(l => l.LayerId, l => new LayerShape(l.OutFeatures, l.InFeatures)),
+            SliceCount: 2));
+        var ids = Enumerable.Range(0, 6).Select(i => fleet.Model(i).ModelId).ToArray();
+
+        // The test cluster's memory storage checkpoints only on deactivation: nothing is durable when absorbed.
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => registry.SubmitAsync(fleet.Model(i))));
+        Assert.All(results, r => Assert.Equal((ModelStatus.Absorbed, false), (r.Status, r.Durable)));
+
+        // The flush names every absorbed model, not an id no slice holds.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), await registry.FlushAsync([.. ids, "never-submitted"]));
+        foreach (var layer in fleet.Spec.Layers)
+        {
+            foreach (var mode in new[] { SketchMode.Rows, SketchMode.Columns })
+            {
+                for (var slice = 0; slice < 2; slice++)
+                {
+                    var grain = fixture.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice("flushed", layer.LayerId, mode, slice));
+                    var held = await grain.GetModelIdsAsync();
+                    Assert.Equal(held.Count, (await grain.GetSnapshotAsync()).ModelCount);
+                    Assert.Empty(await grain.CheckpointModelsAsync(held));
+                }
+            }
+        }
+
+        // A repeated submission is already known; the registry does not ask the slices again (Durable false), a flush does.
+        var again = await registry.SubmitAsync(fleet.Model(0));
+        Assert.Equal((ModelStatus.Absorbed, true, false), (again.Status, again.AlreadyKnown, again.Durable));
+        Assert.Equal([ids[0]], await registry.FlushAsync([ids[0]]));
+    }
 }

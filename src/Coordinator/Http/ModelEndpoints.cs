@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using OrleansUws.Coordinator.Http.Security;
 using OrleansUws.Coordinator.Ingestion;
@@ -11,7 +12,9 @@ namespace OrleansUws.Coordinator.Http;
 /// Models of a fleet: register by path (inside a model root), upload, one model's status, and pages of the list.
 /// A registration or upload answers 200 when the model was absorbed (or already known), 422 when it was rejected
 /// (the reason names the layer, shape, file or field; a rejected upload's files are removed), 409 when an upload's id
-/// is already stored or absorbed (stored models are immutable).
+/// is already stored or absorbed (stored models are immutable). With a cluster's durable queue (<c>uws serve --redis</c>)
+/// both answer 202 Accepted once the model is on the fleet's Redis Stream, with the model's resource as the location to
+/// poll; the process's queue worker submits it (a rejected upload's files then stay in the upload folder).
 /// </summary>
 public static class ModelEndpoints
 {
@@ -35,12 +38,14 @@ public static class ModelEndpoints
             .RequireAuthorization(ApiScopes.Read);
         models.MapPost("/", RegisterAsync)
             .Produces<SubmitResult>()
+            .Produces<SubmitResult>(StatusCodes.Status202Accepted)
             .Produces<SubmitResult>(StatusCodes.Status422UnprocessableEntity)
             .WithName("RegisterModel").WithSummary("Registers a model by its path inside a model root and absorbs it.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireAuthorization(ApiScopes.Ingest);
         models.MapPut("/{modelId}", UploadAsync)
             .Produces<SubmitResult>()
+            .Produces<SubmitResult>(StatusCodes.Status202Accepted)
             .Produces<SubmitResult>(StatusCodes.Status422UnprocessableEntity)
             .WithName("UploadModel").WithSummary("Uploads a model (raw .safetensors body, or multipart adapter_config.json + adapter_model.safetensors) and absorbs it.")
             .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
@@ -79,7 +84,7 @@ public static class ModelEndpoints
             ? TypedResults.Ok(record)
             : ApiProblems.Status(StatusCodes.Status404NotFound, $"fleet '{fleet}' has no model '{modelId}'", "modelId");
 
-    private static async Task<IResult> RegisterAsync(string fleet, RegisterModelRequest body, ModelRoots roots, IClusterClient client)
+    private static async Task<IResult> RegisterAsync(string fleet, RegisterModelRequest body, ModelRoots roots, IClusterClient client, [FromServices] IngestionQueues? queues)
     {
         if (ResourceNames.Problem("modelId", body.ModelId) is { } problem)
         {
@@ -101,10 +106,16 @@ public static class ModelEndpoints
             return ApiProblems.BadField("location", ModelRoots.Refusal);
         }
 
+        if (queues is not null)
+        {
+            return await EnqueueAsync(queues, fleet, new ModelSource(body.ModelId!, location)).ConfigureAwait(false);
+        }
+
         return Answer(await ClusterRetry.SubmitAsync(UwsApiEndpoints.Fleet(client, fleet), new ModelReference(body.ModelId!, location)).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> UploadAsync(string fleet, string modelId, HttpRequest request, ModelUploadStore store, IClusterClient client, CancellationToken cancellationToken)
+    private static async Task<IResult> UploadAsync(
+        string fleet, string modelId, HttpRequest request, ModelUploadStore store, IClusterClient client, [FromServices] IngestionQueues? queues, CancellationToken cancellationToken)
     {
         var registry = UwsApiEndpoints.Fleet(client, fleet);
         if (await registry.GetModelAsync(modelId).ConfigureAwait(false) is { Status: ModelStatus.Queued or ModelStatus.Absorbed } known)
@@ -120,6 +131,11 @@ public static class ModelEndpoints
         catch (ModelExistsException e)
         {
             return Conflict(modelId, e.Message);
+        }
+
+        if (queues is not null)
+        {
+            return await EnqueueAsync(queues, fleet, new ModelSource(modelId, location)).ConfigureAwait(false);
         }
 
         // Not cancelled with the request: once stored, the model is the registry's to complete, whether the client waits or not.
@@ -153,6 +169,19 @@ public static class ModelEndpoints
         }
 
         return TypedResults.Ok(result);
+    }
+
+    /// <summary>
+    /// With a cluster's durable queue: the model is appended to the fleet's stream and the answer is 202 Accepted with the
+    /// model's resource to poll (404 until the worker has taken the entry, then its status as the registry records it).
+    /// </summary>
+    private static async Task<IResult> EnqueueAsync(IngestionQueues queues, string fleet, ModelSource model)
+    {
+        // Not cancelled with the request: once enqueued, the model is the queue's to complete, whether the client waits or not.
+        await queues.EnqueueAsync(fleet, model, CancellationToken.None).ConfigureAwait(false);
+        return TypedResults.Accepted(
+            $"/v1/fleets/{Uri.EscapeDataString(fleet)}/models/{Uri.EscapeDataString(model.ModelId)}",
+            new SubmitResult(model.ModelId, ModelStatus.Queued, "queued for ingestion; poll the location for its status", AlreadyKnown: false));
     }
 
     private static IResult Answer(SubmitResult result) =>

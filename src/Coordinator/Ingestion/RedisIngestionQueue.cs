@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace OrleansUws.Coordinator.Ingestion;
@@ -7,11 +8,12 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// <summary>
 /// The durable ingestion queue of one fleet: a Redis Stream (key <c>uws:{serviceId}:{fleet}:ingest</c>) of model
 /// references, consumed by the consumer group <see cref="GroupName"/>. Sources enqueue; workers read a bounded batch,
-/// submit it to the registry and acknowledge each entry only once the registry answered for it: absorbed (every slice
-/// has it), already known, or refused for good (rejected or quarantined: a poison model is recorded with its reason and
-/// acknowledged once, never retried). An entry whose model stays queued (the cluster failed part-way, or another call is
-/// still absorbing it) is not
-/// acknowledged; it is retried once idle for <see cref="ReclaimAfter"/>, by this worker or another, and so are the
+/// submit it to the registry and acknowledge each entry only once the registry answered for it for good: absorbed and
+/// durable (every slice it belongs to has checkpointed it: slices checkpoint in batches, so the worker flushes them once
+/// per batch through <see cref="IFleetGrain.FlushAsync"/>, then acknowledges the batch in one <c>XACK</c>), or refused
+/// for good (rejected or quarantined: a poison model is recorded with its reason and acknowledged once, never retried).
+/// An entry whose model stays queued (the cluster failed part-way, or another call is still absorbing it), or whose
+/// model a slice lost before checkpointing it, is not acknowledged; it is retried once idle for <see cref="ReclaimAfter"/>, by this worker or another, and so are the
 /// entries of a worker that died (<c>XAUTOCLAIM</c>). Redis faults are retried with back-off.
 /// </summary>
 public sealed class RedisIngestionQueue
@@ -47,6 +49,20 @@ public sealed class RedisIngestionQueue
 
     /// <summary>Called with a message whenever a Redis call failed and is retried (for logs).</summary>
     public Action<string>? OnRetry { get; init; }
+
+    /// <summary>Where retries and their back-off are counted (<c>uws.queue.retries</c>, <c>uws.queue.retry.backoff</c>); none when null.</summary>
+    public UwsMetrics? Metrics { get; init; }
+
+    /// <summary>
+    /// The stream's length (<c>XLEN</c>) and the group's entries delivered but not acknowledged (<c>XPENDING</c>), read once
+    /// (no retry: a failure throws).
+    /// </summary>
+    public async Task<IngestionQueueFigures> ReadFiguresAsync()
+    {
+        var length = await _database.StreamLengthAsync(Key).ConfigureAwait(false);
+        var pending = await _database.StreamPendingAsync(Key, GroupName).ConfigureAwait(false);
+        return new IngestionQueueFigures(length, pending.PendingMessageCount);
+    }
 
     /// <summary>
     /// Opens a connection to <paramref name="endpoint"/>, failing fast with a message that names the endpoint when Redis
@@ -135,6 +151,7 @@ public sealed class RedisIngestionQueue
 
             idle = TimeSpan.FromMilliseconds(100);
             var done = new ConcurrentBag<RedisValue>();
+            var toFlush = new ConcurrentDictionary<string, RedisValue>(StringComparer.Ordinal);
             await Parallel.ForEachAsync(
                 batch,
                 new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken },
@@ -155,18 +172,30 @@ public sealed class RedisIngestionQueue
                     }
 
                     // Queued in any form (cut off by a fault, or still being absorbed by a call that may yet fail) is
-                    // not final: the entry stays pending and is submitted again once idle.
-                    if (result.Status != ModelStatus.Queued)
+                    // not final: the entry stays pending and is submitted again once idle. An absorbed model is final
+                    // once every slice checkpointed it; the batch's other absorbed models are flushed below.
+                    switch (result)
                     {
-                        done.Add(entry.Id);
+                        case { Status: ModelStatus.Absorbed, Durable: false }:
+                            toFlush[model.ModelId] = entry.Id;
+                            break;
+                        case { Status: not ModelStatus.Queued }:
+                            done.Add(entry.Id);
+                            break;
                     }
 
                     results[model.ModelId] = result;
                     progress?.Report(result);
                 }).ConfigureAwait(false);
+            foreach (var durable in await FlushAsync(fleet, toFlush.Keys.ToArray()).ConfigureAwait(false))
+            {
+                done.Add(toFlush[durable]);
+            }
+
             if (!done.IsEmpty)
             {
-                // One acknowledgement per batch, after the registry answered for every model in it.
+                // One acknowledgement per batch, after the registry answered for every model in it and the slices
+                // checkpointed the absorbed ones.
                 await RetryAsync(() => _database.StreamAcknowledgeAsync(Key, GroupName, done.ToArray()), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -178,6 +207,36 @@ public sealed class RedisIngestionQueue
             all.Count(r => r is { AlreadyKnown: true, Status: ModelStatus.Absorbed or ModelStatus.Queued }),
             all.Where(r => r.Status != ModelStatus.Absorbed && !(r.AlreadyKnown && r.Status == ModelStatus.Queued)).OrderBy(r => r.ModelId, StringComparer.Ordinal).ToArray(),
             stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Checkpoints the slices of absorbed models in one fleet-level flush; returns the ids now durable. A failed flush
+    /// (the cluster or its storage) makes none durable: their entries stay pending and are retried once idle.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> FlushAsync(IFleetGrain fleet, IReadOnlyList<string> modelIds)
+    {
+        if (modelIds.Count == 0)
+        {
+            return [];
+        }
+
+        IReadOnlyList<string> durable;
+        try
+        {
+            durable = await fleet.FlushAsync(modelIds).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnRetry?.Invoke($"{modelIds.Count} absorbed models not yet checkpointed ({ex.GetType().Name}: {ex.Message}); retried in {ReclaimAfter.TotalSeconds:G} s");
+            return [];
+        }
+
+        if (durable.Count < modelIds.Count)
+        {
+            OnRetry?.Invoke($"{modelIds.Count - durable.Count} absorbed models are not in their slices' checkpoints (a silo failed); retried in {ReclaimAfter.TotalSeconds:G} s");
+        }
+
+        return durable;
     }
 
     /// <summary>Entries idle past <see cref="ReclaimAfter"/> (a dead worker's, or retries), else new ones.</summary>
@@ -210,6 +269,7 @@ public sealed class RedisIngestionQueue
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException
                 || (ex is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal)))
             {
+                Metrics?.QueueRetried(Key.ToString(), delay);
                 OnRetry?.Invoke($"Redis call on {Key} failed ({ex.GetType().Name}: {ex.Message}); retrying in {delay.TotalSeconds:F1} s");
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));

@@ -69,6 +69,7 @@ public sealed class ServeCommand : Command
 
         builder.AddServiceDefaults();
         builder.AddUwsCluster(connection, (options.SiloPort, options.GatewayPort));
+        builder.AddUwsIngestionQueue(connection);
         builder.AddUwsApi(options);
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -2,13 +2,25 @@ namespace OrleansUws.Grains.Absorption;
 
 /// <summary>
 /// When a slice grain writes its sketch to grain storage: after every <c>every</c> absorbed models
-/// (<see cref="Options.UwsClusterOptions.SliceCheckpointEveryModels"/>, at least 1) and at deactivation when models are
-/// pending. Shared by the model slices and the column slices of flattened layers.
+/// (<see cref="Options.UwsClusterOptions.SliceCheckpointEveryModels"/>, at least 1), <c>interval</c> after the first
+/// model pending (<see cref="Options.UwsClusterOptions.SliceCheckpointIntervalSeconds"/>; the grain arms a timer when
+/// <see cref="OpensWindow"/>), whichever comes first, and at deactivation when models are pending. Shared by the model
+/// slices and the column slices of flattened layers.
 /// </summary>
 /// <param name="every">Models between checkpoints; values below 1 mean 1.</param>
-internal sealed class CheckpointCadence(int every)
+/// <param name="interval">Longest time a model stays pending; zero or less = no time trigger.</param>
+internal sealed class CheckpointCadence(int every, TimeSpan interval = default)
 {
     private readonly int _every = Math.Max(1, every);
+
+    /// <summary>Longest time a model stays pending before the grain's timer checkpoints; zero = no time trigger.</summary>
+    public TimeSpan Interval { get; } = interval > TimeSpan.Zero ? interval : TimeSpan.Zero;
+
+    /// <summary>
+    /// True right after the first model since the last checkpoint was counted (and no checkpoint is due by count): the
+    /// moment to arm the time trigger.
+    /// </summary>
+    public bool OpensWindow => Pending == 1 && !Due && Interval > TimeSpan.Zero;
 
     /// <summary>Models absorbed since the last checkpoint.</summary>
     public int Pending { get; private set; }

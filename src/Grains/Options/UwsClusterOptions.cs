@@ -54,12 +54,25 @@ public sealed class UwsClusterOptions
     public bool Centered { get; set; }
 
     /// <summary>
-    /// A slice checkpoints its sketch to grain storage after this many absorbed models, and always on deactivation.
-    /// 1 makes every acknowledged model durable; larger values trade durability for ingestion speed (each checkpoint
-    /// serialises the 2ℓ×d sketch). 0 (default) lets the silo host choose: 1 with durable (Redis) storage, and
+    /// A slice checkpoints its sketch to grain storage after this many absorbed models, or
+    /// <see cref="SliceCheckpointIntervalSeconds"/> after the first model not yet checkpointed, whichever comes first, and
+    /// always on deactivation. Each checkpoint serialises the 2ℓ×d sketch, so batching trades the time a model lives in
+    /// memory only for ingestion speed; a queue consumer that must acknowledge only durable models flushes the slices
+    /// itself (<c>IFleetGrain.FlushAsync</c>). 0 (default) lets the silo host choose: 32 with durable (Redis) storage, and
     /// deactivation only with in-memory storage, which does not survive the silo anyway. A grain given 0 uses 1.
     /// </summary>
     public int SliceCheckpointEveryModels { get; set; }
+
+    /// <summary>
+    /// Seconds a slice keeps an absorbed model in memory only before it checkpoints (the time trigger beside
+    /// <see cref="SliceCheckpointEveryModels"/>); 0 = no time trigger. Null (default) lets the silo host choose: 2 s
+    /// with durable (Redis) storage, none with in-memory storage.
+    /// </summary>
+    public double? SliceCheckpointIntervalSeconds { get; set; }
+
+    /// <summary>The time trigger as a span (zero when off or unset).</summary>
+    public TimeSpan SliceCheckpointInterval =>
+        SliceCheckpointIntervalSeconds is > 0 and var s && s <= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
 
     /// <summary>Model files kept open per silo and shared by its grains (see <c>ModelReaderCache</c>). Default 16.</summary>
     public int OpenModelFiles { get; set; } = 16;

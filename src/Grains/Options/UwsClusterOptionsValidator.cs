@@ -28,6 +28,11 @@ public sealed class UwsClusterOptionsValidator : IValidateOptions<UwsClusterOpti
             failures.Add($"{prefix}SliceCheckpointEveryModels must not be negative (was {options.SliceCheckpointEveryModels}).");
         }
 
+        if (options.SliceCheckpointIntervalSeconds is { } interval && !(interval >= 0 && interval <= TimeSpan.MaxValue.TotalSeconds))
+        {
+            failures.Add($"{prefix}SliceCheckpointIntervalSeconds must be a non-negative number of seconds (was {interval}).");
+        }
+
         if (options.OpenModelFiles < 1)
         {
             failures.Add($"{prefix}OpenModelFiles must be at least 1 (was {options.OpenModelFiles}).");

@@ -107,28 +107,55 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
                 return; // a concurrent caller's write carried this record
             }
 
-            var batch = _pending.ToArray();
-            _pending.Clear();
-            try
-            {
-                await WriteAsync(batch.Select(p => p.Record).ToArray());
-            }
-            catch
-            {
-                // Written again with the next batch (a record stored twice is harmless: the latest of an id wins).
-                _pending.InsertRange(0, batch);
-                throw;
-            }
+            await WritePendingAsync();
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
 
-            _written = batch[^1].Sequence;
-            if (_stored > (2L * _records.Count) + SegmentCapacity)
+    /// <summary>
+    /// Stores the records applied in memory whose write failed (e.g. while Redis restarted); a no-op when every record is
+    /// stored. A caller that is about to act on what <see cref="Get"/> answered (a queue acknowledging a model) calls it
+    /// first. A failing write throws and keeps them pending.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        await _writer.WaitAsync();
+        try
+        {
+            if (_pending.Count > 0)
             {
-                await CompactAsync();
+                await WritePendingAsync();
             }
         }
         finally
         {
             _writer.Release();
+        }
+    }
+
+    /// <summary>Writes every pending record (the caller holds the writer lock).</summary>
+    private async Task WritePendingAsync()
+    {
+        var batch = _pending.ToArray();
+        _pending.Clear();
+        try
+        {
+            await WriteAsync(batch.Select(p => p.Record).ToArray());
+        }
+        catch
+        {
+            // Written again with the next batch (a record stored twice is harmless: the latest of an id wins).
+            _pending.InsertRange(0, batch);
+            throw;
+        }
+
+        _written = batch[^1].Sequence;
+        if (_stored > (2L * _records.Count) + SegmentCapacity)
+        {
+            await CompactAsync();
         }
     }
 

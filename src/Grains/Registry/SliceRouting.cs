@@ -10,13 +10,15 @@ public static class SliceRouting
 {
     /// <summary>
     /// Absorbs the model into its slice of every layer of <paramref name="layers"/> at once; returns why it stays queued
-    /// (<see cref="FanOutFaults.Describe"/>), or null when every layer absorbed it.
+    /// (<see cref="FanOutFaults.Describe"/>), or null when every layer absorbed it, and whether every layer's absorption is
+    /// already in storage (<see cref="AbsorbResult.Durable"/>).
     /// </summary>
-    public static async Task<string?> AbsorbEverywhereAsync(IGrainFactory grains, ModelReference model, IReadOnlyList<LayerConfiguration> layers)
+    public static async Task<(string? Reason, bool Durable)> AbsorbEverywhereAsync(IGrainFactory grains, ModelReference model, IReadOnlyList<LayerConfiguration> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbAsync(grains, model, layer)));
-        return FanOutFaults.Describe(outcomes.Select(o => (o.Layer, o.Error, o.ModelFault)).ToArray());
+        var reason = FanOutFaults.Describe(outcomes.Select(o => (o.Layer, o.Error, o.ModelFault)).ToArray());
+        return (reason, reason is null && outcomes.All(o => o.Result!.Durable));
     }
 
     /// <summary>Absorbs the model into its slice of one layer; a failure is classified by <see cref="FanOutFaults.Classify"/>.</summary>

@@ -34,6 +34,8 @@ public sealed class UwsMetrics
     private readonly Histogram<double> _sketchShrink;
     private readonly Histogram<double> _basisCompute;
     private readonly UpDownCounter<long> _activeSlices;
+    private readonly Counter<long> _queueRetries;
+    private readonly Histogram<double> _queueBackoff;
 
     /// <summary>Creates the instruments on a meter owned by <paramref name="meterFactory"/>.</summary>
     /// <param name="meterFactory">The host's meter factory.</param>
@@ -59,6 +61,8 @@ public sealed class UwsMetrics
         _sketchShrink = Seconds(meter, N.SketchShrinkDuration, "One Frequent Directions shrink of a slice sketch");
         _basisCompute = Seconds(meter, N.BasisComputeDuration, "Merge of the slice sketches and computation of one basis version");
         _activeSlices = meter.CreateUpDownCounter<long>(N.SiloActiveSlices, "{grain}", "Slice grains active on this silo");
+        _queueRetries = meter.CreateCounter<long>(N.QueueRetries, "{retry}", "Redis calls of the ingestion queue retried after a failure");
+        _queueBackoff = Seconds(meter, N.QueueRetryBackoff, "Back-off before a retried Redis call of the ingestion queue");
 
         meter.CreateObservableGauge(N.LayerModels, () => LayerValues(f => f.Version.ModelCount), "{model}", "T: models in the layer's latest basis version");
         meter.CreateObservableGauge(N.LayerVersion, () => LayerValues(f => f.Version.Version), "{version}", "The layer's latest basis version");
@@ -121,6 +125,17 @@ public sealed class UwsMetrics
         if (_rejected.Enabled)
         {
             _rejected.Add(1, Tag(N.FleetTag, fleet), Tag(N.ReasonTag, RejectionClassifier.TagValue(RejectionClassifier.Classify(reason))));
+        }
+    }
+
+    /// <summary>Records a Redis call of ingestion queue <paramref name="queue"/> that failed and is retried after <paramref name="backoff"/>.</summary>
+    public void QueueRetried(string queue, TimeSpan backoff)
+    {
+        if (_queueRetries.Enabled || _queueBackoff.Enabled)
+        {
+            var tag = Tag(N.QueueTag, queue);
+            _queueRetries.Add(1, tag);
+            _queueBackoff.Record(backoff.TotalSeconds, tag);
         }
     }
 

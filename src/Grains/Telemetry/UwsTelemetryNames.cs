@@ -111,6 +111,12 @@ public static class UwsTelemetryNames
     /// <summary>Gauge {entry}: entries delivered to a consumer but not yet acknowledged (tag <see cref="QueueTag"/>).</summary>
     public const string QueuePending = "uws.queue.pending";
 
+    /// <summary>Counter {retry}: Redis calls of the ingestion queue that failed and are retried (tag <see cref="QueueTag"/>).</summary>
+    public const string QueueRetries = "uws.queue.retries";
+
+    /// <summary>Histogram s: the back-off waited before each retried Redis call of the ingestion queue (tag <see cref="QueueTag"/>).</summary>
+    public const string QueueRetryBackoff = "uws.queue.retry.backoff";
+
     // ---- tags (bounded: fleets and layers are few; reasons, modes and backends are fixed sets) -------------
 
     /// <summary>Tag: fleet name.</summary>

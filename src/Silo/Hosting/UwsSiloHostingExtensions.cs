@@ -82,8 +82,8 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
     /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
-    /// else memory; slices checkpoint every model to Redis but only on deactivation to memory, unless
-    /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> says otherwise), silo metadata advertising the GPU
+    /// else memory; slices checkpoint to Redis every 32 models or 2 s, whichever first, but only on deactivation to
+    /// memory, unless <c>Uws:Cluster:SliceCheckpointEveryModels</c> / <c>SliceCheckpointIntervalSeconds</c> say otherwise), silo metadata advertising the GPU
     /// (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
     /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
     /// CUDA when it probes well, else OpenBLAS, else managed; <c>UWS_BLAS</c> forces one). Idempotent.
@@ -105,8 +105,10 @@ public static class UwsSiloHostingExtensions
         {
             if (o.SliceCheckpointEveryModels == 0)
             {
-                o.SliceCheckpointEveryModels = durable ? 1 : int.MaxValue;
+                o.SliceCheckpointEveryModels = durable ? 32 : int.MaxValue;
             }
+
+            o.SliceCheckpointIntervalSeconds ??= durable ? 2 : 0;
         });
         if (!durable)
         {

@@ -12,7 +12,7 @@ using Xunit;
 namespace OrleansUws.Cluster.Tests.Coordinator;
 
 /// <summary>
-/// <c>uws serve</c> on an embedded silo and a free loopback port, with a keys file holding one key per scope (and a
+/// <c>uws serve</c> on an embedded silo (or as a client of the cluster a connection names) and a free loopback port, with a keys file holding one key per scope (and a
 /// spare read key for rate-limit tests), a model root and an upload folder in a fresh temp folder.
 /// </summary>
 internal sealed class ApiServer : IAsyncDisposable
@@ -44,7 +44,8 @@ internal sealed class ApiServer : IAsyncDisposable
     /// <summary>The model root (registration by path is allowed inside it).</summary>
     public string ModelRoot => Options.ModelRoots[0];
 
-    public static async Task<ApiServer> StartAsync(Action<ServeOptions>? configure = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    public static async Task<ApiServer> StartAsync(
+        Action<ServeOptions>? configure = null, IEnumerable<KeyValuePair<string, string?>>? settings = null, ClusterConnectionOptions? connection = null)
     {
         var folder = new TempFolder();
         try
@@ -61,7 +62,7 @@ internal sealed class ApiServer : IAsyncDisposable
             };
             WriteKeys(options.KeysFile, ("reader", ReadKey, ApiScopes.Read), ("ingester", IngestKey, ApiScopes.Ingest), ("operator", AdminKey, ApiScopes.Admin), ("burst", BurstKey, ApiScopes.Read));
             configure?.Invoke(options);
-            var app = ServeCommand.Build(options, new ClusterConnectionOptions(), settings);
+            var app = ServeCommand.Build(options, connection ?? new ClusterConnectionOptions(), settings);
             await app.StartAsync(TestContext.Current.CancellationToken);
             return new ApiServer(folder, options, app);
         }

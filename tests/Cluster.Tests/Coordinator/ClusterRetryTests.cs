@@ -52,6 +52,8 @@ public sealed class ClusterRetryTests
 
         public Task<IReadOnlyList<string>> RequeueLostModelsAsync() => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds) => throw new NotSupportedException();
+
         public Task SliceActivatedAsync(string sliceKey) => throw new NotSupportedException();
 
         public Task<FleetDescription> GetDescriptionAsync() => throw new NotSupportedException();

@@ -75,7 +75,13 @@ public sealed class SiloProcessTests(ClusterFixture fixture)
         var name = $"killed-{checkpointEvery.ToString(CultureInfo.InvariantCulture)}";
         var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 24) with { Seed = 62, NoiseLevel = 0.05 });
         await using var cluster = await SiloProcessCluster.StartAsync(
-            $"uws-{name}", Silos, new Dictionary<string, string> { ["Uws:Cluster:SliceCheckpointEveryModels"] = checkpointEvery.ToString(CultureInfo.InvariantCulture) });
+            $"uws-{name}",
+            Silos,
+            new Dictionary<string, string>
+            {
+                ["Uws:Cluster:SliceCheckpointEveryModels"] = checkpointEvery.ToString(CultureInfo.InvariantCulture),
+                ["Uws:Cluster:SliceCheckpointIntervalSeconds"] = "0", // no time trigger: the count alone decides
+            });
         await cluster.AssertAsync(async () =>
         {
             var grain = cluster.Client.GetGrain<IFleetGrain>(name);

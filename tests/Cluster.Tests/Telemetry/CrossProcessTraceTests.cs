@@ -39,6 +39,7 @@ public sealed partial class CrossProcessTraceTests(ClusterFixture fixture)
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
+            ["Uws:Cluster:SliceCheckpointEveryModels"] = "1", // the checkpoint inside the model's trace (the default batches them)
         });
         await cluster.AssertAsync(async () =>
         {

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansUws.Coordinator.Fleets;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
+using Spectre.Console;
+
+namespace OrleansUws.Ingestion.Bench;
+
+/// <summary>
+/// The durable queue end to end on Redis grain storage: generates a fleet, enqueues it on the Redis Stream of an embedded
+/// silo whose grain storage is the given Redis, drains it with one worker (acknowledging only checkpointed models), and
+/// prints models/s. <c>--checkpoint-every 1</c> checkpoints every slice after every model (nothing left to flush);
+/// the default lets the silo batch (every 32 models or 2 s, and the worker's flush once per batch).
+/// </summary>
+public static class QueueIngestion
+{
+    /// <summary>Runs the benchmark with <c>--name value</c> options; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        string? redisEndpoint = null;
+        string preset = "mistral-7b-lora";
+        int models = 100, layers = 1, parallelism = 8, checkpointEvery = 0;
+        for (var i = 0; i + 1 < args.Count; i += 2)
+        {
+            var value = args[i + 1];
+            switch (args[i])
+            {
+                case "--redis": redisEndpoint = value; break;
+                case "--preset": preset = value; break;
+                case "--models": models = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--layers": layers = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--parallelism": parallelism = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--checkpoint-every": checkpointEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+
+        if (redisEndpoint is null || args.Count % 2 != 0)
+        {
+            throw new ArgumentException("queue needs --redis HOST:PORT (a redis-server this benchmark may write to)");
+        }
+
+        // The embedded silo reads its storage and checkpoint settings from the environment, as a deployed silo does.
+        Environment.SetEnvironmentVariable("Uws__Silo__RedisConnectionString", redisEndpoint);
+        if (checkpointEvery > 0)
+        {
+            Environment.SetEnvironmentVariable("Uws__Cluster__SliceCheckpointEveryModels", checkpointEvery.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "uws-queue-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var spec = FleetGeneration.CreateSpec(new FleetGenerateOptions { Output = folder, Preset = preset, Models = models, Layers = layers, Seed = 1 });
+            await FleetGeneration.GenerateAsync(spec, folder, AnsiConsole.Console, CancellationToken.None).ConfigureAwait(false);
+            var sources = ModelDiscovery.Discover([folder]);
+            var id = "bench-" + Guid.NewGuid().ToString("N")[..8];
+            await using var session = await UwsSession.StartAsync(new ClusterConnectionOptions { ClusterId = id, ServiceId = id }).ConfigureAwait(false);
+            var defaults = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
+            await session.Fleet.ConfigureAsync(new FleetConfiguration(Modes: defaults.Modes, Basis: defaults.Basis with { EveryModels = 0, Interval = TimeSpan.Zero })).ConfigureAwait(false);
+            await ArchitectureAgreement.DeclareAsync(session.Fleet, sources).ConfigureAwait(false);
+
+            using var redis = await RedisIngestionQueue.ConnectAsync(redisEndpoint, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            var queue = new RedisIngestionQueue(redis, id, session.Connection.FleetId, "bench");
+            await queue.EnsureGroupAsync().ConfigureAwait(false);
+            await queue.EnqueueAsync(sources).ConfigureAwait(false);
+            var stopwatch = Stopwatch.StartNew();
+            var summary = await queue.DrainAsync(session.Fleet, parallelism).ConfigureAwait(false);
+            stopwatch.Stop();
+            if (summary.Rejected.Count > 0 || summary.Absorbed != sources.Count)
+            {
+                throw new InvalidOperationException($"{summary.Absorbed} of {sources.Count} absorbed; first problem: {summary.Rejected.FirstOrDefault()?.Reason}");
+            }
+
+            var c = CultureInfo.InvariantCulture;
+            var cadence = checkpointEvery > 0 ? $"every {checkpointEvery} model(s)" : "silo default (batched) + flush per batch";
+            output.WriteLine(string.Create(c, $"{sources.Count} {preset} models ({layers} layer(s), modes {string.Join("+", defaults.Modes)}, {defaults.SliceCount} slices), {parallelism} in flight, slice checkpoints {cadence}, Redis storage, {Environment.ProcessorCount} cores"));
+            output.WriteLine(string.Create(c, $"drained in {stopwatch.Elapsed.TotalSeconds:F1} s: {sources.Count / stopwatch.Elapsed.TotalSeconds:F1} models/s, every entry acknowledged after its slices' checkpoint"));
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+}
