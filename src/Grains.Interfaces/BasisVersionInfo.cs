@@ -24,6 +24,20 @@ namespace OrleansUws.Grains.Interfaces;
 /// as close as possible; E = Rᵀ·vectors recovers the principal directions (in σ order). Null when not aligned (the first
 /// version, a change of k, flattened mode).
 /// </param>
+/// <param name="HeldOut">
+/// The layer's held-out capture sums over every model measured up to this version (each projected onto the basis
+/// version of its arrival before it was absorbed); <see cref="HeldOutTally.MeanShare"/> is the running average as T grows.
+/// Null in flattened mode and before any model met a basis.
+/// </param>
+/// <param name="IndependentRows">
+/// The Marchenko–Pastur null's N: r per LoRA adapter (its m rows span r dimensions), the rows otherwise. Null when unknown.
+/// </param>
+/// <param name="EnergyDistanceToPrevious">
+/// Energy-weighted subspace distance to the previous version, in [0, 1]: meaningful without a spectral gap, where
+/// <see cref="SinThetaToPrevious"/> is ≈ 1 whenever σ_k ≈ σ_{k+1}. Null for version 1 and flattened mode.
+/// </param>
+/// <param name="GapDirections">How many leading directions <see cref="SinThetaUpToGap"/> compares (up to the largest relative gap of σ).</param>
+/// <param name="SinThetaUpToGap">sin θ_max to the previous version over the leading directions up to the largest relative gap.</param>
 [GenerateSerializer, Immutable]
 public sealed record BasisVersionInfo(
     [property: Id(0)] string Fleet,
@@ -41,4 +55,9 @@ public sealed record BasisVersionInfo(
     [property: Id(12)] TimeSpan ComputeDuration,
     [property: Id(13)] DateTimeOffset CreatedAt,
     [property: Id(14)] BasisTrigger Trigger,
-    [property: Id(15)] double[]? Alignment = null);
+    [property: Id(15)] double[]? Alignment = null,
+    [property: Id(16)] HeldOutTally? HeldOut = null,
+    [property: Id(17)] long? IndependentRows = null,
+    [property: Id(18)] double? EnergyDistanceToPrevious = null,
+    [property: Id(19)] int? GapDirections = null,
+    [property: Id(20)] double? SinThetaUpToGap = null);

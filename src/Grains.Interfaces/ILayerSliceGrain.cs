@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
@@ -21,6 +23,13 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// <c>Uws:Cluster:SliceCheckpointEveryModels</c>). A failing write throws and leaves the models pending.
     /// </summary>
     Task<int> FlushAsync();
+
+    /// <summary>
+    /// Hands the slice its layer's newly published basis (one-way from the coordinator): models absorbed from now on are
+    /// first projected onto it and their held-out capture added to the slice's sums. An older or flattened basis is ignored.
+    /// </summary>
+    [OneWay]
+    Task UseBasisAsync(LayerBasis basis);
 
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();

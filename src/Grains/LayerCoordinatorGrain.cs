@@ -383,6 +383,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             models, snapshots.Sum(s => s.RowCount), result.Basis.Rank, result.Basis.CapReached, result.Basis.ExplainedEnergy,
             result.Basis.Certificate, result.SinThetaToPrevious, configuration.Centered, duration, _time.GetUtcNow(), trigger,
             result.Basis.Aligned ? result.Basis.Alignment : null);
+        info = VersionFigures.Complete(info, snapshots, previous, result.Basis.Vectors, result.Basis.SingularValues, result.Basis.Dimension);
         state.Iterations = result.Basis.Iterations;
         return await PublishAsync(configuration, new LayerBasis(info, result.Basis.Dimension, result.Basis.Vectors, result.Basis.SingularValues, result.Mean), models);
     }
@@ -422,6 +423,15 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         await _state.WriteStateAsync();
 
         _metrics.BasisPublished(info, basis.SingularValues);
+        if (configuration.Mode != SketchMode.Flattened)
+        {
+            // The slices measure each model's held-out capture against the latest version before absorbing it.
+            foreach (var slice in Slices(configuration))
+            {
+                slice.UseBasisAsync(basis).Ignore();
+            }
+        }
+
         LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
         _observers.Notify(o => o.OnBasisPublished(info));
         return info;

@@ -30,6 +30,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly ILogger<LayerSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
     private readonly Guid _activation = Guid.NewGuid();
+    private readonly HeldOutMeter _heldOut;
+    private bool _basisFetched;
     private ICovarianceSketch? _sketch;
 
     /// <summary>Creates the grain (by the runtime).</summary>
@@ -46,6 +48,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels);
         _state = state;
         _sketches = sketches;
+        _heldOut = new HeldOutMeter(sketches.Backend);
         _readers = readers;
         _workers = workers;
         _silo = silo;
@@ -91,15 +94,22 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
-        long rows;
+        if (!_basisFetched)
+        {
+            // Later versions are pushed by the coordinator (UseBasisAsync); an activation asks once for the current one.
+            _basisFetched = true;
+            _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).GetBasisAsync());
+        }
+
+        LayerAbsorption absorbed;
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
         var timing = SketchUpdateTiming.Start(sketch);
         try
         {
-            rows = await _workers.RunAsync(() =>
+            absorbed = await _workers.RunAsync(() =>
             {
                 using var lease = _readers.Acquire(model.Location);
-                return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
+                return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch, _heldOut);
             });
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -117,7 +127,14 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _sketch = sketch;
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
+        var rows = absorbed.Rows;
         state.RowCount += rows;
+        state.IndependentRows += absorbed.IndependentRows;
+        if (absorbed.HeldOut is { } measured)
+        {
+            state.HeldOut = state.HeldOut.Add(measured.Captured, measured.Energy, _heldOut.Version);
+        }
+
         _checkpoints.Record();
         if (_checkpoints.Due)
         {
@@ -143,12 +160,19 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
+    public Task UseBasisAsync(LayerBasis basis)
+    {
+        _heldOut.Use(basis);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<SliceSnapshot> GetSnapshotAsync()
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation));
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -161,7 +185,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
 
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
-        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true));
+        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true, state.HeldOut, state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -189,6 +213,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.Sketch = [];
         _state.State.ModelIds.Clear();
         _state.State.RowCount = 0;
+        _state.State.IndependentRows = 0;
+        _state.State.HeldOut = HeldOutTally.Empty;
         await _state.WriteStateAsync();
         _checkpoints.Written();
     }
