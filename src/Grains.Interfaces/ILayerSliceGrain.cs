@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
@@ -25,10 +23,10 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     Task<int> FlushAsync();
 
     /// <summary>
-    /// Hands the slice its layer's newly published basis (one-way from the coordinator): models absorbed from now on are
-    /// first projected onto it and their held-out capture added to the slice's sums. An older or flattened basis is ignored.
+    /// Hands the slice its layer's newly published basis (the coordinator awaits every slice, so models submitted after
+    /// a version was returned are measured against it): models absorbed from now on are first projected onto it and their
+    /// held-out capture added to the slice's sums. An older or flattened basis is ignored.
     /// </summary>
-    [OneWay]
     Task UseBasisAsync(LayerBasis basis);
 
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>

@@ -426,9 +426,13 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         if (configuration.Mode != SketchMode.Flattened)
         {
             // The slices measure each model's held-out capture against the latest version before absorbing it.
-            foreach (var slice in Slices(configuration))
+            try
             {
-                slice.UseBasisAsync(basis).Ignore();
+                await Task.WhenAll(Slices(configuration).Select(slice => slice.UseBasisAsync(basis)));
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                LogBasisNotHanded(_logger, this.GetPrimaryKeyString(), info.Version, ex.Message);
             }
         }
 
@@ -477,6 +481,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         b.Info.Rank, b.Dimension, b.Vectors, b.SingularValues, b.Info.ExplainedEnergy, b.Info.Certificate,
         b.Info.SinThetaToPrevious, Iterations: 0, Converged: true, b.Info.RankCapped, b.Info.Centered, Aligned: false,
         b.Info.RowCount, b.Info.ModelCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Layer {Layer}: basis version {Version} not handed to every slice (held-out capture keeps the previous one there): {Reason}")]
+    private static partial void LogBasisNotHanded(ILogger logger, string layer, int version, string reason);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Layer {Layer}: basis version {Version} (T={Models}, k={Rank}, energy={Energy:F4}, sinθ to previous={SinTheta})")]
