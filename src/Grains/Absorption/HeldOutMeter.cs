@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Sketching;
@@ -82,14 +83,10 @@ public sealed class HeldOutMeter(IBlasBackend backend)
                     }
                 }
 
-                var sum = new double[d];
+                var sum = new float[d];
                 for (int i = 0; i < count; i++)
                 {
-                    var row = samples.Slice(i * d, d);
-                    for (int j = 0; j < d; j++)
-                    {
-                        sum[j] += row[j];
-                    }
+                    TensorPrimitives.Add(sum, samples.Slice(i * d, d), sum);
                 }
 
                 (captured, energy) = Centre(captured, energy, projectedSum, Dot(sum, mean), count, mean);
@@ -190,50 +187,25 @@ public sealed class HeldOutMeter(IBlasBackend backend)
         return (captured - (2 * crossProjected) + (count * projectedMeanNorm), energy - (2 * sumDotMean) + (count * meanNorm));
     }
 
-    /// <summary>XᵀX of the columns (r×r from an m×r matrix) or XXᵀ of the rows (r×r from an r×n matrix), float64.</summary>
-    private static double[] Gram(ReadOnlySpan<float> x, int rows, int cols, bool columns)
+    /// <summary>XᵀX of the columns (r×r from an m×r matrix) or XXᵀ of the rows (r×r from an r×n matrix), one GEMM.</summary>
+    private double[] Gram(ReadOnlySpan<float> x, int rows, int cols, bool columns)
     {
-        int r = columns ? cols : rows;
-        var g = new double[r * r];
+        int r = columns ? cols : rows, inner = columns ? rows : cols;
+        var g = new float[r * r];
         if (columns)
         {
-            for (int i = 0; i < rows; i++)
-            {
-                var row = x.Slice(i * cols, cols);
-                for (int a = 0; a < r; a++)
-                {
-                    double va = row[a];
-                    for (int b = a; b < r; b++)
-                    {
-                        g[(a * r) + b] += va * row[b];
-                    }
-                }
-            }
+            _backend.Gemm(Transpose.Yes, Transpose.No, r, r, inner, 1f, x, cols, x, cols, 0f, g, r);
         }
         else
         {
-            for (int a = 0; a < r; a++)
-            {
-                for (int b = a; b < r; b++)
-                {
-                    g[(a * r) + b] = Dot(x.Slice(a * cols, cols), x.Slice(b * cols, cols));
-                }
-            }
+            _backend.Gemm(Transpose.No, Transpose.Yes, r, r, inner, 1f, x, cols, x, cols, 0f, g, r);
         }
 
-        for (int a = 0; a < r; a++)
-        {
-            for (int b = 0; b < a; b++)
-            {
-                g[(a * r) + b] = g[(b * r) + a];
-            }
-        }
-
-        return g;
+        return Array.ConvertAll(g, v => (double)v);
     }
 
     /// <summary>Y·Yᵀ (r×r) of an r×k matrix, float64.</summary>
-    private static double[] OuterGram(ReadOnlySpan<float> y, int r, int k) => Gram(y, r, k, columns: false);
+    private double[] OuterGram(ReadOnlySpan<float> y, int r, int k) => Gram(y, r, k, columns: false);
 
     /// <summary>Σ X⊙Y of two r×r matrices.</summary>
     private static double Contract(double[] x, double[] y, int r)
@@ -290,27 +262,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
         return sum;
     }
 
-    private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += (double)x[i] * y[i];
-        }
-
-        return sum;
-    }
-
-    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<float> y)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += x[i] * y[i];
-        }
-
-        return sum;
-    }
+    private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => TensorPrimitives.Dot(x, y);
 
     private static double SumOfSquares(ReadOnlySpan<float> x) => Dot(x, x);
 }
