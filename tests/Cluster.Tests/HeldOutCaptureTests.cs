@@ -38,7 +38,7 @@ public sealed class HeldOutCaptureTests
 
         Assert.Equal(1.0, captured.Captured / captured.Energy, 5);
         Assert.Equal(0.0, missed.Captured / missed.Energy, 5);
-        Assert.Equal(FrobeniusSquared(inside), captured.Energy, 3);
+        Assert.Equal(FrobeniusSquared(inside), captured.Energy, 1e-5 * captured.Energy);
     }
 
     [Theory]
@@ -66,9 +66,10 @@ public sealed class HeldOutCaptureTests
         var basisMode = mode == SketchMode.Rows ? BasisMode.Rows : BasisMode.Columns;
         double libraryShare = SubspaceDiagnostics.CapturedShare(LayerUpdate.Factored(M, R, N, lora.B, lora.A, lora.Scale), basisMode, vectors, K, mean, Backend);
         double residual = (1 - libraryShare) * FrobeniusSquared(lora);
-        Assert.Equal(residual, factored.Energy - factored.Captured, 2);
-        Assert.Equal(factored.Energy, fromSamples.Energy, 2);
-        Assert.Equal(factored.Captured, fromSamples.Captured, 2);
+        double tolerance = 1e-5 * factored.Energy; // float32 products
+        Assert.Equal(residual, factored.Energy - factored.Captured, tolerance);
+        Assert.Equal(factored.Energy, fromSamples.Energy, tolerance);
+        Assert.Equal(factored.Captured, fromSamples.Captured, tolerance);
         Assert.InRange(factored.Captured / factored.Energy, 0.05, 0.95);
     }
 
