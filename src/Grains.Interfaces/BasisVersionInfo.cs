@@ -38,6 +38,13 @@ namespace OrleansUws.Grains.Interfaces;
 /// </param>
 /// <param name="GapDirections">How many leading directions <see cref="SinThetaUpToGap"/> compares (up to the largest relative gap of σ).</param>
 /// <param name="SinThetaUpToGap">sin θ_max to the previous version over the leading directions up to the largest relative gap.</param>
+/// <param name="NullExplainedEnergy">
+/// The Marchenko–Pastur null: the share of energy iid Gaussian rows of the same shape (N = <see cref="IndependentRows"/>
+/// when known) and entry variance put in their top k. Null when the figures do not allow it.
+/// </param>
+/// <param name="WithinNoise">True when the top-k energy is within noise of that null: a warning that the basis may not be real structure.</param>
+/// <param name="DirectionsAboveEdge">Singular values clearing the null's noise edge σ(√N + √d) by 5 %.</param>
+/// <param name="MeanEnergyShare">Share of the (uncentred) energy in the mean direction, when the mean is tracked.</param>
 [GenerateSerializer, Immutable]
 public sealed record BasisVersionInfo(
     [property: Id(0)] string Fleet,
@@ -60,4 +67,8 @@ public sealed record BasisVersionInfo(
     [property: Id(17)] long? IndependentRows = null,
     [property: Id(18)] double? EnergyDistanceToPrevious = null,
     [property: Id(19)] int? GapDirections = null,
-    [property: Id(20)] double? SinThetaUpToGap = null);
+    [property: Id(20)] double? SinThetaUpToGap = null,
+    [property: Id(21)] double? NullExplainedEnergy = null,
+    [property: Id(22)] bool? WithinNoise = null,
+    [property: Id(23)] int? DirectionsAboveEdge = null,
+    [property: Id(24)] double? MeanEnergyShare = null);

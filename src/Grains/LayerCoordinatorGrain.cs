@@ -416,6 +416,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private async Task<BasisVersionInfo> PublishAsync(LayerConfiguration configuration, LayerBasis basis, int models)
     {
         var state = _state.State;
+        basis = basis with { Info = VersionFigures.WithSpectrum(basis) };
         var info = basis.Info;
         state.Current = basis;
         state.History.Add(info);

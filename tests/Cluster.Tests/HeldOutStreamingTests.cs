@@ -60,6 +60,9 @@ public sealed class HeldOutStreamingTests(ClusterFixture fixture)
             Assert.InRange(heldOut.WeightedShare!.Value, 0, 1 + 1e-6);
             Assert.Equal(16L * spec.Rank, second.IndependentRows);
             Assert.NotNull(second.EnergyDistanceToPrevious);
+
+            // The null's N is T·r (an adapter's m rows span r dimensions): the random fleet is flagged, the planted one not.
+            Assert.Equal(structure == FleetStructure.Random, second.WithinNoise);
             versions.Add(second);
         }
 

@@ -63,23 +63,7 @@ public static class LayerEndpoints
         var description = await UwsApiEndpoints.Fleet(client, fleet).GetDescriptionAsync().ConfigureAwait(false);
         var layers = description.Layers.SelectMany(entry => description.Modes.Select(mode => (entry, mode))).ToArray();
         var statuses = await Task.WhenAll(layers.Select(pair => Layer(client, fleet, pair.entry.Layer, UwsKeys.ModeName(pair.mode)).GetStatusAsync())).ConfigureAwait(false);
-        var spectra = await Task.WhenAll(layers.Select((pair, i) => SpectrumAsync(client, fleet, pair.entry, pair.mode, statuses[i]))).ConfigureAwait(false);
-        return TypedResults.Ok(layers.Select((pair, i) => LayerSummary.From(pair.entry, pair.mode, statuses[i], spectra[i])).ToArray());
-    }
-
-    /// <summary>
-    /// The spectrum diagnostics of a rows or columns layer's current basis (the k×d vectors travel once; a flattened
-    /// layer's are assembled from its column slices, so the list leaves them to the layer's diagnostics).
-    /// </summary>
-    private static async Task<BasisDiagnostics?> SpectrumAsync(IClusterClient client, string fleet, LayerEntry entry, SketchMode mode, LayerStatus status)
-    {
-        if (status.Current is null || mode == SketchMode.Flattened
-            || await Layer(client, fleet, entry.Layer, UwsKeys.ModeName(mode)).GetBasisAsync().ConfigureAwait(false) is not { } basis)
-        {
-            return null;
-        }
-
-        return SubspaceDiagnostics.ForBasis(ClusterBases.ToFile(basis, BasisFileWriter.ToBasisMode(mode), entry.Shape));
+        return TypedResults.Ok(layers.Select((pair, i) => LayerSummary.From(pair.entry, pair.mode, statuses[i])).ToArray());
     }
 
     private static async Task<IResult> ChangedSinceAsync(string fleet, int? since, IClusterClient client)

@@ -1,4 +1,3 @@
-using OrleansUws.Subspace.Diagnostics;
 using OrleansUws.Grains.Interfaces;
 
 namespace OrleansUws.Coordinator.Http;
@@ -34,11 +33,8 @@ public sealed record LayerSummary(
     bool? Centered,
     LayerSummaryDiagnostics? Diagnostics = null)
 {
-    /// <summary>
-    /// The summary of a layer's status; <paramref name="spectrum"/>, the current basis's diagnostics when known (they
-    /// need its singular values), adds the Marchenko–Pastur null and the mean's share.
-    /// </summary>
-    public static LayerSummary From(LayerEntry layer, SketchMode mode, LayerStatus status, BasisDiagnostics? spectrum = null)
+    /// <summary>The summary of a layer's status, with its current version's diagnostics.</summary>
+    public static LayerSummary From(LayerEntry layer, SketchMode mode, LayerStatus status)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(status);
@@ -48,14 +44,14 @@ public sealed record LayerSummary(
             current?.Version, current?.ModelCount, current?.Rank, current?.RankCapped, current?.ExplainedEnergy,
             current?.Certificate, current?.SinThetaToPrevious, current?.Centered,
             current is null ? null : new LayerSummaryDiagnostics(
-                spectrum?.NullExplainedEnergy, spectrum?.WithinNoise, spectrum?.DirectionsAboveEdge, spectrum?.MeanEnergyShare,
+                current.NullExplainedEnergy, current.WithinNoise, current.DirectionsAboveEdge, current.MeanEnergyShare,
                 current.HeldOut?.MeanShare, current.HeldOut?.WeightedShare, current.HeldOut?.Models ?? 0,
                 current.EnergyDistanceToPrevious, current.SinThetaToPrevious, current.SinThetaUpToGap, current.GapDirections));
     }
 }
 
 /// <summary>A layer's diagnostics in the layer list.</summary>
-/// <param name="NullExplainedEnergy">The Marchenko–Pastur null's share of energy in the top k for the same shape and entry variance (rows: T·r for LoRA adapters); null when not known (flattened layers: see the layer's diagnostics).</param>
+/// <param name="NullExplainedEnergy">The Marchenko–Pastur null's share of energy in the top k for the same shape and entry variance (rows: T·r for LoRA adapters); null when the figures do not allow it.</param>
 /// <param name="WithinNoise">True when the basis's energy is within noise of that null (a warning: the "universal" subspace may be noise).</param>
 /// <param name="DirectionsAboveEdge">Singular values clearing the null's noise edge.</param>
 /// <param name="MeanEnergyShare">Share of the energy in the mean direction (what centring removes).</param>

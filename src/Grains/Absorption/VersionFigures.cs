@@ -6,7 +6,8 @@ namespace OrleansUws.Grains.Absorption;
 /// <summary>
 /// The figures of a new version that come from its slices and its predecessor rather than from the solve: the layer's
 /// held-out capture sums (the slices' sums added), the Marchenko–Pastur null's independent rows, and the distances to
-/// the previous version that stay meaningful without a spectral gap (energy-weighted distance, sin θ up to the largest gap).
+/// the previous version that stay meaningful without a spectral gap (energy-weighted distance, sin θ up to the largest gap);
+/// and, for every mode, the spectrum's diagnostics (Marchenko–Pastur null, mean share: <see cref="WithSpectrum"/>).
 /// </summary>
 public static class VersionFigures
 {
@@ -41,6 +42,25 @@ public static class VersionFigures
             EnergyDistanceToPrevious = distance,
             GapDirections = gap?.Directions,
             SinThetaUpToGap = gap?.SinTheta,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="basis"/>'s version with the diagnostics of its spectrum: the Marchenko–Pastur null for N = its
+    /// independent rows (T·r for LoRA fleets) or its rows, d and σ, the warning, and the mean's share.
+    /// </summary>
+    public static BasisVersionInfo WithSpectrum(LayerBasis basis)
+    {
+        ArgumentNullException.ThrowIfNull(basis);
+        var info = basis.Info;
+        var diagnostics = SubspaceDiagnostics.ForSpectrum(info.RowCount, basis.Dimension, basis.SingularValues.Take(info.Rank).ToArray(),
+            info.ExplainedEnergy, basis.Mean, info.Centered, info.IndependentRows);
+        return diagnostics is null ? info : info with
+        {
+            NullExplainedEnergy = diagnostics.NullExplainedEnergy,
+            WithinNoise = diagnostics.WithinNoise,
+            DirectionsAboveEdge = diagnostics.DirectionsAboveEdge,
+            MeanEnergyShare = diagnostics.MeanEnergyShare,
         };
     }
 
