@@ -31,7 +31,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly CheckpointCadence _checkpoints;
     private readonly Guid _activation = Guid.NewGuid();
     private readonly HeldOutMeter _heldOut;
-    private bool _basisFetched;
     private ICovarianceSketch? _sketch;
 
     /// <summary>Creates the grain (by the runtime).</summary>
@@ -94,12 +93,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
-        if (!_basisFetched)
-        {
-            // Later versions are pushed by the coordinator (UseBasisAsync); an activation asks once for the current one.
-            _basisFetched = true;
-            _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).GetBasisAsync());
-        }
 
         LayerAbsorption absorbed;
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
@@ -132,7 +125,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         state.IndependentRows += absorbed.IndependentRows;
         if (absorbed.HeldOut is { } measured)
         {
-            state.HeldOut = state.HeldOut.Add(measured.Captured, measured.Energy, _heldOut.Version);
+            state.HeldOut = state.HeldOut.Add(measured.Captured, measured.Energy, measured.Version);
         }
 
         _checkpoints.Record();
@@ -215,6 +208,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.RowCount = 0;
         _state.State.IndependentRows = 0;
         _state.State.HeldOut = HeldOutTally.Empty;
+
+        // The models a rebuild absorbs again are in the current basis: not held out. The next version measures again.
+        _heldOut.Clear();
         await _state.WriteStateAsync();
         _checkpoints.Written();
     }
@@ -233,9 +229,13 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // storage cannot tell that from a new slice), so let the registry check what this one holds.
         // (A malformed key is reported by the first absorb, as before.)
         var key = this.GetPrimaryKeyString();
-        if (key.Split('/') is [var fleet, _, _, _])
+        if (key.Split('/') is [var fleet, var layer, var mode, _])
         {
             GrainFactory.GetGrain<IFleetGrain>(fleet).SliceActivatedAsync(key).Ignore();
+
+            // Held-out capture: later versions are pushed by the coordinator (UseBasisAsync); an activation asks for the
+            // current one without waiting on it, so absorbs never depend on the coordinator (nothing is measured until it answers).
+            FetchBasisAsync(string.Join('/', fleet, layer, mode)).Ignore();
         }
 
         return Task.CompletedTask;
@@ -250,6 +250,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
+
+    private async Task FetchBasisAsync(string coordinator) =>
+        _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(coordinator).GetBasisAsync());
 
     private async Task CheckpointAsync()
     {

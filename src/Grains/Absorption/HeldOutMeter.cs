@@ -12,19 +12,16 @@ namespace OrleansUws.Grains.Absorption;
 /// layer's current basis V (k×d orthonormal rows) captures, ‖(X − 1μᵀ)Vᵀ‖²_F / ‖X − 1μᵀ‖²_F. A LoRA update
 /// ΔW = s·B·A is measured through its factors only: rows ‖ΔW·Vᵀ‖² = s²·Σ(BᵀB)⊙(YYᵀ) with Y = A·Vᵀ (r×k), columns
 /// ‖V·ΔW‖² = s²·Σ(ZᵀZ)⊙(AAᵀ) with Z = V·B (k×r), ‖ΔW‖² = s²·Σ(BᵀB)⊙(AAᵀ); the products are r×r, the largest
-/// one r·k·d (dense: N·k·d, one GEMM). Holds one basis version (the slice's copy of its coordinator's latest); not
-/// thread-safe (a slice absorbs one model at a time).
+/// one r·k·d (dense: N·k·d, one GEMM). Holds one basis version (the slice's copy of its coordinator's latest), swapped
+/// whole, so a measurement on a worker thread sees one version throughout while the grain takes a newer one.
 /// </summary>
 public sealed class HeldOutMeter(IBlasBackend backend)
 {
     private readonly IBlasBackend _backend = backend ?? throw new ArgumentNullException(nameof(backend));
-    private float[] _vectors = [];
-    private float[]? _mean;
-    private int _rank;
-    private int _dimension;
+    private volatile Held? _held;
 
     /// <summary>The version of the basis held; 0 when none.</summary>
-    public int Version { get; private set; }
+    public int Version => _held?.Version ?? 0;
 
     /// <summary>
     /// Holds <paramref name="basis"/> when it is newer than the one held and usable here (rows or columns mode, vectors
@@ -38,21 +35,13 @@ public sealed class HeldOutMeter(IBlasBackend backend)
             return false;
         }
 
-        _vectors = basis.Vectors;
-        _mean = info.Centered && basis.Mean is { Length: > 0 } mean && mean.Length == basis.Dimension ? mean : null;
-        _rank = info.Rank;
-        _dimension = basis.Dimension;
-        Version = info.Version;
+        var mean = info.Centered && basis.Mean is { Length: > 0 } m && m.Length == basis.Dimension ? m : null;
+        _held = new Held(basis.Vectors, mean, info.Rank, basis.Dimension, info.Version);
         return true;
     }
 
     /// <summary>Forgets the basis (the slice was emptied).</summary>
-    public void Clear()
-    {
-        _vectors = [];
-        _mean = null;
-        _rank = _dimension = Version = 0;
-    }
+    public void Clear() => _held = null;
 
     /// <summary>
     /// Captured and total energy of <paramref name="count"/> dense samples (<paramref name="samples"/>, count×d row-major:
@@ -60,19 +49,20 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     /// </summary>
     public HeldOutSample? MeasureDense(ReadOnlySpan<float> samples, int count)
     {
-        int d = _dimension, k = _rank;
-        if (Version == 0 || count < 1 || samples.Length != (long)count * d)
+        if (_held is not { } held || count < 1 || samples.Length != (long)count * held.Dimension)
         {
             return null;
         }
+
+        int d = held.Dimension, k = held.Rank;
 
         var projected = ArrayPool<float>.Shared.Rent(count * k);
         try
         {
             var y = projected.AsSpan(0, count * k);
-            _backend.Gemm(Transpose.No, Transpose.Yes, count, k, d, 1f, samples, d, _vectors.AsSpan(0, k * d), d, 0f, y, k);
+            _backend.Gemm(Transpose.No, Transpose.Yes, count, k, d, 1f, samples, d, held.Vectors.AsSpan(0, k * d), d, 0f, y, k);
             double captured = SumOfSquares(y), energy = SumOfSquares(samples);
-            if (_mean is { } mean)
+            if (held.Mean is { } mean)
             {
                 var projectedSum = new double[k];
                 for (int i = 0; i < count; i++)
@@ -89,10 +79,10 @@ public sealed class HeldOutMeter(IBlasBackend backend)
                     TensorPrimitives.Add(sum, samples.Slice(i * d, d), sum);
                 }
 
-                (captured, energy) = Centre(captured, energy, projectedSum, Dot(sum, mean), count, mean);
+                (captured, energy) = Centre(held, captured, energy, projectedSum, Dot(sum, mean), count, mean);
             }
 
-            return new HeldOutSample(Math.Max(0, captured), Math.Max(0, energy));
+            return new HeldOutSample(Math.Max(0, captured), Math.Max(0, energy), held.Version);
         }
         finally
         {
@@ -107,16 +97,18 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     public HeldOutSample? MeasureLora(LoraFactors lora, SketchAxis axis)
     {
         ArgumentNullException.ThrowIfNull(lora);
-        int m = lora.OutFeatures, r = lora.Rank, n = lora.InFeatures, k = _rank, d = _dimension;
-        if (Version == 0 || d != (axis == SketchAxis.Rows ? n : m))
+        int m = lora.OutFeatures, r = lora.Rank, n = lora.InFeatures;
+        if (_held is not { } held || held.Dimension != (axis == SketchAxis.Rows ? n : m))
         {
             return null;
         }
 
+        int k = held.Rank, d = held.Dimension;
+
         double s = lora.Scale;
         var bb = Gram(lora.B, m, r, columns: true);  // BᵀB (r×r)
         var aa = Gram(lora.A, r, n, columns: false); // AAᵀ (r×r)
-        var vectors = _vectors.AsSpan(0, k * d);
+        var vectors = held.Vectors.AsSpan(0, k * d);
         var product = ArrayPool<float>.Shared.Rent(r * k);
         try
         {
@@ -138,7 +130,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
 
             captured *= s * s;
             double energy = s * s * Contract(bb, aa, r);
-            if (_mean is { } mean)
+            if (held.Mean is { } mean)
             {
                 // Rows: the sum of the m rows is s·(1ᵀB)·A; columns: the sum of the n columns is s·B·(A1).
                 var ones = axis == SketchAxis.Rows ? ColumnSums(lora.B, m, r) : RowSums(lora.A, r, n);
@@ -159,10 +151,10 @@ public sealed class HeldOutMeter(IBlasBackend backend)
                     sumDotMean += s * ones[a] * other;
                 }
 
-                (captured, energy) = Centre(captured, energy, projectedSum, sumDotMean, count, mean);
+                (captured, energy) = Centre(held, captured, energy, projectedSum, sumDotMean, count, mean);
             }
 
-            return new HeldOutSample(Math.Max(0, captured), Math.Max(0, energy));
+            return new HeldOutSample(Math.Max(0, captured), Math.Max(0, energy), held.Version);
         }
         finally
         {
@@ -173,13 +165,13 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     /// <summary>
     /// ‖(X − 1μᵀ)Vᵀ‖² = ‖XVᵀ‖² − 2·(1ᵀXVᵀ)·(Vμ) + N‖Vμ‖² and ‖X − 1μᵀ‖² = ‖X‖² − 2·(1ᵀX)·μ + N‖μ‖².
     /// </summary>
-    private (double Captured, double Energy) Centre(double captured, double energy, double[] projectedSum, double sumDotMean, int count, float[] mean)
+    private static (double Captured, double Energy) Centre(Held held, double captured, double energy, double[] projectedSum, double sumDotMean, int count, float[] mean)
     {
-        int k = _rank, d = _dimension;
+        int k = held.Rank, d = held.Dimension;
         double meanNorm = Dot(mean, mean), crossProjected = 0, projectedMeanNorm = 0;
         for (int j = 0; j < k; j++)
         {
-            double vm = Dot(_vectors.AsSpan(j * d, d), mean);
+            double vm = Dot(held.Vectors.AsSpan(j * d, d), mean);
             crossProjected += projectedSum[j] * vm;
             projectedMeanNorm += vm * vm;
         }
@@ -265,9 +257,13 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => TensorPrimitives.Dot(x, y);
 
     private static double SumOfSquares(ReadOnlySpan<float> x) => Dot(x, x);
+
+    /// <summary>One basis version as the meter uses it: k×d rows, the mean when centred.</summary>
+    private sealed record Held(float[] Vectors, float[]? Mean, int Rank, int Dimension, int Version);
 }
 
 /// <summary>One model's held-out measurement: the energy of its samples and the part the basis captured.</summary>
 /// <param name="Captured">‖(X − 1μᵀ)Vᵀ‖²_F.</param>
 /// <param name="Energy">‖X − 1μᵀ‖²_F.</param>
-public readonly record struct HeldOutSample(double Captured, double Energy);
+/// <param name="Version">The basis version measured against.</param>
+public readonly record struct HeldOutSample(double Captured, double Energy, int Version);
