@@ -30,6 +30,13 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// </summary>
     Task<IReadOnlyList<string>> CheckpointModelsAsync(IReadOnlyList<string> modelIds);
 
+    /// <summary>
+    /// Hands the slice its layer's newly published basis (the coordinator awaits every slice, so models submitted after
+    /// a version was returned are measured against it): models absorbed from now on are first projected onto it and their
+    /// held-out capture added to the slice's sums. An older or flattened basis is ignored.
+    /// </summary>
+    Task UseBasisAsync(LayerBasis basis);
+
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
     Task<SliceSnapshot> GetSnapshotAsync();
 

@@ -13,6 +13,11 @@ namespace OrleansUws.Grains.Interfaces;
 /// </param>
 /// <param name="Activation">The slice activation that produced the sketch; with the model count, its revision.</param>
 /// <param name="Unchanged">True when the caller named this very revision, so the sketch was not shipped again.</param>
+/// <param name="HeldOut">The slice's held-out capture sums (models measured before it absorbed them); sent even when unchanged.</param>
+/// <param name="IndependentRows">
+/// Rows of independent directions absorbed: r per LoRA adapter (its m rows span r dimensions), the rows counted otherwise;
+/// the Marchenko–Pastur null's N.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SliceSnapshot(
     [property: Id(0)] int Slice,
@@ -20,4 +25,6 @@ public sealed record SliceSnapshot(
     [property: Id(2)] long RowCount,
     [property: Id(3)] byte[] Sketch,
     [property: Id(4)] Guid Activation = default,
-    [property: Id(5)] bool Unchanged = false);
+    [property: Id(5)] bool Unchanged = false,
+    [property: Id(6)] HeldOutTally? HeldOut = null,
+    [property: Id(7)] long IndependentRows = 0);

@@ -295,6 +295,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             configuration.Fleet, configuration.Layer, configuration.Mode, version, capture.Models, solved.RowCount, solved.Rank,
             solved.RankCapped, solved.ExplainedEnergy, solved.Certificate, solved.SinThetaToPrevious, solved.Centered,
             Stopwatch.GetElapsedTime(started), _time.GetUtcNow(), trigger, solved.Alignment);
+        info = VersionFigures.Complete(info, solved.Slices, previous, solved.Vectors, solved.SingularValues, solved.Dimension);
         state.Iterations = solved.Iterations;
         return await PublishAsync(new LayerBasis(info, solved.Dimension, solved.Vectors, solved.SingularValues, solved.Mean), capture.Models);
     }
@@ -302,6 +303,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private async Task<BasisVersionInfo> PublishAsync(LayerBasis basis, int models)
     {
         var state = _state.State;
+        basis = basis with { Info = VersionFigures.WithSpectrum(basis) };
         var info = basis.Info;
         await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).ArchiveAsync(basis);
         state.Current = basis;
@@ -310,6 +312,16 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         await _state.WriteStateAsync();
 
         _metrics.BasisPublished(info, basis.SingularValues);
+        try
+        {
+            // The slices measure each model's held-out capture against the latest version before absorbing it.
+            await Path!.UseBasisAsync(basis);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogBasisNotHanded(_logger, this.GetPrimaryKeyString(), info.Version, ex.Message);
+        }
+
         LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
         _observers.Notify(o => o.OnBasisPublished(info));
         return info;
@@ -320,6 +332,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
     /// <summary>A version's input, taken from the slices; solved at once or by <see cref="SolvePendingAsync"/>.</summary>
     private sealed record PendingVersion(VersionCapture Capture, BasisTrigger Trigger, long Started);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Layer {Layer}: basis version {Version} not handed to every slice (held-out capture keeps the previous one there): {Reason}")]
+    private static partial void LogBasisNotHanded(ILogger logger, string layer, int version, string reason);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Layer {Layer}: basis version {Version} (T={Models}, k={Rank}, energy={Energy:F4}, sinθ to previous={SinTheta})")]

@@ -31,6 +31,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly ILogger<LayerSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
     private readonly Guid _activation = Guid.NewGuid();
+    private readonly HeldOutMeter _heldOut;
     private ICovarianceSketch? _sketch;
     private IGrainTimer? _checkpointTimer;
 
@@ -48,6 +49,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _checkpoints = new CheckpointCadence(options.Value.SliceCheckpointEveryModels, options.Value.SliceCheckpointInterval);
         _state = state;
         _sketches = sketches;
+        _heldOut = new HeldOutMeter(sketches.Backend);
         _readers = readers;
         _workers = workers;
         _silo = silo;
@@ -93,15 +95,16 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
         var sketch = _sketch ?? CreateSketch(layer);
-        long rows;
+
+        LayerAbsorption absorbed;
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
         var timing = SketchUpdateTiming.Start(sketch);
         try
         {
-            rows = await _workers.RunAsync(() =>
+            absorbed = await _workers.RunAsync(() =>
             {
                 using var lease = _readers.Acquire(model.Location);
-                return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch);
+                return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch, _heldOut);
             });
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -119,7 +122,14 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _sketch = sketch;
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
+        var rows = absorbed.Rows;
         state.RowCount += rows;
+        state.IndependentRows += absorbed.IndependentRows;
+        if (absorbed.HeldOut is { } measured)
+        {
+            state.HeldOut = state.HeldOut.Add(measured.Captured, measured.Energy, measured.Version);
+        }
+
         _checkpoints.Record();
         if (_checkpoints.Due)
         {
@@ -158,12 +168,19 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
+    public Task UseBasisAsync(LayerBasis basis)
+    {
+        _heldOut.Use(basis);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<SliceSnapshot> GetSnapshotAsync()
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation));
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -176,7 +193,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
 
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
-        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true));
+        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true, state.HeldOut, state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -204,6 +221,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.Sketch = [];
         _state.State.ModelIds.Clear();
         _state.State.RowCount = 0;
+        _state.State.IndependentRows = 0;
+        _state.State.HeldOut = HeldOutTally.Empty;
+
+        // The models a rebuild absorbs again are in the current basis: not held out. The next version measures again.
+        _heldOut.Clear();
         await _state.WriteStateAsync();
         _checkpoints.Written();
     }
@@ -222,9 +244,13 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         // storage cannot tell that from a new slice), so let the registry check what this one holds.
         // (A malformed key is reported by the first absorb, as before.)
         var key = this.GetPrimaryKeyString();
-        if (key.Split('/') is [var fleet, _, _, _])
+        if (key.Split('/') is [var fleet, var layer, var mode, _])
         {
             GrainFactory.GetGrain<IFleetGrain>(fleet).SliceActivatedAsync(key).Ignore();
+
+            // Held-out capture: later versions are pushed by the coordinator (UseBasisAsync); an activation asks for the
+            // current one without waiting on it, so absorbs never depend on the coordinator (nothing is measured until it answers).
+            FetchBasisAsync(string.Join('/', fleet, layer, mode)).Ignore();
         }
 
         return Task.CompletedTask;
@@ -239,6 +265,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
     /// <inheritdoc />
     public void Dispose() => _sketch?.Dispose();
+
+    private async Task FetchBasisAsync(string coordinator) =>
+        _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(coordinator).GetBasisAsync());
 
     private async Task CheckpointAsync()
     {

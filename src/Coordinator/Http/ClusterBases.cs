@@ -1,3 +1,4 @@
+using OrleansUws.Coordinator.Output;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;
@@ -93,16 +94,8 @@ public static class ClusterBases
         ArgumentNullException.ThrowIfNull(basis);
         ArgumentNullException.ThrowIfNull(shape);
         var info = basis.Info;
-        var header = new BasisFileHeader(info.Fleet, info.Layer, mode, info.Centered, info.Rank, info.Version, info.ModelCount, info.RowCount)
-        {
-            RankCapped = info.RankCapped,
-            ExplainedEnergy = info.ExplainedEnergy,
-            Certificate = info.Certificate,
-            SinThetaToPrevious = info.SinThetaToPrevious,
-            CreatedAt = info.CreatedAt,
-            OutFeatures = shape.Rows,
-            InFeatures = shape.Columns,
-        };
+        // One mapping of a version's figures (and streaming diagnostics) onto a header: the basis file writer's.
+        var header = BasisFileWriter.Header(info, shape) with { Mode = mode };
         return new LayerBasisFile(header, basis.Dimension, basis.Vectors, basis.SingularValues, basis.Mean);
     }
 

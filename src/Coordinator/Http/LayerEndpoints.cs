@@ -23,7 +23,7 @@ public static class LayerEndpoints
         ArgumentNullException.ThrowIfNull(fleets);
         fleets.MapGet("/layers", ListAsync)
             .Produces<LayerSummary[]>()
-            .WithName("ListLayers").WithSummary("Every layer and mode with T, k, version, energy and certificate of its current basis.").WithTags("Layers")
+            .WithName("ListLayers").WithSummary("Every layer and mode with T, k, version, energy, certificate and diagnostics (null warning, mean share, held-out capture, distances to the previous version) of its current basis.").WithTags("Layers")
             .RequireAuthorization(ApiScopes.Read);
         fleets.MapGet("/bases", ChangedSinceAsync)
             .Produces<BasisVersionInfo[]>()

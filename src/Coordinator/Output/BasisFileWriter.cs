@@ -32,7 +32,11 @@ public static class BasisFileWriter
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown sketch mode."),
     };
 
-    /// <summary>The basis-file header of <paramref name="info"/>.</summary>
+    /// <summary>
+    /// The basis-file header of <paramref name="info"/>, with its streaming diagnostics (held-out capture, distances to
+    /// the previous version). The null's independent rows are <paramref name="independentRows"/> when given, else the
+    /// cluster's count (r per LoRA adapter), recorded only where it differs from the rows.
+    /// </summary>
     public static BasisFileHeader Header(BasisVersionInfo info, LayerShape? shape = null, long? independentRows = null)
     {
         ArgumentNullException.ThrowIfNull(info);
@@ -45,7 +49,12 @@ public static class BasisFileWriter
             CreatedAt = info.CreatedAt,
             OutFeatures = shape?.Rows,
             InFeatures = shape?.Columns,
-            IndependentRows = independentRows,
+            IndependentRows = independentRows ?? (info.IndependentRows is { } counted && counted != info.RowCount ? counted : null),
+            HeldOutCapture = info.HeldOut?.MeanShare,
+            HeldOutModels = info.HeldOut?.Models,
+            EnergyDistanceToPrevious = info.EnergyDistanceToPrevious,
+            SinThetaUpToGap = info.SinThetaUpToGap,
+            GapDirections = info.GapDirections,
         };
     }
 

@@ -8,7 +8,10 @@ namespace OrleansUws.Coordinator.Output;
 /// <summary>
 /// Renders the per-layer summary table: T, k, explained energy, FD certificate, sin θ to the planted truth, the
 /// Marchenko–Pastur null's energy for the same shape (flagged when the basis is within noise of it), the share of
-/// energy in the mean, and the convergence trail (sin θ between successive versions as T grew).
+/// energy in the mean, the held-out capture (running average of the share of each new model's energy the basis captured
+/// before absorbing it, measured while streaming), the gap-robust distances to the previous version (energy-weighted
+/// distance; sin θ over the leading directions up to the largest gap of σ), and the convergence trail (sin θ between
+/// successive versions as T grew).
 /// </summary>
 public static class LayerTableRenderer
 {
@@ -30,6 +33,8 @@ public static class LayerTableRenderer
             .AddColumn(new TableColumn("sin θ truth").RightAligned().NoWrap())
             .AddColumn(new TableColumn("MP null").RightAligned().NoWrap())
             .AddColumn(new TableColumn("mean share").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("held-out").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("distance (sin θ≤gap)").RightAligned().NoWrap())
             .AddColumn("sin θ to previous version, as T grew (T: sin θ)");
         foreach (var layer in layers)
         {
@@ -44,6 +49,8 @@ public static class LayerTableRenderer
                 layer.SinThetaToTruth is { } truth ? truth.ToString("0.00e+00", CultureInfo.InvariantCulture) : "–",
                 Markup.Escape(NullText(layer.Diagnostics)),
                 layer.Diagnostics?.MeanEnergyShare is { } share ? share.ToString("P1", CultureInfo.InvariantCulture) : "–",
+                HeldOutText(latest),
+                DistanceText(latest),
                 Markup.Escape(Trail(layer.History)));
         }
 
@@ -57,6 +64,35 @@ public static class LayerTableRenderer
     public static string NullText(OrleansUws.Subspace.Diagnostics.BasisDiagnostics? diagnostics) =>
         diagnostics is null ? "–"
         : diagnostics.NullExplainedEnergy.ToString("P1", CultureInfo.InvariantCulture) + (diagnostics.WithinNoise ? " ⚠ noise" : string.Empty);
+
+    /// <summary>
+    /// The held-out capture of <paramref name="version"/>: the running average share and the models behind it, e.g.
+    /// <c>97.2 % (30)</c>; "–" before any model met a basis.
+    /// </summary>
+    public static string HeldOutText(BasisVersionInfo version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return version.HeldOut is { MeanShare: { } mean } heldOut
+            ? string.Create(CultureInfo.InvariantCulture, $"{mean:P1} ({heldOut.Models})")
+            : "–";
+    }
+
+    /// <summary>
+    /// The energy-weighted distance to the previous version with sin θ over the leading directions up to the largest
+    /// gap, e.g. <c>1.2e-02 (3: 4.0e-02)</c>; "–" for a first version.
+    /// </summary>
+    public static string DistanceText(BasisVersionInfo version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (version.EnergyDistanceToPrevious is not { } distance)
+        {
+            return "–";
+        }
+
+        return version.SinThetaUpToGap is { } sin && version.GapDirections is { } j
+            ? string.Create(CultureInfo.InvariantCulture, $"{distance:0.0e+00} ({j}: {sin:0.0e+00})")
+            : distance.ToString("0.0e+00", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// The convergence trail of the last <see cref="TrailLength"/> versions, e.g. <c>50: 3.1e-01 → 100: 8.0e-02</c>;

@@ -12,11 +12,17 @@ namespace OrleansUws.Grains.Absorption;
 /// </summary>
 public static class ModelLayerAbsorber
 {
-    /// <summary>Reads <paramref name="layer"/> from <paramref name="reader"/> and appends it to <paramref name="sketch"/>.</summary>
-    /// <returns>The rows the sketch counted (m in rows mode, n in columns mode).</returns>
+    /// <summary>
+    /// Reads <paramref name="layer"/> from <paramref name="reader"/> and appends it to <paramref name="sketch"/>, after
+    /// measuring its held-out capture against the basis <paramref name="heldOut"/> holds (when it holds one).
+    /// </summary>
+    /// <returns>
+    /// The rows the sketch counted (m in rows mode, n in columns mode), the independent rows (r for a LoRA adapter) and
+    /// the held-out measurement.
+    /// </returns>
     /// <exception cref="ModelFormatException">The file is corrupt, the layer is absent or a value is not finite.</exception>
     /// <exception cref="InvalidDataException">The layer's shape differs from the configured one.</exception>
-    public static long Absorb(IModelReader reader, LayerConfiguration layer, ICovarianceSketch sketch)
+    public static LayerAbsorption Absorb(IModelReader reader, LayerConfiguration layer, ICovarianceSketch sketch, HeldOutMeter? heldOut = null)
     {
         var info = reader.GetLayer(layer.Layer);
         if (info.OutFeatures != layer.Shape.Rows || info.InFeatures != layer.Shape.Columns)
@@ -26,6 +32,8 @@ public static class ModelLayerAbsorber
         }
 
         var before = sketch.RowCount;
+        HeldOutSample? measured;
+        long independent;
         int m = info.OutFeatures, n = info.InFeatures;
         if (reader.Kind == ModelKind.LoraAdapter)
         {
@@ -33,12 +41,17 @@ public static class ModelLayerAbsorber
             var b = new float[m * info.Rank];
             var scaling = reader.ReadLoraFactors(layer.Layer, a, b);
             var factors = new LoraFactors(b, a, m, info.Rank, n, (float)(scaling * info.Rank));
-            sketch.AppendLora(factors, layer.Mode == SketchMode.Rows ? SketchAxis.Rows : SketchAxis.Columns);
+            var axis = layer.Mode == SketchMode.Rows ? SketchAxis.Rows : SketchAxis.Columns;
+            measured = heldOut?.MeasureLora(factors, axis);
+            independent = info.Rank;
+            sketch.AppendLora(factors, axis);
         }
         else if (layer.Mode == SketchMode.Rows)
         {
             var rows = new float[m * n];
             reader.ReadRows(layer.Layer, 0, m, rows);
+            measured = heldOut?.MeasureDense(rows, m);
+            independent = m;
             sketch.AppendRows(rows, m);
         }
         else
@@ -47,9 +60,17 @@ public static class ModelLayerAbsorber
             reader.ReadColumns(layer.Layer, 0, n, columns);
             var transposed = new float[n * m];
             MatrixLayout.Transpose<float>(columns, m, n, transposed);
+            measured = heldOut?.MeasureDense(transposed, n);
+            independent = n;
             sketch.AppendRows(transposed, n);
         }
 
-        return sketch.RowCount - before;
+        return new LayerAbsorption(sketch.RowCount - before, independent, measured);
     }
 }
+
+/// <summary>What <see cref="ModelLayerAbsorber.Absorb"/> added.</summary>
+/// <param name="Rows">Rows the sketch counted.</param>
+/// <param name="IndependentRows">Independent directions among them: r for a LoRA adapter, the rows otherwise.</param>
+/// <param name="HeldOut">The model's held-out capture against the basis held before it was absorbed; null without a basis.</param>
+public readonly record struct LayerAbsorption(long Rows, long IndependentRows, HeldOutSample? HeldOut);

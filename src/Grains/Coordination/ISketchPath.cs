@@ -36,6 +36,12 @@ internal interface ISketchPath
 
     /// <summary>Where each slice of the layer runs and what it holds.</summary>
     Task<IReadOnlyList<SliceInfo>> GetSlicesAsync();
+
+    /// <summary>
+    /// Hands a newly published basis to the grains that measure each model's held-out capture before absorbing it (the
+    /// slices, <see cref="ILayerSliceGrain.UseBasisAsync"/>); a flattened layer measures none.
+    /// </summary>
+    Task UseBasisAsync(LayerBasis basis);
 }
 
 /// <summary>A version's input, taken from the slices: the models it covers and how to solve it against the previous basis.</summary>
@@ -57,6 +63,8 @@ internal sealed record VersionCapture(int Models, Func<LayerBasis?, int, Task<So
 /// <param name="Mean">The fleet mean row when tracked.</param>
 /// <param name="Alignment">The Procrustes rotation applied, or null when not aligned.</param>
 /// <param name="Iterations">Basis solver iterations (diagnostics).</param>
+/// <param name="Slices">The slice snapshots merged (their held-out sums and independent rows complete the version's figures); empty for a flattened layer.</param>
 internal sealed record SolvedVersion(
     int Dimension, long RowCount, int Rank, bool RankCapped, double ExplainedEnergy, double Certificate, double? SinThetaToPrevious,
-    bool Centered, float[] Vectors, double[] SingularValues, float[]? Mean, double[]? Alignment, int Iterations);
+    bool Centered, float[] Vectors, double[] SingularValues, float[]? Mean, double[]? Alignment, int Iterations,
+    IReadOnlyCollection<SliceSnapshot> Slices);

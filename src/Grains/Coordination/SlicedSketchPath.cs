@@ -77,6 +77,9 @@ internal sealed class SlicedSketchPath(
     /// <inheritdoc />
     public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync() => await Task.WhenAll(_slices.Select(s => s.GetInfoAsync()));
 
+    /// <inheritdoc />
+    public Task UseBasisAsync(LayerBasis basis) => Task.WhenAll(_slices.Select(s => s.UseBasisAsync(basis)));
+
     /// <summary>Merges the captured snapshots into the layer's kept merge and solves it off the scheduler.</summary>
     private async Task<SolvedVersion> SolveAsync(SliceSnapshot[] snapshots, LayerBasis? previous)
     {
@@ -91,7 +94,8 @@ internal sealed class SlicedSketchPath(
 
         return new SolvedVersion(
             basis.Dimension, snapshots.Sum(s => s.RowCount), basis.Rank, basis.CapReached, basis.ExplainedEnergy, basis.Certificate,
-            sinTheta, layer.Centered, basis.Vectors, basis.SingularValues, mean, basis.Aligned ? basis.Alignment : null, basis.Iterations);
+            sinTheta, layer.Centered, basis.Vectors, basis.SingularValues, mean, basis.Aligned ? basis.Alignment : null, basis.Iterations,
+            snapshots);
     }
 
     /// <summary>

@@ -42,6 +42,9 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     /// <inheritdoc />
     public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync() => await Task.WhenAll(Layer.Slices.Select(s => s.GetInfoAsync()));
 
+    /// <inheritdoc />
+    public Task UseBasisAsync(LayerBasis basis) => Task.CompletedTask; // the column slices measure no held-out capture
+
     /// <summary>
     /// Plans version <paramref name="version"/> from the summed slice Grams; the slices compute and keep its parts and the
     /// signs are recorded here. sin θ comes from k×k products; the version is not aligned (its vectors are never gathered).
@@ -53,6 +56,6 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
         state.FlattenedSigns = result.Signs;
         return new SolvedVersion(
             layer.Dimension, models, result.Plan.Rank, result.Plan.CapReached, result.Plan.ExplainedEnergy, result.Certificate,
-            result.SinTheta, Centered: false, [], result.Plan.SingularValues, Mean: null, Alignment: null, Iterations: 0);
+            result.SinTheta, Centered: false, [], result.Plan.SingularValues, Mean: null, Alignment: null, Iterations: 0, Slices: []);
     }
 }

@@ -17,4 +17,10 @@ public sealed class LayerSliceState
 
     /// <summary>Rows inserted.</summary>
     [Id(3)] public long RowCount { get; set; }
+
+    /// <summary>Independent rows inserted (r per LoRA adapter), the Marchenko–Pastur null's N.</summary>
+    [Id(4)] public long IndependentRows { get; set; }
+
+    /// <summary>Held-out capture sums of the models absorbed, checkpointed with the sketch they went into.</summary>
+    [Id(5)] public HeldOutTally HeldOut { get; set; } = HeldOutTally.Empty;
 }

@@ -17,7 +17,11 @@ public sealed class LayerGaugeStore
     private readonly ConcurrentDictionary<(string Fleet, string Layer, string Mode), double> _traces = new();
     private readonly ConcurrentDictionary<(string Fleet, string Layer, string Mode), double> _heldOut = new();
 
-    /// <summary>Records the figures of a newly published version (keeping a held-out capture already recorded).</summary>
+    /// <summary>
+    /// Records the figures of a newly published version. The held-out capture is the version's streaming figure (the
+    /// running average of the per-model shares the slices measured before absorbing, <see cref="BasisVersionInfo.HeldOut"/>)
+    /// when it has one, else the aggregate one of <see cref="MeasureHeldOut"/>, else the one already recorded.
+    /// </summary>
     public void Publish(BasisVersionInfo info, ReadOnlySpan<double> singularValues)
     {
         ArgumentNullException.ThrowIfNull(info);
@@ -29,6 +33,7 @@ public sealed class LayerGaugeStore
         }
 
         double? measured = _heldOut.TryRemove(key, out var capture) ? capture : null;
+        measured = info.HeldOut?.MeanShare ?? measured;
         _layers.AddOrUpdate(
             key,
             _ => new LayerFigures(info, relative, measured),

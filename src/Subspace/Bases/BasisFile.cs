@@ -70,6 +70,11 @@ public static class BasisFile
             metadata["independent_rows"] = Invariant(independent);
         }
 
+        AddOptional(metadata, "heldout_capture", header.HeldOutCapture);
+        AddOptional(metadata, "heldout_models", header.HeldOutModels);
+        AddOptional(metadata, "energy_distance_previous", header.EnergyDistanceToPrevious);
+        AddOptional(metadata, "sin_theta_gap_previous", header.SinThetaUpToGap);
+        AddOptional(metadata, "gap_directions", header.GapDirections);
         if (diagnostics is not null)
         {
             metadata["mp_null_energy"] = Invariant(diagnostics.NullExplainedEnergy);
@@ -149,6 +154,11 @@ public static class BasisFile
                 OutFeatures = meta.OptionalInt("out_features"),
                 InFeatures = meta.OptionalInt("in_features"),
                 IndependentRows = meta.Optional("independent_rows") is null ? null : meta.Long("independent_rows"),
+                HeldOutCapture = meta.OptionalDouble("heldout_capture"),
+                HeldOutModels = meta.OptionalInt("heldout_models"),
+                EnergyDistanceToPrevious = meta.OptionalDouble("energy_distance_previous"),
+                SinThetaUpToGap = meta.OptionalDouble("sin_theta_gap_previous"),
+                GapDirections = meta.OptionalInt("gap_directions"),
             };
             var vectors = ReadMatrix(file, path, BasisTensor, header.Rank, out int d);
             var singular = ReadVector(file, path, SingularValuesTensor, header.Rank);
@@ -171,6 +181,22 @@ public static class BasisFile
             }
 
             return basis with { Diagnostics = diagnostics };
+        }
+    }
+
+    private static void AddOptional(Dictionary<string, string> metadata, string key, double? value)
+    {
+        if (value is { } v)
+        {
+            metadata[key] = Invariant(v);
+        }
+    }
+
+    private static void AddOptional(Dictionary<string, string> metadata, string key, int? value)
+    {
+        if (value is { } v)
+        {
+            metadata[key] = Invariant(v);
         }
     }
 

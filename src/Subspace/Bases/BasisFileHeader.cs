@@ -45,4 +45,22 @@ public sealed record BasisFileHeader(
     /// adds a rank-r block of m rows), null when every absorbed row counts (<see cref="RowCount"/>, dense models).
     /// </summary>
     public long? IndependentRows { get; init; }
+
+    /// <summary>
+    /// Held-out capture: the running average, over <see cref="HeldOutModels"/> models, of the share of each model's energy
+    /// that the basis version of its arrival captured before the model was absorbed (measured while streaming).
+    /// </summary>
+    public double? HeldOutCapture { get; init; }
+
+    /// <summary>Models behind <see cref="HeldOutCapture"/>.</summary>
+    public int? HeldOutModels { get; init; }
+
+    /// <summary>Energy-weighted subspace distance to the previous version (meaningful without a spectral gap).</summary>
+    public double? EnergyDistanceToPrevious { get; init; }
+
+    /// <summary>sin θ_max to the previous version over the leading <see cref="GapDirections"/> directions (up to the largest gap of σ).</summary>
+    public double? SinThetaUpToGap { get; init; }
+
+    /// <summary>How many leading directions <see cref="SinThetaUpToGap"/> compares.</summary>
+    public int? GapDirections { get; init; }
 }

@@ -54,6 +54,10 @@ public sealed class RunCommandTests
             Assert.Equal(Models.ToString(CultureInfo.InvariantCulture), file.Metadata["T"]);
             Assert.Equal("3", file.Metadata["version"]);
             Assert.Equal(spec.SubspaceDimension.ToString(CultureInfo.InvariantCulture), file.Metadata["k"]);
+
+            // Held-out capture: models absorbed once a version existed (up to 8 of 12) were measured first; planted, so ≈ 1.
+            Assert.InRange(int.Parse(file.Metadata["heldout_models"], CultureInfo.InvariantCulture), 1, Models - 4);
+            Assert.InRange(double.Parse(file.Metadata["heldout_capture"], CultureInfo.InvariantCulture), 0.95, 1);
             var vectors = new float[basis.ElementCount];
             file.ReadTensor(BasisFileWriter.BasisTensor, vectors);
             var planted = truth.GetTensor($"{layer.LayerId}.rows_basis");
@@ -74,6 +78,7 @@ public sealed class RunCommandTests
         }
 
         Assert.Contains($"{Models} absorbed, 0 not absorbed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("held-out", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,6 +65,14 @@ public sealed class ServeApiTests
         var layers = await reader.GetFromJsonAsync<LayerSummary[]>("/v1/fleets/web/layers", ApiServer.Json, cancel);
         var summary = layers!.Single(entry => entry.Layer == layer && entry.Mode == "rows");
         Assert.Equal((2, 2, published.Rank, published.ExplainedEnergy, published.Certificate), (summary.Version, summary.ModelCount, summary.Rank, summary.ExplainedEnergy, summary.Certificate));
+
+        // …and the diagnostics: model 1 arrived after version 1, so its held-out capture was measured against it.
+        Assert.Equal(1, summary.Diagnostics!.HeldOutModels);
+        Assert.Equal(published.HeldOut!.MeanShare, summary.Diagnostics.HeldOutCapture);
+        Assert.InRange(summary.Diagnostics.HeldOutCapture!.Value, 0, 1);
+        Assert.Equal(published.EnergyDistanceToPrevious, summary.Diagnostics.EnergyDistanceToPrevious);
+        Assert.NotNull(summary.Diagnostics.NullExplainedEnergy);
+        Assert.NotNull(summary.Diagnostics.WithinNoise);
         var history = await reader.GetFromJsonAsync<BasisVersionInfo[]>($"/v1/fleets/web/layers/{layer}/rows/history", ApiServer.Json, cancel);
         Assert.Equal([1, 2], history!.Select(version => version.Version));
         var csv = (await reader.GetStringAsync($"/v1/fleets/web/layers/{layer}/rows/history.csv", cancel)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -89,6 +97,8 @@ public sealed class ServeApiTests
             Assert.Equal(layer, basis.Metadata["layer"]);
             Assert.Equal("2", basis.Metadata["T"]);
             Assert.Equal("2", basis.Metadata["version"]);
+            Assert.Equal("1", basis.Metadata["heldout_models"]);
+            Assert.Equal(published.HeldOut.MeanShare!.Value, double.Parse(basis.Metadata["heldout_capture"], System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(published.Rank, basis.GetTensor(BasisFileWriter.BasisTensor).Rows);
         }
 

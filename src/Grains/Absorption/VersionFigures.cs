@@ -1,0 +1,99 @@
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Subspace.Diagnostics;
+
+namespace OrleansUws.Grains.Absorption;
+
+/// <summary>
+/// The figures of a new version that come from its slices and its predecessor rather than from the solve: the layer's
+/// held-out capture sums (the slices' sums added), the Marchenko–Pastur null's independent rows, and the distances to
+/// the previous version that stay meaningful without a spectral gap (energy-weighted distance, sin θ up to the largest gap);
+/// and, for every mode, the spectrum's diagnostics (Marchenko–Pastur null, mean share: <see cref="WithSpectrum"/>).
+/// </summary>
+public static class VersionFigures
+{
+    /// <summary><paramref name="info"/> completed from <paramref name="snapshots"/> (every slice's) and the previous basis.</summary>
+    public static BasisVersionInfo Complete(BasisVersionInfo info, IReadOnlyCollection<SliceSnapshot> snapshots, LayerBasis? previous,
+        ReadOnlySpan<float> vectors, IReadOnlyList<double> singularValues, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(snapshots);
+        ArgumentNullException.ThrowIfNull(singularValues);
+        var heldOut = snapshots.Aggregate(HeldOutTally.Empty, (sum, s) => s.HeldOut is { } tally ? sum.Plus(tally) : sum);
+
+        // A slice written before independent rows were counted reports 0 for its rows: then N is unknown.
+        long? independent = snapshots.All(s => s.IndependentRows > 0 || s.RowCount == 0) ? snapshots.Sum(s => s.IndependentRows) : null;
+        double? distance = null;
+        (int Directions, double SinTheta)? gap = null;
+        int k = info.Rank;
+        if (previous is { Info.Rank: > 0 and var kp } && previous.Dimension == dimension && k > 0 && vectors.Length >= k * dimension
+            && previous.Vectors.Length >= kp * dimension && previous.SingularValues.Length >= kp && singularValues.Count >= k)
+        {
+            // Weights and the gap belong to principal directions (σ order), not to the aligned vectors that are published.
+            var current = PrincipalDirections(vectors, info.Alignment, k, dimension);
+            var before = PrincipalDirections(previous.Vectors, previous.Info.Alignment, kp, dimension);
+            distance = SubspaceDiagnostics.EnergyWeightedDistance(current, singularValues, k, before, previous.SingularValues, kp, dimension);
+            gap = SubspaceDiagnostics.SinThetaUpToLargestGap(current, singularValues, k, before, kp, dimension);
+        }
+
+        return info with
+        {
+            HeldOut = heldOut.Models > 0 ? heldOut : null,
+            IndependentRows = independent is > 0 ? independent : null,
+            EnergyDistanceToPrevious = distance,
+            GapDirections = gap?.Directions,
+            SinThetaUpToGap = gap?.SinTheta,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="basis"/>'s version with the diagnostics of its spectrum: the Marchenko–Pastur null for N = its
+    /// independent rows (T·r for LoRA fleets) or its rows, d and σ, the warning, and the mean's share.
+    /// </summary>
+    public static BasisVersionInfo WithSpectrum(LayerBasis basis)
+    {
+        ArgumentNullException.ThrowIfNull(basis);
+        var info = basis.Info;
+        var diagnostics = SubspaceDiagnostics.ForSpectrum(info.RowCount, basis.Dimension, basis.SingularValues.Take(info.Rank).ToArray(),
+            info.ExplainedEnergy, basis.Mean, info.Centered, info.IndependentRows);
+        return diagnostics is null ? info : info with
+        {
+            NullExplainedEnergy = diagnostics.NullExplainedEnergy,
+            WithinNoise = diagnostics.WithinNoise,
+            DirectionsAboveEdge = diagnostics.DirectionsAboveEdge,
+            MeanEnergyShare = diagnostics.MeanEnergyShare,
+        };
+    }
+
+    /// <summary>E = Rᵀ·vectors (k×d) for a version aligned by the k×k rotation R; the vectors themselves when not aligned.</summary>
+    public static float[] PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension)
+    {
+        var directions = vectors[..(k * dimension)].ToArray();
+        if (alignment is null || alignment.Length != k * k)
+        {
+            return directions;
+        }
+
+        Array.Clear(directions);
+        var row = new double[dimension];
+        for (int i = 0; i < k; i++)
+        {
+            Array.Clear(row);
+            for (int j = 0; j < k; j++)
+            {
+                double weight = alignment[(j * k) + i];
+                var source = vectors.Slice(j * dimension, dimension);
+                for (int c = 0; c < dimension; c++)
+                {
+                    row[c] += weight * source[c];
+                }
+            }
+
+            for (int c = 0; c < dimension; c++)
+            {
+                directions[(i * dimension) + c] = (float)row[c];
+            }
+        }
+
+        return directions;
+    }
+}
