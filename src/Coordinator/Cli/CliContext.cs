@@ -8,8 +8,8 @@ namespace OrleansUws.Coordinator.Cli;
 /// <param name="Error">Standard error: one line per problem.</param>
 public sealed record CliContext(IAnsiConsole Console, TextWriter Out, TextWriter Error)
 {
-    /// <summary>Width assumed for tables when the output is redirected (a file or pipe has no width; Spectre would assume 80).</summary>
-    public const int RedirectedWidth = 160;
+    /// <summary>Width assumed for tables when the output is redirected (a file or pipe has no width; Spectre would assume 80): the run table with every diagnostic column fits in it.</summary>
+    public const int RedirectedWidth = 200;
 
     /// <summary>The process's own console, output and error streams.</summary>
     public static CliContext ForProcess()

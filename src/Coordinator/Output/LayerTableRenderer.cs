@@ -16,7 +16,7 @@ namespace OrleansUws.Coordinator.Output;
 public static class LayerTableRenderer
 {
     /// <summary>How many of the most recent versions the convergence column shows.</summary>
-    public const int TrailLength = 5;
+    public const int TrailLength = 3;
 
     /// <summary>Builds the table for <paramref name="layers"/>.</summary>
     public static Table Build(IEnumerable<LayerReport> layers)
