@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansUws.Coordinator.Http;
 using OrleansUws.Grains.Interfaces;
 
 namespace OrleansUws.Coordinator.Ingestion;
@@ -9,9 +10,11 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// The queue worker of a long-running process (<c>uws serve --redis</c>): drains a fleet's stream as soon as something
 /// was enqueued to it here, and every <see cref="RescanInterval"/> drains every fleet whose stream exists in Redis (entries
 /// another process enqueued, or a dead worker left unacknowledged). Draining is <see cref="RedisIngestionQueue.DrainAsync"/>:
-/// at most <see cref="ModelIngestor.DefaultParallelism"/> models in flight, acknowledged once durable.
+/// at most <see cref="ModelIngestor.DefaultParallelism"/> models in flight, acknowledged once durable. An uploaded model
+/// that the registry rejected has its files removed from the <paramref name="uploads"/> store, as a direct upload does.
 /// </summary>
-public sealed partial class IngestionQueueWorker(IngestionQueues queues, IClusterClient client, ILogger<IngestionQueueWorker> logger) : BackgroundService
+public sealed partial class IngestionQueueWorker(
+    IngestionQueues queues, IClusterClient client, ILogger<IngestionQueueWorker> logger, ModelUploadStore? uploads = null) : BackgroundService
 {
     /// <summary>How often every stored stream is drained even when nothing was enqueued here.</summary>
     public static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(10);
@@ -39,10 +42,12 @@ public sealed partial class IngestionQueueWorker(IngestionQueues queues, ICluste
                 foreach (var fleet in fleets)
                 {
                     var queue = await queues.QueueAsync(fleet, stoppingToken).ConfigureAwait(false);
-                    var summary = await queue.DrainAsync(client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleet)), ModelIngestor.DefaultParallelism, cancellationToken: stoppingToken).ConfigureAwait(false);
+                    var registry = client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleet));
+                    var summary = await queue.DrainAsync(registry, ModelIngestor.DefaultParallelism, cancellationToken: stoppingToken).ConfigureAwait(false);
                     if (summary.Submitted > 0)
                     {
                         LogDrained(logger, fleet, summary.Submitted, summary.Absorbed, summary.Rejected.Count);
+                        await RemoveRejectedUploadsAsync(fleet, registry, summary).ConfigureAwait(false);
                     }
                 }
 
@@ -63,6 +68,26 @@ public sealed partial class IngestionQueueWorker(IngestionQueues queues, ICluste
                 // Redis or the cluster failed beyond the queue's own retries: what was not acknowledged stays pending.
                 LogFailed(logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the files of every model of <paramref name="summary"/> that was newly rejected and whose recorded location is
+    /// an upload (never a registered path, and never the files of a model the registry already knew).
+    /// </summary>
+    private async Task RemoveRejectedUploadsAsync(string fleet, IFleetGrain registry, IngestSummary summary)
+    {
+        if (uploads is null)
+        {
+            return;
+        }
+
+        foreach (var result in summary.Rejected.Where(r => r.Status == ModelStatus.Rejected && !r.AlreadyKnown))
+        {
+            if (await registry.GetModelAsync(result.ModelId).ConfigureAwait(false) is { Status: ModelStatus.Rejected } record && uploads.Holds(record.Location))
+            {
+                uploads.Delete(fleet, result.ModelId);
             }
         }
     }

@@ -16,7 +16,11 @@ namespace OrleansUws.Cluster.Tests.Processes;
 /// registration by path and an upload are appended to the fleet's Redis Stream and answered 202 with the model's resource;
 /// the serve process's queue worker absorbs them; polling that resource ends at "absorbed"; nothing stays unacknowledged,
 /// and the serve process's <c>/metrics</c> shows the stream's length and pending entries (fed by XLEN/XPENDING).
+/// The server runs in this test process, whose other hosts create the same instruments: OpenTelemetry maps a host's
+/// instrument onto an identical one it saw first, and stops exporting it when that one's host is disposed. So this class
+/// runs alone (<see cref="InProcessMetricsCollection"/>), as a serve process runs alone in production.
 /// </summary>
+[Collection(InProcessMetricsCollection.Name)]
 public sealed class ServeQueueProcessTests
 {
     private const int Models = 5;
@@ -62,6 +66,23 @@ public sealed class ServeQueueProcessTests
                 locations.Add(await AcceptedAsync(upload, "model-00000"));
             }
 
+            // An upload that is not a model is queued like any other, rejected by the worker, and its file removed.
+            using (var corrupt = await ingest.PutAsync("/v1/fleets/queued/models/bad", new ByteArrayContent("not a safetensors file"u8.ToArray()), cancel))
+            {
+                var badLocation = await AcceptedAsync(corrupt, "bad");
+                await TestWait.UntilAsync(
+                    async () =>
+                    {
+                        using var poll = await read.GetAsync(badLocation, cancel);
+                        return poll.StatusCode == HttpStatusCode.OK
+                            && (await poll.Content.ReadFromJsonAsync<ModelRecord>(ApiServer.Json, cancel))!.Status == ModelStatus.Rejected;
+                    },
+                    "the corrupt upload rejected", TimeSpan.FromMinutes(1));
+                await TestWait.UntilAsync(
+                    () => !File.Exists(Path.Combine(server.Options.UploadFolder, "queued", "bad.safetensors")),
+                    "the rejected upload's file removed", TimeSpan.FromSeconds(30));
+            }
+
             foreach (var location in locations)
             {
                 await TestWait.UntilAsync(
@@ -74,9 +95,9 @@ public sealed class ServeQueueProcessTests
                     $"{location} absorbed", TimeSpan.FromMinutes(1));
             }
 
-            // Every layer counts exactly the models sent; the stream holds them once each, all acknowledged.
+            // Every layer counts exactly the models absorbed; the stream holds every entry once, all acknowledged.
             var registry = cluster.Client.GetGrain<IFleetGrain>("queued");
-            Assert.Equal(new ModelCounts(0, Models, 0), (await registry.GetDescriptionAsync()).Counts);
+            Assert.Equal(new ModelCounts(0, Models, 1), (await registry.GetDescriptionAsync()).Counts);
             foreach (var layer in (await registry.GetDescriptionAsync()).Layers)
             {
                 var slices = await cluster.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("queued", layer.Layer, SketchMode.Rows)).GetSlicesAsync();
@@ -85,20 +106,28 @@ public sealed class ServeQueueProcessTests
 
             using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis);
             var key = $"uws:{cluster.ClusterId}:queued:ingest";
-            Assert.Equal(Models, await redis.GetDatabase().StreamLengthAsync(key));
+            Assert.Equal(Models + 1, await redis.GetDatabase().StreamLengthAsync(key));
             await TestWait.UntilAsync(
                 async () => (await redis.GetDatabase().StreamPendingAsync(key, RedisIngestionQueue.GroupName)).PendingMessageCount == 0,
                 "every entry acknowledged", TimeSpan.FromSeconds(30));
 
-            // The serve process's /metrics (OpenTelemetry's Prometheus exporter) reports the stream: 5 entries, none pending.
+            // The serve process's /metrics (OpenTelemetry's Prometheus exporter) reports the stream: 6 entries, none pending.
             var metrics = "";
-            await TestWait.UntilAsync(
-                async () =>
-                {
-                    metrics = await read.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancel);
-                    return Gauge(metrics, "uws_queue_length", key) == Models && Gauge(metrics, "uws_queue_pending", key) == 0;
-                },
-                "the queue gauges report the stream", TimeSpan.FromSeconds(30));
+            try
+            {
+                await TestWait.UntilAsync(
+                    async () =>
+                    {
+                        metrics = await read.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancel);
+                        return Gauge(metrics, "uws_queue_length", key) == Models + 1 && Gauge(metrics, "uws_queue_pending", key) == 0;
+                    },
+                    "the queue gauges report the stream", TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException ex)
+            {
+                var lines = metrics.Split('\n').Where(l => l.StartsWith("uws_queue", StringComparison.Ordinal));
+                throw new TimeoutException($"{ex.Message} Queue {key}; the last page's queue series:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}", ex);
+            }
         });
     }
 
@@ -119,4 +148,12 @@ public sealed class ServeQueueProcessTests
         Assert.Equal($"/v1/fleets/queued/models/{modelId}", response.Headers.Location?.OriginalString);
         return response.Headers.Location!;
     }
+}
+
+/// <summary>Test classes that read a host's own <c>/metrics</c> in this process: run after the parallel ones, alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class InProcessMetricsCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "in-process metrics";
 }

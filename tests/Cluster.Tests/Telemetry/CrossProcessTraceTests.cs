@@ -45,7 +45,9 @@ public sealed partial class CrossProcessTraceTests(ClusterFixture fixture)
         {
             var registry = cluster.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet(FleetName));
             await registry.ConfigureAsync(new FleetConfiguration(Modes: [SketchMode.Rows], SliceCount: 4));
-            var model = fleet.Models(0, 1).Single();
+            // An id of this test's own: tests running beside it in this process submit generated models with the same ids,
+            // and the in-memory exporter sees every span of the process.
+            var model = fleet.Models(0, 1).Single() with { ModelId = $"traced-{Guid.NewGuid():N}" };
             var result = await ClusterRetry.SubmitAsync(registry, model, TestContext.Current.CancellationToken);
             Assert.Equal(ModelStatus.Absorbed, result.Status);
             tracing.ForceFlush();
