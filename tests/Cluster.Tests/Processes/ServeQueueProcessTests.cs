@@ -16,9 +16,10 @@ namespace OrleansUws.Cluster.Tests.Processes;
 /// registration by path and an upload are appended to the fleet's Redis Stream and answered 202 with the model's resource;
 /// the serve process's queue worker absorbs them; polling that resource ends at "absorbed"; nothing stays unacknowledged,
 /// and the serve process's <c>/metrics</c> shows the stream's length and pending entries (fed by XLEN/XPENDING).
-/// The server runs in this test process, whose other hosts create the same instruments: OpenTelemetry maps a host's
-/// instrument onto an identical one it saw first, and stops exporting it when that one's host is disposed. So this class
-/// runs alone (<see cref="InProcessMetricsCollection"/>), as a serve process runs alone in production.
+/// The server runs in this test process, whose other hosts create the same instruments: OpenTelemetry's reader keys a
+/// metric by instrument identity, so this host's gauges can land on another host's identical instrument and go silent
+/// when that host is disposed (the gauge wait once timed out in a full run). So this class runs alone
+/// (<see cref="InProcessMetricsCollection"/>), as a serve process runs alone in production.
 /// </summary>
 [Collection(InProcessMetricsCollection.Name)]
 public sealed class ServeQueueProcessTests
