@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
@@ -33,8 +35,10 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// <summary>
     /// Hands the slice its layer's newly published basis (the coordinator awaits every slice, so models submitted after
     /// a version was returned are measured against it): models absorbed from now on are first projected onto it and their
-    /// held-out capture added to the slice's sums. An older or flattened basis is ignored.
+    /// held-out capture added to the slice's sums. An older or flattened basis is ignored. Interleaves with the slice's
+    /// absorptions (it only swaps the basis a measurement reads once), so a version is never held up behind them.
     /// </summary>
+    [AlwaysInterleave]
     Task UseBasisAsync(LayerBasis basis);
 
     /// <summary>The slice's serialized sketch and counts, for the coordinator's merge.</summary>
