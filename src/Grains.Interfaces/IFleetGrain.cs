@@ -76,6 +76,14 @@ public interface IFleetGrain : IGrainWithStringKey
     Task<ModelRecord?> GetModelAsync(string modelId);
 
     /// <summary>
+    /// Records <paramref name="model"/> as queued (reason <see cref="ModelRecord.WaitingInQueue"/>) before a durable queue
+    /// takes it, so that its record answers while it waits; a model already queued or absorbed keeps its record, a
+    /// rejected, quarantined or deleted one is queued again (the queue's submission judges it anew). Changes no sketch.
+    /// Returns the record now held.
+    /// </summary>
+    Task<ModelRecord> RecordQueuedAsync(ModelReference model);
+
+    /// <summary>
     /// One page of the records (optionally only those with <paramref name="status"/>), in order of first submission:
     /// <paramref name="limit"/> records after skipping <paramref name="offset"/>.
     /// </summary>

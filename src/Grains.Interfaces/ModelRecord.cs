@@ -16,4 +16,8 @@ public sealed record ModelRecord(
     [property: Id(3)] string? Reason,
     [property: Id(4)] DateTimeOffset SubmittedAt,
     [property: Id(5)] DateTimeOffset? CompletedAt,
-    [property: Id(6)] string? ContentHash = null);
+    [property: Id(6)] string? ContentHash = null)
+{
+    /// <summary>The reason of a model recorded queued by <see cref="IFleetGrain.RecordQueuedAsync"/>, until the queue submits it.</summary>
+    public const string WaitingInQueue = "waiting in the ingestion queue";
+}

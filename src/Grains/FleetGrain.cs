@@ -172,6 +172,22 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     public Task<ModelRecord?> GetModelAsync(string modelId) => Task.FromResult(_records.Get(modelId));
 
     /// <inheritdoc />
+    public async Task<ModelRecord> RecordQueuedAsync(ModelReference model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
+        ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
+        if (_records.Get(model.ModelId) is { Status: ModelStatus.Queued or ModelStatus.Absorbed } known)
+        {
+            return known;
+        }
+
+        var record = new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, ModelRecord.WaitingInQueue, _time.GetUtcNow(), null);
+        await _records.RecordAsync(record);
+        return record;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null, int offset = 0, int limit = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);

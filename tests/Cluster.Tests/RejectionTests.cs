@@ -11,6 +11,36 @@ namespace OrleansUws.Cluster.Tests;
 public sealed class RejectionTests(ClusterFixture fixture)
 {
     [Fact]
+    public async Task A_model_recorded_queued_waits_as_queued_then_is_judged_and_a_rejected_one_queues_again()
+    {
+        var spec = FleetPresets.Create("tiny", 2) with { Seed = 23 };
+        var good = GeneratedFleet.Generate(fixture.Root, "queued-good", spec);
+        var corrupt = new ModelReference("queued-corrupt", CopyWithCorruptHeader(good.ModelPaths[0], Path.Combine(fixture.Root, "queued-corrupt", "model-corrupt")));
+        var fleet = fixture.Client.GetGrain<IFleetGrain>("queued-records");
+        await fleet.ConfigureAsync(new FleetConfiguration(Modes: [SketchMode.Rows], Sketch: new SketchSettings(16, 0), Basis: new BasisPolicy(4, 0.9, 8, 0, TimeSpan.Zero, 5, 50, 3)));
+
+        // Recorded before a queue takes them: queued with the queue's reason, counted, no sketch touched.
+        var waiting = await fleet.RecordQueuedAsync(good.Model(0));
+        Assert.Equal((ModelStatus.Queued, ModelRecord.WaitingInQueue, good.Model(0).Location), (waiting.Status, waiting.Reason, waiting.Location));
+        Assert.Equal(waiting, await fleet.GetModelAsync(good.Model(0).ModelId));
+        await fleet.RecordQueuedAsync(corrupt);
+        Assert.Equal(new ModelCounts(2, 0, 0), (await fleet.GetDescriptionAsync()).Counts);
+
+        // The queue's submissions judge them as any other.
+        Assert.Equal(ModelStatus.Absorbed, (await fleet.SubmitAsync(good.Model(0))).Status);
+        Assert.Equal(ModelStatus.Rejected, (await fleet.SubmitAsync(corrupt)).Status);
+        Assert.Equal(new ModelCounts(0, 1, 1), (await fleet.GetDescriptionAsync()).Counts);
+
+        // An absorbed model keeps its record; a rejected one is queued again for its next submission.
+        var absorbed = await fleet.GetModelAsync(good.Model(0).ModelId);
+        Assert.Equal(absorbed, await fleet.RecordQueuedAsync(good.Model(0)));
+        Assert.Equal(ModelStatus.Queued, (await fleet.RecordQueuedAsync(corrupt)).Status);
+        Assert.Equal(new ModelCounts(1, 1, 0), (await fleet.GetDescriptionAsync()).Counts);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => fleet.RecordQueuedAsync(new ModelReference("no-location", " ")));
+        Assert.Contains("model.Location", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Mismatched_and_corrupt_models_are_rejected_with_reasons_and_change_no_basis()
     {
         var spec = FleetPresets.Create("tiny", 6) with { Seed = 21 };

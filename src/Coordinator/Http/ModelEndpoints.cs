@@ -108,7 +108,7 @@ public static class ModelEndpoints
 
         if (queues is not null)
         {
-            return await EnqueueAsync(queues, fleet, new ModelSource(body.ModelId!, location)).ConfigureAwait(false);
+            return await EnqueueAsync(queues, UwsApiEndpoints.Fleet(client, fleet), fleet, new ModelSource(body.ModelId!, location)).ConfigureAwait(false);
         }
 
         return Answer(await ClusterRetry.SubmitAsync(UwsApiEndpoints.Fleet(client, fleet), new ModelReference(body.ModelId!, location)).ConfigureAwait(false));
@@ -135,7 +135,7 @@ public static class ModelEndpoints
 
         if (queues is not null)
         {
-            return await EnqueueAsync(queues, fleet, new ModelSource(modelId, location)).ConfigureAwait(false);
+            return await EnqueueAsync(queues, registry, fleet, new ModelSource(modelId, location)).ConfigureAwait(false);
         }
 
         // Not cancelled with the request: once stored, the model is the registry's to complete, whether the client waits or not.
@@ -172,11 +172,16 @@ public static class ModelEndpoints
     }
 
     /// <summary>
-    /// With a cluster's durable queue: the model is appended to the fleet's stream and the answer is 202 Accepted with the
-    /// model's resource to poll (404 until the worker has taken the entry, then its status as the registry records it).
+    /// With a cluster's durable queue: the registry records the model queued, the model is appended to the fleet's stream,
+    /// and the answer is 202 Accepted with the model's resource to poll (its status as the registry records it: queued
+    /// until the worker has judged it).
     /// </summary>
-    private static async Task<IResult> EnqueueAsync(IngestionQueues queues, string fleet, ModelSource model)
+    private static async Task<IResult> EnqueueAsync(IngestionQueues queues, IFleetGrain registry, string fleet, ModelSource model)
     {
+        // Recorded first: the worker may take the entry at once. Should the append then fail, the record stays queued and
+        // the client's retry (answered 5xx) appends it again.
+        await ClusterRetry.CallAsync(() => registry.RecordQueuedAsync(new ModelReference(model.ModelId, model.Location))).ConfigureAwait(false);
+
         // Not cancelled with the request: once enqueued, the model is the queue's to complete, whether the client waits or not.
         await queues.EnqueueAsync(fleet, model, CancellationToken.None).ConfigureAwait(false);
         return TypedResults.Accepted(

@@ -60,6 +60,8 @@ public sealed class ClusterRetryTests
 
         public Task<ModelRecord?> GetModelAsync(string modelId) => throw new NotSupportedException();
 
+        public Task<ModelRecord> RecordQueuedAsync(ModelReference model) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<ModelRecord>> GetModelsAsync(ModelStatus? status = null, int offset = 0, int limit = int.MaxValue) => throw new NotSupportedException();
 
         public Task<DeletionResult> DeleteAsync(string modelId) => throw new NotSupportedException();

@@ -67,6 +67,15 @@ public sealed class ServeQueueProcessTests
                 locations.Add(await AcceptedAsync(upload, "model-00000"));
             }
 
+            // The registry records each model queued before the stream takes it: its resource answers at once.
+            foreach (var location in locations)
+            {
+                using var now = await read.GetAsync(location, cancel);
+                Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+                var record = (await now.Content.ReadFromJsonAsync<ModelRecord>(ApiServer.Json, cancel))!;
+                Assert.True(record.Status is ModelStatus.Queued or ModelStatus.Absorbed, $"{location}: {record.Status} ({record.Reason})");
+            }
+
             // An upload that is not a model is queued like any other, rejected by the worker, and its file removed.
             using (var corrupt = await ingest.PutAsync("/v1/fleets/queued/models/bad", new ByteArrayContent("not a safetensors file"u8.ToArray()), cancel))
             {
