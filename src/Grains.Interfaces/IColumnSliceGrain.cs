@@ -45,4 +45,10 @@ public interface IColumnSliceGrain : IGrainWithStringKey
 
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();
+
+    /// <summary>
+    /// Checkpoints now when rows were committed since the last checkpoint; returns the rows the checkpoint holds. A failing
+    /// write throws and leaves the rows pending.
+    /// </summary>
+    Task<long> FlushAsync();
 }

@@ -37,8 +37,9 @@ public interface IFleetGrain : IGrainWithStringKey
     /// rows and columns layer) that <paramref name="modelIds"/> belong to, and returns those of the ids that the registry
     /// lists as absorbed and every such slice holds in its checkpoint, ordered. An id missing from the answer is not
     /// durable: a slice lost it with a failed silo (the lost-model check re-queues it), storage failed, or the registry
-    /// does not list it as absorbed (it never was, or its record was lost with a failed write). Flattened layers keep their own checkpoints
-    /// and are not checked. For queue consumers that acknowledge only durable models, in batches.
+    /// does not list it as absorbed (it never was, or its record was lost with a failed write). A flattened layer checkpoints all of its column
+    /// slices (<see cref="ILayerCoordinatorGrain.CheckpointFlattenedAsync"/>). For queue consumers that acknowledge only
+    /// durable models, in batches.
     /// </summary>
     Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds);
 

@@ -26,6 +26,13 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<AbsorbResult> AbsorbFlattenedAsync(ModelReference model, LayerConfiguration layer);
 
     /// <summary>
+    /// Flattened mode: checkpoints every column slice now and returns those of <paramref name="modelIds"/> the layer does
+    /// not hold durably — ids it never absorbed, or all of them when a column slice's checkpoint holds fewer rows than the
+    /// layer has models (out of step). The coordinator's own id set is written with every model. A failing write throws.
+    /// </summary>
+    Task<IReadOnlyList<string>> CheckpointFlattenedAsync(IReadOnlyList<string> modelIds);
+
+    /// <summary>
     /// Tells the coordinator that slice <paramref name="slice"/> now holds <paramref name="sliceModelCount"/> models
     /// (one-way, called by the slice itself after a new absorb); may start a new version by the "every N models" policy.
     /// Flattened layers ignore the slice arguments: their count is the coordinator's own id set.

@@ -127,6 +127,20 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> CheckpointFlattenedAsync(IReadOnlyList<string> modelIds)
+    {
+        ArgumentNullException.ThrowIfNull(modelIds);
+        if (Path is not FlattenedSketchPath flattened)
+        {
+            return modelIds.ToArray(); // not a configured flattened layer: it holds none of them
+        }
+
+        var rows = await Task.WhenAll(flattened.Layer.Slices.Select(s => s.FlushAsync()));
+        var held = _state.State.FlattenedModelIds;
+        return rows.Any(r => r < held.Count) ? modelIds.ToArray() : modelIds.Where(id => !held.Contains(id)).ToArray();
+    }
+
+    /// <inheritdoc />
     public async Task NotifyAbsorbedAsync(int slice, int sliceModelCount)
     {
         if (Path is not { } path || !await path.NotifyAbsorbedAsync(slice, sliceModelCount))

@@ -206,7 +206,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             SketchKind.ExactGram => "exact-gram",
             _ => "empty",
         };
-        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), state.ModelIds.Count, state.RowCount, kind));
+        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), state.ModelIds.Count, state.RowCount, kind, _checkpoints.Pending));
     }
 
     /// <inheritdoc />

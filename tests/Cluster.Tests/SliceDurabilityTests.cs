@@ -78,4 +78,38 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
         Assert.Equal((ModelStatus.Absorbed, true, false), (again.Status, again.AlreadyKnown, again.Durable));
         Assert.Equal([ids[0]], await registry.FlushAsync([ids[0]]));
     }
+
+    [Fact]
+    public async Task A_fleet_flush_checkpoints_the_column_slices_of_a_flattened_layer()
+    {
+        var fleet = GeneratedFleet.Generate(fixture.Root, "flushed-flat", FleetPresets.Create("tiny", 4) with { Seed = 29 });
+        var registry = fixture.Client.GetGrain<IFleetGrain>("flushed-flat");
+        await registry.ConfigureAsync(new FleetConfiguration(
+            Modes: [SketchMode.Flattened],
+            Layers: fleet.Spec.Layers.ToDictionary(l => l.LayerId, l => new LayerShape(l.OutFeatures, l.InFeatures)),
+            SliceCount: 2,
+            Sketch: new SketchSettings(SketchRows: 8, ExactGramMaxDimension: 0),
+            Basis: new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 4, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7)));
+        var ids = Enumerable.Range(0, 4).Select(i => fleet.Model(i).ModelId).ToArray();
+        foreach (var i in Enumerable.Range(0, 4))
+        {
+            Assert.Equal(ModelStatus.Absorbed, (await registry.SubmitAsync(fleet.Model(i))).Status);
+        }
+
+        // The test cluster's memory storage checkpoints on deactivation only: every column slice holds 4 rows unwritten.
+        var coordinators = fleet.Spec.Layers
+            .Select(l => fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("flushed-flat", l.LayerId, SketchMode.Flattened)))
+            .ToArray();
+        foreach (var coordinator in coordinators)
+        {
+            Assert.All(await coordinator.GetSlicesAsync(), s => Assert.Equal((4L, 4), (s.RowCount, s.PendingCheckpoint)));
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), await registry.FlushAsync([.. ids, "never-submitted"]));
+        foreach (var coordinator in coordinators)
+        {
+            Assert.All(await coordinator.GetSlicesAsync(), s => Assert.Equal((4L, 0), (s.RowCount, s.PendingCheckpoint)));
+            Assert.Equal(["never-submitted"], await coordinator.CheckpointFlattenedAsync([ids[0], "never-submitted"]));
+        }
+    }
 }

@@ -212,7 +212,18 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
 
     /// <inheritdoc />
     public Task<SliceInfo> GetInfoAsync() => Task.FromResult(new SliceInfo(
-        this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), (int)Rows, Rows, _sketch is null ? "empty" : "fd-column-slice"));
+        this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), (int)Rows, Rows, _sketch is null ? "empty" : "fd-column-slice", _checkpoints.Pending));
+
+    /// <inheritdoc />
+    public async Task<long> FlushAsync()
+    {
+        if (_checkpoints.Pending > 0)
+        {
+            await CheckpointAsync();
+        }
+
+        return Rows;
+    }
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)

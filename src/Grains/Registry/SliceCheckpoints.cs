@@ -9,9 +9,9 @@ namespace OrleansUws.Grains.Registry;
 public static class SliceCheckpoints
 {
     /// <summary>
-    /// Calls <see cref="ILayerSliceGrain.CheckpointModelsAsync"/> once per affected slice (all at once) and returns the ids
-    /// of <paramref name="modelIds"/> that no slice reported missing and whose slices all answered, ordered. Flattened
-    /// layers are skipped (their column slices checkpoint on their own cadence).
+    /// Calls <see cref="ILayerSliceGrain.CheckpointModelsAsync"/> once per affected slice, and for a flattened layer
+    /// <see cref="ILayerCoordinatorGrain.CheckpointFlattenedAsync"/> (every model is in all of its column slices), all at
+    /// once; returns the ids of <paramref name="modelIds"/> that nothing reported missing and whose grains all answered, ordered.
     /// </summary>
     public static async Task<IReadOnlyList<string>> FlushAsync(IGrainFactory grains, IReadOnlyList<LayerConfiguration> layers, IReadOnlyList<string> modelIds)
     {
@@ -19,22 +19,24 @@ public static class SliceCheckpoints
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(modelIds);
         var ids = modelIds.Distinct(StringComparer.Ordinal).ToArray();
-        var calls = layers
-            .Where(layer => layer.Mode != SketchMode.Flattened)
-            .SelectMany(layer => ids.GroupBy(id => UwsKeys.SliceOf(id, layer.SliceCount)).Select(group => CheckpointAsync(grains, layer, group.Key, group.ToArray())));
+        var calls = layers.SelectMany(layer => layer.Mode == SketchMode.Flattened
+            ? [CheckpointAsync(ids, () => grains.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).CheckpointFlattenedAsync(ids))]
+            : ids.GroupBy(id => UwsKeys.SliceOf(id, layer.SliceCount)).Select(group => CheckpointAsync(
+                group.ToArray(), () => grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, group.Key)).CheckpointModelsAsync(group.ToArray()))));
         var notDurable = (await Task.WhenAll(calls)).SelectMany(missing => missing).ToHashSet(StringComparer.Ordinal);
         return ids.Where(id => !notDurable.Contains(id)).Order(StringComparer.Ordinal).ToArray();
     }
 
-    private static async Task<IReadOnlyList<string>> CheckpointAsync(IGrainFactory grains, LayerConfiguration layer, int slice, string[] ids)
+    /// <summary>The ids <paramref name="checkpoint"/> reports missing; all of <paramref name="ids"/> when it fails.</summary>
+    private static async Task<IReadOnlyList<string>> CheckpointAsync(string[] ids, Func<Task<IReadOnlyList<string>>> checkpoint)
     {
         try
         {
-            return await grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, slice)).CheckpointModelsAsync(ids);
+            return await checkpoint();
         }
         catch (Exception ex) when (ex is not ArgumentException)
         {
-            // The slice's silo or storage failed: none of its models is known to be durable; the caller asks again later.
+            // The grain's silo or storage failed: none of its models is known to be durable; the caller asks again later.
             return ids;
         }
     }

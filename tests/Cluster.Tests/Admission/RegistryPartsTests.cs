@@ -45,18 +45,24 @@ public sealed class RegistryPartsTests
             return Task.CompletedTask;
         }
 
-        var first = admission.JudgeAsync(new ModelReference("m1", "m1.safetensors"), new AdmissionResult(null, "h1", Good, Norms), state, Save);
+        // Admission runs in the registry grain's turns, one at a time: an exclusive scheduler stands in for the activation's
+        // (on the thread pool the waiting model's continuation would race the one that completes the quorum).
+        var turns = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        Task<T> Turn<T>(Func<Task<T>> body) => Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.None, turns).Unwrap();
+
+        var first = Turn(() => admission.JudgeAsync(new ModelReference("m1", "m1.safetensors"), new AdmissionResult(null, "h1", Good, Norms), state, Save));
+        await Task.Delay(50, TestContext.Current.CancellationToken);
         Assert.False(first.IsCompleted); // one model is no quorum
-        var second = await admission.JudgeAsync(new ModelReference("m2", "m2.safetensors"), new AdmissionResult(null, "h2", Good, Norms), state, Save);
+        var second = await Turn(() => admission.JudgeAsync(new ModelReference("m2", "m2.safetensors"), new AdmissionResult(null, "h2", Good, Norms), state, Save));
 
         Assert.Null(second);
         Assert.Null(await first);
         Assert.Equal(1, saves);
         Assert.True(ArchitectureQuorum.Same(Good, state.Layers));
 
-        var wide = await admission.JudgeAsync(new ModelReference("m3", "m3.safetensors"), new AdmissionResult(null, "h3", Wide, Norms), state, Save);
+        var wide = await Turn(() => admission.JudgeAsync(new ModelReference("m3", "m3.safetensors"), new AdmissionResult(null, "h3", Wide, Norms), state, Save));
         Assert.Equal((ModelStatus.Rejected, "m3.safetensors: tensor 'q': layer shape 48×40 differs from the fleet's 48×32"), wide);
-        var unreadable = await admission.JudgeAsync(new ModelReference("m4", "m4.safetensors"), new AdmissionResult("m4.safetensors: truncated", null, Good, Norms), state, Save);
+        var unreadable = await Turn(() => admission.JudgeAsync(new ModelReference("m4", "m4.safetensors"), new AdmissionResult("m4.safetensors: truncated", null, Good, Norms), state, Save));
         Assert.Equal((ModelStatus.Rejected, "m4.safetensors: truncated"), unreadable);
         Assert.Equal(1, saves);
     }
