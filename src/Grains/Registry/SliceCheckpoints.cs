@@ -21,8 +21,12 @@ public static class SliceCheckpoints
         var ids = modelIds.Distinct(StringComparer.Ordinal).ToArray();
         var calls = layers.SelectMany(layer => layer.Mode == SketchMode.Flattened
             ? [CheckpointAsync(ids, () => grains.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).CheckpointFlattenedAsync(ids))]
-            : ids.GroupBy(id => UwsKeys.SliceOf(id, layer.SliceCount)).Select(group => CheckpointAsync(
-                group.ToArray(), () => grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, group.Key)).CheckpointModelsAsync(group.ToArray()))));
+            : ids.GroupBy(id => UwsKeys.SliceOf(id, layer.SliceCount)).Select(group =>
+            {
+                var slice = grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, group.Key));
+                var members = group.ToArray();
+                return CheckpointAsync(members, () => slice.CheckpointModelsAsync(members));
+            }));
         var notDurable = (await Task.WhenAll(calls)).SelectMany(missing => missing).ToHashSet(StringComparer.Ordinal);
         return ids.Where(id => !notDurable.Contains(id)).Order(StringComparer.Ordinal).ToArray();
     }

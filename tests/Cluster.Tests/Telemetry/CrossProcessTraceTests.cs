@@ -27,11 +27,13 @@ public sealed partial class CrossProcessTraceTests(ClusterFixture fixture)
     {
         var fleet = GeneratedFleet.Generate(fixture.Root, FleetName, FleetPresets.Create("tiny", 1) with { Seed = 71 });
         using var receiver = new OtlpTraceReceiver();
-        var gatewaySpans = new List<Activity>();
+        // Every test of this process ends activities on its own threads while this one reads them: a concurrent collection.
+        var collector = new SpanCollector();
+        var gatewaySpans = collector.Spans;
         using var tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(UwsTelemetryNames.ActivitySourceName, UwsTelemetryNames.OrleansRuntimeSourceName)
             .AddProcessor<OrleansSystemSpanFilter>()
-            .AddInMemoryExporter(gatewaySpans)
+            .AddProcessor(collector)
             .Build();
         await using var cluster = await SiloProcessCluster.StartAsync("uws-traced", 2, new Dictionary<string, string>
         {
@@ -105,6 +107,20 @@ public sealed partial class CrossProcessTraceTests(ClusterFixture fixture)
             Assert.Contains(silos.Single(s => s.SpanId == submit.ParentSpanId).ParentSpanId, gatewayIds);
             Assert.All(silos.Where(s => s.Name == UwsTelemetryNames.SliceAbsorbSpan), s => Assert.EndsWith("/AbsorbAsync", silos.Single(p => p.SpanId == s.ParentSpanId).Name, StringComparison.Ordinal));
         });
+    }
+
+    /// <summary>Keeps every recorded span that ends in this process (what the in-memory exporter keeps, safe to read meanwhile).</summary>
+    private sealed class SpanCollector : BaseProcessor<Activity>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<Activity> Spans { get; } = new();
+
+        public override void OnEnd(Activity data)
+        {
+            if (data.Recorded)
+            {
+                Spans.Enqueue(data);
+            }
+        }
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^uws_silo_slices_active\{[^}]*\} (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline)]
