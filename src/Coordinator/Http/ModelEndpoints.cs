@@ -106,12 +106,13 @@ public static class ModelEndpoints
             return ApiProblems.BadField("location", ModelRoots.Refusal);
         }
 
+        var registry = UwsApiEndpoints.Fleet(client, fleet);
         if (queues is not null)
         {
-            return await EnqueueAsync(queues, UwsApiEndpoints.Fleet(client, fleet), fleet, new ModelSource(body.ModelId!, location)).ConfigureAwait(false);
+            return await EnqueueAsync(queues, registry, fleet, new ModelSource(body.ModelId!, location)).ConfigureAwait(false);
         }
 
-        return Answer(await ClusterRetry.SubmitAsync(UwsApiEndpoints.Fleet(client, fleet), new ModelReference(body.ModelId!, location)).ConfigureAwait(false));
+        return Answer(await ClusterRetry.SubmitAsync(registry, new ModelReference(body.ModelId!, location)).ConfigureAwait(false));
     }
 
     private static async Task<IResult> UploadAsync(
