@@ -9,9 +9,16 @@ using OrleansUws.Ingestion.Bench;
 // The durable queue on Redis grain storage, slices checkpointing every model vs in batches with a flush per batch:
 //   dotnet run -c Release --project bench/Ingestion.Bench -- queue --redis HOST:PORT [--preset P] [--models N]
 //       [--layers L] [--parallelism N] [--checkpoint-every N]
+// What a deletion costs: exact-Gram layers subtract the model, Frequent Directions layers rebuild the slice that held it:
+//   dotnet run -c Release --project bench/Ingestion.Bench -- delete [--preset tiny] [--models 400] [--layers 2] [--deletes 10]
 if (args is ["queue", ..])
 {
     return await QueueIngestion.RunAsync(args[1..], Console.Out);
+}
+
+if (args is ["delete", ..])
+{
+    return await DeletionCost.RunAsync(args[1..], Console.Out);
 }
 
 return args is ["admission", ..]

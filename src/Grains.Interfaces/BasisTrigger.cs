@@ -11,4 +11,7 @@ public enum BasisTrigger
 
     /// <summary>An explicit <see cref="ILayerCoordinatorGrain.ComputeNowAsync"/> call.</summary>
     OnDemand = 2,
+
+    /// <summary>Models were deleted (<see cref="ILayerCoordinatorGrain.ModelsRemovedAsync"/>): the version excludes them.</summary>
+    Deletion = 3,
 }

@@ -55,6 +55,14 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<BasisVersionInfo?> ComputeNowAsync();
 
     /// <summary>
+    /// Tells the coordinator that models were removed from its slices (a deletion, called by the registry once every
+    /// slice has dropped them): it takes the slices' counts as they are now, below the current version's T, and computes
+    /// and publishes a version at once (<see cref="BasisTrigger.Deletion"/>) that excludes the removed models. Returns that
+    /// version, or null when the layer holds no model.
+    /// </summary>
+    Task<BasisVersionInfo?> ModelsRemovedAsync();
+
+    /// <summary>
     /// Takes a new version's input now — the models every slice holds at this moment — and computes and publishes it in
     /// the background (rows and columns modes; a flattened layer computes it before returning). Returns the model
     /// count T of that version (the current one's when no model arrived). A caller that ingests in batches captures

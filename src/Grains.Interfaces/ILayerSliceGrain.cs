@@ -48,7 +48,8 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// The slice's sketch for a coordinator that already holds revision (<paramref name="activation"/>,
     /// <paramref name="modelCount"/>): when that is still the slice's revision, the answer carries counts and
     /// <see cref="SliceSnapshot.Unchanged"/> but no sketch bytes; otherwise it is <see cref="GetSnapshotAsync"/>'s.
-    /// A revision names one activation's state after that many models, so a slice that restarted never matches.
+    /// A revision names one lineage's state after that many models (a lineage is an activation until a model is removed or
+    /// the slice reset, when counts fall), so a slice that restarted or lost a model never matches.
     /// </summary>
     Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount);
 
@@ -59,8 +60,18 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetModelIdsAsync();
 
     /// <summary>
+    /// Removes a deleted model from the slice without touching the others: an exact-Gram sketch reads the model's layer
+    /// from its file again, subtracts those rows exactly (the mean and, when centred, the between-group term too), drops
+    /// the id and checkpoints at once. The file must still hold what was absorbed: when <paramref name="contentHash"/> is
+    /// given and the file's differs, or the file cannot be read, or the sketch is Frequent Directions (which cannot
+    /// subtract), nothing changes and the answer says why, so the caller rebuilds the slice (<see cref="ResetAsync"/>, then
+    /// the remaining models). A model the slice does not hold is reported removed ("not held").
+    /// </summary>
+    Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer, string? contentHash);
+
+    /// <summary>
     /// Empties the slice (sketch, ids, counts) and writes that to storage, so that the registry can rebuild it from the
-    /// models that remain after a deletion (a Frequent Directions sketch cannot subtract a model).
+    /// models that remain after a deletion it could not subtract (a Frequent Directions sketch cannot subtract a model).
     /// </summary>
     Task ResetAsync();
 }

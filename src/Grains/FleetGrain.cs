@@ -142,22 +142,31 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
                 ? $"{_inFlight.Count} models are being absorbed; delete when ingestion is idle"
                 : layers.Any(l => l.Mode == SketchMode.Flattened)
                     ? "flattened layers cannot delete a model yet"
-                    : null;
+                    : _records.Counts.Absorbed == 1
+                        ? $"model '{modelId}' is the fleet's last absorbed model; a basis needs at least one"
+                        : null;
         if (refusal is not null)
         {
-            return new DeletionResult(modelId, false, refusal, [], _records.Counts.Absorbed);
+            return new DeletionResult(modelId, false, refusal, [], _records.Counts.Absorbed, []);
         }
 
         _deleting = true;
         try
         {
             var remaining = _records.All(ModelStatus.Absorbed).Where(r => r.ModelId != modelId).ToArray();
-            await LayerRebuild.RebuildAsync(GrainFactory, layers, remaining);
+            var removals = await ModelRemoval.RemoveAsync(GrainFactory, layers, new ModelReference(modelId, record!.Location), record.ContentHash, remaining);
+
+            // Every slice has dropped it: each layer's next version, computed now, excludes it.
+            await Task.WhenAll(layers.Select(l => GrainFactory.GetGrain<ILayerCoordinatorGrain>(l.CoordinatorKey).ModelsRemovedAsync()));
             var now = _time.GetUtcNow();
-            var reason = $"deleted at {now:O}: {layers.Count} layer sketches rebuilt from the {remaining.Length} remaining models";
-            await _records.RecordAsync(record! with { Status = ModelStatus.Deleted, Reason = reason, CompletedAt = now });
+            var subtracted = removals.Where(r => r.Subtracted).Select(r => r.Name).ToArray();
+            var rebuilt = removals.Where(r => !r.Subtracted).ToArray();
+            var reason = $"deleted at {now:O}: {subtracted.Length} layer sketches subtracted it exactly"
+                + (rebuilt.Length == 0 ? string.Empty : $"; {string.Join("; ", rebuilt.Select(r => $"{r.Name}: {r.Detail}"))}")
+                + $"; new basis versions exclude it ({remaining.Length} models remain)";
+            await _records.RecordAsync(record with { Status = ModelStatus.Deleted, Reason = reason, CompletedAt = now });
             LogDeleted(_logger, Fleet, modelId, reason);
-            return new DeletionResult(modelId, true, reason, layers.Select(l => $"{l.Layer} ({UwsKeys.ModeName(l.Mode)})").ToArray(), remaining.Length);
+            return new DeletionResult(modelId, true, reason, rebuilt.Select(r => r.Name).ToArray(), remaining.Length, subtracted);
         }
         finally
         {

@@ -168,6 +168,20 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     public Task<BasisVersionInfo?> ComputeNowAsync() => ComputeAsync(BasisTrigger.OnDemand);
 
     /// <inheritdoc />
+    public async Task<BasisVersionInfo?> ModelsRemovedAsync()
+    {
+        if (Path is not { } path)
+        {
+            return null;
+        }
+
+        // Counts are kept as maxima so that late notifications count nothing twice; a removal is the one time they fall.
+        path.ModelsRemoved();
+        _state.State.AbsorbedModels = 0;
+        return await ComputeAsync(BasisTrigger.Deletion);
+    }
+
+    /// <inheritdoc />
     public async Task<int> CaptureVersionAsync()
     {
         var state = _state.State;
@@ -287,7 +301,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private async Task<PendingVersion?> CaptureAsync(ISketchPath path, BasisTrigger trigger, long started)
     {
         var capture = await path.CaptureAsync();
-        if (capture.Models == 0 || (_state.State.Current is { } current && current.Info.ModelCount >= capture.Models))
+        // After a deletion T falls below the current version's, yet a version is due: the current one holds the removed models.
+        if (capture.Models == 0 || (trigger != BasisTrigger.Deletion && _state.State.Current is { } current && current.Info.ModelCount >= capture.Models))
         {
             SyncAbsorbed(capture.Models);
             return null;

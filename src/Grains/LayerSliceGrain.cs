@@ -7,6 +7,7 @@ using OrleansUws.Grains.Placement;
 using OrleansUws.Grains.State;
 using OrleansUws.Grains.Telemetry;
 using OrleansUws.ModelFormats;
+using OrleansUws.ModelFormats.Admission;
 using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Grains;
@@ -30,7 +31,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
-    private readonly Guid _activation = Guid.NewGuid();
+    private Guid _lineage = Guid.NewGuid();
     private readonly HeldOutMeter _heldOut;
     private ICovarianceSketch? _sketch;
     private IGrainTimer? _checkpointTimer;
@@ -180,20 +181,20 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _activation, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
+        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _lineage, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
     /// <inheritdoc />
     public Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount)
     {
         var state = _state.State;
-        if (activation != _activation || modelCount != state.ModelIds.Count)
+        if (activation != _lineage || modelCount != state.ModelIds.Count)
         {
             return GetSnapshotAsync();
         }
 
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
-        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _activation, Unchanged: true, state.HeldOut, state.IndependentRows));
+        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _lineage, Unchanged: true, state.HeldOut, state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -214,6 +215,62 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
 
     /// <inheritdoc />
+    public async Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer, string? contentHash)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
+        var state = _state.State;
+        if (!state.ModelIds.Contains(model.ModelId))
+        {
+            return new SliceRemoval(true, "not held");
+        }
+
+        if (_sketch is not { CanSubtract: true } sketch || state.Configuration != layer)
+        {
+            return new SliceRemoval(false, "Frequent Directions cannot subtract");
+        }
+
+        // The model's rows, read again into a sketch of their own: the exact part the live sketch absorbed, provided the
+        // file still holds what was absorbed. Nothing changes unless all of it is read.
+        LayerAbsorption? part;
+        using var alone = CreateSketch(layer);
+        try
+        {
+            part = await _workers.RunAsync<LayerAbsorption?>(() =>
+            {
+                if (contentHash is not null && ModelAdmission.ContentHash(model.Location) != contentHash)
+                {
+                    return null;
+                }
+
+                using var lease = _readers.Acquire(model.Location);
+                var read = ModelLayerAbsorber.Absorb(lease.Reader, layer, alone);
+                sketch.Subtract(alone);
+                return read;
+            });
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return new SliceRemoval(false, $"the model file cannot be read again ({ex.Message})");
+        }
+
+        if (part is not { } removed)
+        {
+            return new SliceRemoval(false, $"{model.Location} no longer holds the content absorbed");
+        }
+
+        state.ModelIds.Remove(model.ModelId);
+        state.RowCount -= removed.Rows;
+        state.IndependentRows -= removed.IndependentRows;
+
+        // Counts fell: a coordinator's merge of this slice at an equal count later must not be taken for this state.
+        _lineage = Guid.NewGuid();
+        _checkpoints.Record();
+        await CheckpointAsync();
+        return new SliceRemoval(true, "subtracted exactly");
+    }
+
+    /// <inheritdoc />
     public async Task ResetAsync()
     {
         _sketch?.Dispose();
@@ -223,6 +280,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.RowCount = 0;
         _state.State.IndependentRows = 0;
         _state.State.HeldOut = HeldOutTally.Empty;
+        _lineage = Guid.NewGuid();
 
         // The models a rebuild absorbs again are in the current basis: not held out. The next version measures again.
         _heldOut.Clear();

@@ -25,6 +25,12 @@ internal interface ISketchPath
     /// </summary>
     ValueTask<bool> NotifyAbsorbedAsync(int slice, int sliceModelCount);
 
+    /// <summary>
+    /// Models were removed from the layer (a deletion): the counts the slices reported are no longer maxima of what they
+    /// hold, so forget them; the next capture or notification reads them again.
+    /// </summary>
+    void ModelsRemoved();
+
     /// <summary>Asks the slices how many models they hold now (the periodic policy's check).</summary>
     Task<int> CountHeldModelsAsync();
 

@@ -54,6 +54,9 @@ internal sealed class SlicedSketchPath(
     }
 
     /// <inheritdoc />
+    public void ModelsRemoved() => _sliceCounts = null;
+
+    /// <inheritdoc />
     public async Task<int> CountHeldModelsAsync() => (await GetSlicesAsync()).Sum(i => i.ModelCount);
 
     /// <inheritdoc />

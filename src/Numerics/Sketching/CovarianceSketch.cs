@@ -220,27 +220,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
     /// <inheritdoc />
     public void Merge(ICovarianceSketch other)
     {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(other);
-        if (ReferenceEquals(other, this))
-        {
-            throw new ArgumentException("A sketch cannot be merged into itself.", nameof(other));
-        }
-
-        if (other is not CovarianceSketch source || other.Kind != Kind)
-        {
-            throw new ArgumentException($"Cannot merge a {other.Kind} sketch ({other.GetType().Name}) into a {Kind} sketch.", nameof(other));
-        }
-
-        source.ThrowIfDisposed();
-        if (other.Dimension != Dimension || other.MeanMode != MeanMode)
-        {
-            throw new ArgumentException(
-                $"Cannot merge a sketch of dimension {other.Dimension}, mean mode {other.MeanMode} into one of dimension {Dimension}, mean mode {MeanMode}.",
-                nameof(other));
-        }
-
-        CheckMergeable(source);
+        var source = Compatible(other, "merge");
         using var otherMean = new PooledArray<double>(Dimension);
         if (MeanMode == MeanMode.Centre && source.RowCount > 0)
         {
@@ -265,6 +245,53 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
         RowCount += source.RowCount;
         UnitCount += source.UnitCount;
+    }
+
+    /// <inheritdoc />
+    public bool CanSubtract => Kind == SketchKind.ExactGram;
+
+    /// <inheritdoc />
+    public void Subtract(ICovarianceSketch other)
+    {
+        var source = Compatible(other, "subtract");
+        if (!CanSubtract)
+        {
+            throw new InvalidOperationException($"A {Kind} sketch cannot subtract rows; rebuild it from the rows that remain.");
+        }
+
+        if (source.RowCount > RowCount || source.UnitCount > UnitCount)
+        {
+            throw new ArgumentException(
+                $"Cannot subtract {source.RowCount} rows of {source.UnitCount} units from a sketch of {RowCount} rows of {UnitCount} units.", nameof(other));
+        }
+
+        long remaining = RowCount - source.RowCount;
+        using var correction = RemovalCorrectionRow(source);
+        SubtractSketch(source);
+        if (correction.Length > 0)
+        {
+            SubtractRows(correction.Span, 1);
+        }
+
+        RowCount = remaining;
+        UnitCount -= source.UnitCount;
+        if (remaining == 0)
+        {
+            // Nothing left: exact zeros rather than the rounding residue of G − G.
+            ClearSketch();
+            _sum?.AsSpan().Clear();
+            TotalEnergy = 0;
+            return;
+        }
+
+        TotalEnergy = Math.Max(0, TotalEnergy - source.TotalEnergy - (correction.Length > 0 ? RowKernels.SumOfSquares(correction.Span) : 0));
+        if (_sum is not null)
+        {
+            for (int j = 0; j < Dimension; j++)
+            {
+                _sum[j] -= source._sum![j];
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -343,6 +370,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
     /// <summary>Adds the sketched matrix of <paramref name="other"/> (checked compatible).</summary>
     private protected abstract void AbsorbSketch(CovarianceSketch other);
 
+    /// <summary>Removes the sketched matrix of <paramref name="other"/> (checked compatible; only kinds that <see cref="CanSubtract"/>).</summary>
+    private protected virtual void SubtractSketch(CovarianceSketch other) => throw new InvalidOperationException($"{GetType().Name} cannot subtract.");
+
+    /// <summary>Removes <paramref name="count"/> rows from the sketched matrix (only kinds that <see cref="CanSubtract"/>).</summary>
+    private protected virtual void SubtractRows(ReadOnlySpan<float> rows, int count) => throw new InvalidOperationException($"{GetType().Name} cannot subtract.");
+
+    /// <summary>Empties the sketched matrix (only kinds that <see cref="CanSubtract"/>).</summary>
+    private protected virtual void ClearSketch() => throw new InvalidOperationException($"{GetType().Name} cannot subtract.");
+
     /// <summary>Throws when <paramref name="other"/> cannot be merged for kind-specific reasons (ℓ).</summary>
     private protected virtual void CheckMergeable(CovarianceSketch other)
     {
@@ -386,6 +422,56 @@ public abstract class CovarianceSketch : ICovarianceSketch
         {
             throw new ArgumentException($"'{name}' row {bad / width}, column {bad % width} is {values[bad]}; only finite values can be sketched.", name);
         }
+    }
+
+    /// <summary>The checks <see cref="Merge"/> and <see cref="Subtract"/> share: same kind, dimension, mean mode and ℓ.</summary>
+    private CovarianceSketch Compatible(ICovarianceSketch other, string verb)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(other);
+        if (ReferenceEquals(other, this))
+        {
+            throw new ArgumentException($"A sketch cannot {verb} itself.", nameof(other));
+        }
+
+        if (other is not CovarianceSketch source || other.Kind != Kind)
+        {
+            throw new ArgumentException($"Cannot {verb} a {other.Kind} sketch ({other.GetType().Name}) and a {Kind} sketch.", nameof(other));
+        }
+
+        source.ThrowIfDisposed();
+        if (other.Dimension != Dimension || other.MeanMode != MeanMode)
+        {
+            throw new ArgumentException(
+                $"Cannot {verb} a sketch of dimension {other.Dimension}, mean mode {other.MeanMode} and one of dimension {Dimension}, mean mode {MeanMode}.",
+                nameof(other));
+        }
+
+        CheckMergeable(source);
+        return source;
+    }
+
+    /// <summary>
+    /// Centre mode: the between-group row √(n₁n₂/n)·(μ₁ − μ₂) of the rows that remain (n₁, μ₁) and <paramref name="part"/>
+    /// (n₂, μ₂), whose outer product the scatter of all n rows holds besides the two groups' own. Empty when none is due.
+    /// </summary>
+    private PooledArray<float> RemovalCorrectionRow(CovarianceSketch part)
+    {
+        long n1 = RowCount - part.RowCount, n2 = part.RowCount;
+        if (MeanMode != MeanMode.Centre || n1 == 0 || n2 == 0)
+        {
+            return new PooledArray<float>(0);
+        }
+
+        double weight = Math.Sqrt((double)n1 * n2 / RowCount);
+        var row = new PooledArray<float>(Dimension);
+        for (int j = 0; j < Dimension; j++)
+        {
+            double partSum = part._sum![j];
+            row.Span[j] = (float)(weight * (((_sum![j] - partSum) / n1) - (partSum / n2)));
+        }
+
+        return row;
     }
 
     private double MeanEnergy()

@@ -11,6 +11,8 @@ namespace OrleansUws.Numerics.Sketching;
 /// accumulated with DSYRK; merging adds Grams. Small appends (a LoRA update adds only r rows) are batched in a
 /// pending float64 block of up to <see cref="PendingRows"/> rows and folded in with one DSYRK, because a rank-16
 /// update of a 4096×4096 Gram is memory-bound; every read (Gram, operator, merge, serialise) folds them in first.
+/// Unlike Frequent Directions it can subtract a part exactly (<see cref="CovarianceSketch.Subtract"/>): a deleted
+/// model leaves it in O(d²) instead of a rebuild from the remaining models.
 /// </summary>
 public sealed class ExactGramSketch : CovarianceSketch
 {
@@ -111,6 +113,45 @@ public sealed class ExactGramSketch : CovarianceSketch
         {
             _gram[i] += source[i];
         }
+    }
+
+    /// <inheritdoc />
+    private protected override void SubtractSketch(CovarianceSketch other)
+    {
+        Flush();
+        var exact = (ExactGramSketch)other;
+        exact.Flush();
+        var source = exact._gram;
+        for (int i = 0; i < _gram.Length; i++)
+        {
+            _gram[i] -= source[i];
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override void SubtractRows(ReadOnlySpan<float> rows, int count)
+    {
+        // The pending block is empty after a flush: widen the rows into it and fold them in with weight −1.
+        Flush();
+        int capacity = _pending.Length / Dimension;
+        for (int start = 0; start < count; start += capacity)
+        {
+            int block = Math.Min(capacity, count - start);
+            var source = rows.Slice(start * Dimension, block * Dimension);
+            for (int i = 0; i < source.Length; i++)
+            {
+                _pending[i] = source[i];
+            }
+
+            Backend.Syrk(Transpose.Yes, Dimension, block, -1.0, _pending, Dimension, 1.0, _gram, Dimension);
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override void ClearSketch()
+    {
+        _pendingCount = 0;
+        Array.Clear(_gram);
     }
 
     /// <inheritdoc />

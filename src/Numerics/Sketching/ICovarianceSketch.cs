@@ -56,6 +56,20 @@ public interface ICovarianceSketch : IDisposable
     /// </summary>
     void Merge(ICovarianceSketch other);
 
+    /// <summary>Whether <see cref="Subtract"/> is exact for this kind (the exact Gram); Frequent Directions cannot subtract.</summary>
+    bool CanSubtract { get; }
+
+    /// <summary>
+    /// Removes everything <paramref name="other"/> has seen, as if it had never been merged or appended: the inverse of
+    /// <see cref="Merge"/> (same checks). Counts, units and energy fall by <paramref name="other"/>'s; in
+    /// <see cref="MeanMode.Centre"/> the between-group term of the two parts is removed too, so the centred scatter is the
+    /// remaining rows' own. <paramref name="other"/> must be a part of this sketch (for example the same model's rows
+    /// appended to a fresh sketch): subtracting rows that were never absorbed leaves a matrix that is no Gram.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This kind cannot subtract (<see cref="CanSubtract"/> is false).</exception>
+    /// <exception cref="ArgumentException">Incompatible, or <paramref name="other"/> holds more rows or units than this sketch.</exception>
+    void Subtract(ICovarianceSketch other);
+
     /// <summary>The sketched operator: uncentred Σ x xᵀ or centred scatter (mean correction applied as a rank-one term).</summary>
     /// <exception cref="InvalidOperationException">Centred asked of a <see cref="MeanMode.None"/> sketch.</exception>
     ISymmetricOperator CreateOperator(bool centred);

@@ -5,20 +5,27 @@ using Xunit;
 
 namespace OrleansUws.Cluster.Tests.Admission;
 
-/// <summary>Deleting models: the rebuilt layers equal a fleet that never had them; the registry records when and how.</summary>
+/// <summary>
+/// Deleting models: exact-Gram layers subtract them, Frequent Directions layers rebuild the one slice that held them;
+/// either way every layer's next version (computed by the deletion) equals a fleet that never had them, later models
+/// are merged against the changed slices, and the registry records when and how.
+/// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class DeletionTests(ClusterFixture fixture)
 {
     private static readonly SketchMode[] Modes = [SketchMode.Rows, SketchMode.Columns];
 
     [Theory]
-    [InlineData(1024, "delete-exact")]
-    [InlineData(0, "delete-fd")]
-    public async Task Deleted_models_leave_every_layer_as_if_never_absorbed(int exactGramMaxDimension, string name)
+    [InlineData(1024, false, "delete-exact")]
+    [InlineData(1024, true, "delete-exact-centred")]
+    [InlineData(0, false, "delete-fd")]
+    public async Task Deleted_models_leave_every_layer_as_if_never_absorbed(int exactGramMaxDimension, bool centred, string name)
     {
-        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 10, layerCount: 1) with { Seed = 81 });
+        bool exact = exactGramMaxDimension > 0;
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 11, layerCount: 1) with { Seed = 81 });
         var configuration = new FleetConfiguration(
             Modes: Modes,
+            Centered: centred,
             SliceCount: 2,
             Sketch: new SketchSettings(16, exactGramMaxDimension),
             Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
@@ -31,40 +38,91 @@ public sealed class DeletionTests(ClusterFixture fixture)
             await registry.SubmitAsync(model);
         }
 
+        // Versions of all ten exist before the deletion: the deletion itself must publish versions without the deleted.
+        var layers = fleet.Spec.Layers.SelectMany(l => Modes.Select(mode => (l.LayerId, mode))).ToArray();
+        foreach (var (layer, mode) in layers)
+        {
+            Assert.Equal(10, (await Coordinator(name, layer, mode).ComputeNowAsync())!.ModelCount);
+        }
+
         var deleted = new[] { fleet.Model(2).ModelId, fleet.Model(5).ModelId, fleet.Model(9).ModelId };
         foreach (var model in fleet.Models(0, 10).Where(m => !deleted.Contains(m.ModelId)))
         {
             await control.SubmitAsync(model);
         }
 
+        // The third deleted model's file no longer holds what was absorbed: it cannot be subtracted, its slices are rebuilt.
+        var changed = fleet.Model(9);
+        foreach (var file in Directory.GetFiles(changed.Location, "*.safetensors"))
+        {
+            // Replaced as a tool writes a new file (a silo may hold the old one open).
+            File.Delete(file);
+            File.Copy(Path.Combine(fleet.Model(0).Location, Path.GetFileName(file)), file);
+        }
+
         foreach (var id in deleted)
         {
             var result = await registry.DeleteAsync(id);
             Assert.True(result.Deleted, result.Reason);
-            Assert.Equal(fleet.Spec.Layers.Count * Modes.Length, result.LayersRebuilt.Count);
+            bool subtracts = exact && id != changed.ModelId;
+            Assert.Equal(subtracts ? layers.Length : 0, result.LayersSubtracted.Count);
+            Assert.Equal(subtracts ? 0 : layers.Length, result.LayersRebuilt.Count);
+            Assert.Contains(
+                !subtracts ? "rebuilt from its" : $"{layers.Length} layer sketches subtracted it exactly; new basis versions exclude it",
+                result.Reason,
+                StringComparison.Ordinal);
         }
 
         Assert.Equal(new ModelCounts(0, 7, 0, 0, 3), (await registry.GetDescriptionAsync()).Counts);
-        var record = (await registry.GetModelAsync(deleted[0]))!;
+        var record = (await registry.GetModelAsync(deleted[2]))!;
         Assert.Equal(ModelStatus.Deleted, record.Status);
         Assert.Equal(fixture.Time.GetUtcNow(), record.CompletedAt);
-        Assert.Contains("rebuilt from the 9 remaining models", record.Reason, StringComparison.Ordinal);
+        Assert.Contains(exact ? "no longer holds the content absorbed" : "Frequent Directions cannot subtract", record.Reason, StringComparison.Ordinal);
         Assert.False((await registry.DeleteAsync(deleted[0])).Deleted);
 
-        foreach (var layer in fleet.Spec.Layers)
+        await AssertSameBasesAsync(name, layers, 7, trigger: BasisTrigger.Deletion);
+
+        // Models absorbed after the deletion are merged with the slices as the deletion left them.
+        await registry.SubmitAsync(fleet.Model(10));
+        await control.SubmitAsync(fleet.Model(10));
+        await AssertSameBasesAsync(name, layers, 8, trigger: BasisTrigger.OnDemand);
+    }
+
+    [Fact]
+    public async Task The_last_absorbed_model_is_not_deleted()
+    {
+        const string name = "delete-last";
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 1, layerCount: 1) with { Seed = 82 });
+        var registry = fixture.Client.GetGrain<IFleetGrain>(name);
+        await registry.ConfigureAsync(new FleetConfiguration(Modes: [SketchMode.Rows], SliceCount: 1, Sketch: new SketchSettings(64, 1024)));
+        await registry.SubmitAsync(fleet.Model(0));
+
+        var result = await registry.DeleteAsync(fleet.Model(0).ModelId);
+        Assert.False(result.Deleted);
+        Assert.Equal($"model '{fleet.Model(0).ModelId}' is the fleet's last absorbed model; a basis needs at least one", result.Reason);
+        Assert.Equal(ModelStatus.Absorbed, (await registry.GetModelAsync(fleet.Model(0).ModelId))!.Status);
+    }
+
+    private ILayerCoordinatorGrain Coordinator(string fleet, string layer, SketchMode mode) =>
+        fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(fleet, layer, mode));
+
+    private async Task AssertSameBasesAsync(string name, (string Layer, SketchMode Mode)[] layers, int models, BasisTrigger trigger)
+    {
+        foreach (var (layer, mode) in layers)
         {
-            foreach (var mode in Modes)
+            var a = Coordinator(name, layer, mode);
+            var b = Coordinator(name + "-control", layer, mode);
+            if (trigger != BasisTrigger.Deletion)
             {
-                var a = fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(name, layer.LayerId, mode));
-                var b = fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(name + "-control", layer.LayerId, mode));
                 await a.ComputeNowAsync();
-                await b.ComputeNowAsync();
-                var basis = (await a.GetBasisAsync())!;
-                var expected = (await b.GetBasisAsync())!;
-                Assert.Equal(7, basis.Info.ModelCount);
-                var sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, 3, expected.Vectors, 3, basis.Dimension);
-                Assert.True(sinTheta <= 1e-6, $"{layer.LayerId} ({mode}): sin θ = {sinTheta:E2}");
             }
+
+            await b.ComputeNowAsync();
+            var basis = (await a.GetBasisAsync())!;
+            var expected = (await b.GetBasisAsync())!;
+            Assert.Equal((models, trigger), (basis.Info.ModelCount, basis.Info.Trigger));
+            var sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, 3, expected.Vectors, 3, basis.Dimension);
+            Assert.True(sinTheta <= 1e-6, $"{layer} ({mode}): sin θ = {sinTheta:E2}");
         }
     }
 }

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansUws.Coordinator.Fleets;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
+using Spectre.Console;
+
+namespace OrleansUws.Ingestion.Bench;
+
+/// <summary>
+/// What a deletion costs as the fleet grows: absorbs N generated models into two fleets on one embedded silo, one whose
+/// layers keep the exact Gram (a deletion subtracts the model) and one whose layers keep Frequent Directions (a deletion
+/// rebuilds the slice that held it from its remaining models), then deletes D models from each and prints the mean
+/// time per deletion, the new versions it publishes included.
+/// </summary>
+public static class DeletionCost
+{
+    /// <summary>Runs the benchmark with <c>--name value</c> options; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        string preset = "tiny";
+        int models = 400, layers = 2, deletes = 10;
+        for (var i = 0; i + 1 < args.Count; i += 2)
+        {
+            var value = args[i + 1];
+            switch (args[i])
+            {
+                case "--preset": preset = value; break;
+                case "--models": models = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--layers": layers = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--deletes": deletes = int.Parse(value, CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+
+        if (args.Count % 2 != 0 || deletes < 1 || deletes >= models)
+        {
+            throw new ArgumentException("delete takes --preset P --models N --layers L --deletes D (1 ≤ D < N)");
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "uws-delete-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var spec = FleetGeneration.CreateSpec(new FleetGenerateOptions { Output = folder, Preset = preset, Models = models, Layers = layers, Seed = 1 });
+            await FleetGeneration.GenerateAsync(spec, folder, AnsiConsole.Console, CancellationToken.None).ConfigureAwait(false);
+            var sources = ModelDiscovery.Discover([folder]);
+            await using var session = await UwsSession.StartAsync(new ClusterConnectionOptions()).ConfigureAwait(false);
+            var defaults = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
+            var c = CultureInfo.InvariantCulture;
+            output.WriteLine(string.Create(c, $"{models} {preset} models ({layers} layer(s), modes {string.Join("+", defaults.Modes)}, {defaults.SliceCount} slices), {deletes} deletions each, {Environment.ProcessorCount} cores"));
+            foreach (var (name, exactMax) in new[] { ("exact Gram (subtracts)", int.MaxValue / 2), ("Frequent Directions (rebuilds one slice)", 0) })
+            {
+                var fleet = session.Client.GetGrain<IFleetGrain>("delete-bench-" + (exactMax > 0 ? "exact" : "fd"));
+                var sketch = defaults.Sketch with { ExactGramMaxDimension = exactMax };
+                await fleet.ConfigureAsync(new FleetConfiguration(
+                    Modes: defaults.Modes, Sketch: sketch, Basis: defaults.Basis with { EveryModels = 0, Interval = TimeSpan.Zero })).ConfigureAwait(false);
+                await ArchitectureAgreement.DeclareAsync(fleet, sources).ConfigureAwait(false);
+                await Task.WhenAll(sources.Select(s => fleet.SubmitAsync(new ModelReference(s.ModelId, s.Location)))).ConfigureAwait(false);
+
+                var stopwatch = Stopwatch.StartNew();
+                foreach (var source in sources.Take(deletes))
+                {
+                    var result = await fleet.DeleteAsync(source.ModelId).ConfigureAwait(false);
+                    if (!result.Deleted)
+                    {
+                        throw new InvalidOperationException($"{source.ModelId} not deleted: {result.Reason}");
+                    }
+                }
+
+                stopwatch.Stop();
+                output.WriteLine(string.Create(c, $"{name}: {stopwatch.Elapsed.TotalMilliseconds / deletes:F1} ms per deletion (new versions of every layer included)"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using OrleansUws.Grains.Interfaces;
+
+namespace OrleansUws.Grains.Registry;
+
+/// <summary>
+/// Removes a deleted model from the rows and columns layers: only the one slice of each layer that holds it changes.
+/// An exact-Gram slice subtracts the model's rows (O(d²), whatever the fleet's size); a Frequent Directions slice, which
+/// cannot subtract, or one whose model file no longer holds what was absorbed, is emptied and re-reads its remaining
+/// models. Either way the layer then equals one that never saw the model.
+/// </summary>
+public static class ModelRemoval
+{
+    /// <summary>
+    /// Removes <paramref name="model"/> (whose recorded content hash is <paramref name="contentHash"/>) from every layer
+    /// of <paramref name="layers"/>, in parallel; <paramref name="remaining"/> are the absorbed models that stay. Returns,
+    /// per layer, whether it subtracted the model and what was done.
+    /// </summary>
+    public static async Task<IReadOnlyList<LayerRemoval>> RemoveAsync(
+        IGrainFactory grains, IReadOnlyList<LayerConfiguration> layers, ModelReference model, string? contentHash, IReadOnlyList<ModelRecord> remaining)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(remaining);
+        return await Task.WhenAll(layers.Select(async layer =>
+        {
+            int slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
+            var grain = grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, slice));
+            var removal = await grain.RemoveAsync(model, layer, contentHash);
+            if (removal.Removed)
+            {
+                return new LayerRemoval(layer, Subtracted: true, removal.Detail);
+            }
+
+            var kept = remaining.Where(m => UwsKeys.SliceOf(m.ModelId, layer.SliceCount) == slice).ToArray();
+            await grain.ResetAsync();
+            foreach (var other in kept)
+            {
+                await grain.AbsorbAsync(new ModelReference(other.ModelId, other.Location), layer);
+            }
+
+            return new LayerRemoval(layer, Subtracted: false, $"slice {slice} rebuilt from its {kept.Length} remaining models ({removal.Detail})");
+        }));
+    }
+}
+
+/// <summary>What <see cref="ModelRemoval.RemoveAsync"/> did to one layer.</summary>
+/// <param name="Layer">The layer.</param>
+/// <param name="Subtracted">True when its exact Gram subtracted the model; false when its slice was rebuilt.</param>
+/// <param name="Detail">What was done.</param>
+public sealed record LayerRemoval(LayerConfiguration Layer, bool Subtracted, string Detail)
+{
+    /// <summary>"layer (mode)".</summary>
+    public string Name => $"{Layer.Layer} ({UwsKeys.ModeName(Layer.Mode)})";
+}
