@@ -62,11 +62,13 @@ public interface IFleetGrain : IGrainWithStringKey
     Task SliceActivatedAsync(string sliceKey);
 
     /// <summary>
-    /// Deletes an absorbed model from every layer: each affected layer (rows or columns mode) is rebuilt from the models
-    /// that remain (its slices are emptied and re-read those models), which removes the model exactly for exact-Gram and
-    /// Frequent Directions sketches alike. The record becomes <see cref="ModelStatus.Deleted"/> with when and how; the
-    /// next basis version excludes the model. Refused (nothing changes) while models are being absorbed, for a model
-    /// that is not absorbed, and for fleets with flattened layers.
+    /// Deletes an absorbed model from every layer (rows or columns mode), touching only the one slice per layer that holds
+    /// it: an exact-Gram slice subtracts the model's rows (<see cref="ILayerSliceGrain.RemoveAsync"/>); a Frequent
+    /// Directions slice, or one whose model file no longer holds what was absorbed, is emptied and re-reads its remaining
+    /// models. Either removes the model exactly. Every layer then publishes a version without it
+    /// (<see cref="ILayerCoordinatorGrain.ModelsRemovedAsync"/>). The record becomes <see cref="ModelStatus.Deleted"/> with
+    /// when and, per layer, how. Refused (nothing changes) while models are being absorbed, for a model that is not
+    /// absorbed, for the fleet's last absorbed model, and for fleets with flattened layers.
     /// </summary>
     Task<DeletionResult> DeleteAsync(string modelId);
 

@@ -179,12 +179,9 @@ public static class ModelEndpoints
     /// </summary>
     private static async Task<IResult> EnqueueAsync(IngestionQueues queues, IFleetGrain registry, string fleet, ModelSource model)
     {
-        // Recorded first: the worker may take the entry at once. Should the append then fail, the record stays queued and
-        // the client's retry (answered 5xx) appends it again.
-        await ClusterRetry.CallAsync(() => registry.RecordQueuedAsync(new ModelReference(model.ModelId, model.Location))).ConfigureAwait(false);
-
-        // Not cancelled with the request: once enqueued, the model is the queue's to complete, whether the client waits or not.
-        await queues.EnqueueAsync(fleet, model, CancellationToken.None).ConfigureAwait(false);
+        // Recorded queued, then appended; should the append fail, the record stays queued and the client's retry (answered
+        // 5xx) appends it again. Not cancelled with the request: once enqueued, the model is the queue's to complete.
+        await queues.EnqueueAsync(fleet, registry, model, CancellationToken.None).ConfigureAwait(false);
         return TypedResults.Accepted(
             $"/v1/fleets/{Uri.EscapeDataString(fleet)}/models/{Uri.EscapeDataString(model.ModelId)}",
             new SubmitResult(model.ModelId, ModelStatus.Queued, "queued for ingestion; poll the location for its status", AlreadyKnown: false));

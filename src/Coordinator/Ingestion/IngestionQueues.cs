@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Telemetry;
 using StackExchange.Redis;
 
@@ -42,12 +43,16 @@ public sealed class IngestionQueues : IAsyncDisposable
     /// <summary>The fleets enqueued to, in order, for the worker (a fleet may repeat).</summary>
     internal ChannelReader<string> Enqueued => _enqueued.Reader;
 
-    /// <summary>Appends <paramref name="model"/> to <paramref name="fleet"/>'s stream (durable once this returns) and wakes the worker.</summary>
-    public async Task EnqueueAsync(string fleet, ModelSource model, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records <paramref name="model"/> queued in <paramref name="registry"/> and appends it to <paramref name="fleet"/>'s
+    /// stream (durable once this returns; <see cref="RedisIngestionQueue.EnqueueAsync(IFleetGrain, IReadOnlyList{ModelSource}, CancellationToken)"/>),
+    /// then wakes the worker.
+    /// </summary>
+    public async Task EnqueueAsync(string fleet, IFleetGrain registry, ModelSource model, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         var queue = await QueueAsync(fleet, cancellationToken).ConfigureAwait(false);
-        await queue.EnqueueAsync([model], cancellationToken).ConfigureAwait(false);
+        await queue.EnqueueAsync(registry, [model], cancellationToken).ConfigureAwait(false);
         _enqueued.Writer.TryWrite(fleet);
     }
 

@@ -7,11 +7,13 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// <summary>
 /// Submits models to a fleet registry grain, several at a time (the registry is reentrant and absorbs the
 /// layers of different models in parallel), retrying calls the cluster failed (<see cref="ClusterRetry"/>), and reports
-/// each outcome as it arrives.
+/// each outcome as it arrives. With a cluster's durable queue every model goes through it: recorded queued and appended,
+/// then the queue is drained (<see cref="RedisIngestionQueue"/>), so nothing submitted is lost with this process.
 /// </summary>
 /// <param name="fleet">The fleet registry grain.</param>
 /// <param name="parallelism">Submissions in flight at once (≥ 1).</param>
-public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
+/// <param name="queue">The fleet's durable queue when a cluster with Redis is configured; null submits directly (embedded).</param>
+public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisIngestionQueue? queue = null)
 {
     /// <summary>Default number of submissions in flight: enough to keep every core of a small cluster busy.</summary>
     public static int DefaultParallelism => Math.Max(2, Environment.ProcessorCount * 2);
@@ -46,7 +48,10 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
         return new IngestSummary(models.Count, absorbed, known, rejected, stopwatch.Elapsed);
     }
 
-    /// <summary>Submits every model of <paramref name="models"/>; returns when all are absorbed or rejected.</summary>
+    /// <summary>
+    /// Submits every model of <paramref name="models"/>; returns when all are absorbed or rejected (through the queue: when
+    /// the queue holds no unacknowledged entry, these models' or any other source's).
+    /// </summary>
     public async Task<IngestSummary> IngestAsync(
         IReadOnlyList<ModelSource> models,
         IProgress<SubmitResult>? progress = null,
@@ -54,6 +59,12 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        if (queue is not null)
+        {
+            await queue.EnqueueAsync(fleet, models, cancellationToken).ConfigureAwait(false);
+            return await queue.DrainAsync(fleet, parallelism, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var rejected = new ConcurrentQueue<SubmitResult>();
         var absorbed = 0;

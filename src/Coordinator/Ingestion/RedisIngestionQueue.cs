@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansUws.Coordinator.Hosting;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Telemetry;
 using StackExchange.Redis;
@@ -87,6 +88,23 @@ public sealed class RedisIngestionQueue
         }
     }
 
+    /// <summary>
+    /// The queue of the fleet <paramref name="connection"/> names, as one CLI process works it: a consumer name unique to
+    /// the process, the consumer group created.
+    /// </summary>
+    public static async Task<RedisIngestionQueue> OpenAsync(
+        IConnectionMultiplexer redis, ClusterConnectionOptions connection, TimeSpan reclaimAfter, Action<string>? onRetry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var queue = new RedisIngestionQueue(redis, connection.ServiceId, connection.FleetId, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
+        {
+            ReclaimAfter = reclaimAfter,
+            OnRetry = onRetry,
+        };
+        await queue.EnsureGroupAsync(cancellationToken).ConfigureAwait(false);
+        return queue;
+    }
+
     /// <summary>Creates the consumer group (from the stream's start) unless it exists.</summary>
     public async Task EnsureGroupAsync(CancellationToken cancellationToken = default)
     {
@@ -107,7 +125,26 @@ public sealed class RedisIngestionQueue
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Appends <paramref name="models"/> to the stream (durable once Redis answered).</summary>
+    /// <summary>
+    /// Records every model queued in <paramref name="registry"/> (<see cref="IFleetGrain.RecordQueuedAsync"/>: its status
+    /// answers "waiting in the ingestion queue" at once and a second upload of a queued id is refused), then appends them.
+    /// Recorded first because a worker may take an entry as soon as it is appended; should the append fail, the records
+    /// stay queued and a retry appends them again. Every source (CLI, HTTP API, folder watch) enqueues through here.
+    /// </summary>
+    public async Task EnqueueAsync(IFleetGrain registry, IReadOnlyList<ModelSource> models, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var model in models)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await ClusterRetry.CallAsync(() => registry.RecordQueuedAsync(new ModelReference(model.ModelId, model.Location))).ConfigureAwait(false);
+        }
+
+        await EnqueueAsync(models, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends <paramref name="models"/> to the stream (durable once Redis answered), without recording them queued.</summary>
     public async Task EnqueueAsync(IEnumerable<ModelSource> models, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(models);

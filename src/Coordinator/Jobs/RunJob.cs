@@ -51,6 +51,9 @@ public static class RunJob
             throw new UsageException($"--fleet '{options.Fleet}' holds no models (adapter folders or .safetensors files)");
         }
 
+        // With a cluster (Redis), models go through the fleet's durable queue as `uws ingest` sends them; Redis is checked
+        // first so that an unreachable endpoint is named at once.
+        using var redis = connection.Redis is null ? null : await RedisIngestionQueue.ConnectAsync(connection.Redis, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (connection.IsEmbedded && UwsKeys.ParseMode(options.Mode) == SketchMode.Flattened)
         {
@@ -64,7 +67,11 @@ public static class RunJob
         IngestConsole.ReportSkipped(scanned.Skipped, context.Console);
         await ConfigureFleetAsync(session.Fleet, options).ConfigureAwait(false);
         await ArchitectureAgreement.DeclareAsync(session.Fleet, models).ConfigureAwait(false);
-        var ingestor = new ModelIngestor(session.Fleet, options.Parallelism);
+        var queue = redis is null
+            ? null
+            : await RedisIngestionQueue.OpenAsync(
+                redis, connection, TimeSpan.FromSeconds(30), message => context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"), cancellationToken).ConfigureAwait(false);
+        var ingestor = new ModelIngestor(session.Fleet, options.Parallelism, queue);
         var lastVersions = TimeSpan.Zero;
         async Task ComputeVersionsAsync(CancellationToken ct)
         {

@@ -67,27 +67,12 @@ public sealed class IngestCommand : Command
         // unreachable endpoint is named at once.
         using var redis = connection.Redis is null ? null : await RedisIngestionQueue.ConnectAsync(connection.Redis, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var queue = redis is null ? null : new RedisIngestionQueue(redis, connection.ServiceId, connection.FleetId, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
-        {
-            ReclaimAfter = TimeSpan.FromSeconds(reclaimAfter),
-            OnRetry = message => _context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"),
-        };
-        if (queue is not null)
-        {
-            await queue.EnsureGroupAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var ingestor = new ModelIngestor(session.Fleet, parallelism);
-        Task<IngestSummary> IngestAsync(IReadOnlyList<ModelSource> models, CancellationToken ct) => queue is null
-            ? IngestConsole.IngestAsync(ingestor, models, _context.Console, ct)
-            : IngestConsole.RunAsync(
-                models.Count,
-                async progress =>
-                {
-                    await queue.EnqueueAsync(models, ct).ConfigureAwait(false);
-                    return await queue.DrainAsync(session.Fleet, parallelism, progress, ct).ConfigureAwait(false);
-                },
-                _context.Console);
+        var queue = redis is null
+            ? null
+            : await RedisIngestionQueue.OpenAsync(
+                redis, connection, TimeSpan.FromSeconds(reclaimAfter), message => _context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"), cancellationToken).ConfigureAwait(false);
+        var ingestor = new ModelIngestor(session.Fleet, parallelism, queue);
+        Task<IngestSummary> IngestAsync(IReadOnlyList<ModelSource> models, CancellationToken ct) => IngestConsole.IngestAsync(ingestor, models, _context.Console, ct);
 
         // Re-submission after a silo failure: models the registry lists as absorbed but a slice lost become queued
         // again first, so submitting them below completes them (the slices that hold them skip them).

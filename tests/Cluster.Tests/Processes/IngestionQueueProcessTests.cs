@@ -59,6 +59,13 @@ public sealed class IngestionQueueProcessTests(ClusterFixture fixture)
                 await first;
             }
 
+            // `uws ingest --redis` recorded every model queued before appending it: what worker 1 did not absorb answers
+            // "waiting in the ingestion queue", not "unknown".
+            var waiting = await cluster.Client.GetGrain<IFleetGrain>("queue").GetDescriptionAsync();
+            Assert.Equal(Models, waiting.Counts.Queued + waiting.Counts.Absorbed);
+            var notYet = (await cluster.Client.GetGrain<IFleetGrain>("queue").GetModelsAsync(ModelStatus.Queued, limit: 1)).Single();
+            Assert.Equal(ModelRecord.WaitingInQueue, notYet.Reason);
+
             // The victim hosts a slice (so what that slice has not checkpointed dies with it); the client moves off it.
             var victim = await cluster.HostOfAsync(
                 cluster.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice("queue", fleet.Spec.Layers[0].LayerId, SketchMode.Rows, 0)));
