@@ -51,4 +51,11 @@ public interface IColumnSliceGrain : IGrainWithStringKey
     /// write throws and leaves the rows pending.
     /// </summary>
     Task<long> FlushAsync();
+
+    /// <summary>
+    /// Empties the slice's sketch (and any staged row) and writes that to storage, keeping its basis parts so that the
+    /// published versions stay readable: the coordinator then appends the layer's remaining models again
+    /// (<see cref="ILayerCoordinatorGrain.RebuildFlattenedAsync"/>).
+    /// </summary>
+    Task ResetAsync();
 }

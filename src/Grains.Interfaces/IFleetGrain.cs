@@ -38,8 +38,9 @@ public interface IFleetGrain : IGrainWithStringKey
     /// lists as absorbed and every such slice holds in its checkpoint, ordered. An id missing from the answer is not
     /// durable: a slice lost it with a failed silo (the lost-model check re-queues it), storage failed, or the registry
     /// does not list it as absorbed (it never was, or its record was lost with a failed write). A flattened layer checkpoints all of its column
-    /// slices (<see cref="ILayerCoordinatorGrain.CheckpointFlattenedAsync"/>). For queue consumers that acknowledge only
-    /// durable models, in batches.
+    /// slices (<see cref="ILayerCoordinatorGrain.CheckpointFlattenedAsync"/>); when one is out of step (a column slice's silo
+    /// failed before it checkpointed) and nothing is being absorbed, the registry rebuilds it from the absorbed models and
+    /// checkpoints again. For queue consumers that acknowledge only durable models, in batches.
     /// </summary>
     Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds);
 
@@ -48,7 +49,8 @@ public interface IFleetGrain : IGrainWithStringKey
     /// some slice lacks back to <see cref="ModelStatus.Queued"/>, with a reason naming the layers that lost it. That
     /// happens when a silo fails before its slices checkpointed their latest models (checkpoints every
     /// <c>Uws:Cluster:SliceCheckpointEveryModels</c> &gt; 1 models): the slices reactivate from the last checkpoint.
-    /// Re-submitting the returned models then completes them exactly once. Returns their ids, ordered.
+    /// Re-submitting the returned models then completes them exactly once. Flattened layers out of step are rebuilt (as
+    /// <see cref="FlushAsync"/> does). Returns the re-queued ids, ordered.
     /// </summary>
     Task<IReadOnlyList<string>> RequeueLostModelsAsync();
 
@@ -65,10 +67,11 @@ public interface IFleetGrain : IGrainWithStringKey
     /// Deletes an absorbed model from every layer (rows or columns mode), touching only the one slice per layer that holds
     /// it: an exact-Gram slice subtracts the model's rows (<see cref="ILayerSliceGrain.RemoveAsync"/>); a Frequent
     /// Directions slice, or one whose model file no longer holds what was absorbed, is emptied and re-reads its remaining
-    /// models. Either removes the model exactly. Every layer then publishes a version without it
+    /// models; a flattened layer appends its remaining models again (<see cref="ILayerCoordinatorGrain.RebuildFlattenedAsync"/>).
+    /// Each removes the model exactly. Every layer then publishes a version without it
     /// (<see cref="ILayerCoordinatorGrain.ModelsRemovedAsync"/>). The record becomes <see cref="ModelStatus.Deleted"/> with
     /// when and, per layer, how. Refused (nothing changes) while models are being absorbed, for a model that is not
-    /// absorbed, for the fleet's last absorbed model, and for fleets with flattened layers.
+    /// absorbed, and for the fleet's last absorbed model.
     /// </summary>
     Task<DeletionResult> DeleteAsync(string modelId);
 

@@ -33,6 +33,22 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> CheckpointFlattenedAsync(IReadOnlyList<string> modelIds);
 
     /// <summary>
+    /// Flattened mode: empties every column slice and the id set, then appends <paramref name="models"/> again in the order
+    /// given, each all or nothing as when it was absorbed (a Frequent Directions sketch cannot subtract, so this is how a
+    /// deleted model leaves a flattened layer). The published versions stay readable; the caller then asks for a version
+    /// (<see cref="ModelsRemovedAsync"/>). Returns the models the layer holds. A model that cannot be read again throws
+    /// <see cref="InvalidDataException"/> naming it (the models before it are held).
+    /// </summary>
+    Task<int> RebuildFlattenedAsync(IReadOnlyList<ModelReference> models);
+
+    /// <summary>
+    /// Flattened mode: checkpoints every column slice and compares the rows each holds with the layer's models. Null when
+    /// they agree (or the layer is not flattened); otherwise what is out of step (a column slice's silo failed before it
+    /// checkpointed its latest rows), which the registry mends with <see cref="RebuildFlattenedAsync"/>.
+    /// </summary>
+    Task<string?> CheckFlattenedStepAsync();
+
+    /// <summary>
     /// Tells the coordinator that slice <paramref name="slice"/> now holds <paramref name="sliceModelCount"/> models
     /// (one-way, called by the slice itself after a new absorb); may start a new version by the "every N models" policy.
     /// Flattened layers ignore the slice arguments: their count is the coordinator's own id set.

@@ -36,7 +36,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private Task? _coordinatorsReady;
     private long _sliceActivations;
     private long _recorded;
-    private bool _deleting;
+    private bool _rebuilding;
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public FleetGrain(
@@ -110,9 +110,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
         _metrics.ModelSubmitted(Fleet);
-        if (_deleting)
+        if (_rebuilding)
         {
-            return new SubmitResult(model.ModelId, ModelStatus.Queued, "a deletion is rebuilding the fleet's layers; re-submit", AlreadyKnown: false);
+            return new SubmitResult(model.ModelId, ModelStatus.Queued, "a deletion or repair is changing the fleet's layers; re-submit", AlreadyKnown: false);
         }
 
         if (!_inFlight.Add(model.ModelId))
@@ -138,19 +138,17 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var layers = LayerConfigurations();
         var refusal = record is not { Status: ModelStatus.Absorbed }
             ? $"model '{modelId}' is {(record is null ? "unknown" : record.Status.ToString().ToLowerInvariant())}; only an absorbed model can be deleted"
-            : _deleting || _inFlight.Count > 0
+            : _rebuilding || _inFlight.Count > 0
                 ? $"{_inFlight.Count} models are being absorbed; delete when ingestion is idle"
-                : layers.Any(l => l.Mode == SketchMode.Flattened)
-                    ? "flattened layers cannot delete a model yet"
-                    : _records.Counts.Absorbed == 1
-                        ? $"model '{modelId}' is the fleet's last absorbed model; a basis needs at least one"
-                        : null;
+                : _records.Counts.Absorbed == 1
+                    ? $"model '{modelId}' is the fleet's last absorbed model; a basis needs at least one"
+                    : null;
         if (refusal is not null)
         {
             return new DeletionResult(modelId, false, refusal, [], _records.Counts.Absorbed, []);
         }
 
-        _deleting = true;
+        _rebuilding = true;
         try
         {
             var remaining = _records.All(ModelStatus.Absorbed).Where(r => r.ModelId != modelId).ToArray();
@@ -170,7 +168,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
         finally
         {
-            _deleting = false;
+            _rebuilding = false;
         }
     }
 
@@ -208,12 +206,23 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     public async Task<IReadOnlyList<string>> FlushAsync(IReadOnlyList<string> modelIds)
     {
         await _records.FlushAsync(); // an "already absorbed" answer may come from a record whose write failed
-        return await SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), modelIds.Where(id => _records.Get(id) is { Status: ModelStatus.Absorbed }).ToArray());
+        var absorbed = modelIds.Where(id => _records.Get(id) is { Status: ModelStatus.Absorbed }).ToArray();
+        var durable = await SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), absorbed);
+        if (durable.Count < absorbed.Length && await RepairFlattenedLayersAsync() > 0)
+        {
+            durable = await SliceCheckpoints.FlushAsync(GrainFactory, LayerConfigurations(), absorbed);
+        }
+
+        return durable;
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> RequeueLostModelsAsync() =>
-        RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
+    public async Task<IReadOnlyList<string>> RequeueLostModelsAsync()
+    {
+        var requeued = await RequeueLostAsync(LayerConfigurations().SelectMany(layer => Enumerable.Range(0, layer.SliceCount).Select(slice => (layer, slice))).ToArray());
+        await RepairFlattenedLayersAsync();
+        return requeued;
+    }
 
     /// <inheritdoc />
     public async Task SliceActivatedAsync(string sliceKey)
@@ -330,6 +339,47 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         return requeued;
     }
 
+    /// <summary>
+    /// Rebuilds each flattened layer whose column slices are out of step with its coordinator (a column slice's silo failed
+    /// before it checkpointed its latest rows: the layer would refuse every new row and name none of its models durable)
+    /// from the models the registry lists as absorbed, in the order it recorded them. Only while nothing is being absorbed
+    /// (a model absorbed meanwhile would be missing from the list); submissions wait as during a deletion. Returns the
+    /// layers rebuilt.
+    /// </summary>
+    private async Task<int> RepairFlattenedLayersAsync()
+    {
+        var flattened = LayerConfigurations().Where(l => l.Mode == SketchMode.Flattened).ToArray();
+        if (flattened.Length == 0 || _rebuilding || _inFlight.Count > 0)
+        {
+            return 0;
+        }
+
+        _rebuilding = true;
+        try
+        {
+            int repaired = 0;
+            foreach (var layer in flattened)
+            {
+                var coordinator = GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey);
+                if (await coordinator.CheckFlattenedStepAsync() is not { } problem)
+                {
+                    continue;
+                }
+
+                var models = _records.All(ModelStatus.Absorbed).Select(r => new ModelReference(r.ModelId, r.Location)).ToArray();
+                await coordinator.RebuildFlattenedAsync(models);
+                LogFlattenedRebuilt(_logger, layer.CoordinatorKey, problem, models.Length);
+                repaired++;
+            }
+
+            return repaired;
+        }
+        finally
+        {
+            _rebuilding = false;
+        }
+    }
+
     /// <summary>Records the model's new status durably and reports it.</summary>
     private async Task<SubmitResult> RecordAsync(
         ModelReference model, DateTimeOffset submittedAt, ModelStatus status, string? reason, string? contentHash, bool completed = true)
@@ -416,6 +466,9 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Fleet}: model {ModelId} {Reason}")]
     private static partial void LogDeleted(ILogger logger, string fleet, string modelId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flattened layer {Layer} was out of step ({Problem}): rebuilt from the {Models} absorbed models")]
+    private static partial void LogFlattenedRebuilt(ILogger logger, string layer, string problem, int models);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet {Fleet}: model {ModelId} stays queued: {Reason}")]
     private static partial void LogIncomplete(ILogger logger, string fleet, string modelId, string reason);

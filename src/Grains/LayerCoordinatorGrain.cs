@@ -109,9 +109,19 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, ids.Count);
         }
 
-        // Record the model as soon as every slice holds its row, so a failing shrink cannot put the id set out of step
-        // (the next append finishes such a shrink first). The key names the mode, so a configured path is flattened.
+        // The key names the mode, so a configured path is flattened.
         var flattened = Path as FlattenedSketchPath ?? new FlattenedSketchPath(GrainFactory, _sketches.Backend, layer, _state.State);
+        await AppendFlattenedAsync(flattened, model, layer);
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, ids.Count);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="model"/> as the layer's next row and records it as soon as every slice holds the row, so a
+    /// failing shrink cannot put the id set out of step (the next append finishes such a shrink first).
+    /// </summary>
+    private async Task AppendFlattenedAsync(FlattenedSketchPath flattened, ModelReference model, LayerConfiguration layer)
+    {
+        var ids = _state.State.FlattenedModelIds;
         var full = await flattened.Layer.AppendAsync(model, ids.Count);
         ids.Add(model.ModelId);
         _state.State.Configuration ??= layer;
@@ -122,8 +132,43 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         {
             await flattened.Layer.ShrinkAsync();
         }
+    }
 
-        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, ids.Count);
+    /// <inheritdoc />
+    public async Task<int> RebuildFlattenedAsync(IReadOnlyList<ModelReference> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        if (Path is not FlattenedSketchPath flattened)
+        {
+            throw new InvalidOperationException($"Layer '{this.GetPrimaryKeyString()}' is not a configured flattened layer.");
+        }
+
+        var layer = _state.State.Configuration!;
+        var ids = _state.State.FlattenedModelIds;
+        await Task.WhenAll(flattened.Layer.Slices.Select(s => s.ResetAsync()));
+        ids.Clear();
+        await _state.WriteStateAsync();
+        foreach (var model in models)
+        {
+            await AppendFlattenedAsync(flattened, model, layer);
+        }
+
+        return ids.Count;
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> CheckFlattenedStepAsync()
+    {
+        if (Path is not FlattenedSketchPath flattened)
+        {
+            return null;
+        }
+
+        var rows = await Task.WhenAll(flattened.Layer.Slices.Select(s => s.FlushAsync()));
+        int models = _state.State.FlattenedModelIds.Count;
+        return rows.All(r => r == models)
+            ? null
+            : $"its column slices hold {string.Join(", ", rows)} rows; the layer has {models} models";
     }
 
     /// <inheritdoc />

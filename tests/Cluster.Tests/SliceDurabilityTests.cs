@@ -112,4 +112,45 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
             Assert.Equal(["never-submitted"], await coordinator.CheckpointFlattenedAsync([ids[0], "never-submitted"]));
         }
     }
+
+    [Fact]
+    public async Task A_flattened_layer_out_of_step_is_rebuilt_by_the_flush_and_names_its_models_durable_again()
+    {
+        const string name = "repaired-flat";
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 6, layerCount: 1) with { Seed = 31 });
+        var configuration = new FleetConfiguration(
+            Modes: [SketchMode.Flattened],
+            FlattenedSliceCount: 2,
+            Sketch: new SketchSettings(SketchRows: 4, ExactGramMaxDimension: 0),
+            Basis: new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 2, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7));
+        var registry = fixture.Client.GetGrain<IFleetGrain>(name);
+        var control = fixture.Client.GetGrain<IFleetGrain>(name + "-control");
+        await registry.ConfigureAsync(configuration);
+        await control.ConfigureAsync(configuration);
+        var ids = Enumerable.Range(0, 6).Select(i => fleet.Model(i).ModelId).ToArray();
+        foreach (var model in fleet.Models(0, 6))
+        {
+            await registry.SubmitAsync(model);
+            await control.SubmitAsync(model);
+        }
+
+        // Column slice 1 lost its rows (as when its silo fails before a checkpoint): the layer is out of step.
+        var key = UwsKeys.Coordinator(name, fleet.Spec.Layers[0].LayerId, SketchMode.Flattened);
+        var coordinator = fixture.Client.GetGrain<ILayerCoordinatorGrain>(key);
+        await fixture.Client.GetGrain<IColumnSliceGrain>(key + "/1").ResetAsync();
+        Assert.Equal("its column slices hold 6, 0 rows; the layer has 6 models", await coordinator.CheckFlattenedStepAsync());
+        Assert.Equal(ids, await coordinator.CheckpointFlattenedAsync(ids));
+
+        // The queue's flush finds it, rebuilds the layer from the absorbed models in their order, and names them all durable.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), await registry.FlushAsync(ids));
+        Assert.Null(await coordinator.CheckFlattenedStepAsync());
+        Assert.All(await coordinator.GetSlicesAsync(), s => Assert.Equal(6L, s.RowCount));
+        await coordinator.ComputeNowAsync();
+        var expected = fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(name + "-control", fleet.Spec.Layers[0].LayerId, SketchMode.Flattened));
+        await expected.ComputeNowAsync();
+        var basis = (await coordinator.GetBasisAsync())!;
+        var reference = (await expected.GetBasisAsync())!;
+        var sinTheta = OrleansUws.Numerics.Metrics.SubspaceMetrics.SinThetaMax(basis.Vectors, 2, reference.Vectors, 2, basis.Dimension);
+        Assert.True(sinTheta <= 1e-6, $"sin θ = {sinTheta:E2}");
+    }
 }

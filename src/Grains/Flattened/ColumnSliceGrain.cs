@@ -226,6 +226,17 @@ public sealed partial class ColumnSliceGrain : Grain, IColumnSliceGrain, IDispos
     }
 
     /// <inheritdoc />
+    public async Task ResetAsync()
+    {
+        _sketch?.Dispose();
+        _sketch = null;
+        _staged = null;
+        _state.State.Sketch = [];
+        await _state.WriteStateAsync();
+        _checkpoints.Written();
+    }
+
+    /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_state.State.Sketch.Length > 0)

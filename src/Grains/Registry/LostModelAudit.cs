@@ -4,8 +4,8 @@ namespace OrleansUws.Grains.Registry;
 
 /// <summary>
 /// Finds models the registry lists as absorbed that a slice no longer holds (lost when its silo failed before the slice
-/// checkpointed them). Flattened layers are skipped: their coordinator writes its id set with every model and its column
-/// slices refuse rows out of step with it (docs/cluster.md).
+/// checkpointed them). Flattened layers are skipped: their coordinator writes its id set with every model, its column
+/// slices refuse rows out of step with it, and the registry rebuilds such a layer (docs/cluster.md).
 /// </summary>
 public static class LostModelAudit
 {

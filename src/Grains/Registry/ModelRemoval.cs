@@ -3,17 +3,19 @@ using OrleansUws.Grains.Interfaces;
 namespace OrleansUws.Grains.Registry;
 
 /// <summary>
-/// Removes a deleted model from the rows and columns layers: only the one slice of each layer that holds it changes.
-/// An exact-Gram slice subtracts the model's rows (O(d²), whatever the fleet's size); a Frequent Directions slice, which
-/// cannot subtract, or one whose model file no longer holds what was absorbed, is emptied and re-reads its remaining
-/// models. Either way the layer then equals one that never saw the model.
+/// Removes a deleted model from every layer. In rows and columns modes only the one slice of each layer that holds it
+/// changes: an exact-Gram slice subtracts the model's rows (O(d²), whatever the fleet's size); a Frequent Directions
+/// slice, which cannot subtract, or one whose model file no longer holds what was absorbed, is emptied and re-reads its
+/// remaining models. A flattened layer (Frequent Directions over vec(W), every model in every column slice) appends its
+/// remaining models again, in the order the registry recorded them. Either way the layer then equals one that never saw the model.
 /// </summary>
 public static class ModelRemoval
 {
     /// <summary>
     /// Removes <paramref name="model"/> (whose recorded content hash is <paramref name="contentHash"/>) from every layer
     /// of <paramref name="layers"/>, in parallel; <paramref name="remaining"/> are the absorbed models that stay. Returns,
-    /// per layer, whether it subtracted the model and what was done.
+    /// per layer, whether it subtracted the model and what was done. <paramref name="remaining"/> is in the order the
+    /// registry first recorded the models, the order a rebuilt flattened layer appends them.
     /// </summary>
     public static async Task<IReadOnlyList<LayerRemoval>> RemoveAsync(
         IGrainFactory grains, IReadOnlyList<LayerConfiguration> layers, ModelReference model, string? contentHash, IReadOnlyList<ModelRecord> remaining)
@@ -24,6 +26,13 @@ public static class ModelRemoval
         ArgumentNullException.ThrowIfNull(remaining);
         return await Task.WhenAll(layers.Select(async layer =>
         {
+            if (layer.Mode == SketchMode.Flattened)
+            {
+                var held = await grains.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey)
+                    .RebuildFlattenedAsync(remaining.Select(m => new ModelReference(m.ModelId, m.Location)).ToArray());
+                return new LayerRemoval(layer, Subtracted: false, $"rebuilt from its {held} remaining models (Frequent Directions cannot subtract)");
+            }
+
             int slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
             var grain = grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, slice));
             var removal = await grain.RemoveAsync(model, layer, contentHash);

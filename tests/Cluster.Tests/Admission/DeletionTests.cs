@@ -89,6 +89,50 @@ public sealed class DeletionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_flattened_layer_appends_its_remaining_models_again()
+    {
+        const string name = "delete-flattened";
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 10, layerCount: 1) with { Seed = 83 });
+        var configuration = new FleetConfiguration(
+            Modes: [SketchMode.Flattened],
+            FlattenedSliceCount: 2,
+            Sketch: new SketchSettings(8, 1024),
+            Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
+        var registry = fixture.Client.GetGrain<IFleetGrain>(name);
+        var control = fixture.Client.GetGrain<IFleetGrain>(name + "-control");
+        await registry.ConfigureAsync(configuration);
+        await control.ConfigureAsync(configuration);
+
+        // In order: a Frequent Directions sketch depends on the order of its rows, and a rebuild appends in the registry's.
+        string[] deleted = [fleet.Model(1).ModelId, fleet.Model(6).ModelId];
+        foreach (var model in fleet.Models(0, 10))
+        {
+            await registry.SubmitAsync(model);
+            if (!deleted.Contains(model.ModelId))
+            {
+                await control.SubmitAsync(model);
+            }
+        }
+
+        var layers = fleet.Spec.Layers.Select(l => (l.LayerId, SketchMode.Flattened)).ToArray();
+        foreach (var (layer, mode) in layers)
+        {
+            await Coordinator(name, layer, mode).ComputeNowAsync();
+        }
+
+        foreach (var id in deleted)
+        {
+            var result = await registry.DeleteAsync(id);
+            Assert.True(result.Deleted, result.Reason);
+            Assert.Equal((0, layers.Length), (result.LayersSubtracted.Count, result.LayersRebuilt.Count));
+            Assert.Contains("(flattened): rebuilt from its", result.Reason, StringComparison.Ordinal);
+        }
+
+        await AssertSameBasesAsync(name, layers, 8, trigger: BasisTrigger.Deletion);
+        Assert.All(await Coordinator(name, layers[0].LayerId, SketchMode.Flattened).GetSlicesAsync(), s => Assert.Equal(8, s.ModelCount));
+    }
+
+    [Fact]
     public async Task The_last_absorbed_model_is_not_deleted()
     {
         const string name = "delete-last";
