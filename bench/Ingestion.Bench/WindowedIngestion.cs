@@ -36,8 +36,8 @@ public static class WindowedIngestion
             var ingestor = new ModelIngestor(fleet, options.Parallelism);
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"{models.Count} models from {folder}; window {options.Window}; versions every {options.VersionEvery}; {options.Parallelism} in flight; {Environment.ProcessorCount} cores"));
-            output.WriteLine("| window | models | models/s | working set MB | managed MB | GC committed MB | GC fragmented MB |");
-            output.WriteLine("|---|---|---|---|---|---|---|");
+            output.WriteLine("| window | models | models/s | working set MB | anonymous MB | file-backed MB | managed MB | GC committed MB | GC fragmented MB |");
+            output.WriteLine("|---|---|---|---|---|---|---|---|---|");
             var rates = new List<double>();
             var memory = new List<double>();
             var done = 0;
@@ -64,9 +64,10 @@ public static class WindowedIngestion
                 var managed = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
                 var workingSet = Process.GetCurrentProcess().WorkingSet64 / 1e6;
                 var gc = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+                var (anonymous, fileBacked) = ResidentParts();
                 rates.Add(rate);
                 memory.Add(workingSet);
-                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {managed:F0} | {gc.TotalCommittedBytes / 1e6:F0} | {gc.FragmentedBytes / 1e6:F0} |"));
+                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {anonymous:F0} | {fileBacked:F0} | {managed:F0} | {gc.TotalCommittedBytes / 1e6:F0} | {gc.FragmentedBytes / 1e6:F0} |"));
             }
 
             output.WriteLine(string.Create(c, $"last window / first window: {rates[^1] / rates[0]:P0} (target ≥ 80 %)"));
@@ -84,6 +85,26 @@ public static class WindowedIngestion
                 Directory.Delete(generated, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// The resident set split as Linux reports it (<c>RssAnon</c>: heaps, stacks, native allocations; <c>RssFile</c>:
+    /// mapped files such as assemblies and model files), in MB; NaN where <c>/proc/self/status</c> is absent.
+    /// </summary>
+    private static (double Anonymous, double FileBacked) ResidentParts()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        double Read(string[] lines, string key) =>
+            lines.FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal)) is { } line
+                ? double.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1e3
+                : double.NaN;
+        var lines = File.ReadAllLines(status);
+        return (Read(lines, "RssAnon:"), Read(lines, "RssFile:"));
     }
 
     private static async Task<string> GenerateAsync(WindowedIngestionOptions options, string folder)

@@ -20,10 +20,10 @@ internal sealed class PythonComparison : IDisposable
 
     public string Folder { get; }
 
-    public void Write(float[] b, float[] a)
+    public void Write(ReadOnlyMemory<float> b, ReadOnlyMemory<float> a)
     {
-        _b.Write(MemoryMarshal.AsBytes(b.AsSpan()));
-        _a.Write(MemoryMarshal.AsBytes(a.AsSpan()));
+        _b.Write(MemoryMarshal.AsBytes(b.Span));
+        _a.Write(MemoryMarshal.AsBytes(a.Span));
     }
 
     public IReadOnlyList<(string Method, double? Seconds, double? Sin)> Run(string python, int models, int m, int n, int r, int k, float alpha, float[] ourBasis)

@@ -106,8 +106,10 @@ public sealed class HeldOutMeter(IBlasBackend backend)
         int k = held.Rank, d = held.Dimension;
 
         double s = lora.Scale;
-        var bb = Gram(lora.B, m, r, columns: true);  // BᵀB (r×r)
-        var aa = Gram(lora.A, r, n, columns: false); // AAᵀ (r×r)
+        var loraB = lora.B.Span;
+        var loraA = lora.A.Span;
+        var bb = Gram(loraB, m, r, columns: true);  // BᵀB (r×r)
+        var aa = Gram(loraA, r, n, columns: false); // AAᵀ (r×r)
         var vectors = held.Vectors.AsSpan(0, k * d);
         var product = ArrayPool<float>.Shared.Rent(r * k);
         try
@@ -117,13 +119,13 @@ public sealed class HeldOutMeter(IBlasBackend backend)
             int count;
             if (axis == SketchAxis.Rows)
             {
-                _backend.Gemm(Transpose.No, Transpose.Yes, r, k, n, 1f, lora.A, n, vectors, d, 0f, y, k); // Y = A·Vᵀ (r×k)
+                _backend.Gemm(Transpose.No, Transpose.Yes, r, k, n, 1f, loraA, n, vectors, d, 0f, y, k); // Y = A·Vᵀ (r×k)
                 captured = Contract(bb, OuterGram(y, r, k), r);
                 count = m;
             }
             else
             {
-                _backend.Gemm(Transpose.Yes, Transpose.Yes, r, k, m, 1f, lora.B, r, vectors, d, 0f, y, k); // Zᵀ = Bᵀ·Vᵀ (r×k)
+                _backend.Gemm(Transpose.Yes, Transpose.Yes, r, k, m, 1f, loraB, r, vectors, d, 0f, y, k); // Zᵀ = Bᵀ·Vᵀ (r×k)
                 captured = Contract(OuterGram(y, r, k), aa, r);
                 count = n;
             }
@@ -133,7 +135,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
             if (held.Mean is { } mean)
             {
                 // Rows: the sum of the m rows is s·(1ᵀB)·A; columns: the sum of the n columns is s·B·(A1).
-                var ones = axis == SketchAxis.Rows ? ColumnSums(lora.B, m, r) : RowSums(lora.A, r, n);
+                var ones = axis == SketchAxis.Rows ? ColumnSums(loraB, m, r) : RowSums(loraA, r, n);
                 var projectedSum = new double[k];
                 for (int j = 0; j < k; j++)
                 {
@@ -147,7 +149,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
                 double sumDotMean = 0;
                 for (int a = 0; a < r; a++)
                 {
-                    double other = axis == SketchAxis.Rows ? Dot(lora.A.AsSpan(a * n, n), mean) : StridedDot(lora.B, a, r, m, mean);
+                    double other = axis == SketchAxis.Rows ? Dot(loraA.Slice(a * n, n), mean) : StridedDot(loraB, a, r, m, mean);
                     sumDotMean += s * ones[a] * other;
                 }
 

@@ -72,15 +72,15 @@ public static class ModelAdmission
                 .Order(StringComparer.Ordinal)
                 .ToArray()
             : [location];
-        var buffer = new byte[1 << 20];
+        using var buffer = new ScratchBuffer<byte>(1 << 20); // pooled: every submission hashes its files
         foreach (var file in files)
         {
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file) + "\0"));
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             int read;
-            while ((read = stream.Read(buffer)) > 0)
+            while ((read = stream.Read(buffer.Span)) > 0)
             {
-                hash.AppendData(buffer.AsSpan(0, read));
+                hash.AppendData(buffer.Span[..read]);
             }
         }
 
@@ -90,25 +90,26 @@ public static class ModelAdmission
     /// <summary>
     /// |s|·‖B‖_F·‖A‖_F, the submultiplicative bound on ‖s·B·A‖_F: two SIMD sums of squares instead of the r×r Grams, cheap
     /// enough to run on every layer of every model. Both the overflow check and the outlier comparison use it (the same
-    /// figure for every model of the fleet).
+    /// figure for every model of the fleet). The factors are read into pooled buffers (admission reads every layer of
+    /// every model: fresh 256 KB factors would churn the large-object heap).
     /// </summary>
     private static double LoraNorm(IModelReader reader, LayerInfo layer)
     {
-        var a = new float[layer.Rank * layer.InFeatures];
-        var b = new float[layer.OutFeatures * layer.Rank];
-        var scaling = reader.ReadLoraFactors(layer.LayerId, a, b);
-        return Math.Abs(scaling) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(a)) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(b));
+        using var a = new ScratchBuffer<float>(layer.Rank * layer.InFeatures);
+        using var b = new ScratchBuffer<float>(layer.OutFeatures * layer.Rank);
+        var scaling = reader.ReadLoraFactors(layer.LayerId, a.Span, b.Span);
+        return Math.Abs(scaling) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(a.Span)) * Math.Sqrt(TensorPrimitives.SumOfSquares<float>(b.Span));
     }
 
     private static double DenseNorm(IModelReader reader, LayerInfo layer)
     {
         int m = layer.OutFeatures, n = layer.InFeatures;
-        var block = new float[Math.Min(DenseRowBlock, m) * n];
+        using var block = new ScratchBuffer<float>(Math.Min(DenseRowBlock, m) * n);
         double sum = 0;
         for (var start = 0; start < m; start += DenseRowBlock)
         {
             var count = Math.Min(DenseRowBlock, m - start);
-            var rows = block.AsSpan(0, count * n);
+            var rows = block.Span[..(count * n)];
             reader.ReadRows(layer.LayerId, start, count, rows);
             sum += TensorPrimitives.SumOfSquares(rows);
         }

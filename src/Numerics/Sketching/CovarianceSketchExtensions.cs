@@ -25,15 +25,15 @@ public static class CovarianceSketchExtensions
         lora.CheckShape(sketch.Dimension, axis);
         if (axis == SketchAxis.Rows)
         {
-            AppendLowRank(sketch, lora.B, lora.OutFeatures, lora.Rank, lora.A, lora.Scale, units, factorsChecked);
+            AppendLowRank(sketch, lora.B.Span, lora.OutFeatures, lora.Rank, lora.A.Span, lora.Scale, units, factorsChecked);
             return;
         }
 
         // Columns of ΔW are the rows of ΔWᵀ = (α/r)·Aᵀ·Bᵀ: left = Aᵀ (n×r), right = Bᵀ (r×m).
         using var left = new PooledArray<float>(lora.InFeatures * lora.Rank);
         using var right = new PooledArray<float>(lora.Rank * lora.OutFeatures);
-        MatrixLayout.Transpose<float>(lora.A, lora.Rank, lora.InFeatures, left.Span);
-        MatrixLayout.Transpose<float>(lora.B, lora.OutFeatures, lora.Rank, right.Span);
+        MatrixLayout.Transpose<float>(lora.A.Span, lora.Rank, lora.InFeatures, left.Span);
+        MatrixLayout.Transpose<float>(lora.B.Span, lora.OutFeatures, lora.Rank, right.Span);
         AppendLowRank(sketch, left.Span, lora.InFeatures, lora.Rank, right.Span, lora.Scale, units, factorsChecked);
     }
 

@@ -5,7 +5,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// One LoRA update ΔW = (Alpha/Rank)·B·A in factored form, as PEFT stores it: <paramref name="B"/> is
 /// <c>lora_B.weight</c> (OutFeatures×Rank, row-major), <paramref name="A"/> is <c>lora_A.weight</c>
-/// (Rank×InFeatures, row-major).
+/// (Rank×InFeatures, row-major). The factors are memory, so a reader's pooled buffers can hold them: a rank-16 factor
+/// of a 4096-wide layer is 256 KB, and one fresh pair per layer per model is a large-object-heap churn that costs a
+/// fifth of an ingesting silo's throughput in full collections.
 /// </summary>
 /// <param name="B">OutFeatures×Rank factor.</param>
 /// <param name="A">Rank×InFeatures factor.</param>
@@ -13,7 +15,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// <param name="Rank">r.</param>
 /// <param name="InFeatures">n, columns of ΔW.</param>
 /// <param name="Alpha">lora_alpha from adapter_config.json.</param>
-public sealed record LoraFactors(float[] B, float[] A, int OutFeatures, int Rank, int InFeatures, float Alpha)
+public sealed record LoraFactors(ReadOnlyMemory<float> B, ReadOnlyMemory<float> A, int OutFeatures, int Rank, int InFeatures, float Alpha)
 {
     /// <summary>The scale α/r applied to B·A.</summary>
     public float Scale => Alpha / Rank;
@@ -41,16 +43,16 @@ public sealed record LoraFactors(float[] B, float[] A, int OutFeatures, int Rank
             throw new ArgumentException($"Scale α/r = {Alpha}/{Rank} is {Scale}; it must be finite.", "lora");
         }
 
-        int bad = Guard.FirstNonFinite(B);
+        int bad = Guard.FirstNonFinite(B.Span);
         if (bad >= 0)
         {
-            throw new ArgumentException($"'lora_B' row {bad / Rank}, column {bad % Rank} is {B[bad]}; only finite values can be sketched.", "lora");
+            throw new ArgumentException($"'lora_B' row {bad / Rank}, column {bad % Rank} is {B.Span[bad]}; only finite values can be sketched.", "lora");
         }
 
-        bad = Guard.FirstNonFinite(A);
+        bad = Guard.FirstNonFinite(A.Span);
         if (bad >= 0)
         {
-            throw new ArgumentException($"'lora_A' row {bad / InFeatures}, column {bad % InFeatures} is {A[bad]}; only finite values can be sketched.", "lora");
+            throw new ArgumentException($"'lora_A' row {bad / InFeatures}, column {bad % InFeatures} is {A.Span[bad]}; only finite values can be sketched.", "lora");
         }
     }
 }

@@ -64,7 +64,7 @@ public abstract partial class BackendSuite
         absorber.AppendLora([LaneModel(0), LaneModel(1), LaneModel(2)], SketchAxis.Rows);
 
         var bad = LaneModel(4);
-        bad.A[(2 * LaneIn) + 7] = float.NaN;
+        System.Runtime.InteropServices.MemoryMarshal.AsMemory(bad.A).Span[(2 * LaneIn) + 7] = float.NaN;
         var error = Assert.Throws<ArgumentException>(() => absorber.AppendLora([LaneModel(3), bad, LaneModel(5)], SketchAxis.Rows));
         Assert.Contains("Model 1 of the batch (model 4 overall)", error.Message);
         Assert.Contains("'lora_A' row 2, column 7 is NaN", error.Message);
@@ -86,7 +86,7 @@ public abstract partial class BackendSuite
 
     private static float[] Materialise(LoraFactors lora)
     {
-        var delta = Reference.Multiply(false, false, lora.OutFeatures, lora.InFeatures, lora.Rank, Widen(lora.B), lora.Rank, Widen(lora.A), lora.InFeatures);
+        var delta = Reference.Multiply(false, false, lora.OutFeatures, lora.InFeatures, lora.Rank, Widen(lora.B.Span), lora.Rank, Widen(lora.A.Span), lora.InFeatures);
         return delta.Select(v => (float)(lora.Scale * v)).ToArray();
     }
 }

@@ -188,7 +188,7 @@ public abstract partial class BackendSuite
         {
             var lora = new LoraFactors(TestData.Gaussian(30 + model, m * r), TestData.Gaussian(40 + model, r * n), m, r, n, Alpha: 8);
             factored.AppendLora(lora, axis);
-            var delta = Reference.Multiply(false, false, m, n, r, Widen(lora.B), r, Widen(lora.A), n);
+            var delta = Reference.Multiply(false, false, m, n, r, Widen(lora.B.Span), r, Widen(lora.A.Span), n);
             var materialised = new float[m * n];
             for (int i = 0; i < m; i++)
             {
@@ -360,7 +360,7 @@ public abstract partial class BackendSuite
         var lora = new LoraFactors(TestData.Gaussian(35 + r, m * r), TestData.Gaussian(36 + r, r * n), m, r, n, Alpha: 2 * r);
         using var factored = new ExactGramSketch(Backend, n, mode);
         factored.AppendLora(lora, SketchAxis.Rows);
-        var delta = Reference.Multiply(false, false, m, n, r, Widen(lora.B), r, Widen(lora.A), n);
+        var delta = Reference.Multiply(false, false, m, n, r, Widen(lora.B.Span), r, Widen(lora.A.Span), n);
         var materialised = delta.Select(v => (float)(lora.Scale * v)).ToArray();
         var gram = new double[n * n];
         factored.CopyGram(gram);
@@ -405,7 +405,7 @@ public abstract partial class BackendSuite
         using var factored = new FrequentDirectionsSketch(Backend, n, 8, MeanMode.Track);
         factored.AppendLora(lora, SketchAxis.Rows);
         Assert.Equal(2, factored.BufferedRows);   // only the non-zero directions become rows
-        var delta = Reference.Multiply(false, false, m, n, r, Widen(b), r, Widen(lora.A), n);
+        var delta = Reference.Multiply(false, false, m, n, r, Widen(b), r, Widen(lora.A.Span), n);
         var materialised = delta.Select(v => (float)(lora.Scale * v)).ToArray();
         Assert.True(RelativeError(Reference.SketchGram(factored), Reference.Gram(materialised, m, n)) < 1e-5);
         Assert.Equal(m, factored.RowCount);
