@@ -13,14 +13,20 @@ internal static class Procrustes
     /// With <see cref="BasisOptions.AlignToPrevious"/> and a previous basis of the same rank and dimension, rotates
     /// <paramref name="v"/> (k×d rows, signs already fixed) onto it; returns the rotation, or empty when not aligned.
     /// </summary>
-    public static double[] AlignIfAsked(double[] v, int k, int d, BasisOptions options, SubspaceBasis? previous) =>
-        options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d
-        && TryAlign(v, DenseMath.Widen(previous.Vectors), k, d, out var rotation)
-            ? rotation
-            : [];
+    public static double[] AlignIfAsked(double[] v, int k, int d, BasisOptions options, SubspaceBasis? previous)
+    {
+        if (!options.AlignToPrevious || previous is null || previous.Rank != k || previous.Dimension != d)
+        {
+            return [];
+        }
+
+        using var widened = new PooledArray<double>(k * d);
+        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(previous.Vectors.AsSpan(0, k * d), widened.Span);
+        return TryAlign(v, widened.Span, k, d, out var rotation) ? rotation : [];
+    }
 
     /// <summary>Rotates <paramref name="v"/> (k×d rows) in place towards <paramref name="previous"/> (k×d); false when skipped.</summary>
-    public static bool TryAlign(double[] v, double[] previous, int k, int d, out double[] rotation)
+    public static bool TryAlign(double[] v, ReadOnlySpan<double> previous, int k, int d, out double[] rotation)
     {
         rotation = [];
         var m = new double[k * k];
@@ -78,22 +84,17 @@ internal static class Procrustes
             }
         }
 
-        var rotated = new double[k * d];
+        using var rotated = new PooledArray<double>(k * d, clear: true);
         for (int i = 0; i < k; i++)
         {
-            var target = rotated.AsSpan(i * d, d);
+            var target = rotated.Span.Slice(i * d, d);
             for (int t = 0; t < k; t++)
             {
-                double coefficient = r[(i * k) + t];
-                var source = v.AsSpan(t * d, d);
-                for (int c = 0; c < d; c++)
-                {
-                    target[c] += coefficient * source[c];
-                }
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v.AsSpan(t * d, d), r[(i * k) + t], target, target);
             }
         }
 
-        rotated.CopyTo(v, 0);
+        rotated.Span.CopyTo(v);
         rotation = r;
         return true;
     }

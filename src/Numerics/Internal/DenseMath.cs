@@ -31,12 +31,7 @@ internal static class DenseMath
             var ri = r.Span.Slice(i * d, d);
             for (int j = 0; j < kb; j++)
             {
-                double c = m.Span[(i * kb) + j];
-                var bj = b.Slice(j * d, d);
-                for (int t = 0; t < d; t++)
-                {
-                    ri[t] -= c * bj[t];
-                }
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(j * d, d), -m.Span[(i * kb) + j], ri, ri);
             }
         }
 

@@ -112,9 +112,11 @@ public static class SubspaceMetrics
         Guard.Positive(nameof(dimension), dimension);
         CheckBasis(nameof(u), u, ku, dimension);
         CheckBasis(nameof(v), v, kv, dimension);
-        var a = DenseMath.Widen(u[..(ku * dimension)]);
-        var b = DenseMath.Widen(v[..(kv * dimension)]);
-        return ku <= kv ? DenseMath.SquaredSines(a, ku, b, kv, dimension) : DenseMath.SquaredSines(b, kv, a, ku, dimension);
+        using var a = new PooledArray<double>(ku * dimension);
+        using var b = new PooledArray<double>(kv * dimension);
+        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(u[..(ku * dimension)], a.Span);
+        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(v[..(kv * dimension)], b.Span);
+        return ku <= kv ? DenseMath.SquaredSines(a.Span, ku, b.Span, kv, dimension) : DenseMath.SquaredSines(b.Span, kv, a.Span, ku, dimension);
     }
 
     private static void CheckBasis(string name, ReadOnlySpan<float> basis, int k, int d)
