@@ -225,7 +225,12 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new SliceRemoval(true, "not held");
         }
 
-        if (_sketch is not { CanSubtract: true } sketch || state.Configuration != layer)
+        if (state.Configuration != layer)
+        {
+            return new SliceRemoval(false, $"the slice is configured as {(state.Configuration is { } c ? Describe(c) : "nothing")}, the request says {Describe(layer)}");
+        }
+
+        if (_sketch is not { CanSubtract: true } sketch)
         {
             return new SliceRemoval(false, "Frequent Directions cannot subtract");
         }
