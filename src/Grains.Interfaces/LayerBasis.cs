@@ -9,9 +9,9 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="SingularValues">The k singular values σ_i of the (centred) merged sketch, descending (σ_i² = energy along vector i).</param>
 /// <param name="Mean">Fleet mean row (length d) when it is tracked (centred bases); null otherwise.</param>
 /// <remarks>
-/// On the wire and in storage it travels as <see cref="LayerBasisSurrogate"/>: the vectors and the mean as raw bytes.
-/// Orleans encodes a <c>float[]</c> element by element, which made writing a version (coordinator state and archive
-/// entry, k×d floats each) a fifth of what a version cost an ingesting silo.
+/// On the wire and in storage it travels as <see cref="LayerBasisSurrogate"/>: the vectors and the mean as raw bytes,
+/// copied in one block, because Orleans encodes a <c>float[]</c> element by element and every version writes its k×d
+/// basis twice (coordinator state and archive entry).
 /// </remarks>
 [Immutable]
 public sealed record LayerBasis(

@@ -10,9 +10,8 @@ namespace OrleansUws.Grains.Absorption;
 /// Inserts one layer of one model into a sketch. Everything is read (and checked for non-finite values by the
 /// reader) before the sketch is touched, so a failed read leaves the sketch unchanged. LoRA adapters are inserted
 /// as their low-rank factors (r rows, never ΔW); dense layers as their rows (rows mode) or columns (columns mode).
-/// What is read lives in buffers rented from the shared pool for the call: a fresh pair of rank-16 factors per layer per
-/// model was a large-object-heap allocation of 512 KB at d = 4096, and the full collections it caused cost an ingesting
-/// silo about a fifth of its throughput.
+/// What is read lives in buffers rented from the shared pool for the call, so that ingesting a model allocates no
+/// large-object-heap arrays (fresh factors per layer per model would make full collections part of every model's cost).
 /// </summary>
 public static class ModelLayerAbsorber
 {

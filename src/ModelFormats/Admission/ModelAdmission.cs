@@ -90,8 +90,8 @@ public static class ModelAdmission
     /// <summary>
     /// |s|·‖B‖_F·‖A‖_F, the submultiplicative bound on ‖s·B·A‖_F: two SIMD sums of squares instead of the r×r Grams, cheap
     /// enough to run on every layer of every model. Both the overflow check and the outlier comparison use it (the same
-    /// figure for every model of the fleet). The factors are read into pooled buffers (admission reads every layer of
-    /// every model: fresh 256 KB factors would churn the large-object heap).
+    /// figure for every model of the fleet). The factors are read into pooled buffers: admission reads every layer of
+    /// every model, and fresh factors of wide layers would churn the large-object heap.
     /// </summary>
     private static double LoraNorm(IModelReader reader, LayerInfo layer)
     {

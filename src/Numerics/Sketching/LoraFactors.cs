@@ -5,9 +5,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// One LoRA update ΔW = (Alpha/Rank)·B·A in factored form, as PEFT stores it: <paramref name="B"/> is
 /// <c>lora_B.weight</c> (OutFeatures×Rank, row-major), <paramref name="A"/> is <c>lora_A.weight</c>
-/// (Rank×InFeatures, row-major). The factors are memory, so a reader's pooled buffers can hold them: a rank-16 factor
-/// of a 4096-wide layer is 256 KB, and one fresh pair per layer per model is a large-object-heap churn that costs a
-/// fifth of an ingesting silo's throughput in full collections.
+/// (Rank×InFeatures, row-major). The factors are memory, so that a reader's pooled buffers can hold them: factors of wide
+/// layers are large-object-heap arrays, and a fresh pair per layer per model would make full collections part of
+/// ingestion.
 /// </summary>
 /// <param name="B">OutFeatures×Rank factor.</param>
 /// <param name="A">Rank×InFeatures factor.</param>
