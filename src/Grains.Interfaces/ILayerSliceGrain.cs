@@ -62,12 +62,12 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// <summary>
     /// Removes a deleted model from the slice without touching the others: an exact-Gram sketch reads the model's layer
     /// from its file again, subtracts those rows exactly (the mean and, when centred, the between-group term too), drops
-    /// the id and checkpoints at once. The file must still hold what was absorbed: when <paramref name="contentHash"/> is
-    /// given and the file's differs, or the file cannot be read, or the sketch is Frequent Directions (which cannot
-    /// subtract), nothing changes and the answer says why, so the caller rebuilds the slice (<see cref="ResetAsync"/>, then
-    /// the remaining models). A model the slice does not hold is reported removed ("not held").
+    /// the id and checkpoints at once. The caller has checked that the file still holds what was absorbed (its content
+    /// hash). When the file cannot be read, or the sketch is Frequent Directions (which cannot subtract), nothing changes
+    /// and the answer says why, so the caller rebuilds the slice (<see cref="ResetAsync"/>, then the remaining models).
+    /// A model the slice does not hold is reported removed ("not held").
     /// </summary>
-    Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer, string? contentHash);
+    Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer);
 
     /// <summary>
     /// Empties the slice (sketch, ids, counts) and writes that to storage, so that the registry can rebuild it from the

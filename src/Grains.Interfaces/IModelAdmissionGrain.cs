@@ -12,4 +12,11 @@ public interface IModelAdmissionGrain : IGrainWithIntegerKey
     /// architecture is not yet agreed). Never throws for a defective model: the defect is in <see cref="AdmissionResult.Problem"/>.
     /// </summary>
     Task<AdmissionResult> CheckAsync(ModelReference model, IReadOnlyDictionary<string, LayerShape>? architecture);
+
+    /// <summary>
+    /// The content hash of the file or adapter folder at <paramref name="location"/>, as <see cref="CheckAsync"/> records
+    /// it (<see cref="AdmissionResult.ContentHash"/>), or null when it cannot be read: a deletion checks once that a
+    /// model's file still holds what was absorbed before its exact-Gram slices read it again to subtract it.
+    /// </summary>
+    Task<string?> ContentHashAsync(string location);
 }

@@ -7,7 +7,6 @@ using OrleansUws.Grains.Placement;
 using OrleansUws.Grains.State;
 using OrleansUws.Grains.Telemetry;
 using OrleansUws.ModelFormats;
-using OrleansUws.ModelFormats.Admission;
 using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Grains;
@@ -215,7 +214,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
 
     /// <inheritdoc />
-    public async Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer, string? contentHash)
+    public async Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
@@ -235,19 +234,14 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new SliceRemoval(false, "Frequent Directions cannot subtract");
         }
 
-        // The model's rows, read again into a sketch of their own: the exact part the live sketch absorbed, provided the
-        // file still holds what was absorbed. Nothing changes unless all of it is read.
-        LayerAbsorption? part;
+        // The model's rows, read again into a sketch of their own: the exact part the live sketch absorbed (the caller
+        // checked the file's content hash). Nothing changes unless all of it is read.
+        LayerAbsorption removed;
         using var alone = CreateSketch(layer);
         try
         {
-            part = await _workers.RunAsync<LayerAbsorption?>(() =>
+            removed = await _workers.RunAsync(() =>
             {
-                if (contentHash is not null && ModelAdmission.ContentHash(model.Location) != contentHash)
-                {
-                    return null;
-                }
-
                 using var lease = _readers.Acquire(model.Location);
                 var read = ModelLayerAbsorber.Absorb(lease.Reader, layer, alone);
                 sketch.Subtract(alone);
@@ -257,11 +251,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return new SliceRemoval(false, $"the model file cannot be read again ({ex.Message})");
-        }
-
-        if (part is not { } removed)
-        {
-            return new SliceRemoval(false, $"{model.Location} no longer holds the content absorbed");
         }
 
         state.ModelIds.Remove(model.ModelId);

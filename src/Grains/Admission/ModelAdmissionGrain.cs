@@ -53,6 +53,23 @@ public sealed partial class ModelAdmissionGrain(ModelReaderCache readers, Sketch
         return new AdmissionResult(null, hash, layers, norms);
     }
 
+    /// <inheritdoc />
+    public Task<string?> ContentHashAsync(string location)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        return workers.RunAsync<string?>(() =>
+        {
+            try
+            {
+                return ModelAdmission.ContentHash(location);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        });
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} refused at admission: {Reason}")]
     private static partial void LogRefused(ILogger logger, string modelId, string reason);
 }

@@ -5,8 +5,8 @@ namespace OrleansUws.Grains.Registry;
 /// <summary>
 /// Removes a deleted model from every layer. In rows and columns modes only the one slice of each layer that holds it
 /// changes: an exact-Gram slice subtracts the model's rows (O(d²), whatever the fleet's size); a Frequent Directions
-/// slice, which cannot subtract, or one whose model file no longer holds what was absorbed, is emptied and re-reads its
-/// remaining models. A flattened layer (Frequent Directions over vec(W), every model in every column slice) appends its
+/// slice, which cannot subtract, or one whose model file no longer holds what was absorbed (its content hash, checked
+/// once per deletion), is emptied and re-reads its remaining models. A flattened layer (Frequent Directions over vec(W), every model in every column slice) appends its
 /// remaining models again, in the order the registry recorded them. Either way the layer then equals one that never saw the model.
 /// </summary>
 public static class ModelRemoval
@@ -24,6 +24,15 @@ public static class ModelRemoval
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(remaining);
+
+        // Subtracting rows is exact only if they are the rows absorbed: the file is hashed once here, not per slice.
+        string? changed = null;
+        if (contentHash is not null && layers.Any(Subtracts))
+        {
+            var hash = await grains.GetGrain<IModelAdmissionGrain>(0).ContentHashAsync(model.Location);
+            changed = hash is null ? $"{model.Location} cannot be read" : hash != contentHash ? $"{model.Location} no longer holds the content absorbed" : null;
+        }
+
         return await Task.WhenAll(layers.Select(async layer =>
         {
             if (layer.Mode == SketchMode.Flattened)
@@ -35,7 +44,7 @@ public static class ModelRemoval
 
             int slice = UwsKeys.SliceOf(model.ModelId, layer.SliceCount);
             var grain = grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, slice));
-            var removal = await grain.RemoveAsync(model, layer, contentHash);
+            var removal = changed is not null && Subtracts(layer) ? new SliceRemoval(false, changed) : await grain.RemoveAsync(model, layer);
             if (removal.Removed)
             {
                 return new LayerRemoval(layer, Subtracted: true, removal.Detail);
@@ -51,6 +60,10 @@ public static class ModelRemoval
             return new LayerRemoval(layer, Subtracted: false, $"slice {slice} rebuilt from its {kept.Length} remaining models ({removal.Detail})");
         }));
     }
+
+    /// <summary>Whether the slices of <paramref name="layer"/> keep an exact Gram, which subtracts a model.</summary>
+    private static bool Subtracts(LayerConfiguration layer) =>
+        layer.Mode != SketchMode.Flattened && LayerSliceGrain.SketchOptionsFor(layer).Kind == Numerics.Sketching.SketchKind.ExactGram;
 }
 
 /// <summary>What <see cref="ModelRemoval.RemoveAsync"/> did to one layer.</summary>
