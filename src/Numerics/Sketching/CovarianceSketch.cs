@@ -452,8 +452,8 @@ public abstract class CovarianceSketch : ICovarianceSketch
     }
 
     /// <summary>
-    /// Centre mode: the between-group row √(n₁n₂/n)·(μ₁ − μ₂) of the rows that remain (n₁, μ₁) and <paramref name="part"/>
-    /// (n₂, μ₂), whose outer product the scatter of all n rows holds besides the two groups' own. Empty when none is due.
+    /// Centre mode: the between-group row of the rows that remain (n₁, μ₁) and <paramref name="part"/> (n₂, μ₂), whose
+    /// outer product the scatter of all n rows holds besides the two groups' own. Empty when none is due.
     /// </summary>
     private PooledArray<float> RemovalCorrectionRow(CovarianceSketch part)
     {
@@ -463,15 +463,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
             return new PooledArray<float>(0);
         }
 
-        double weight = Math.Sqrt((double)n1 * n2 / RowCount);
-        var row = new PooledArray<float>(Dimension);
+        using var remaining = new PooledArray<double>(Dimension);
+        using var partMean = new PooledArray<double>(Dimension);
         for (int j = 0; j < Dimension; j++)
         {
-            double partSum = part._sum![j];
-            row.Span[j] = (float)(weight * (((_sum![j] - partSum) / n1) - (partSum / n2)));
+            remaining.Span[j] = _sum![j] - part._sum![j];
+            partMean.Span[j] = part._sum[j] / n2;
         }
 
-        return row;
+        return BetweenGroupRow(remaining.Span, n1, partMean.Span, n2);
     }
 
     private double MeanEnergy()
@@ -504,18 +504,21 @@ public abstract class CovarianceSketch : ICovarianceSketch
     /// modes, or an empty sketch). Checked finite, so a batch whose correction overflows float32 is refused before
     /// anything changes.
     /// </summary>
-    private PooledArray<float> CorrectionRow(long count, ReadOnlySpan<double> mean)
-    {
-        if (MeanMode != MeanMode.Centre || RowCount == 0)
-        {
-            return new PooledArray<float>(0);
-        }
+    private PooledArray<float> CorrectionRow(long count, ReadOnlySpan<double> mean) =>
+        MeanMode != MeanMode.Centre || RowCount == 0 ? new PooledArray<float>(0) : BetweenGroupRow(_sum, RowCount, mean, count);
 
-        double weight = Math.Sqrt((double)RowCount * count / (RowCount + count));
+    /// <summary>
+    /// √(n₁n₂/(n₁+n₂))·(μ₁ − μ₂) for a group of <paramref name="n1"/> rows summing to <paramref name="sum1"/> and one of
+    /// <paramref name="n2"/> rows of mean <paramref name="mean2"/>, checked finite (a correction that overflows float32 is
+    /// refused before anything changes).
+    /// </summary>
+    private PooledArray<float> BetweenGroupRow(ReadOnlySpan<double> sum1, long n1, ReadOnlySpan<double> mean2, long n2)
+    {
+        double weight = Math.Sqrt((double)n1 * n2 / (n1 + n2));
         var row = new PooledArray<float>(Dimension);
         for (int j = 0; j < Dimension; j++)
         {
-            row.Span[j] = (float)(weight * ((_sum![j] / RowCount) - mean[j]));
+            row.Span[j] = (float)(weight * ((sum1[j] / n1) - mean2[j]));
         }
 
         try

@@ -106,44 +106,27 @@ public sealed class ExactGramSketch : CovarianceSketch
     private protected override void AbsorbSketch(CovarianceSketch other)
     {
         Flush();
-        var exact = (ExactGramSketch)other;
-        exact.Flush();
-        var source = exact._gram;
-        for (int i = 0; i < _gram.Length; i++)
-        {
-            _gram[i] += source[i];
-        }
+        System.Numerics.Tensors.TensorPrimitives.Add(_gram, Flushed(other), _gram);
     }
 
     /// <inheritdoc />
     private protected override void SubtractSketch(CovarianceSketch other)
     {
         Flush();
-        var exact = (ExactGramSketch)other;
-        exact.Flush();
-        var source = exact._gram;
-        for (int i = 0; i < _gram.Length; i++)
-        {
-            _gram[i] -= source[i];
-        }
+        System.Numerics.Tensors.TensorPrimitives.Subtract(_gram, Flushed(other), _gram);
     }
 
     /// <inheritdoc />
     private protected override void SubtractRows(ReadOnlySpan<float> rows, int count)
     {
-        // The pending block is empty after a flush: widen the rows into it and fold them in with weight −1.
+        // Through the pending block as appends go, a block at a time, each folded in with weight −1.
         Flush();
         int capacity = _pending.Length / Dimension;
         for (int start = 0; start < count; start += capacity)
         {
             int block = Math.Min(capacity, count - start);
-            var source = rows.Slice(start * Dimension, block * Dimension);
-            for (int i = 0; i < source.Length; i++)
-            {
-                _pending[i] = source[i];
-            }
-
-            Backend.Syrk(Transpose.Yes, Dimension, block, -1.0, _pending, Dimension, 1.0, _gram, Dimension);
+            AbsorbRows(rows.Slice(start * Dimension, block * Dimension), block);
+            Flush(-1.0);
         }
     }
 
@@ -176,12 +159,20 @@ public sealed class ExactGramSketch : CovarianceSketch
         _pending = [];
     }
 
-    /// <summary>Folds the pending rows into the Gram with one DSYRK.</summary>
-    private void Flush()
+    /// <summary>The Gram of <paramref name="other"/> (an exact-Gram sketch, checked compatible) with its pending rows folded in.</summary>
+    private static double[] Flushed(CovarianceSketch other)
+    {
+        var exact = (ExactGramSketch)other;
+        exact.Flush();
+        return exact._gram;
+    }
+
+    /// <summary>Folds the pending rows into the Gram with one DSYRK, added (or, with weight −1, subtracted).</summary>
+    private void Flush(double weight = 1.0)
     {
         if (_pendingCount > 0)
         {
-            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, 1.0, _pending, Dimension, 1.0, _gram, Dimension);
+            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, weight, _pending, Dimension, 1.0, _gram, Dimension);
             _pendingCount = 0;
         }
     }
