@@ -21,22 +21,10 @@ public static class DeletionCost
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
-        string preset = "tiny";
-        int models = 400, layers = 2, deletes = 10;
-        for (var i = 0; i + 1 < args.Count; i += 2)
-        {
-            var value = args[i + 1];
-            switch (args[i])
-            {
-                case "--preset": preset = value; break;
-                case "--models": models = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--layers": layers = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--deletes": deletes = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-
-        if (args.Count % 2 != 0 || deletes < 1 || deletes >= models)
+        var options = new BenchOptions(args, "--preset", "--models", "--layers", "--deletes");
+        string preset = options.Text("--preset", "tiny")!;
+        int models = options.Integer("--models", 400), layers = options.Integer("--layers", 2), deletes = options.Integer("--deletes", 10);
+        if (deletes < 1 || deletes >= models)
         {
             throw new ArgumentException("delete takes --preset P --models N --layers L --deletes D (1 ≤ D < N)");
         }

@@ -21,25 +21,12 @@ public static class QueueIngestion
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
-        string? redisEndpoint = null;
-        string preset = "mistral-7b-lora";
-        int models = 100, layers = 1, parallelism = 8, checkpointEvery = 0;
-        for (var i = 0; i + 1 < args.Count; i += 2)
-        {
-            var value = args[i + 1];
-            switch (args[i])
-            {
-                case "--redis": redisEndpoint = value; break;
-                case "--preset": preset = value; break;
-                case "--models": models = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--layers": layers = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--parallelism": parallelism = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--checkpoint-every": checkpointEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-
-        if (redisEndpoint is null || args.Count % 2 != 0)
+        var options = new BenchOptions(args, "--redis", "--preset", "--models", "--layers", "--parallelism", "--checkpoint-every");
+        string? redisEndpoint = options.Text("--redis");
+        string preset = options.Text("--preset", "mistral-7b-lora")!;
+        int models = options.Integer("--models", 100), layers = options.Integer("--layers", 1);
+        int parallelism = options.Integer("--parallelism", 8), checkpointEvery = options.Integer("--checkpoint-every", 0);
+        if (redisEndpoint is null)
         {
             throw new ArgumentException("queue needs --redis HOST:PORT (a redis-server this benchmark may write to)");
         }
