@@ -33,6 +33,14 @@ public interface IFleetGrain : IGrainWithStringKey
     Task<SubmitResult> SubmitAsync(ModelReference model);
 
     /// <summary>
+    /// <see cref="SubmitAsync"/> for a run that versions its layers at T = N, 2N, …: <paramref name="cut"/> is the version
+    /// the model is counted in (1 for the first N models, 2 for the next N, …; 0: none). The slices keep each cut's state
+    /// apart from the next cut's models until <see cref="ILayerCoordinatorGrain.CaptureVersionAsync"/> takes it, so the
+    /// submitter need not stop at a cut while the version is captured. Flattened layers take no cuts.
+    /// </summary>
+    Task<SubmitResult> SubmitForCutAsync(ModelReference model, int cut);
+
+    /// <summary>
     /// Makes absorbed models durable: stores any registry record whose write failed, checkpoints now the slices (of every
     /// rows and columns layer) that <paramref name="modelIds"/> belong to, and returns those of the ids that the registry
     /// lists as absorbed and every such slice holds in its checkpoint, ordered. An id missing from the answer is not

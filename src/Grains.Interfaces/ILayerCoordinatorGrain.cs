@@ -83,11 +83,17 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     /// the background (rows and columns modes; a flattened layer computes it before returning). Returns the model
     /// count T of that version (the current one's when no model arrived). A caller that ingests in batches captures
     /// after each batch and goes on ingesting while the version is solved: T is exact and ingestion does not wait.
-    /// A later <see cref="ComputeNowAsync"/> returns after the pending version is published.
+    /// A later <see cref="ComputeNowAsync"/> returns after the pending version is published. With a version
+    /// <paramref name="cut"/> &gt; 0 (models submitted through <see cref="IFleetGrain.SubmitForCutAsync"/>), called once
+    /// every model of that cut was answered, the version holds exactly the cut's models, even when the slices already
+    /// absorbed some of the next cut's: the caller need not stop ingesting at a cut. Flattened layers take no cuts.
     /// </summary>
-    Task<int> CaptureVersionAsync();
+    Task<int> CaptureVersionAsync(int cut);
 
-    /// <summary>Solves and publishes the version <see cref="CaptureVersionAsync"/> took (one-way, called by the grain itself).</summary>
+    /// <summary>
+    /// Solves and publishes the oldest version <see cref="CaptureVersionAsync"/> took and no call solved yet (one-way,
+    /// called by the grain itself once per capture).
+    /// </summary>
     [OneWay]
     Task SolvePendingAsync();
 

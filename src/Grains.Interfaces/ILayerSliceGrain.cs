@@ -13,8 +13,12 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// Reads the layer <paramref name="layer"/> names from <paramref name="model"/> and inserts its rows. A model
     /// id already absorbed is a no-op (<see cref="AbsorbResult.AlreadyAbsorbed"/>). A bad file, missing tensor,
     /// wrong shape or non-finite value throws with a message naming it, and leaves the slice unchanged.
+    /// <paramref name="cut"/> is the version cut the model was submitted for (a run's versions at T = N, 2N, … are cuts
+    /// 1, 2, …; 0: none). The first model of a later cut than any before leaves what the slice holds as the previous
+    /// cut's state, which models of that cut arriving later still join, until <see cref="GetSnapshotSinceAsync"/>
+    /// captures it; so a version's T stays exact while the next cut's models are already being absorbed.
     /// </summary>
-    Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer);
+    Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer, int cut);
 
     /// <summary>
     /// Checkpoints now what the slice holds (sketch and id set together) when models arrived since its last checkpoint;
@@ -49,9 +53,12 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// <paramref name="modelCount"/>): when that is still the slice's revision, the answer carries counts and
     /// <see cref="SliceSnapshot.Unchanged"/> but no sketch bytes; otherwise it is <see cref="GetSnapshotAsync"/>'s.
     /// A revision names one lineage's state after that many models (a lineage is an activation until a model is removed or
-    /// the slice reset, when counts fall), so a slice that restarted or lost a model never matches.
+    /// the slice reset, when counts fall), so a slice that restarted or lost a model never matches. With a version
+    /// <paramref name="cut"/> &gt; 0, asked once every model submitted for it has been answered, the state is the cut's:
+    /// without the later cut's models the slice already absorbed (see <see cref="AbsorbAsync"/>).
     /// </summary>
-    Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount);
+    Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount, int cut);
+
 
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();

@@ -104,8 +104,12 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<SubmitResult> SubmitAsync(ModelReference model)
+    public Task<SubmitResult> SubmitAsync(ModelReference model) => SubmitForCutAsync(model, 0);
+
+    /// <inheritdoc />
+    public async Task<SubmitResult> SubmitForCutAsync(ModelReference model, int cut)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(cut);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(model.ModelId, "model.ModelId");
         ArgumentException.ThrowIfNullOrWhiteSpace(model.Location, "model.Location");
@@ -122,7 +126,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
 
         try
         {
-            return await AdmitAndAbsorbAsync(model, _time.GetUtcNow());
+            return await AdmitAndAbsorbAsync(model, _time.GetUtcNow(), cut);
         }
         finally
         {
@@ -244,7 +248,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     /// Admission, then routing: the model is read in full and checked (architecture agreed first when none is), judged
     /// against the fleet's norms, and only then fanned out, so a defective model changes no sketch.
     /// </summary>
-    private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now)
+    private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now, int cut)
     {
         var state = _state.State;
         if (state.Settings is null)
@@ -267,11 +271,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         _records.SetVolatile(new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null, admission.ContentHash));
-        return await AbsorbEverywhereAsync(model, now, admission);
+        return await AbsorbEverywhereAsync(model, now, admission, cut);
     }
 
     /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
-    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now, AdmissionResult admission)
+    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now, AdmissionResult admission, int cut)
     {
         var layers = LayerConfigurations();
         await EnsureCoordinatorsConfiguredAsync();
@@ -282,7 +286,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var activationsBefore = _sliceActivations;
         // Slices tell their coordinator themselves; the registry only routes and records. A model that some layer failed
         // to absorb stays queued and a re-submission completes it (slices skip what they hold).
-        var (reason, durable) = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers);
+        var (reason, durable) = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers, cut);
         if (reason is not null)
         {
             await RecordAsync(model, now, ModelStatus.Queued, reason, admission.ContentHash, completed: false);

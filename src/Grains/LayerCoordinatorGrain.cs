@@ -34,7 +34,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly ObserverManager<IBasisObserver> _observers;
     private ITimer? _timer;
     private ISketchPath? _path;
-    private PendingVersion? _pending;
+    /// <summary>Captured versions not yet solved, oldest first (a capture may come before the previous one is solved).</summary>
+    private readonly Queue<PendingVersion> _pending = new();
 
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerCoordinatorGrain(
@@ -227,8 +228,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
-    public async Task<int> CaptureVersionAsync()
+    public async Task<int> CaptureVersionAsync(int cut)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(cut);
         var state = _state.State;
         if (Path is not { } path)
         {
@@ -240,13 +242,13 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return (await ComputeAsync(BasisTrigger.OnDemand))?.ModelCount ?? 0;
         }
 
-        var pending = await CaptureAsync(path, BasisTrigger.OnDemand, Stopwatch.GetTimestamp());
+        var pending = await CaptureAsync(path, BasisTrigger.OnDemand, Stopwatch.GetTimestamp(), cut);
         if (pending is null)
         {
             return state.Current?.Info.ModelCount ?? 0;
         }
 
-        _pending = pending;
+        _pending.Enqueue(pending);
         this.AsReference<ILayerCoordinatorGrain>().SolvePendingAsync().Ignore();
         return pending.Capture.Models;
     }
@@ -254,10 +256,9 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public async Task SolvePendingAsync()
     {
-        // A version computed meanwhile (it cleared the capture) already covers these models.
-        if (_pending is { } pending)
+        // One call per capture, oldest first; a version computed meanwhile (it cleared the captures) already covers them.
+        if (_pending.TryDequeue(out var pending))
         {
-            _pending = null;
             await SolveAsync(pending);
         }
     }
@@ -337,15 +338,15 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
         using var activity = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.BasisComputeSpan);
         var started = Stopwatch.GetTimestamp();
-        _pending = null; // this version covers at least what a pending capture holds
-        var pending = await CaptureAsync(path, trigger, started);
+        _pending.Clear(); // this version covers at least what a pending capture holds
+        var pending = await CaptureAsync(path, trigger, started, cut: 0);
         return pending is null ? _state.State.Current?.Info : await SolveAsync(pending);
     }
 
     /// <summary>Takes a version's input from the path. Null (counts synced) when no model arrived since the current version.</summary>
-    private async Task<PendingVersion?> CaptureAsync(ISketchPath path, BasisTrigger trigger, long started)
+    private async Task<PendingVersion?> CaptureAsync(ISketchPath path, BasisTrigger trigger, long started, int cut)
     {
-        var capture = await path.CaptureAsync();
+        var capture = await path.CaptureAsync(cut);
         // After a deletion T falls below the current version's, yet a version is due: the current one holds the removed models.
         if (capture.Models == 0 || (trigger != BasisTrigger.Deletion && _state.State.Current is { } current && current.Info.ModelCount >= capture.Models))
         {

@@ -35,6 +35,12 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private ICovarianceSketch? _sketch;
     private IGrainTimer? _checkpointTimer;
 
+    /// <summary>The state as of the last version cut while the next cut's models arrive (then <see cref="_sketch"/> holds only those).</summary>
+    private SliceCut? _cut;
+
+    /// <summary>The highest version cut a model of this activation was submitted for (0: none).</summary>
+    private int _highestCut;
+
     /// <summary>Creates the grain (by the runtime).</summary>
     public LayerSliceGrain(
         [PersistentState("slice", UwsStorage.Name)] IPersistentState<LayerSliceState> state,
@@ -58,7 +64,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public async Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer)
+    public async Task<AbsorbResult> AbsorbAsync(ModelReference model, LayerConfiguration layer, int cut)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
@@ -92,9 +98,17 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
         }
 
+        // A model of an earlier cut than the open one joins that cut's state; the first model of a later cut opens one.
+        var late = _cut is { } open && cut > 0 && cut <= open.Cut ? open : null;
+        if (late is null && cut > 0)
+        {
+            OpenCut(cut);
+        }
+
         // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
         // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
-        var sketch = _sketch ?? CreateSketch(layer);
+        var held = late is null ? _sketch : late.Frozen;
+        var sketch = held ?? CreateSketch(layer);
 
         LayerAbsorption absorbed;
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
@@ -109,7 +123,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            if (_sketch is null)
+            if (held is null)
             {
                 sketch.Dispose();
             }
@@ -119,7 +133,15 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             throw new InvalidDataException(ex.Message);
         }
 
-        _sketch = sketch;
+        if (late is null)
+        {
+            _sketch = sketch;
+        }
+        else
+        {
+            late.Absorbed(sketch, absorbed);
+        }
+
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
         var rows = absorbed.Rows;
@@ -177,6 +199,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public Task<SliceSnapshot> GetSnapshotAsync()
     {
+        SettleCut();
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
@@ -184,8 +207,19 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount)
+    public Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount, int cut)
     {
+        if (_cut is { } open && open.Cut == cut && cut > 0)
+        {
+            // Every model of this cut has been answered for: its state is final. The next cut's models join it again.
+            var snapshot = CutSnapshot(open, activation, modelCount);
+            SettleCut();
+            return Task.FromResult(snapshot);
+        }
+
+        // Every model of cut ≤ this one has been answered: the next cut's first model opens no cut.
+        _highestCut = Math.Max(_highestCut, cut + 1);
+        SettleCut();
         var state = _state.State;
         if (activation != _lineage || modelCount != state.ModelIds.Count)
         {
@@ -200,7 +234,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     public Task<SliceInfo> GetInfoAsync()
     {
         var state = _state.State;
-        var kind = _sketch?.Kind switch
+        var kind = (_sketch ?? _cut?.Frozen)?.Kind switch
         {
             SketchKind.FrequentDirections => "fd",
             SketchKind.ExactGram => "exact-gram",
@@ -224,6 +258,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new SliceRemoval(true, "not held");
         }
 
+        SettleCut();
         if (state.Configuration != layer)
         {
             return new SliceRemoval(false, $"the slice is configured as {(state.Configuration is { } c ? Describe(c) : "nothing")}, the request says {Describe(layer)}");
@@ -267,6 +302,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public async Task ResetAsync()
     {
+        SettleCut();
         _sketch?.Dispose();
         _sketch = null;
         _state.State.Sketch = [];
@@ -316,7 +352,11 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     }
 
     /// <inheritdoc />
-    public void Dispose() => _sketch?.Dispose();
+    public void Dispose()
+    {
+        _cut?.Frozen?.Dispose();
+        _sketch?.Dispose();
+    }
 
     private async Task FetchBasisAsync(string coordinator) =>
         _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(coordinator).GetBasisAsync());
@@ -324,11 +364,51 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private async Task CheckpointAsync()
     {
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceCheckpointSpan);
-        _state.State.Sketch = _sketch!.Serialize();
+        // Everything the slice holds, an open cut's models and the next cut's alike; the cut itself stays open.
+        _state.State.Sketch = _cut is { } open ? open.SerializeWith(_sketch, _sketches) : _sketch!.Serialize();
         await _state.WriteStateAsync();
         _checkpoints.Written();
         _checkpointTimer?.Dispose();
         _checkpointTimer = null;
+    }
+
+    /// <summary>
+    /// Before the first model of <paramref name="cut"/> is absorbed: when it is the first model of a later cut than any
+    /// before, what the slice holds is the previous cut's state (<see cref="SliceCut"/>); an open cut older than that is
+    /// merged back first (its capture did not come in time, so that version counts some later models).
+    /// </summary>
+    private void OpenCut(int cut)
+    {
+        if (cut <= _highestCut || (_highestCut == 0 && cut == 1))
+        {
+            _highestCut = Math.Max(_highestCut, cut);
+            return;
+        }
+
+        SettleCut();
+        var state = _state.State;
+        _cut = new SliceCut(cut - 1, _sketch, state.ModelIds.Count, state.RowCount, state.IndependentRows, state.HeldOut);
+        _sketch = null;
+        _highestCut = cut;
+    }
+
+    /// <summary>Merges an open cut's models and the next cut's into the one sketch the slice holds.</summary>
+    private void SettleCut()
+    {
+        if (_cut is { } open)
+        {
+            _cut = null;
+            _sketch = open.Settle(_sketch);
+        }
+    }
+
+    /// <summary>The open cut's state as a snapshot for a coordinator that holds revision (<paramref name="activation"/>, <paramref name="modelCount"/>).</summary>
+    private SliceSnapshot CutSnapshot(SliceCut open, Guid activation, int modelCount)
+    {
+        var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
+        bool unchanged = activation == _lineage && modelCount == open.Models;
+        byte[] sketch = unchanged || open.Frozen is null ? [] : open.Frozen.Serialize();
+        return new SliceSnapshot(slice, open.Models, open.Rows, sketch, _lineage, unchanged, open.HeldOut, open.IndependentRows);
     }
 
     /// <summary>Checkpoints <see cref="CheckpointCadence.Interval"/> from now unless a count or a flush does it first.</summary>

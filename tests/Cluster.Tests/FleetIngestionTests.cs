@@ -160,7 +160,7 @@ public sealed class FleetIngestionTests(ClusterFixture fixture)
         var status = await Coordinator("twice", layer, SketchMode.Rows).GetStatusAsync();
         var slice = Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice("twice", layer, SketchMode.Rows, UwsKeys.SliceOf(model.ModelId, 2)));
         var before = await slice.GetSnapshotAsync();
-        var again = await slice.AbsorbAsync(model, status.Configuration!);
+        var again = await slice.AbsorbAsync(model, status.Configuration!, cut: 0);
         var after = await slice.GetSnapshotAsync();
         Assert.True(again.AlreadyAbsorbed);
         Assert.Equal(0, again.RowsAdded);

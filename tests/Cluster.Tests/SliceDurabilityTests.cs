@@ -22,14 +22,14 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
             new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 4, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7));
         var slice = fixture.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice("durable", layer.LayerId, SketchMode.Rows, 0));
 
-        var first = await slice.AbsorbAsync(fleet.Model(0), configuration);
-        var second = await slice.AbsorbAsync(fleet.Model(1), configuration);
+        var first = await slice.AbsorbAsync(fleet.Model(0), configuration, cut: 0);
+        var second = await slice.AbsorbAsync(fleet.Model(1), configuration, cut: 0);
         Assert.False(first.Durable);
         Assert.False(second.Durable);
-        Assert.False((await slice.AbsorbAsync(fleet.Model(0), configuration)).Durable);
+        Assert.False((await slice.AbsorbAsync(fleet.Model(0), configuration, cut: 0)).Durable);
 
         Assert.Equal(2, await slice.FlushAsync());
-        var again = await slice.AbsorbAsync(fleet.Model(1), configuration);
+        var again = await slice.AbsorbAsync(fleet.Model(1), configuration, cut: 0);
         Assert.True(again.AlreadyAbsorbed);
         Assert.True(again.Durable);
         Assert.Equal(2, await slice.FlushAsync());
@@ -38,7 +38,7 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
         var snapshot = await slice.GetSnapshotAsync();
         Assert.Equal(2, snapshot.ModelCount);
         Assert.NotEmpty(snapshot.Sketch);
-        Assert.False((await slice.AbsorbAsync(fleet.Model(2), configuration)).Durable);
+        Assert.False((await slice.AbsorbAsync(fleet.Model(2), configuration, cut: 0)).Durable);
         Assert.Equal(3, await slice.FlushAsync());
     }
 

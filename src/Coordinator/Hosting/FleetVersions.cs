@@ -35,16 +35,17 @@ public static class FleetVersions
     }
 
     /// <summary>
-    /// Asks every layer coordinator of <paramref name="fleet"/> to capture a version of the models absorbed so far
-    /// (<see cref="ILayerCoordinatorGrain.CaptureVersionAsync"/>) and returns once all have: the versions are solved
-    /// in the background while the caller goes on ingesting; <see cref="ComputeNowAsync"/> waits for them.
+    /// Asks every layer coordinator of <paramref name="fleet"/> to capture a version of the models absorbed so far, or
+    /// of the version <paramref name="cut"/>'s models when &gt; 0 (<see cref="ILayerCoordinatorGrain.CaptureVersionAsync"/>),
+    /// and returns once all have: the versions are solved in the background while the caller goes on ingesting;
+    /// <see cref="ComputeNowAsync"/> waits for them.
     /// </summary>
-    public static async Task CaptureNowAsync(IGrainFactory grains, string fleet, CancellationToken cancellationToken = default)
+    public static async Task CaptureNowAsync(IGrainFactory grains, string fleet, int cut, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         var description = await grains.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleet)).GetDescriptionAsync().ConfigureAwait(false);
         var keys = description.Layers.SelectMany(layer => description.Modes.Select(mode => UwsKeys.Coordinator(fleet, layer.Layer, mode)));
         cancellationToken.ThrowIfCancellationRequested();
-        await Task.WhenAll(keys.Select(key => grains.GetGrain<ILayerCoordinatorGrain>(key).CaptureVersionAsync())).ConfigureAwait(false);
+        await Task.WhenAll(keys.Select(key => grains.GetGrain<ILayerCoordinatorGrain>(key).CaptureVersionAsync(cut))).ConfigureAwait(false);
     }
 }

@@ -22,16 +22,17 @@ public static class ClusterRetry
 
     /// <summary>
     /// Submits <paramref name="model"/> through <see cref="CallAsync{T}"/>, in a <c>uws.model.ingest</c> span: the root
-    /// of the model's trace, which Orleans' activity propagation carries to the registry and every slice.
+    /// of the model's trace, which Orleans' activity propagation carries to the registry and every slice. A
+    /// <paramref name="cut"/> &gt; 0 submits it for that version cut (<see cref="IFleetGrain.SubmitForCutAsync"/>).
     /// </summary>
     public static async Task<SubmitResult> SubmitAsync(
-        IFleetGrain fleet, ModelReference model, CancellationToken cancellationToken = default, TimeSpan? firstDelay = null)
+        IFleetGrain fleet, ModelReference model, CancellationToken cancellationToken = default, TimeSpan? firstDelay = null, int cut = 0)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(model);
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.IngestSpan);
         span?.SetTag(UwsTelemetryNames.ModelTag, model.ModelId);
-        var result = await CallAsync(() => fleet.SubmitAsync(model), cancellationToken, firstDelay).ConfigureAwait(false);
+        var result = await CallAsync(() => cut == 0 ? fleet.SubmitAsync(model) : fleet.SubmitForCutAsync(model, cut), cancellationToken, firstDelay).ConfigureAwait(false);
         span?.SetTag("uws.status", result.Status.ToString());
         return result;
     }

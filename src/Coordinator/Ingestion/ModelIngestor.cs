@@ -19,30 +19,41 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
     public static int DefaultParallelism => Math.Max(2, Environment.ProcessorCount * 2);
 
     /// <summary>
-    /// Submits the models in batches of <paramref name="batchSize"/> and awaits <paramref name="afterBatch"/>
-    /// after each batch (e.g. a basis version at T = N, 2N, …); returns the combined summary.
+    /// Submits the models in batches of <paramref name="batchSize"/> and calls <paramref name="afterBatch"/> with each
+    /// batch's number (1, 2, …) once every model of it was answered (e.g. a basis version at T = N, 2N, …); returns the
+    /// combined summary. With <paramref name="overlap"/> (direct submissions only), each model is submitted for its
+    /// batch's version cut (<see cref="IFleetGrain.SubmitForCutAsync"/>) and the next batch's submissions go on while
+    /// the callback runs; a batch's first submission waits only for the callback of the batch two before it. Otherwise
+    /// (or through the queue) each batch waits for the previous one and its callback.
     /// </summary>
     public async Task<IngestSummary> IngestInBatchesAsync(
         IReadOnlyList<ModelSource> models,
         int batchSize,
-        Func<CancellationToken, Task> afterBatch,
+        Func<int, CancellationToken, Task> afterBatch,
         IProgress<SubmitResult>? progress = null,
+        bool overlap = false,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentNullException.ThrowIfNull(afterBatch);
+        if (overlap && queue is null)
+        {
+            return await IngestOverlappingAsync(models, batchSize, afterBatch, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var absorbed = 0;
         var known = 0;
         var rejected = new List<SubmitResult>();
+        int number = 0;
         foreach (var batch in models.Chunk(batchSize))
         {
             var summary = await IngestAsync(batch, progress, cancellationToken).ConfigureAwait(false);
             absorbed += summary.Absorbed;
             known += summary.AlreadyKnown;
             rejected.AddRange(summary.Rejected);
-            await afterBatch(cancellationToken).ConfigureAwait(false);
+            await afterBatch(++number, cancellationToken).ConfigureAwait(false);
         }
 
         return new IngestSummary(models.Count, absorbed, known, rejected, stopwatch.Elapsed);
@@ -65,31 +76,97 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
             return await queue.DrainAsync(fleet, parallelism, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        var stopwatch = Stopwatch.StartNew();
-        var rejected = new ConcurrentQueue<SubmitResult>();
-        var absorbed = 0;
-        var known = 0;
+        var tally = new Tally(progress);
         await Parallel.ForEachAsync(
             models,
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (model, _) =>
+            async (model, _) => tally.Add(await ClusterRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false)))
+            .ConfigureAwait(false);
+        return tally.Summary(models.Count);
+    }
+
+    /// <summary>
+    /// Batches whose submissions overlap: model i is submitted for cut i / <paramref name="batchSize"/> + 1, a batch's
+    /// callback starts when its last model is answered and the previous batch's callback has returned (a later batch may
+    /// finish first), and a model of batch b first waits for batch b − 2's callback (the slices keep one cut's state
+    /// apart from the next cut's models, not two).
+    /// </summary>
+    private async Task<IngestSummary> IngestOverlappingAsync(
+        IReadOnlyList<ModelSource> models, int batchSize, Func<int, CancellationToken, Task> afterBatch, IProgress<SubmitResult>? progress,
+        CancellationToken cancellationToken)
+    {
+        int batches = (models.Count + batchSize - 1) / batchSize;
+        var unanswered = Enumerable.Range(0, batches).Select(b => Math.Min(batchSize, models.Count - (b * batchSize))).ToArray();
+        var callbacks = Enumerable.Range(0, batches).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var tally = new Tally(progress);
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, models.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (i, ct) =>
             {
-                var result = await ClusterRetry.SubmitAsync(fleet, new ModelReference(model.ModelId, model.Location), cancellationToken).ConfigureAwait(false);
-                if (result is { AlreadyKnown: true, Status: ModelStatus.Absorbed or ModelStatus.Queued })
+                int batch = i / batchSize;
+                if (batch >= 2)
                 {
-                    Interlocked.Increment(ref known);
-                }
-                else if (result.Status == ModelStatus.Absorbed)
-                {
-                    Interlocked.Increment(ref absorbed);
-                }
-                else
-                {
-                    rejected.Enqueue(result);
+                    await callbacks[batch - 2].Task.WaitAsync(ct).ConfigureAwait(false);
                 }
 
-                progress?.Report(result);
+                var model = models[i];
+                var reference = new ModelReference(model.ModelId, model.Location);
+                tally.Add(await ClusterRetry.SubmitAsync(fleet, reference, ct, cut: batch + 1).ConfigureAwait(false));
+                if (Interlocked.Decrement(ref unanswered[batch]) == 0)
+                {
+                    _ = CallBackAsync(batch);
+                }
             }).ConfigureAwait(false);
-        return new IngestSummary(models.Count, absorbed, known, rejected.OrderBy(r => r.ModelId, StringComparer.Ordinal).ToArray(), stopwatch.Elapsed);
+        await Task.WhenAll(callbacks.Select(c => c.Task)).ConfigureAwait(false);
+        return tally.Summary(models.Count);
+
+        async Task CallBackAsync(int batch)
+        {
+            try
+            {
+                if (batch > 0)
+                {
+                    await callbacks[batch - 1].Task.ConfigureAwait(false);
+                }
+
+                await afterBatch(batch + 1, cancellationToken).ConfigureAwait(false);
+                callbacks[batch].SetResult();
+            }
+            catch (Exception ex)
+            {
+                callbacks[batch].SetException(ex);
+            }
+        }
+    }
+
+    /// <summary>The outcomes of one pass, counted as they arrive from concurrent submissions.</summary>
+    private sealed class Tally(IProgress<SubmitResult>? progress)
+    {
+        private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+        private readonly ConcurrentQueue<SubmitResult> _rejected = new();
+        private int _absorbed;
+        private int _known;
+
+        public void Add(SubmitResult result)
+        {
+            if (result is { AlreadyKnown: true, Status: ModelStatus.Absorbed or ModelStatus.Queued })
+            {
+                Interlocked.Increment(ref _known);
+            }
+            else if (result.Status == ModelStatus.Absorbed)
+            {
+                Interlocked.Increment(ref _absorbed);
+            }
+            else
+            {
+                _rejected.Enqueue(result);
+            }
+
+            progress?.Report(result);
+        }
+
+        public IngestSummary Summary(int submitted) =>
+            new(submitted, _absorbed, _known, _rejected.OrderBy(r => r.ModelId, StringComparer.Ordinal).ToArray(), _stopwatch.Elapsed);
     }
 }

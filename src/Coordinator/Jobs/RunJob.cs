@@ -80,10 +80,13 @@ public static class RunJob
             lastVersions = stopwatch.Elapsed - started;
         }
 
-        // Versions at T = N, 2N, …: captured after each batch and solved while the next batch is ingested.
-        Task CaptureVersionsAsync(CancellationToken ct) => FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, ct);
+        // Versions at T = N, 2N, …: captured after each batch and solved while the next batch is ingested. Submitted
+        // directly, the next batch does not wait for the capture (each model names its batch's version cut); flattened
+        // layers take no cuts, and the queue's batches are its own, so those wait.
+        Task CaptureVersionsAsync(int cut, CancellationToken ct) => FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, cut, ct);
+        bool overlap = queue is null && (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Modes.All(m => m != SketchMode.Flattened);
         var ingest = options.VersionEvery > 0
-            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync).ConfigureAwait(false)
+            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync, overlap).ConfigureAwait(false)
             : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
 
         // The last versions: the pending ones finish, and a version of any models after the last full batch.

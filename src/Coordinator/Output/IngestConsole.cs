@@ -20,7 +20,8 @@ public static class IngestConsole
 
     /// <summary>
     /// Ingests <paramref name="models"/> with <paramref name="ingestor"/>, reporting on <paramref name="console"/>;
-    /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback after each.
+    /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback after each
+    /// (overlapping the next batch when <paramref name="overlap"/>: <see cref="ModelIngestor.IngestInBatchesAsync"/>).
     /// </summary>
     public static async Task<IngestSummary> IngestAsync(
         ModelIngestor ingestor,
@@ -28,7 +29,8 @@ public static class IngestConsole
         IAnsiConsole console,
         CancellationToken cancellationToken,
         int batchSize = int.MaxValue,
-        Func<CancellationToken, Task>? afterBatch = null)
+        Func<int, CancellationToken, Task>? afterBatch = null,
+        bool overlap = false)
     {
         ArgumentNullException.ThrowIfNull(ingestor);
         ArgumentNullException.ThrowIfNull(models);
@@ -37,7 +39,7 @@ public static class IngestConsole
             models.Count,
             progress => afterBatch is null
                 ? ingestor.IngestAsync(models, progress, cancellationToken)
-                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, cancellationToken),
+                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, overlap, cancellationToken),
             console).ConfigureAwait(false);
     }
 

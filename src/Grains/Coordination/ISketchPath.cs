@@ -34,8 +34,11 @@ internal interface ISketchPath
     /// <summary>Asks the slices how many models they hold now (the periodic policy's check).</summary>
     Task<int> CountHeldModelsAsync();
 
-    /// <summary>Takes a version's input from the slices: the model count it covers and how to solve it.</summary>
-    Task<VersionCapture> CaptureAsync();
+    /// <summary>
+    /// Takes a version's input from the slices: the model count it covers and how to solve it; as of the version
+    /// <paramref name="cut"/> where the path keeps cuts (<see cref="ILayerSliceGrain.GetSnapshotSinceAsync"/>; 0: now).
+    /// </summary>
+    Task<VersionCapture> CaptureAsync(int cut);
 
     /// <summary>The basis as its users read it (a flattened layer assembles its vectors from the column slices).</summary>
     Task<LayerBasis> ReadBasisAsync(LayerBasis current);

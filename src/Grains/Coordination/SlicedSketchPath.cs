@@ -60,9 +60,9 @@ internal sealed class SlicedSketchPath(
     public async Task<int> CountHeldModelsAsync() => (await GetSlicesAsync()).Sum(i => i.ModelCount);
 
     /// <inheritdoc />
-    public async Task<VersionCapture> CaptureAsync()
+    public async Task<VersionCapture> CaptureAsync(int cut)
     {
-        var snapshots = await Task.WhenAll(_slices.Select((s, i) => s.GetSnapshotSinceAsync(_revisions[i].Activation, _revisions[i].Models)));
+        var snapshots = await Task.WhenAll(_slices.Select((s, i) => s.GetSnapshotSinceAsync(_revisions[i].Activation, _revisions[i].Models, cut)));
         if (_sliceCounts is { } counts)
         {
             foreach (var snapshot in snapshots)

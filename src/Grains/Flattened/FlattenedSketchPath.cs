@@ -34,7 +34,7 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     public Task<int> CountHeldModelsAsync() => Task.FromResult(state.FlattenedModelIds.Count);
 
     /// <inheritdoc />
-    public Task<VersionCapture> CaptureAsync() =>
+    public Task<VersionCapture> CaptureAsync(int cut) =>
         Task.FromResult(new VersionCapture(state.FlattenedModelIds.Count, (previous, version) => SolveAsync(previous, version)));
 
     /// <inheritdoc />

@@ -54,7 +54,7 @@ public static class ModelRemoval
             await grain.ResetAsync();
             foreach (var other in kept)
             {
-                await grain.AbsorbAsync(new ModelReference(other.ModelId, other.Location), layer);
+                await grain.AbsorbAsync(new ModelReference(other.ModelId, other.Location), layer, cut: 0);
             }
 
             return new LayerRemoval(layer, Subtracted: false, $"slice {slice} rebuilt from its {kept.Length} remaining models ({removal.Detail})");

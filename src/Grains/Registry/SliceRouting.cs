@@ -11,19 +11,21 @@ public static class SliceRouting
     /// <summary>
     /// Absorbs the model into its slice of every layer of <paramref name="layers"/> at once; returns why it stays queued
     /// (<see cref="FanOutFaults.Describe"/>), or null when every layer absorbed it, and whether every layer's absorption is
-    /// already in storage (<see cref="AbsorbResult.Durable"/>).
+    /// already in storage (<see cref="AbsorbResult.Durable"/>). <paramref name="cut"/>: the version cut the model was
+    /// submitted for (<see cref="ILayerSliceGrain.AbsorbAsync"/>; 0: none).
     /// </summary>
-    public static async Task<(string? Reason, bool Durable)> AbsorbEverywhereAsync(IGrainFactory grains, ModelReference model, IReadOnlyList<LayerConfiguration> layers)
+    public static async Task<(string? Reason, bool Durable)> AbsorbEverywhereAsync(
+        IGrainFactory grains, ModelReference model, IReadOnlyList<LayerConfiguration> layers, int cut)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbAsync(grains, model, layer)));
+        var outcomes = await Task.WhenAll(layers.Select(layer => AbsorbAsync(grains, model, layer, cut)));
         var reason = FanOutFaults.Describe(outcomes.Select(o => (o.Layer, o.Error, o.ModelFault)).ToArray());
         return (reason, reason is null && outcomes.All(o => o.Result!.Durable));
     }
 
     /// <summary>Absorbs the model into its slice of one layer; a failure is classified by <see cref="FanOutFaults.Classify"/>.</summary>
     public static async Task<(LayerConfiguration Layer, AbsorbResult? Result, string? Error, bool ModelFault)> AbsorbAsync(
-        IGrainFactory grains, ModelReference model, LayerConfiguration layer)
+        IGrainFactory grains, ModelReference model, LayerConfiguration layer, int cut)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(model);
@@ -32,7 +34,7 @@ public static class SliceRouting
         {
             var result = layer.Mode == SketchMode.Flattened
                 ? await grains.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).AbsorbFlattenedAsync(model, layer)
-                : await grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, UwsKeys.SliceOf(model.ModelId, layer.SliceCount))).AbsorbAsync(model, layer);
+                : await grains.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(layer.Fleet, layer.Layer, layer.Mode, UwsKeys.SliceOf(model.ModelId, layer.SliceCount))).AbsorbAsync(model, layer, cut);
             return (layer, result, null, false);
         }
         catch (Exception ex)

@@ -48,6 +48,8 @@ public sealed class ClusterRetryTests
             return Calls <= failures.Length ? Task.FromException<SubmitResult>(failures[Calls - 1]) : Task.FromResult(Absorbed);
         }
 
+        public Task<SubmitResult> SubmitForCutAsync(ModelReference model, int cut) => throw new NotSupportedException();
+
         public Task<FleetDescription> ConfigureAsync(FleetConfiguration configuration) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<string>> RequeueLostModelsAsync() => throw new NotSupportedException();

@@ -1,0 +1,156 @@
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Ingestion;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.ModelFormats.Fleets;
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Metrics;
+using OrleansUws.Numerics.Sketching;
+using Xunit;
+
+namespace OrleansUws.Cluster.Tests;
+
+/// <summary>
+/// Version cuts: a run that versions its layers every N models submits the next batch while the last one's version is
+/// captured, and each version still holds exactly its cut's models — a slice keeps a cut's state apart from the next
+/// cut's models (a late model of the cut joins that state) until the cut is captured.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class VersionCutTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_slice_keeps_a_cuts_state_apart_from_the_next_cuts_models_until_captured()
+    {
+        var fleet = GeneratedFleet.Generate(fixture.Root, "cut-slice", FleetPresets.Create("tiny", 6, layerCount: 1) with { Seed = 91 });
+        var (slice, configuration) = Slice("cut-slice", fleet);
+        var (control, controlConfiguration) = Slice("cut-slice-control", fleet);
+
+        foreach (var i in new[] { 0, 1, 2 })
+        {
+            await slice.AbsorbAsync(fleet.Model(i), configuration, cut: 1);
+        }
+
+        // Model 3 opens cut 2; model 4, submitted for cut 1, arrives after it (a slower submission of the same batch).
+        await slice.AbsorbAsync(fleet.Model(3), configuration, cut: 2);
+        await slice.AbsorbAsync(fleet.Model(4), configuration, cut: 1);
+        Assert.Equal(5, (await slice.GetInfoAsync()).ModelCount);
+
+        var first = await slice.GetSnapshotSinceAsync(Guid.Empty, 0, cut: 1);
+        foreach (var i in new[] { 0, 1, 2, 4 })
+        {
+            await control.AbsorbAsync(fleet.Model(i), controlConfiguration, cut: 0);
+        }
+
+        await AssertSameSketchAsync(control, first, models: 4);
+
+        // After the capture the cut's models and the next cut's are one sketch again.
+        await slice.AbsorbAsync(fleet.Model(5), configuration, cut: 2);
+        var second = await slice.GetSnapshotSinceAsync(first.Activation, first.ModelCount, cut: 2);
+        Assert.False(second.Unchanged);
+        foreach (var i in new[] { 3, 5 })
+        {
+            await control.AbsorbAsync(fleet.Model(i), controlConfiguration, cut: 0);
+        }
+
+        await AssertSameSketchAsync(control, second, models: 6);
+        Assert.True((await slice.GetSnapshotSinceAsync(second.Activation, 6, cut: 2)).Unchanged);
+    }
+
+    [Fact]
+    public async Task Overlapping_batches_publish_versions_of_exactly_each_cuts_models()
+    {
+        const string name = "cut-run";
+        const int batch = 4;
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 12, layerCount: 2) with { Seed = 92 });
+        var configuration = new FleetConfiguration(
+            Modes: [SketchMode.Rows, SketchMode.Columns],
+            SliceCount: 2,
+            Sketch: new SketchSettings(16, 1024),
+            Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
+        var registry = fixture.Client.GetGrain<IFleetGrain>(name);
+        await registry.ConfigureAsync(configuration);
+        var sources = fleet.Models(0, 12).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
+
+        // Six submissions in flight and four models a batch: every cut's last models overlap the next cut's first.
+        var cuts = new List<int>();
+        var summary = await new ModelIngestor(registry, parallelism: 6).IngestInBatchesAsync(
+            sources,
+            batch,
+            async (cut, ct) =>
+            {
+                lock (cuts)
+                {
+                    cuts.Add(cut);
+                }
+
+                await FleetVersions.CaptureNowAsync(fixture.Client, name, cut, ct);
+            },
+            overlap: true,
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(12, summary.Absorbed);
+        Assert.Equal([1, 2, 3], cuts.Order());
+
+        var layers = fleet.Spec.Layers.SelectMany(l => configuration.Modes!.Select(mode => UwsKeys.Coordinator(name, l.LayerId, mode))).ToArray();
+        foreach (var layer in layers)
+        {
+            Assert.Equal(12, (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(layer).ComputeNowAsync())!.ModelCount);
+        }
+
+        // Each cut's version equals a fleet that absorbed exactly the first 4·cut models (exact Gram: order does not matter).
+        for (int cut = 1; cut <= 3; cut++)
+        {
+            var control = fixture.Client.GetGrain<IFleetGrain>($"{name}-control-{cut}");
+            await control.ConfigureAsync(configuration);
+            foreach (var model in fleet.Models(0, batch * cut))
+            {
+                await control.SubmitAsync(model);
+            }
+
+            foreach (var layer in layers)
+            {
+                var expected = (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(layer.Replace(name, $"{name}-control-{cut}", StringComparison.Ordinal)).ComputeNowAsync())!;
+                var archive = fixture.Client.GetGrain<IBasisArchiveGrain>(layer);
+                var versions = await archive.GetVersionsAsync();
+                var basis = (await archive.GetAsync(versions[cut - 1]))!;
+                var controlBasis = (await fixture.Client.GetGrain<IBasisArchiveGrain>(layer.Replace(name, $"{name}-control-{cut}", StringComparison.Ordinal)).GetAsync(expected.Version))!;
+                Assert.Equal(3, versions.Count);
+                Assert.Equal(batch * cut, basis.Info.ModelCount);
+                Assert.Equal(controlBasis.Info.RowCount, basis.Info.RowCount);
+                var sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, 3, controlBasis.Vectors, 3, basis.Dimension);
+                Assert.True(sinTheta <= 1e-5, $"{layer} at cut {cut}: sin θ = {sinTheta:E2}");
+            }
+        }
+    }
+
+    private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(string name, GeneratedFleet fleet)
+    {
+        var layer = fleet.Spec.Layers[0];
+        var configuration = new LayerConfiguration(
+            name, layer.LayerId, SketchMode.Rows, new LayerShape(layer.OutFeatures, layer.InFeatures), SliceCount: 1, Centered: true,
+            new SketchSettings(SketchRows: 8, ExactGramMaxDimension: 1024),
+            new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 4, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7));
+        return (fixture.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(name, layer.LayerId, SketchMode.Rows, 0)), configuration);
+    }
+
+    /// <summary>The snapshot holds what <paramref name="control"/> absorbed: counts, the exact Gram and the mean.</summary>
+    private static async Task AssertSameSketchAsync(ILayerSliceGrain control, SliceSnapshot snapshot, int models)
+    {
+        var expected = await control.GetSnapshotAsync();
+        Assert.Equal((models, expected.RowCount, expected.IndependentRows), (snapshot.ModelCount, snapshot.RowCount, snapshot.IndependentRows));
+        var backend = new ManagedBlasBackend();
+        using var actualSketch = (ExactGramSketch)SketchSerializer.Deserialize(snapshot.Sketch, backend);
+        using var expectedSketch = (ExactGramSketch)SketchSerializer.Deserialize(expected.Sketch, backend);
+        Assert.Equal((expectedSketch.RowCount, expectedSketch.UnitCount), (actualSketch.RowCount, actualSketch.UnitCount));
+        int d = expectedSketch.Dimension;
+        var a = new double[d * d];
+        var b = new double[d * d];
+        actualSketch.CopyGram(a);
+        expectedSketch.CopyGram(b);
+        double scale = b.Max(Math.Abs);
+        Assert.All(Enumerable.Range(0, d * d), i => Assert.True(Math.Abs(a[i] - b[i]) <= 1e-9 * scale, $"Gram[{i}]: {a[i]} vs {b[i]}"));
+        var meanA = new double[d];
+        var meanB = new double[d];
+        actualSketch.CopyMean(meanA);
+        expectedSketch.CopyMean(meanB);
+        Assert.All(Enumerable.Range(0, d), i => Assert.True(Math.Abs(meanA[i] - meanB[i]) <= 1e-9 * (1 + Math.Abs(meanB[i])), $"mean[{i}]"));
+    }
+}
