@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Subspace.Diagnostics;
 
@@ -74,23 +75,12 @@ public static class VersionFigures
         }
 
         Array.Clear(directions);
-        var row = new double[dimension];
         for (int i = 0; i < k; i++)
         {
-            Array.Clear(row);
+            var row = directions.AsSpan(i * dimension, dimension);
             for (int j = 0; j < k; j++)
             {
-                double weight = alignment[(j * k) + i];
-                var source = vectors.Slice(j * dimension, dimension);
-                for (int c = 0; c < dimension; c++)
-                {
-                    row[c] += weight * source[c];
-                }
-            }
-
-            for (int c = 0; c < dimension; c++)
-            {
-                directions[(i * dimension) + c] = (float)row[c];
+                TensorPrimitives.MultiplyAdd(vectors.Slice(j * dimension, dimension), (float)alignment[(j * k) + i], row, row);
             }
         }
 
