@@ -23,9 +23,7 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     /// <summary>Records per segment: the most one write carries.</summary>
     public const int SegmentCapacity = 256;
 
-    // In submission order, one inline struct per model (no object per model: the registry's memory grows by about the
-    // dictionary entry per model registered). Only a drop (a rejection beyond the kept count) removes an entry.
-    private readonly OrderedDictionary<string, PackedModelRecord> _records = new(StringComparer.Ordinal);
+    private readonly PackedRecordTable _records = new();
     private readonly Dictionary<string, string> _hashesAside = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelRecord?> _unstored = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _rejections = [];
@@ -291,7 +289,7 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
             _hashesAside.Remove(id);
         }
 
-        _records[id] = packed;
+        _records.Set(id, packed);
         _counts[(int)record.Status]++;
         if (IsRejection(record.Status))
         {

@@ -3,10 +3,10 @@ using OrleansUws.Grains.Interfaces;
 namespace OrleansUws.Grains.Registry;
 
 /// <summary>
-/// A <see cref="ModelRecord"/> as <see cref="ModelRecordLog"/> keeps it in memory: a struct stored inline in the log's
-/// dictionary entry (72 bytes), its content hash as a <see cref="ContentDigest"/> and its times as ticks and offsets, so a
-/// registered model costs no object of its own beyond the strings it shares with the caller. The id is the dictionary's
-/// key; a content hash not in canonical form is kept by the log beside it (<see cref="HashAside"/>).
+/// A <see cref="ModelRecord"/> as <see cref="ModelRecordLog"/> keeps it in memory: a 72-byte struct stored inline in the
+/// log's <see cref="PackedRecordTable"/>, its content hash as a <see cref="ContentDigest"/> and its times as ticks and
+/// offsets, so a registered model costs no object of its own beyond the strings it shares with the caller. The id is the
+/// table's key; a content hash not in canonical form is kept by the log beside it (<see cref="HashAside"/>).
 /// </summary>
 internal readonly struct PackedModelRecord
 {

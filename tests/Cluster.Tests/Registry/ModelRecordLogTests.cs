@@ -102,6 +102,34 @@ public sealed class ModelRecordLogTests
         }
     }
 
+    [Fact]
+    public async Task Many_dropped_rejections_leave_the_kept_records_in_submission_order()
+    {
+        var storage = new SerializingStorage();
+        var log = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        await log.RecordAsync(new ModelRecord("first", "/fleet/first", ModelStatus.Absorbed, null, Submitted, Submitted, Sha));
+        for (var i = 0; i < 1_500; i++)
+        {
+            await log.RecordAsync(new ModelRecord($"bad-{i}", $"/fleet/bad-{i}", ModelStatus.Rejected, "refused", Submitted, Submitted));
+            if (i == 700)
+            {
+                await log.RecordAsync(new ModelRecord("middle", "/fleet/middle", ModelStatus.Absorbed, null, Submitted, Submitted, Sha));
+            }
+        }
+
+        await log.RecordAsync(new ModelRecord("last", "/fleet/last", ModelStatus.Queued, null, Submitted, null));
+        var replayed = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        await replayed.LoadAsync();
+        foreach (var current in new[] { log, replayed })
+        {
+            Assert.Equal(["first", "middle", "bad-1499", "last"], current.All().Select(r => r.ModelId));
+            Assert.Equal(["first", "middle"], current.Ids(ModelStatus.Absorbed));
+            Assert.Equal(Sha, current.Get("middle")!.ContentHash);
+            Assert.Null(current.Get("bad-1498"));
+            Assert.Equal(new ModelCounts(1, 2, 1_500, RejectedDropped: 1_499), current.Counts);
+        }
+    }
+
     /// <summary>Keeps each state serialized, as the silo's grain storage does, so nothing a log holds is shared with it.</summary>
     private sealed class SerializingStorage : IGrainStorage
     {
