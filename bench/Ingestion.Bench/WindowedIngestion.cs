@@ -10,8 +10,8 @@ namespace OrleansUws.Ingestion.Bench;
 
 /// <summary>
 /// Ingests a fleet window by window into an embedded silo and prints, per window, models/s and the process's memory
-/// (working set and managed heap after a full collection), then the last window's rate relative to the first and the
-/// memory drift after the first two (warm-up) windows.
+/// (working set and its parts, managed heap after a full collection), then the last window's rate relative to the first
+/// and the memory drift after the first two (warm-up) windows.
 /// </summary>
 public static class WindowedIngestion
 {
@@ -36,10 +36,11 @@ public static class WindowedIngestion
             var ingestor = new ModelIngestor(fleet, options.Parallelism);
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"{models.Count} models from {folder}; window {options.Window}; versions every {options.VersionEvery}; {options.Parallelism} in flight; {Environment.ProcessorCount} cores"));
-            output.WriteLine("| window | models | models/s | working set MB | anonymous MB | file-backed MB | managed MB | GC committed MB | GC fragmented MB |");
-            output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            output.WriteLine("| window | models | models/s | working set MB | anonymous MB | file-backed MB | shared MB | managed MB | GC committed MB | GC fragmented MB |");
+            output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             var rates = new List<double>();
             var memory = new List<double>();
+            var heap = new List<double>();
             var done = 0;
             foreach (var window in models.Chunk(options.Window))
             {
@@ -64,16 +65,18 @@ public static class WindowedIngestion
                 var managed = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
                 var workingSet = Process.GetCurrentProcess().WorkingSet64 / 1e6;
                 var gc = GC.GetGCMemoryInfo(GCKind.FullBlocking);
-                var (anonymous, fileBacked) = ResidentParts();
+                var (anonymous, fileBacked, shared) = ResidentParts();
                 rates.Add(rate);
                 memory.Add(workingSet);
-                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {anonymous:F0} | {fileBacked:F0} | {managed:F0} | {gc.TotalCommittedBytes / 1e6:F0} | {gc.FragmentedBytes / 1e6:F0} |"));
+                heap.Add(managed);
+                output.WriteLine(string.Create(c, $"| {rates.Count} | {done} | {rate:F1} | {workingSet:F0} | {anonymous:F0} | {fileBacked:F0} | {shared:F0} | {managed:F0} | {gc.TotalCommittedBytes / 1e6:F0} | {gc.FragmentedBytes / 1e6:F0} |"));
             }
 
             output.WriteLine(string.Create(c, $"last window / first window: {rates[^1] / rates[0]:P0} (target ≥ 80 %)"));
             if (memory.Count > 2)
             {
                 output.WriteLine(string.Create(c, $"working set, last window vs window 2 (after warm-up): {memory[^1] / memory[1] - 1:+0.0 %;-0.0 %} (target within ±10 %)"));
+                output.WriteLine(string.Create(c, $"managed heap, last window vs window 2: {heap[^1] - heap[1]:+0.0;-0.0} MB, {(heap[^1] - heap[1]) * 1e6 / (done - (2 * options.Window)):F0} bytes per model added"));
             }
 
             return 0;
@@ -89,14 +92,16 @@ public static class WindowedIngestion
 
     /// <summary>
     /// The resident set split as Linux reports it (<c>RssAnon</c>: heaps, stacks, native allocations; <c>RssFile</c>:
-    /// mapped files such as assemblies and model files), in MB; NaN where <c>/proc/self/status</c> is absent.
+    /// mapped files such as assemblies and model files; <c>RssShmem</c>: shared memory, mostly the runtime's double-mapped
+    /// JIT code, which grows while tiered compilation recompiles hot methods), in MB; NaN where <c>/proc/self/status</c>
+    /// is absent.
     /// </summary>
-    private static (double Anonymous, double FileBacked) ResidentParts()
+    private static (double Anonymous, double FileBacked, double Shared) ResidentParts()
     {
         const string status = "/proc/self/status";
         if (!File.Exists(status))
         {
-            return (double.NaN, double.NaN);
+            return (double.NaN, double.NaN, double.NaN);
         }
 
         double Read(string[] lines, string key) =>
@@ -104,7 +109,7 @@ public static class WindowedIngestion
                 ? double.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1e3
                 : double.NaN;
         var lines = File.ReadAllLines(status);
-        return (Read(lines, "RssAnon:"), Read(lines, "RssFile:"));
+        return (Read(lines, "RssAnon:"), Read(lines, "RssFile:"), Read(lines, "RssShmem:"));
     }
 
     private static async Task<string> GenerateAsync(WindowedIngestionOptions options, string folder)

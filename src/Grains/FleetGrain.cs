@@ -325,7 +325,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     /// </summary>
     private async Task<IReadOnlyList<string>> RequeueLostAsync(IReadOnlyList<(LayerConfiguration Layer, int Slice)> slices)
     {
-        var absorbed = _records.All(ModelStatus.Absorbed).Select(m => m.ModelId).ToArray();
+        var absorbed = _records.Ids(ModelStatus.Absorbed).ToArray();
         var requeued = new List<string>();
         foreach (var (id, layers) in await LostModelAudit.FindAsync(GrainFactory, slices, absorbed))
         {

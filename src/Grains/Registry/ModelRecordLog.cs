@@ -23,9 +23,11 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     /// <summary>Records per segment: the most one write carries.</summary>
     public const int SegmentCapacity = 256;
 
-    private readonly Dictionary<string, Entry> _records = new(StringComparer.Ordinal);
-    private readonly LinkedList<string> _order = [];
+    private readonly PackedRecordTable _records = new();
+    private readonly Dictionary<string, string> _hashesAside = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ModelRecord?> _unstored = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _rejections = [];
+    private readonly Dictionary<string, LinkedListNode<string>> _rejectionNodes = new(StringComparer.Ordinal);
     private readonly int[] _counts = new int[Enum.GetValues<ModelStatus>().Length];
     private readonly int[] _dropped = new int[Enum.GetValues<ModelStatus>().Length];
     private readonly int _rejectionsKept = rejectionsKept >= 1
@@ -84,11 +86,14 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     }
 
     /// <summary>The record of <paramref name="modelId"/>, or null.</summary>
-    public ModelRecord? Get(string modelId) => _records.GetValueOrDefault(modelId)?.Record;
+    public ModelRecord? Get(string modelId) => _records.TryGetValue(modelId, out var record) ? Unpack(modelId, record) : null;
 
     /// <summary>Records kept, in order of first submission, optionally only those with <paramref name="status"/>.</summary>
     public IEnumerable<ModelRecord> All(ModelStatus? status = null) =>
-        _order.Select(id => _records[id].Record).Where(r => status is null || r.Status == status);
+        Kept(status).Select(p => Unpack(p.Key, p.Value));
+
+    /// <summary>Ids of the records kept with <paramref name="status"/>, in order of first submission.</summary>
+    public IEnumerable<string> Ids(ModelStatus status) => Kept(status).Select(p => p.Key);
 
     /// <summary>Changes a record in memory only (it becomes durable with the next <see cref="RecordAsync"/>).</summary>
     public void SetVolatile(ModelRecord record) => Apply(record, stored: false);
@@ -186,7 +191,7 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     {
         var head = _head.State!;
         var generation = head.Generation + 1;
-        var kept = _order.Select(id => _records[id].Stored).OfType<ModelRecord>().ToArray();
+        var kept = _records.Select(p => _unstored.TryGetValue(p.Key, out var stored) ? stored : Unpack(p.Key, p.Value)).OfType<ModelRecord>().ToArray();
         var segments = 0;
         var last = new GrainState<FleetStateRecords>(new FleetStateRecords());
         foreach (var chunk in kept.Chunk(SegmentCapacity))
@@ -250,32 +255,45 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
 
     private void Apply(ModelRecord record, bool stored)
     {
-        if (_records.TryGetValue(record.ModelId, out var entry))
+        var id = record.ModelId;
+        if (_records.TryGetValue(id, out var previous))
         {
-            _counts[(int)entry.Record.Status]--;
-            if (entry.Rejection is { } node)
+            _counts[(int)previous.Status]--;
+            if (_rejectionNodes.Remove(id, out var node))
             {
                 _rejections.Remove(node);
-                entry.Rejection = null;
             }
 
-            entry.Record = record;
+            if (!stored)
+            {
+                _unstored.TryAdd(id, Unpack(id, previous)); // the first volatile change keeps the record it supersedes
+            }
         }
-        else
+        else if (!stored)
         {
-            entry = new Entry(record, _order.AddLast(record.ModelId));
-            _records[record.ModelId] = entry;
+            _unstored[id] = null;
         }
 
         if (stored)
         {
-            entry.Stored = record;
+            _unstored.Remove(id);
         }
 
+        var packed = PackedModelRecord.Pack(record);
+        if (packed.HashAside)
+        {
+            _hashesAside[id] = record.ContentHash!;
+        }
+        else
+        {
+            _hashesAside.Remove(id);
+        }
+
+        _records.Set(id, packed);
         _counts[(int)record.Status]++;
         if (IsRejection(record.Status))
         {
-            entry.Rejection = _rejections.AddLast(record.ModelId);
+            _rejectionNodes[id] = _rejections.AddLast(id);
             if (_rejections.Count > _rejectionsKept)
             {
                 Drop(_rejections.First!.Value);
@@ -286,14 +304,21 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     /// <summary>Forgets the record of <paramref name="modelId"/> (a rejection), keeping it in the counts.</summary>
     private void Drop(string modelId)
     {
-        var entry = _records[modelId];
-        _records.Remove(modelId);
-        _order.Remove(entry.Order);
-        _rejections.Remove(entry.Rejection!);
-        var status = (int)entry.Record.Status;
+        _records.Remove(modelId, out var record);
+        _rejectionNodes.Remove(modelId, out var node);
+        _rejections.Remove(node!);
+        _hashesAside.Remove(modelId);
+        _unstored.Remove(modelId);
+        var status = (int)record.Status;
         _counts[status]--;
         _dropped[status]++;
     }
+
+    private IEnumerable<KeyValuePair<string, PackedModelRecord>> Kept(ModelStatus? status) =>
+        _records.Where(p => status is null || p.Value.Status == status);
+
+    private ModelRecord Unpack(string modelId, PackedModelRecord record) =>
+        record.Unpack(modelId, record.HashAside ? _hashesAside[modelId] : null);
 
     private int Total(ModelStatus status) => _counts[(int)status] + _dropped[(int)status];
 
@@ -303,17 +328,4 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
 
     private static string StateName(int generation, int segment) =>
         generation == 0 ? $"fleet-records-{segment}" : $"fleet-records-g{generation}-{segment}";
-
-    /// <summary>A kept record with its place in the submission order and, while it is a rejection, in the drop order.</summary>
-    private sealed class Entry(ModelRecord record, LinkedListNode<string> order)
-    {
-        public ModelRecord Record { get; set; } = record;
-
-        public LinkedListNode<string> Order { get; } = order;
-
-        public LinkedListNode<string>? Rejection { get; set; }
-
-        /// <summary>The last record of the id that went to storage (a compaction writes this one, not a volatile change).</summary>
-        public ModelRecord? Stored { get; set; }
-    }
 }

@@ -13,7 +13,24 @@ public sealed class LayerSliceState
     [Id(1)] public byte[] Sketch { get; set; } = [];
 
     /// <summary>Ids of the models absorbed (the idempotency set).</summary>
-    [Id(2)] public HashSet<string> ModelIds { get; set; } = [];
+    [Id(6)] public ModelIdSet ModelIds { get; set; } = new();
+
+    /// <summary>
+    /// The id set as states written before <see cref="ModelIdSet"/> stored it: read into <see cref="ModelIds"/>, never
+    /// written (null).
+    /// </summary>
+    [Id(2)]
+    public HashSet<string>? StoredAsHashSet
+    {
+        get => null;
+        set
+        {
+            foreach (var id in value ?? [])
+            {
+                ModelIds.Add(id);
+            }
+        }
+    }
 
     /// <summary>Rows inserted.</summary>
     [Id(3)] public long RowCount { get; set; }
