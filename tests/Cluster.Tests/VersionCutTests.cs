@@ -56,6 +56,33 @@ public sealed class VersionCutTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_checkpoint_while_a_cut_is_open_stores_every_model_and_keeps_the_cut()
+    {
+        var fleet = GeneratedFleet.Generate(fixture.Root, "cut-checkpoint", FleetPresets.Create("tiny", 4, layerCount: 1) with { Seed = 93 });
+        var (slice, configuration) = Slice("cut-checkpoint", fleet);
+        var (control, controlConfiguration) = Slice("cut-checkpoint-control", fleet);
+        await slice.AbsorbAsync(fleet.Model(0), configuration, cut: 1);
+        await slice.AbsorbAsync(fleet.Model(1), configuration, cut: 1);
+        await slice.AbsorbAsync(fleet.Model(2), configuration, cut: 2);
+        await slice.AbsorbAsync(fleet.Model(3), configuration, cut: 1);
+
+        // The checkpoint holds all four models; the cut still answers with its own three.
+        Assert.Equal(4, await slice.FlushAsync());
+        Assert.Equal(0, (await slice.GetInfoAsync()).PendingCheckpoint);
+        var cut = await slice.GetSnapshotSinceAsync(Guid.Empty, 0, cut: 1);
+        foreach (var i in new[] { 0, 1, 3 })
+        {
+            await control.AbsorbAsync(fleet.Model(i), controlConfiguration, cut: 0);
+        }
+
+        await AssertSameSketchAsync(control, cut, models: 3);
+
+        // Nothing arrived since the flush: the slice serves the stored blob, which must equal all four models.
+        await control.AbsorbAsync(fleet.Model(2), controlConfiguration, cut: 0);
+        await AssertSameSketchAsync(control, await slice.GetSnapshotAsync(), models: 4);
+    }
+
+    [Fact]
     public async Task Overlapping_batches_publish_versions_of_exactly_each_cuts_models()
     {
         const string name = "cut-run";
