@@ -97,6 +97,13 @@ public interface ILayerCoordinatorGrain : IGrainWithStringKey
     [OneWay]
     Task SolvePendingAsync();
 
+    /// <summary>
+    /// Solves and publishes now every version <see cref="CaptureVersionAsync"/> took that is not yet published (oldest
+    /// first) and returns the current version: once it returns, the layer's slices measure new models' held-out
+    /// capture against it. Computes no version of models absorbed after the last capture.
+    /// </summary>
+    Task<BasisVersionInfo?> PublishCapturedAsync();
+
     /// <summary>The layer's configuration, counts, current version and history.</summary>
     [AlwaysInterleave]
     Task<LayerStatus> GetStatusAsync();

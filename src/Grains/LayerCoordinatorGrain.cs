@@ -264,6 +264,18 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
+    public async Task<BasisVersionInfo?> PublishCapturedAsync()
+    {
+        // The one-way solve calls queued behind this one then find nothing left.
+        while (_pending.TryDequeue(out var pending))
+        {
+            await SolveAsync(pending);
+        }
+
+        return _state.State.Current?.Info;
+    }
+
+    /// <inheritdoc />
     public Task<LayerStatus> GetStatusAsync()
     {
         var state = _state.State;

@@ -42,10 +42,29 @@ public static class FleetVersions
     /// </summary>
     public static async Task CaptureNowAsync(IGrainFactory grains, string fleet, int cut, CancellationToken cancellationToken = default)
     {
+        var coordinators = await CoordinatorsAsync(grains, fleet).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await Task.WhenAll(coordinators.Select(c => c.CaptureVersionAsync(cut))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until every layer coordinator of <paramref name="fleet"/> has published the versions it captured
+    /// (<see cref="ILayerCoordinatorGrain.PublishCapturedAsync"/>): from then on every slice measures new models against them.
+    /// </summary>
+    public static async Task PublishCapturedAsync(IGrainFactory grains, string fleet, CancellationToken cancellationToken = default)
+    {
+        var coordinators = await CoordinatorsAsync(grains, fleet).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await Task.WhenAll(coordinators.Select(c => c.PublishCapturedAsync())).ConfigureAwait(false);
+    }
+
+    /// <summary>The coordinator of every layer × mode of <paramref name="fleet"/>, in the registry's layer order.</summary>
+    private static async Task<ILayerCoordinatorGrain[]> CoordinatorsAsync(IGrainFactory grains, string fleet)
+    {
         ArgumentNullException.ThrowIfNull(grains);
         var description = await grains.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleet)).GetDescriptionAsync().ConfigureAwait(false);
-        var keys = description.Layers.SelectMany(layer => description.Modes.Select(mode => UwsKeys.Coordinator(fleet, layer.Layer, mode)));
-        cancellationToken.ThrowIfCancellationRequested();
-        await Task.WhenAll(keys.Select(key => grains.GetGrain<ILayerCoordinatorGrain>(key).CaptureVersionAsync(cut))).ConfigureAwait(false);
+        return description.Layers
+            .SelectMany(layer => description.Modes.Select(mode => grains.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(fleet, layer.Layer, mode))))
+            .ToArray();
     }
 }

@@ -81,10 +81,19 @@ public static class RunJob
         }
 
         // Versions at T = N, 2N, …: captured after each batch and solved while the next batch is ingested. Submitted
-        // directly, the next batch does not wait for the capture (each model names its batch's version cut); flattened
-        // layers take no cuts, and the queue's batches are its own, so those wait.
-        Task CaptureVersionsAsync(int cut, CancellationToken ct) => FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, cut, ct);
+        // directly, the next batch does not wait for the capture (each model names its batch's version cut), and the
+        // batch after it waits until that version is published, so its models' held-out capture is measured against it;
+        // flattened layers take no cuts, and the queue's batches are its own, so those wait for the capture only.
         bool overlap = queue is null && (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Modes.All(m => m != SketchMode.Flattened);
+        async Task CaptureVersionsAsync(int cut, CancellationToken ct)
+        {
+            await FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, cut, ct).ConfigureAwait(false);
+            if (overlap)
+            {
+                await FleetVersions.PublishCapturedAsync(session.Client, connection.FleetId, ct).ConfigureAwait(false);
+            }
+        }
+
         var ingest = options.VersionEvery > 0
             ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync, overlap).ConfigureAwait(false)
             : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
