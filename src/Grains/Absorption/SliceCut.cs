@@ -30,10 +30,10 @@ internal sealed class SliceCut(int cut, ICovarianceSketch? frozen, int models, l
     /// <summary>Held-out capture sums of the models held.</summary>
     public HeldOutTally HeldOut { get; private set; } = heldOut;
 
-    /// <summary>The sketch a late model of this cut goes into (<paramref name="create"/> makes it when none is held yet).</summary>
-    public ICovarianceSketch SketchFor(Func<ICovarianceSketch> create) => Frozen ?? create();
-
-    /// <summary>Counts a late model of this cut that <paramref name="sketch"/> (from <see cref="SketchFor"/>) absorbed.</summary>
+    /// <summary>
+    /// Counts a late model of this cut that <paramref name="sketch"/> absorbed: <see cref="Frozen"/>, or a new sketch
+    /// when the cut held none yet (then it becomes <see cref="Frozen"/>).
+    /// </summary>
     public void Absorbed(ICovarianceSketch sketch, LayerAbsorption absorbed)
     {
         Frozen = sketch;
