@@ -56,6 +56,28 @@ public sealed class ValidationFailures
         }
     }
 
+    /// <summary>
+    /// Adds a failure when <paramref name="urls"/> is given but is blank or holds an address (';'-separated, Kestrel's
+    /// <c>+</c> and <c>*</c> hosts allowed) that is not http:// or https://.
+    /// </summary>
+    public void HttpUrls(string option, string? urls)
+    {
+        if (urls is null)
+        {
+            return;
+        }
+
+        NotBlank(option, urls);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                Add($"{option} '{url}' is not an http:// or https:// address");
+            }
+        }
+    }
+
     /// <summary>Adds a failure when <paramref name="path"/> is given but is not an existing directory.</summary>
     public void DirectoryExists(string option, string? path)
     {

@@ -11,18 +11,7 @@ public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new ValidationFailures();
-        if (options.Urls is not null)
-        {
-            failures.NotBlank("--urls", options.Urls);
-            foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                    || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                {
-                    failures.Add($"--urls '{url}' is not an http:// or https:// address");
-                }
-            }
-        }
+        failures.HttpUrls("--urls", options.Urls);
 
         failures.NotBlank("--upload-dir", options.UploadFolder);
         if (options.MaxUploadBytes < 1 << 20)

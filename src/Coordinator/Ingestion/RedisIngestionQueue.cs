@@ -51,7 +51,10 @@ public sealed class RedisIngestionQueue
     /// <summary>Called with a message whenever a Redis call failed and is retried (for logs).</summary>
     public Action<string>? OnRetry { get; init; }
 
-    /// <summary>Where retries and their back-off are counted (<c>uws.queue.retries</c>, <c>uws.queue.retry.backoff</c>); none when null.</summary>
+    /// <summary>
+    /// Where retries are counted: Redis calls and their back-off (<c>uws.queue.retries</c>, <c>uws.queue.retry.backoff</c>),
+    /// entries left for a retry after a cluster fault (<c>uws.queue.deferred</c>); none when null.
+    /// </summary>
     public UwsMetrics? Metrics { get; init; }
 
     /// <summary>
@@ -90,16 +93,22 @@ public sealed class RedisIngestionQueue
 
     /// <summary>
     /// The queue of the fleet <paramref name="connection"/> names, as one CLI process works it: a consumer name unique to
-    /// the process, the consumer group created.
+    /// the process, the consumer group created; its retries counted by <paramref name="metrics"/> when given.
     /// </summary>
     public static async Task<RedisIngestionQueue> OpenAsync(
-        IConnectionMultiplexer redis, ClusterConnectionOptions connection, TimeSpan reclaimAfter, Action<string>? onRetry, CancellationToken cancellationToken = default)
+        IConnectionMultiplexer redis,
+        ClusterConnectionOptions connection,
+        TimeSpan reclaimAfter,
+        Action<string>? onRetry,
+        UwsMetrics? metrics = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var queue = new RedisIngestionQueue(redis, connection.ServiceId, connection.FleetId, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
         {
             ReclaimAfter = reclaimAfter,
             OnRetry = onRetry,
+            Metrics = metrics,
         };
         await queue.EnsureGroupAsync(cancellationToken).ConfigureAwait(false);
         return queue;
@@ -204,6 +213,7 @@ public sealed class RedisIngestionQueue
                     {
                         // A defective model never throws (the registry rejects it), so this is the cluster or its storage
                         // (e.g. Redis restarting under the silos): not acknowledged, retried once idle.
+                        Metrics?.QueueDeferred(Key.ToString(), "submit", 1);
                         OnRetry?.Invoke($"model {model.ModelId} not submitted ({ex.GetType().Name}: {ex.Message}); retried in {ReclaimAfter.TotalSeconds:G} s");
                         return;
                     }
@@ -264,12 +274,14 @@ public sealed class RedisIngestionQueue
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            Metrics?.QueueDeferred(Key.ToString(), "checkpoint", modelIds.Count);
             OnRetry?.Invoke($"{modelIds.Count} absorbed models not yet checkpointed ({ex.GetType().Name}: {ex.Message}); retried in {ReclaimAfter.TotalSeconds:G} s");
             return [];
         }
 
         if (durable.Count < modelIds.Count)
         {
+            Metrics?.QueueDeferred(Key.ToString(), "not_durable", modelIds.Count - durable.Count);
             OnRetry?.Invoke($"{modelIds.Count - durable.Count} absorbed models are not in their slices' checkpoints (a silo failed); retried in {ReclaimAfter.TotalSeconds:G} s");
         }
 

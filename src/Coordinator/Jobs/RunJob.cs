@@ -70,7 +70,7 @@ public static class RunJob
         var queue = redis is null
             ? null
             : await RedisIngestionQueue.OpenAsync(
-                redis, connection, TimeSpan.FromSeconds(30), message => context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"), cancellationToken).ConfigureAwait(false);
+                redis, connection, TimeSpan.FromSeconds(30), message => context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"), cancellationToken: cancellationToken).ConfigureAwait(false);
         var ingestor = new ModelIngestor(session.Fleet, options.Parallelism, queue);
         var lastVersions = TimeSpan.Zero;
         async Task ComputeVersionsAsync(CancellationToken ct)

@@ -17,6 +17,7 @@ public sealed class IngestCommand : Command
     private readonly Option<double> _settle = new("--settle") { Description = "With --watch: seconds a model's files must be unchanged before it is ingested.", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _parallelism = new("--parallelism") { Description = "Models submitted at once (with --redis: models in flight per worker).", DefaultValueFactory = _ => ModelIngestor.DefaultParallelism };
     private readonly Option<double> _reclaimAfter = new("--reclaim-after") { Description = "With --redis: seconds after which a queued model left unacknowledged (a dead worker's) is taken over.", DefaultValueFactory = _ => 30 };
+    private readonly Option<string?> _metricsUrls = new("--metrics-urls") { Description = "With a cluster (--redis or --gateway): serve this process's metrics for Prometheus at /metrics (and /health, /alive) on these addresses (';'-separated), e.g. http://0.0.0.0:9464." };
     private readonly ClusterConnectionCliOptions _cluster = new();
     private readonly CliContext _context;
 
@@ -31,6 +32,7 @@ public sealed class IngestCommand : Command
         Options.Add(_settle);
         Options.Add(_parallelism);
         Options.Add(_reclaimAfter);
+        Options.Add(_metricsUrls);
         _cluster.AddTo(this);
         SetAction(ExecuteAsync);
     }
@@ -43,6 +45,7 @@ public sealed class IngestCommand : Command
         var settle = parseResult.GetValue(_settle);
         var parallelism = parseResult.GetValue(_parallelism);
         var reclaimAfter = parseResult.GetValue(_reclaimAfter);
+        var metricsUrls = parseResult.GetValue(_metricsUrls);
         var failures = new ValidationFailures();
         foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
         {
@@ -61,7 +64,20 @@ public sealed class IngestCommand : Command
             failures.Add($"--reclaim-after must be > 0 seconds (got {reclaimAfter})");
         }
 
+        failures.HttpUrls("--metrics-urls", metricsUrls);
         var (_, connection) = OptionsValidation.BindBoth(() => failures.ThrowIfAny(), () => _cluster.Bind(parseResult));
+        if (metricsUrls is not null && connection.IsEmbedded)
+        {
+            // The embedded silo's instruments belong to `uws serve` (or a silo process), which serves them itself.
+            throw new UsageException(["--metrics-urls needs a cluster (--redis or --gateway); an embedded fleet's metrics are served by `uws serve`"]);
+        }
+
+        // The metrics endpoint first, so that it is up (and scraped) while Redis and the cluster are reached.
+        await using var metrics = metricsUrls is null ? null : await MetricsEndpoint.StartAsync(metricsUrls, cancellationToken).ConfigureAwait(false);
+        if (metrics is not null)
+        {
+            _context.Console.MarkupLineInterpolated($"metrics at {string.Join(", ", metrics.Urls.Select(u => u.TrimEnd('/') + "/metrics"))}");
+        }
 
         // With a cluster (Redis), every model goes through the durable queue; Redis is checked first so that an
         // unreachable endpoint is named at once.
@@ -70,7 +86,13 @@ public sealed class IngestCommand : Command
         var queue = redis is null
             ? null
             : await RedisIngestionQueue.OpenAsync(
-                redis, connection, TimeSpan.FromSeconds(reclaimAfter), message => _context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"), cancellationToken).ConfigureAwait(false);
+                redis,
+                connection,
+                TimeSpan.FromSeconds(reclaimAfter),
+                message => _context.Console.MarkupLineInterpolated($"[yellow]retry[/] {message}"),
+                metrics?.Metrics,
+                cancellationToken).ConfigureAwait(false);
+        await using var figures = queue is null || metrics is null ? null : new QueueFiguresFeed(queue, metrics.Queues);
         var ingestor = new ModelIngestor(session.Fleet, parallelism, queue);
         Task<IngestSummary> IngestAsync(IReadOnlyList<ModelSource> models, CancellationToken ct) => IngestConsole.IngestAsync(ingestor, models, _context.Console, ct);
 

@@ -36,6 +36,7 @@ public sealed class UwsMetrics
     private readonly UpDownCounter<long> _activeSlices;
     private readonly Counter<long> _queueRetries;
     private readonly Histogram<double> _queueBackoff;
+    private readonly Counter<long> _queueDeferred;
 
     /// <summary>Creates the instruments on a meter owned by <paramref name="meterFactory"/>.</summary>
     /// <param name="meterFactory">The host's meter factory.</param>
@@ -63,6 +64,7 @@ public sealed class UwsMetrics
         _activeSlices = meter.CreateUpDownCounter<long>(N.SiloActiveSlices, "{grain}", "Slice grains active on this silo");
         _queueRetries = meter.CreateCounter<long>(N.QueueRetries, "{retry}", "Redis calls of the ingestion queue retried after a failure");
         _queueBackoff = Seconds(meter, N.QueueRetryBackoff, "Back-off before a retried Redis call of the ingestion queue");
+        _queueDeferred = meter.CreateCounter<long>(N.QueueDeferred, "{entry}", "Ingestion queue entries left unacknowledged after a cluster or storage fault, retried once idle");
 
         meter.CreateObservableGauge(N.LayerModels, () => LayerValues(f => f.Version.ModelCount), "{model}", "T: models in the layer's latest basis version");
         meter.CreateObservableGauge(N.LayerVersion, () => LayerValues(f => f.Version.Version), "{version}", "The layer's latest basis version");
@@ -136,6 +138,18 @@ public sealed class UwsMetrics
             var tag = Tag(N.QueueTag, queue);
             _queueRetries.Add(1, tag);
             _queueBackoff.Record(backoff.TotalSeconds, tag);
+        }
+    }
+
+    /// <summary>
+    /// Records <paramref name="entries"/> entries of ingestion queue <paramref name="queue"/> left unacknowledged for a retry,
+    /// because of <paramref name="reason"/> (a fixed word: <c>submit</c>, <c>checkpoint</c>, <c>not_durable</c>).
+    /// </summary>
+    public void QueueDeferred(string queue, string reason, int entries)
+    {
+        if (_queueDeferred.Enabled && entries > 0)
+        {
+            _queueDeferred.Add(entries, Tag(N.QueueTag, queue), Tag(N.ReasonTag, reason));
         }
     }
 

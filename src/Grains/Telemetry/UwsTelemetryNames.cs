@@ -117,6 +117,12 @@ public static class UwsTelemetryNames
     /// <summary>Histogram s: the back-off waited before each retried Redis call of the ingestion queue (tag <see cref="QueueTag"/>).</summary>
     public const string QueueRetryBackoff = "uws.queue.retry.backoff";
 
+    /// <summary>
+    /// Counter {entry}: queue entries left unacknowledged after a fault of the cluster or its storage, to be retried once idle
+    /// (tags <see cref="QueueTag"/>, <see cref="ReasonTag"/>: <c>submit</c>, <c>checkpoint</c> or <c>not_durable</c>).
+    /// </summary>
+    public const string QueueDeferred = "uws.queue.deferred";
+
     // ---- tags (bounded: fleets and layers are few; reasons, modes and backends are fixed sets) -------------
 
     /// <summary>Tag: fleet name.</summary>

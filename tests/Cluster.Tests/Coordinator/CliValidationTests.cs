@@ -148,6 +148,20 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task Ingest_metrics_need_an_http_address_and_a_cluster()
+    {
+        using var folder = new TempFolder();
+
+        var bad = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "ftp://example", "--gateway", "127.0.0.1:1");
+        var embedded = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "http://127.0.0.1:9464");
+
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Equal(["uws: --metrics-urls 'ftp://example' is not an http:// or https:// address"], bad.ErrorLines);
+        Assert.Equal(ExitCodes.Usage, embedded.ExitCode);
+        Assert.Equal(["uws: --metrics-urls needs a cluster (--redis or --gateway); an embedded fleet's metrics are served by `uws serve`"], embedded.ErrorLines);
+    }
+
+    [Fact]
     public async Task Serve_validates_ports_and_urls()
     {
         var run = await CliHarness.InvokeAsync("serve", "--urls", "ftp://example", "--silo-port", "30000", "--gateway-port", "30000", "--max-upload-mb", "0");

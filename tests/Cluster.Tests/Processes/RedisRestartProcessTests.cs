@@ -9,7 +9,8 @@ namespace OrleansUws.Cluster.Tests.Processes;
 
 /// <summary>
 /// redis-server (append-only, fsync always) restarted under two silo processes and a <c>uws ingest --redis</c> worker:
-/// ingestion pauses, retries with back-off, and finishes by itself in one pass with every model absorbed exactly once.
+/// ingestion pauses, retries with back-off, and finishes by itself in one pass with every model absorbed exactly once. The
+/// worker's own <c>/metrics</c> (<c>--metrics-urls</c>) shows the retries and the stream's length while it runs.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class RedisRestartProcessTests(ClusterFixture fixture)
@@ -32,15 +33,20 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
                 Modes: [SketchMode.Rows], SliceCount: 2, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3),
                 Layers: fleet.Spec.Layers.ToDictionary(l => l.LayerId, l => new LayerShape(l.OutFeatures, l.InFeatures))));
 
+            var metricsUrl = $"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}";
             var run = CliHarness.InvokeAsync(
                 "ingest", fleet.Folder, "--redis", cluster.Redis, "--cluster-id", cluster.ClusterId, "--service-id", cluster.ClusterId,
-                "--fleet-id", name, "--call-timeout", "15", "--reclaim-after", "2", "--parallelism", "4");
+                "--fleet-id", name, "--call-timeout", "15", "--reclaim-after", "2", "--parallelism", "4", "--metrics-urls", metricsUrl);
+            var scrapes = ScrapeWhileRunningAsync(new Uri(metricsUrl + "/metrics"), $"uws:{cluster.ClusterId}:{name}:ingest", run);
             await TestWait.UntilAsync(async () => (await registry.GetDescriptionAsync()).Counts.Absorbed >= 30, "30 models absorbed", TimeSpan.FromMinutes(2));
             await cluster.RestartRedisAsync(TimeSpan.FromSeconds(downSeconds));
             var result = await run;
 
             Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
             Assert.Contains("retry", result.Output, StringComparison.Ordinal);
+            var scraped = await scrapes;
+            Assert.True(scraped.Retries + scraped.Deferred >= 1, $"the worker printed retries, its /metrics counted none; {scraped}");
+            Assert.True(scraped.Length == Models, $"the worker's /metrics reported a stream of {scraped.Length} entries at most, not {Models}; {scraped}");
             Assert.Equal(new ModelCounts(0, Models, 0), (await ClusterRetryCall(registry.GetDescriptionAsync)).Counts);
             foreach (var layer in fleet.Spec.Layers)
             {
@@ -49,6 +55,57 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
                 Assert.Equal(Models * layer.OutFeatures, slices.Sum(s => s.RowCount));
             }
         });
+    }
+
+    /// <summary>
+    /// Reads <paramref name="metrics"/> every 200 ms until <paramref name="run"/> ends: the most Redis retries, entries
+    /// deferred by cluster faults, and the longest stream <paramref name="queue"/> seen.
+    /// </summary>
+    private static async Task<Scrapes> ScrapeWhileRunningAsync(Uri metrics, string queue, Task run)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var seen = new Scrapes();
+        while (!run.IsCompleted)
+        {
+            try
+            {
+                var page = await http.GetStringAsync(metrics, TestContext.Current.CancellationToken);
+                seen.Pages++;
+                seen.Retries = Math.Max(seen.Retries, QueueSeries.Value(page, "uws_queue_retries_total", queue) ?? 0);
+                seen.Length = Math.Max(seen.Length, QueueSeries.Value(page, "uws_queue_length", queue) ?? 0);
+                seen.Deferred = Math.Max(seen.Deferred, QueueSeries.Sum(page, "uws_queue_deferred_total", queue));
+                seen.Last = QueueSeries.Lines(page);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                seen.Failures++; // not listening yet, or already stopped
+                seen.LastFailure = ex.Message;
+            }
+
+            await Task.WhenAny(run, Task.Delay(200, TestContext.Current.CancellationToken));
+        }
+
+        return seen;
+    }
+
+    private sealed class Scrapes
+    {
+        public int Pages { get; set; }
+
+        public int Failures { get; set; }
+
+        public double Retries { get; set; }
+
+        public double Deferred { get; set; }
+
+        public double Length { get; set; }
+
+        public string Last { get; set; } = "";
+
+        public string LastFailure { get; set; } = "";
+
+        public override string ToString() =>
+            $"{Pages} pages read, {Failures} requests failed (last: {LastFailure}); the last page's queue series:{Environment.NewLine}{Last}";
     }
 
     private static Task<T> ClusterRetryCall<T>(Func<Task<T>> call) =>

@@ -129,24 +129,15 @@ public sealed class ServeQueueProcessTests
                     async () =>
                     {
                         metrics = await read.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancel);
-                        return Gauge(metrics, "uws_queue_length", key) == Models + 1 && Gauge(metrics, "uws_queue_pending", key) == 0;
+                        return QueueSeries.Value(metrics, "uws_queue_length", key) == Models + 1 && QueueSeries.Value(metrics, "uws_queue_pending", key) == 0;
                     },
                     "the queue gauges report the stream", TimeSpan.FromSeconds(30));
             }
             catch (TimeoutException ex)
             {
-                var lines = metrics.Split('\n').Where(l => l.StartsWith("uws_queue", StringComparison.Ordinal));
-                throw new TimeoutException($"{ex.Message} Queue {key}; the last page's queue series:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}", ex);
+                throw new TimeoutException($"{ex.Message} Queue {key}; the last page's queue series:{Environment.NewLine}{QueueSeries.Lines(metrics)}", ex);
             }
         });
-    }
-
-    /// <summary>The value of <paramref name="metric"/>'s series for queue <paramref name="queue"/> in a Prometheus text page, or null.</summary>
-    private static double? Gauge(string page, string metric, string queue)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(
-            page, $@"^{metric}\{{[^}}]*uws_queue=""{System.Text.RegularExpressions.Regex.Escape(queue)}""[^}}]*\}} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
-        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task<Uri> AcceptedAsync(HttpResponseMessage response, string modelId)
