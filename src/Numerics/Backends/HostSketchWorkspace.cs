@@ -18,7 +18,8 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
     private bool _disposed;
 
     /// <summary>
-    /// Creates a zeroed rows×cols buffer. With <paramref name="hostKernels"/> (the default) the Gram and the rotation use
+    /// Creates a zeroed rows×cols buffer (reused from <see cref="WorkspaceBufferPool"/>, returned there on
+    /// <see cref="Dispose"/>). With <paramref name="hostKernels"/> (the default) the Gram and the rotation use
     /// the x86 shrink kernels where supported; without, they always run on <paramref name="backend"/> (the benchmark
     /// compares the two).
     /// </summary>
@@ -35,7 +36,7 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         _backend = backend;
         Rows = rows;
         Cols = cols;
-        _buffer = new float[rows * cols];
+        _buffer = WorkspaceBufferPool.Rent(rows * cols);
         _gramKernel = hostKernels && ShrinkKernels.GramSupported;
         _rotationKernel = hostKernels && ShrinkKernels.RotationSupported;
     }
@@ -151,14 +152,26 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
             return;
         }
 
-        _spare ??= new float[Rows * Cols];
+        _spare ??= WorkspaceBufferPool.Rent(Rows * Cols);
         _backend.Gemm(Transpose.No, Transpose.No, outRows, Cols, activeRows, 1f, m, activeRows, Live, Cols, 0f, _spare, Cols);
         _spare.AsSpan(outRows * Cols).Clear();
         (_buffer, _spare) = (_spare, _buffer);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _disposed = true;
+    /// <summary>Ends the workspace and hands its buffers back to <see cref="WorkspaceBufferPool"/> (once).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        WorkspaceBufferPool.Return(_buffer);
+        WorkspaceBufferPool.Return(_spare);
+        _buffer = [];
+        _spare = null;
+    }
 
     private float[] Live
     {

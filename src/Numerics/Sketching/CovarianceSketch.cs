@@ -332,6 +332,18 @@ public abstract class CovarianceSketch : ICovarianceSketch
     }
 
     /// <inheritdoc />
+    public ICovarianceSketch Copy()
+    {
+        ThrowIfDisposed();
+        var copy = CopyCore();
+        copy.RowCount = RowCount;
+        copy.UnitCount = UnitCount;
+        copy.TotalEnergy = TotalEnergy;
+        _sum?.CopyTo(copy._sum!, 0);
+        return copy;
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         if (!_disposed)
@@ -392,6 +404,9 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
     /// <summary>Releases the sketched matrix.</summary>
     private protected abstract void DisposeCore();
+
+    /// <summary>A new sketch of the same kind and settings holding this one's rows (the base copies its own bookkeeping).</summary>
+    private protected abstract CovarianceSketch CopyCore();
 
     /// <summary>Restores the bookkeeping of a deserialised sketch.</summary>
     private protected void RestoreState(in SketchHeader header, ReadOnlySpan<double> sum)

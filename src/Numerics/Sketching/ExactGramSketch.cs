@@ -153,6 +153,16 @@ public sealed class ExactGramSketch : CovarianceSketch
     }
 
     /// <inheritdoc />
+    private protected override CovarianceSketch CopyCore()
+    {
+        var copy = new ExactGramSketch(Backend, Dimension, MeanMode);
+        _gram.CopyTo(copy._gram, 0);
+        _pending.AsSpan(0, _pendingCount * Dimension).CopyTo(copy._pending);
+        copy._pendingCount = _pendingCount;
+        return copy;
+    }
+
+    /// <inheritdoc />
     private protected override void DisposeCore()
     {
         _gram = [];

@@ -193,6 +193,24 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override void DisposeCore() => _workspace.Dispose();
 
+    /// <inheritdoc />
+    private protected override CovarianceSketch CopyCore()
+    {
+        var copy = new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode);
+        if (BufferedRows > 0)
+        {
+            using var rows = new PooledArray<float>(BufferedRows * Dimension);
+            _workspace.GetRows(0, BufferedRows, rows.Span);
+            copy._workspace.SetRows(0, rows.Span, BufferedRows);
+        }
+
+        copy.BufferedRows = BufferedRows;
+        copy.ShrinkCount = ShrinkCount;
+        copy._certificate = _certificate;
+        copy._retained = [.. _retained];
+        return copy;
+    }
+
     private void Shrink()
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();

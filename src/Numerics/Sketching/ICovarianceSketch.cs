@@ -76,4 +76,10 @@ public interface ICovarianceSketch : IDisposable
 
     /// <summary>The versioned, checksummed binary form; <see cref="SketchSerializer.Deserialize"/> reads it back bit-exactly.</summary>
     byte[] Serialize();
+
+    /// <summary>
+    /// An independent copy, bit-exact (rows, counts, energy, mean sums, shrink state), made without serialising: absorbing
+    /// into either afterwards leaves the other as it was. The caller disposes it.
+    /// </summary>
+    ICovarianceSketch Copy();
 }

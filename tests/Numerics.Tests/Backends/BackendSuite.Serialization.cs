@@ -38,6 +38,39 @@ public abstract partial class BackendSuite
         Assert.Equal(sketch.Serialize(), copy.Serialize());
     }
 
+    [Theory]
+    [InlineData(SketchKind.FrequentDirections, MeanMode.Track, 24)]
+    [InlineData(SketchKind.FrequentDirections, MeanMode.Centre, 2048)]
+    [InlineData(SketchKind.ExactGram, MeanMode.Track, 24)]
+    [InlineData(SketchKind.ExactGram, MeanMode.None, 160)]
+    public void CopyIsBitExactAndIndependent(SketchKind kind, MeanMode mode, int d)
+    {
+        // At d = 2048 (ℓ = 6) the Frequent Directions workspace is large enough to be pooled.
+        var factory = new CovarianceSketchFactory(Backend);
+        using var sketch = factory.Create(new SketchOptions(kind, d, 6, mode));
+        sketch.AppendRows(TestData.Planted(seed: 63, 50, d, rank: 3, noise: 0.1), 50, units: 5);
+        var before = sketch.Serialize();
+
+        using var copy = sketch.Copy();
+        Assert.Equal(before, copy.Serialize());
+
+        // Rows absorbed by the copy leave the original as it was, and the original's by the copy.
+        var more = TestData.Gaussian(64, 9 * d);
+        copy.AppendRows(more, 9);
+        Assert.Equal(before, sketch.Serialize());
+        Assert.NotEqual(before, copy.Serialize());
+        sketch.AppendRows(more, 9);
+        Assert.Equal(sketch.Serialize(), copy.Serialize());
+
+        // A sketch created after another was disposed (its buffer reused) starts empty: the same rows give the same bytes.
+        var replay = TestData.Planted(seed: 63, 50, d, rank: 3, noise: 0.1);
+        copy.Dispose();
+        using var fresh = factory.Create(new SketchOptions(kind, d, 6, mode));
+        fresh.AppendRows(replay, 50, units: 5);
+        Assert.Equal(before, fresh.Serialize());
+        Assert.Throws<ObjectDisposedException>(() => copy.Copy());
+    }
+
     [Fact]
     public void TruncatedOrCorruptBlobsAreRejectedWithTheFieldNamed()
     {
