@@ -105,10 +105,13 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             OpenCut(cut);
         }
 
-        // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one. Both the
-        // reader and AppendLora/AppendRows validate before mutating, so a failure here leaves the sketch as it was.
-        var held = late is null ? _sketch : late.Frozen;
-        var sketch = held ?? CreateSketch(layer);
+        // Read into a fresh sketch first when this slice has none yet; otherwise append to the live one, which holds
+        // every model. A late model goes into its cut's copy first. Both the reader and AppendLora/AppendRows validate
+        // before mutating, so a failure leaves a sketch as it was; a failure after the cut's copy took the model drops
+        // the copy (that version then counts the models the slice holds when it is captured).
+        var sketch = _sketch ?? CreateSketch(layer);
+        var cutSketch = late is null ? null : late.Frozen ?? CreateSketch(layer);
+        var cutRows = cutSketch?.RowCount ?? 0;
 
         LayerAbsorption absorbed;
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceAbsorbSpan);
@@ -118,14 +121,28 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             absorbed = await _workers.RunAsync(() =>
             {
                 using var lease = _readers.Acquire(model.Location);
+                if (cutSketch is not null)
+                {
+                    ModelLayerAbsorber.Absorb(lease.Reader, layer, cutSketch);
+                }
+
                 return ModelLayerAbsorber.Absorb(lease.Reader, layer, sketch, _heldOut);
             });
         }
         catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            if (held is null)
+            if (_sketch is null)
             {
                 sketch.Dispose();
+            }
+
+            if (late is not null && late.Frozen is null)
+            {
+                cutSketch!.Dispose();
+            }
+            else if (late is not null && cutSketch!.RowCount != cutRows)
+            {
+                CloseCut();
             }
 
             // Only the message crosses the grain boundary: the format library's exception types have no Orleans codec.
@@ -133,14 +150,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             throw new InvalidDataException(ex.Message);
         }
 
-        if (late is null)
-        {
-            _sketch = sketch;
-        }
-        else
-        {
-            late.Absorbed(sketch, absorbed);
-        }
+        _sketch = sketch;
+        late?.Absorbed(cutSketch!, absorbed);
 
         state.Configuration = layer;
         state.ModelIds.Add(model.ModelId);
@@ -199,7 +210,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public Task<SliceSnapshot> GetSnapshotAsync()
     {
-        SettleCut();
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
@@ -211,15 +221,15 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         if (_cut is { } open && open.Cut == cut && cut > 0)
         {
-            // Every model of this cut has been answered for: its state is final. The next cut's models join it again.
+            // Every model of this cut has been answered for: its state is final, and shipped once.
             var snapshot = CutSnapshot(open, activation, modelCount);
-            SettleCut();
+            CloseCut();
             return Task.FromResult(snapshot);
         }
 
         // Every model of cut ≤ this one has been answered: the next cut's first model opens no cut.
         _highestCut = Math.Max(_highestCut, cut + 1);
-        SettleCut();
+        CloseCut();
         var state = _state.State;
         if (activation != _lineage || modelCount != state.ModelIds.Count)
         {
@@ -234,7 +244,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     public Task<SliceInfo> GetInfoAsync()
     {
         var state = _state.State;
-        var kind = (_sketch ?? _cut?.Frozen)?.Kind switch
+        var kind = _sketch?.Kind switch
         {
             SketchKind.FrequentDirections => "fd",
             SketchKind.ExactGram => "exact-gram",
@@ -258,7 +268,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new SliceRemoval(true, "not held");
         }
 
-        SettleCut();
+        CloseCut();
         if (state.Configuration != layer)
         {
             return new SliceRemoval(false, $"the slice is configured as {(state.Configuration is { } c ? Describe(c) : "nothing")}, the request says {Describe(layer)}");
@@ -302,7 +312,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public async Task ResetAsync()
     {
-        SettleCut();
+        CloseCut();
         _sketch?.Dispose();
         _sketch = null;
         _state.State.Sketch = [];
@@ -354,7 +364,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public void Dispose()
     {
-        _cut?.Frozen?.Dispose();
+        _cut?.Dispose();
         _sketch?.Dispose();
     }
 
@@ -364,8 +374,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private async Task CheckpointAsync()
     {
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceCheckpointSpan);
-        // Everything the slice holds, an open cut's models and the next cut's alike; the cut itself stays open.
-        _state.State.Sketch = _cut is { } open ? open.SerializeWith(_sketch, _sketches) : _sketch!.Serialize();
+        // Everything the slice holds (its sketch has every model, an open cut's and the next cut's alike); the cut stays open.
+        _state.State.Sketch = _sketch!.Serialize();
         await _state.WriteStateAsync();
         _checkpoints.Written();
         _checkpointTimer?.Dispose();
@@ -374,8 +384,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
     /// <summary>
     /// Before the first model of <paramref name="cut"/> is absorbed: when it is the first model of a later cut than any
-    /// before, what the slice holds is the previous cut's state (<see cref="SliceCut"/>); an open cut older than that is
-    /// merged back first (its capture did not come in time, so that version counts some later models).
+    /// before, a copy of what the slice holds is the previous cut's state (<see cref="SliceCut"/>); an open cut older than
+    /// that is dropped first (its capture did not come in time, so that version counts some later models).
     /// </summary>
     private void OpenCut(int cut)
     {
@@ -385,21 +395,17 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return;
         }
 
-        SettleCut();
+        CloseCut();
         var state = _state.State;
-        _cut = new SliceCut(cut - 1, _sketch, state.ModelIds.Count, state.RowCount, state.IndependentRows, state.HeldOut);
-        _sketch = null;
+        _cut = new SliceCut(cut - 1, _sketch?.Copy(), state.ModelIds.Count, state.RowCount, state.IndependentRows, state.HeldOut);
         _highestCut = cut;
     }
 
-    /// <summary>Merges an open cut's models and the next cut's into the one sketch the slice holds.</summary>
-    private void SettleCut()
+    /// <summary>Drops an open cut's state (the slice's own sketch holds its models too).</summary>
+    private void CloseCut()
     {
-        if (_cut is { } open)
-        {
-            _cut = null;
-            _sketch = open.Settle(_sketch);
-        }
+        _cut?.Dispose();
+        _cut = null;
     }
 
     /// <summary>The open cut's state as a snapshot for a coordinator that holds revision (<paramref name="activation"/>, <paramref name="modelCount"/>).</summary>

@@ -56,6 +56,41 @@ public sealed class VersionCutTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_frequent_directions_slice_with_cuts_holds_the_bytes_of_the_same_models_absorbed_in_order()
+    {
+        // Frequent Directions (ℓ = 8, so 16-row rank-4 adapters make it shrink) is order-dependent: the cut's copy and the
+        // slice's own sketch must each be exactly what absorbing their models in arrival order gives, with no merge between.
+        var fleet = GeneratedFleet.Generate(fixture.Root, "cut-fd", FleetPresets.Create("tiny", 8, layerCount: 1) with { Seed = 94 });
+        var (slice, configuration) = Slice("cut-fd", fleet, exactGramMaxDimension: 8);
+        var (cutControl, cutConfiguration) = Slice("cut-fd-cut", fleet, exactGramMaxDimension: 8);
+        var (control, controlConfiguration) = Slice("cut-fd-all", fleet, exactGramMaxDimension: 8);
+        (int Model, int Cut)[] arrivals = [(0, 1), (1, 1), (2, 1), (3, 2), (4, 1), (5, 2), (6, 3), (7, 2)];
+        SliceSnapshot? first = null;
+        foreach (var (model, cut) in arrivals)
+        {
+            await slice.AbsorbAsync(fleet.Model(model), configuration, cut);
+            await control.AbsorbAsync(fleet.Model(model), controlConfiguration, cut: 0);
+            if (cut == 1)
+            {
+                await cutControl.AbsorbAsync(fleet.Model(model), cutConfiguration, cut: 0);
+            }
+
+            if (model == 5)
+            {
+                first = await slice.GetSnapshotSinceAsync(Guid.Empty, 0, cut: 1);
+            }
+        }
+
+        Assert.Equal(4, first!.ModelCount);
+        Assert.Equal((await cutControl.GetSnapshotAsync()).Sketch, first.Sketch);
+        var all = await slice.GetSnapshotAsync();
+        Assert.Equal(8, all.ModelCount);
+        Assert.Equal((await control.GetSnapshotAsync()).Sketch, all.Sketch);
+        using var sketch = SketchSerializer.Deserialize(all.Sketch, new ManagedBlasBackend());
+        Assert.True(((FrequentDirectionsSketch)sketch).ShrinkCount > 0, "the sketch never shrank: the test would not see a merge");
+    }
+
+    [Fact]
     public async Task A_checkpoint_while_a_cut_is_open_stores_every_model_and_keeps_the_cut()
     {
         var fleet = GeneratedFleet.Generate(fixture.Root, "cut-checkpoint", FleetPresets.Create("tiny", 4, layerCount: 1) with { Seed = 93 });
@@ -148,12 +183,12 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         }
     }
 
-    private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(string name, GeneratedFleet fleet)
+    private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(string name, GeneratedFleet fleet, int exactGramMaxDimension = 1024)
     {
         var layer = fleet.Spec.Layers[0];
         var configuration = new LayerConfiguration(
             name, layer.LayerId, SketchMode.Rows, new LayerShape(layer.OutFeatures, layer.InFeatures), SliceCount: 1, Centered: true,
-            new SketchSettings(SketchRows: 8, ExactGramMaxDimension: 1024),
+            new SketchSettings(SketchRows: 8, ExactGramMaxDimension: exactGramMaxDimension),
             new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 4, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7));
         return (fixture.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(name, layer.LayerId, SketchMode.Rows, 0)), configuration);
     }

@@ -4,13 +4,14 @@ using OrleansUws.Numerics.Sketching;
 namespace OrleansUws.Grains.Absorption;
 
 /// <summary>
-/// A slice's state as of a version cut while models of the next cut already arrive: the sketch the slice held when the
-/// first model of cut <see cref="Cut"/> + 1 came (a model of cut ≤ <see cref="Cut"/> that arrives later is absorbed here
-/// too) and its counts. The slice absorbs the next cut's models into a sketch of their own and merges the two when the
-/// cut is captured (<c>GetSnapshotSinceAsync</c> with this cut) or when anything else reads its sketch. So a version
-/// captured at a cut holds exactly the models submitted for it, and the next cut's submissions need not wait for it.
+/// A slice's state as of a version cut while models of the next cut already arrive: a copy of the sketch the slice held
+/// when the first model of cut <see cref="Cut"/> + 1 came (<see cref="ICovarianceSketch.Copy"/>), and its counts. The
+/// slice goes on absorbing every model into its own sketch; a model of cut ≤ <see cref="Cut"/> that arrives later is
+/// absorbed here too. The capture (<c>GetSnapshotSinceAsync</c> with this cut) ships this copy and drops it. So a version
+/// captured at a cut holds exactly the models submitted for it, the next cut's submissions need not wait for it, and
+/// nothing is merged back.
 /// </summary>
-internal sealed class SliceCut(int cut, ICovarianceSketch? frozen, int models, long rows, long independentRows, HeldOutTally heldOut)
+internal sealed class SliceCut(int cut, ICovarianceSketch? frozen, int models, long rows, long independentRows, HeldOutTally heldOut) : IDisposable
 {
     /// <summary>The last cut whose models this state holds.</summary>
     public int Cut { get; } = cut;
@@ -46,39 +47,6 @@ internal sealed class SliceCut(int cut, ICovarianceSketch? frozen, int models, l
         }
     }
 
-    /// <summary>
-    /// What <see cref="Settle"/> would give, serialised, leaving the cut open (a checkpoint while the cut's version is not
-    /// yet captured): the cut's sketch is copied (serialised and read back by <paramref name="sketches"/>) and <paramref name="next"/> merged into the copy.
-    /// </summary>
-    public byte[] SerializeWith(ICovarianceSketch? next, CovarianceSketchFactory sketches)
-    {
-        if (Frozen is null || next is null)
-        {
-            return (Frozen ?? next)?.Serialize() ?? [];
-        }
-
-        using var copy = sketches.Deserialize(Frozen.Serialize());
-        copy.Merge(next);
-        return copy.Serialize();
-    }
-
-    /// <summary>
-    /// The cut's sketch with <paramref name="next"/> (the next cut's models) merged in: the slice's whole sketch again.
-    /// <paramref name="next"/> is disposed when merged.
-    /// </summary>
-    public ICovarianceSketch? Settle(ICovarianceSketch? next)
-    {
-        if (Frozen is not { } frozen)
-        {
-            return next;
-        }
-
-        if (next is not null)
-        {
-            frozen.Merge(next);
-            next.Dispose();
-        }
-
-        return frozen;
-    }
+    /// <summary>Drops the copy.</summary>
+    public void Dispose() => Frozen?.Dispose();
 }
