@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using Orleans.Utilities;
 using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Coordination;
@@ -34,6 +35,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private readonly ObserverManager<IBasisObserver> _observers;
     private ITimer? _timer;
     private ISketchPath? _path;
+    private VersionHistory? _history;
     /// <summary>Captured versions not yet solved, oldest first (a capture may come before the previous one is solved).</summary>
     private readonly Queue<PendingVersion> _pending = new();
 
@@ -276,11 +278,11 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
-    public Task<LayerStatus> GetStatusAsync()
+    public async Task<LayerStatus> GetStatusAsync()
     {
         var state = _state.State;
-        return Task.FromResult(new LayerStatus(
-            state.Configuration, AbsorbedModels, ModelsSinceLastVersion, state.Current?.Info, state.History.ToArray()));
+        var history = await History.ReadAllAsync(state);
+        return new LayerStatus(state.Configuration, AbsorbedModels, ModelsSinceLastVersion, state.Current?.Info, [.. history]);
     }
 
     /// <inheritdoc />
@@ -329,6 +331,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         : null;
 
     private int AbsorbedModels => Path?.AbsorbedModels(_state.State.AbsorbedModels) ?? _state.State.AbsorbedModels;
+
+    private VersionHistory History => _history ??= new VersionHistory(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
 
     private int ModelsSinceLastVersion => Math.Max(0, AbsorbedModels - (_state.State.Current?.Info.ModelCount ?? 0));
 
@@ -394,7 +398,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         var info = basis.Info;
         await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).ArchiveAsync(basis);
         state.Current = basis;
-        state.History.Add(info);
+        await History.AppendAsync(state, info);
         SyncAbsorbed(models);
         await _state.WriteStateAsync();
 

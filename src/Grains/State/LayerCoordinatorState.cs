@@ -12,7 +12,10 @@ public sealed class LayerCoordinatorState
     /// <summary>The current basis; null before the first version.</summary>
     [Id(1)] public LayerBasis? Current { get; set; }
 
-    /// <summary>Every version's figures, oldest first.</summary>
+    /// <summary>
+    /// The figures of the versions since the last sealed history segment, oldest first (all of them in states written
+    /// before history was segmented); <see cref="Coordination.VersionHistory"/> reads the whole history.
+    /// </summary>
     [Id(2)] public List<BasisVersionInfo> History { get; set; } = [];
 
     /// <summary>Absorbed models reported by the fleet up to the last write.</summary>
@@ -32,4 +35,7 @@ public sealed class LayerCoordinatorState
     /// <see cref="Current"/> holds an empty vector array and the basis is assembled on demand.
     /// </summary>
     [Id(6)] public float[] FlattenedSigns { get; set; } = [];
+
+    /// <summary>History segments sealed into storage entries <c>history-0</c> … of the coordinator grain.</summary>
+    [Id(7)] public int SealedHistorySegments { get; set; }
 }
