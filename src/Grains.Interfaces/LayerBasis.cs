@@ -11,7 +11,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// <remarks>
 /// On the wire and in storage it travels as <see cref="LayerBasisSurrogate"/>: the vectors and the mean as raw bytes,
 /// copied in one block, because Orleans encodes a <c>float[]</c> element by element and every version writes its k×d
-/// basis twice (coordinator state and archive entry).
+/// basis to the archive entry and sends it to the slices.
 /// </remarks>
 [Immutable]
 public sealed record LayerBasis(

@@ -36,6 +36,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private ITimer? _timer;
     private ISketchPath? _path;
     private VersionHistory? _history;
+    private LayerBasis? _current;
     /// <summary>Captured versions not yet solved, oldest first (a capture may come before the previous one is solved).</summary>
     private readonly Queue<PendingVersion> _pending = new();
 
@@ -287,7 +288,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
     /// <inheritdoc />
     public async Task<LayerBasis?> GetBasisAsync() =>
-        _state.State.Current is { } current && Path is { } path ? await path.ReadBasisAsync(current) : _state.State.Current;
+        await CurrentBasisAsync() is { } current && Path is { } path ? await path.ReadBasisAsync(current) : await CurrentBasisAsync();
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync() => Path is { } path ? await path.GetSlicesAsync() : [];
@@ -379,7 +380,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         var (capture, trigger, started) = pending;
         var state = _state.State;
         var configuration = state.Configuration!;
-        var previous = state.Current;
+        var previous = await CurrentBasisAsync();
         int version = (previous?.Info.Version ?? 0) + 1;
         var solved = await capture.SolveAsync(previous, version);
         var info = new BasisVersionInfo(
@@ -397,7 +398,10 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         basis = basis with { Info = VersionFigures.WithSpectrum(basis) };
         var info = basis.Info;
         await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).ArchiveAsync(basis);
-        state.Current = basis;
+
+        // The vectors are in the archive entry just written; the state keeps the figures, σ and the mean.
+        _current = basis;
+        state.Current = basis with { Vectors = [] };
         await History.AppendAsync(state, info);
         SyncAbsorbed(models);
         await _state.WriteStateAsync();
@@ -416,6 +420,28 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         LogPublished(_logger, this.GetPrimaryKeyString(), info.Version, info.ModelCount, info.Rank, info.ExplainedEnergy, info.SinThetaToPrevious);
         _observers.Notify(o => o.OnBasisPublished(info));
         return info;
+    }
+
+    /// <summary>
+    /// The current version with its vectors: kept since this activation published it, else read once from the archive
+    /// (the state keeps the version without its vectors; states written before kept them, and flattened layers keep
+    /// theirs in the column slices, so their state's basis is returned as it is).
+    /// </summary>
+    private async Task<LayerBasis?> CurrentBasisAsync()
+    {
+        if (_state.State.Current is not { } stored || stored.Vectors.Length > 0 || stored.Info.Rank == 0 || stored.Info.Mode == SketchMode.Flattened)
+        {
+            return _state.State.Current;
+        }
+
+        if (_current?.Info.Version != stored.Info.Version)
+        {
+            var archived = await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).GetAsync(stored.Info.Version);
+            _current = archived ?? throw new InvalidOperationException(
+                $"Layer '{this.GetPrimaryKeyString()}': the archive no longer holds version {stored.Info.Version}, the current one.");
+        }
+
+        return _current;
     }
 
     /// <summary>Folds the slices' reported counts into the persisted count, never below what the slices hold.</summary>

@@ -11,14 +11,15 @@ using Xunit;
 namespace OrleansUws.Cluster.Tests;
 
 /// <summary>
-/// A layer's version history is stored in sealed segments: publishing a version writes a bounded state however many
-/// versions came before, and the whole history reads back in order, also after the coordinator reactivates.
+/// What a coordinator writes per version is bounded: its history in sealed segments (the state holds the versions since
+/// the last one), its current basis without the vectors (the archive entry holds them). The whole history and the
+/// current vectors read back, also after the coordinator reactivates.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class VersionHistoryTests(ClusterFixture fixture)
 {
     [Fact]
-    public async Task Seventy_versions_read_back_in_order_while_the_coordinator_state_holds_fewer_than_a_segment()
+    public async Task Seventy_versions_read_back_in_order_while_the_stored_state_holds_less_than_a_segment_and_no_vectors()
     {
         const string name = "history";
         const int versions = (2 * VersionHistory.SegmentVersions) + 6;
@@ -47,11 +48,20 @@ public sealed class VersionHistoryTests(ClusterFixture fixture)
         await storage.ReadStateAsync("layer", coordinator.GetGrainId(), stored);
         Assert.Equal(2, stored.State!.SealedHistorySegments);
         Assert.Equal(Enumerable.Range((2 * VersionHistory.SegmentVersions) + 1, 6), stored.State.History.Select(v => v.Version));
+        Assert.Equal(versions, stored.State.Current!.Info.Version);
+        Assert.Empty(stored.State.Current.Vectors);
+        var basis = (await coordinator.GetBasisAsync())!;
+        Assert.Equal(basis.Info.Rank * basis.Dimension, basis.Vectors.Length);
+        Assert.True(basis.Info.Rank > 0);
 
         // A fresh activation reads the sealed segments back from storage.
         await coordinator.AsReference<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
         await TestWait.UntilAsync(
             async () => (await coordinator.GetStatusAsync()).History.Select(v => v.Version).SequenceEqual(expected),
             "the whole history after reactivation");
+        var reread = (await coordinator.GetBasisAsync())!;
+        Assert.Equal(versions, reread.Info.Version);
+        Assert.Equal(basis.Vectors, reread.Vectors);
+        Assert.Equal(basis.SingularValues, reread.SingularValues);
     }
 }
