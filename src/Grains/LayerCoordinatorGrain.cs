@@ -36,6 +36,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     private ITimer? _timer;
     private ISketchPath? _path;
     private VersionHistory? _history;
+    private FlattenedIdLog? _flattenedIds;
     private LayerBasis? _current;
     /// <summary>Captured versions not yet solved, oldest first (a capture may come before the previous one is solved).</summary>
     private readonly Queue<PendingVersion> _pending = new();
@@ -107,16 +108,16 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             throw new ArgumentException($"Layer coordinator '{layer.CoordinatorKey}' is configured as {configured}; the request says {layer}.", nameof(layer));
         }
 
-        var ids = _state.State.FlattenedModelIds;
-        if (ids.Contains(model.ModelId))
+        var state = _state.State;
+        if ((await FlattenedIds.AllAsync(state)).Contains(model.ModelId))
         {
-            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, ids.Count);
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.FlattenedModelCount);
         }
 
         // The key names the mode, so a configured path is flattened.
-        var flattened = Path as FlattenedSketchPath ?? new FlattenedSketchPath(GrainFactory, _sketches.Backend, layer, _state.State);
+        var flattened = Path as FlattenedSketchPath ?? new FlattenedSketchPath(GrainFactory, _sketches.Backend, layer, state);
         await AppendFlattenedAsync(flattened, model, layer);
-        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, ids.Count);
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, RowsAdded: 1, state.FlattenedModelCount);
     }
 
     /// <summary>
@@ -125,10 +126,10 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// </summary>
     private async Task AppendFlattenedAsync(FlattenedSketchPath flattened, ModelReference model, LayerConfiguration layer)
     {
-        var ids = _state.State.FlattenedModelIds;
-        var full = await flattened.Layer.AppendAsync(model, ids.Count);
-        ids.Add(model.ModelId);
-        _state.State.Configuration ??= layer;
+        var state = _state.State;
+        var full = await flattened.Layer.AppendAsync(model, state.FlattenedModelCount);
+        await FlattenedIds.AddAsync(state, model.ModelId);
+        state.Configuration ??= layer;
         _path ??= flattened;
         await _state.WriteStateAsync();
         _metrics.RowsAbsorbed(layer.Fleet, UwsKeys.ModeName(SketchMode.Flattened), 1);
@@ -148,16 +149,14 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         var layer = _state.State.Configuration!;
-        var ids = _state.State.FlattenedModelIds;
         await Task.WhenAll(flattened.Layer.Slices.Select(s => s.ResetAsync()));
-        ids.Clear();
-        await _state.WriteStateAsync();
+        await FlattenedIds.ClearAsync(_state.State, () => _state.WriteStateAsync());
         foreach (var model in models)
         {
             await AppendFlattenedAsync(flattened, model, layer);
         }
 
-        return ids.Count;
+        return _state.State.FlattenedModelCount;
     }
 
     /// <inheritdoc />
@@ -169,7 +168,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         var rows = await Task.WhenAll(flattened.Layer.Slices.Select(s => s.FlushAsync()));
-        int models = _state.State.FlattenedModelIds.Count;
+        int models = _state.State.FlattenedModelCount;
         return rows.All(r => r == models)
             ? null
             : $"its column slices hold {string.Join(", ", rows)} rows; the layer has {models} models";
@@ -185,8 +184,8 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
         }
 
         var rows = await Task.WhenAll(flattened.Layer.Slices.Select(s => s.FlushAsync()));
-        var held = _state.State.FlattenedModelIds;
-        return rows.Any(r => r < held.Count) ? modelIds.ToArray() : modelIds.Where(id => !held.Contains(id)).ToArray();
+        var held = await FlattenedIds.AllAsync(_state.State);
+        return rows.Any(r => r < _state.State.FlattenedModelCount) ? modelIds.ToArray() : modelIds.Where(id => !held.Contains(id)).ToArray();
     }
 
     /// <inheritdoc />
@@ -310,6 +309,12 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A state written before flattened ids were counted (and sealed in parts) holds them all in its set.
+        if (_state.State is { FlattenedModelCount: 0, SealedFlattenedIdSegments: 0 } state)
+        {
+            state.FlattenedModelCount = state.FlattenedModelIds.Count;
+        }
+
         StartTimer();
         return Task.CompletedTask;
     }
@@ -333,7 +338,11 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
     private int AbsorbedModels => Path?.AbsorbedModels(_state.State.AbsorbedModels) ?? _state.State.AbsorbedModels;
 
-    private VersionHistory History => _history ??= new VersionHistory(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
+    private FlattenedIdLog FlattenedIds => _flattenedIds ??= new FlattenedIdLog(Storage, this.GetGrainId());
+
+    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+
+    private VersionHistory History => _history ??= new VersionHistory(Storage, this.GetGrainId());
 
     private int ModelsSinceLastVersion => Math.Max(0, AbsorbedModels - (_state.State.Current?.Info.ModelCount ?? 0));
 

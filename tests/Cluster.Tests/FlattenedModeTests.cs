@@ -1,4 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Storage;
+using OrleansUws.Grains;
+using OrleansUws.Grains.Flattened;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.State;
 using OrleansUws.ModelFormats;
 using OrleansUws.ModelFormats.Fleets;
 using OrleansUws.ModelFormats.Safetensors;
@@ -193,6 +199,37 @@ public sealed class FlattenedModeTests(ClusterFixture fixture)
         Assert.Contains("holds 6 rows but was asked to stage row 3", outOfStep.Message);
         await Assert.ThrowsAsync<InvalidOperationException>(() => slice.CommitAsync(3));
         Assert.All(await a.GetSlicesAsync(), s => Assert.Equal(6, s.ModelCount));
+    }
+
+    [Fact]
+    public async Task A_flattened_coordinator_writes_a_bounded_id_set_and_still_knows_every_model_after_reactivation()
+    {
+        // Two sealed parts of ids and a few in the open one.
+        const int models = (2 * FlattenedIdLog.SegmentIds) + 5;
+        var spec = FleetPresets.Create(FleetPresets.Tiny, models, layerCount: 1) with { Seed = 43 };
+        var fleet = GeneratedFleet.Generate(fixture.Root, "flat-ids", spec);
+        var grain = fixture.Client.GetGrain<IFleetGrain>("flat-ids");
+        await grain.ConfigureAsync(Configuration);
+        foreach (var model in fleet.Models(0, models))
+        {
+            Assert.Equal(ModelStatus.Absorbed, (await grain.SubmitAsync(model)).Status);
+        }
+
+        var layer = spec.Layers[0];
+        var coordinator = Coordinator("flat-ids", layer);
+        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+        var stored = new GrainState<LayerCoordinatorState>(new LayerCoordinatorState());
+        await storage.ReadStateAsync("layer", coordinator.GetGrainId(), stored);
+        Assert.Equal((2, models, 5), (stored.State!.SealedFlattenedIdSegments, stored.State.FlattenedModelCount, stored.State.FlattenedModelIds.Count));
+
+        // A fresh activation reads the sealed ids back: a model of the first part is known, every model is durable.
+        await coordinator.AsReference<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
+        var configuration = (await coordinator.GetStatusAsync()).Configuration!;
+        Assert.Equal(models, (await coordinator.GetStatusAsync()).AbsorbedModels);
+        Assert.Equal(new AbsorbResult(fleet.Model(1).ModelId, AlreadyAbsorbed: true, 0, models), await coordinator.AbsorbFlattenedAsync(fleet.Model(1), configuration));
+        Assert.Empty(await coordinator.CheckpointFlattenedAsync([.. fleet.Models(0, models).Select(m => m.ModelId)]));
+        Assert.Equal([fleet.Model(0).ModelId + "-never"], await coordinator.CheckpointFlattenedAsync([fleet.Model(0).ModelId + "-never"]));
+        Assert.Equal(models, (await coordinator.ComputeNowAsync())!.ModelCount);
     }
 
     private ILayerCoordinatorGrain Coordinator(string fleet, FleetLayerSpec layer) =>

@@ -19,8 +19,8 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     /// <summary>False: the column slices' buffers move with every row, so a flattened version is solved when it is taken.</summary>
     public bool CapturesAreStable => false;
 
-    /// <summary>The coordinator's own id set is the count.</summary>
-    public int AbsorbedModels(int persisted) => state.FlattenedModelIds.Count;
+    /// <summary>The coordinator's own count.</summary>
+    public int AbsorbedModels(int persisted) => state.FlattenedModelCount;
 
     /// <summary>Nothing to count: the coordinator appended the rows itself, so its id set is already the count.</summary>
     public ValueTask<bool> NotifyAbsorbedAsync(int slice, int sliceModelCount) => ValueTask.FromResult(true);
@@ -31,11 +31,11 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     }
 
     /// <inheritdoc />
-    public Task<int> CountHeldModelsAsync() => Task.FromResult(state.FlattenedModelIds.Count);
+    public Task<int> CountHeldModelsAsync() => Task.FromResult(state.FlattenedModelCount);
 
     /// <inheritdoc />
     public Task<VersionCapture> CaptureAsync(int cut) =>
-        Task.FromResult(new VersionCapture(state.FlattenedModelIds.Count, (previous, version) => SolveAsync(previous, version)));
+        Task.FromResult(new VersionCapture(state.FlattenedModelCount, (previous, version) => SolveAsync(previous, version)));
 
     /// <inheritdoc />
     public async Task<LayerBasis> ReadBasisAsync(LayerBasis current)
@@ -56,7 +56,7 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     /// </summary>
     private async Task<SolvedVersion> SolveAsync(LayerBasis? previous, int version)
     {
-        int models = state.FlattenedModelIds.Count;
+        int models = state.FlattenedModelCount;
         var result = await Layer.ComputeBasisAsync(version, previous?.Info.Version ?? 0);
         state.FlattenedSigns = result.Signs;
         return new SolvedVersion(

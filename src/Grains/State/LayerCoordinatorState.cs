@@ -25,8 +25,9 @@ public sealed class LayerCoordinatorState
     [Id(4)] public int Iterations { get; set; }
 
     /// <summary>
-    /// Flattened mode: ids of the models appended to the column slices, in no particular order (the idempotency set; the
-    /// coordinator owns the order, so this count is also the next row's sequence number).
+    /// Flattened mode: ids of the models appended to the column slices since the last sealed part of
+    /// <see cref="Flattened.FlattenedIdLog"/>, in no particular order (all of them in states written before ids were
+    /// sealed in parts).
     /// </summary>
     [Id(5)] public HashSet<string> FlattenedModelIds { get; set; } = [];
 
@@ -38,4 +39,13 @@ public sealed class LayerCoordinatorState
 
     /// <summary>History segments sealed into storage entries <c>history-0</c> … of the coordinator grain.</summary>
     [Id(7)] public int SealedHistorySegments { get; set; }
+
+    /// <summary>Flattened mode: parts of the id set sealed into storage entries <c>flattened-ids-0</c> ….</summary>
+    [Id(8)] public int SealedFlattenedIdSegments { get; set; }
+
+    /// <summary>
+    /// Flattened mode: models appended to the column slices (the coordinator owns the order, so this is also the next
+    /// row's sequence number).
+    /// </summary>
+    [Id(9)] public int FlattenedModelCount { get; set; }
 }
