@@ -286,8 +286,11 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
     }
 
     /// <inheritdoc />
-    public async Task<LayerBasis?> GetBasisAsync() =>
-        await CurrentBasisAsync() is { } current && Path is { } path ? await path.ReadBasisAsync(current) : await CurrentBasisAsync();
+    public async Task<LayerBasis?> GetBasisAsync()
+    {
+        var current = await CurrentBasisAsync();
+        return current is not null && Path is { } path ? await path.ReadBasisAsync(current) : current;
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SliceInfo>> GetSlicesAsync() => Path is { } path ? await path.GetSlicesAsync() : [];
