@@ -59,7 +59,6 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     /// </summary>
     Task<SliceSnapshot> GetSnapshotSinceAsync(Guid activation, int modelCount, int cut);
 
-
     /// <summary>Where the slice runs and what it holds.</summary>
     Task<SliceInfo> GetInfoAsync();
 

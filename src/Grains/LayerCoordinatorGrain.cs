@@ -446,14 +446,21 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
             return _state.State.Current;
         }
 
-        if (_current?.Info.Version != stored.Info.Version)
+        if (_current?.Info.Version == stored.Info.Version)
         {
-            var archived = await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).GetAsync(stored.Info.Version);
-            _current = archived ?? throw new InvalidOperationException(
-                $"Layer '{this.GetPrimaryKeyString()}': the archive no longer holds version {stored.Info.Version}, the current one.");
+            return _current;
         }
 
-        return _current;
+        var archived = await GrainFactory.GetGrain<IBasisArchiveGrain>(this.GetPrimaryKeyString()).GetAsync(stored.Info.Version)
+            ?? throw new InvalidOperationException($"Layer '{this.GetPrimaryKeyString()}': the archive no longer holds version {stored.Info.Version}, the current one.");
+
+        // An interleaved read (GetBasisAsync) may return after a newer version was published: keep only the current one.
+        if (_state.State.Current?.Info.Version == archived.Info.Version)
+        {
+            _current = archived;
+        }
+
+        return archived;
     }
 
     /// <summary>Folds the slices' reported counts into the persisted count, never below what the slices hold.</summary>

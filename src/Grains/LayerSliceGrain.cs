@@ -35,7 +35,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private ICovarianceSketch? _sketch;
     private IGrainTimer? _checkpointTimer;
 
-    /// <summary>The state as of the last version cut while the next cut's models arrive (then <see cref="_sketch"/> holds only those).</summary>
+    /// <summary>The state as of the last version cut (a copy) while the next cut's models arrive; <see cref="_sketch"/> holds every model.</summary>
     private SliceCut? _cut;
 
     /// <summary>The highest version cut a model of this activation was submitted for (0: none).</summary>

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansUws.Grains;
+using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.State;
 using OrleansUws.Silo.Hosting;
 using Xunit;
 
@@ -22,6 +25,15 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>Scratch folder for generated fleets, deleted at the end.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("uws-cluster-tests-").FullName;
+
+    /// <summary>What <paramref name="coordinator"/> last wrote to storage (its "layer" state), read from the silos' grain storage.</summary>
+    public async Task<LayerCoordinatorState> StoredStateAsync(ILayerCoordinatorGrain coordinator)
+    {
+        var storage = Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+        var stored = new GrainState<LayerCoordinatorState>(new LayerCoordinatorState());
+        await storage.ReadStateAsync("layer", coordinator.GetGrainId(), stored);
+        return stored.State!;
+    }
 
     public async ValueTask InitializeAsync()
     {

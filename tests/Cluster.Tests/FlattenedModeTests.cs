@@ -1,10 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
-using Orleans.Storage;
-using OrleansUws.Grains;
 using OrleansUws.Grains.Flattened;
 using OrleansUws.Grains.Interfaces;
-using OrleansUws.Grains.State;
 using OrleansUws.ModelFormats;
 using OrleansUws.ModelFormats.Fleets;
 using OrleansUws.ModelFormats.Safetensors;
@@ -217,10 +213,8 @@ public sealed class FlattenedModeTests(ClusterFixture fixture)
 
         var layer = spec.Layers[0];
         var coordinator = Coordinator("flat-ids", layer);
-        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
-        var stored = new GrainState<LayerCoordinatorState>(new LayerCoordinatorState());
-        await storage.ReadStateAsync("layer", coordinator.GetGrainId(), stored);
-        Assert.Equal((2, models, 5), (stored.State!.SealedFlattenedIdSegments, stored.State.FlattenedModelCount, stored.State.FlattenedModelIds.Count));
+        var stored = await fixture.StoredStateAsync(coordinator);
+        Assert.Equal((2, models, 5), (stored.SealedFlattenedIdSegments, stored.FlattenedModelCount, stored.FlattenedModelIds.Count));
 
         // A fresh activation reads the sealed ids back: a model of the first part is known, every model is durable.
         await coordinator.AsReference<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);

@@ -1,10 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
-using Orleans.Storage;
-using OrleansUws.Grains;
 using OrleansUws.Grains.Coordination;
 using OrleansUws.Grains.Interfaces;
-using OrleansUws.Grains.State;
 using OrleansUws.ModelFormats.Fleets;
 using Xunit;
 
@@ -43,13 +39,11 @@ public sealed class VersionHistoryTests(ClusterFixture fixture)
         Assert.Equal(expected, status.History.Select(v => v.ModelCount));
 
         // What the coordinator writes per version: the open segment only, two full segments sealed beside it.
-        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
-        var stored = new GrainState<LayerCoordinatorState>(new LayerCoordinatorState());
-        await storage.ReadStateAsync("layer", coordinator.GetGrainId(), stored);
-        Assert.Equal(2, stored.State!.SealedHistorySegments);
-        Assert.Equal(Enumerable.Range((2 * VersionHistory.SegmentVersions) + 1, 6), stored.State.History.Select(v => v.Version));
-        Assert.Equal(versions, stored.State.Current!.Info.Version);
-        Assert.Empty(stored.State.Current.Vectors);
+        var stored = await fixture.StoredStateAsync(coordinator);
+        Assert.Equal(2, stored.SealedHistorySegments);
+        Assert.Equal(Enumerable.Range((2 * VersionHistory.SegmentVersions) + 1, 6), stored.History.Select(v => v.Version));
+        Assert.Equal(versions, stored.Current!.Info.Version);
+        Assert.Empty(stored.Current.Vectors);
         var basis = (await coordinator.GetBasisAsync())!;
         Assert.Equal(basis.Info.Rank * basis.Dimension, basis.Vectors.Length);
         Assert.True(basis.Info.Rank > 0);

@@ -16,7 +16,7 @@ namespace OrleansUws.Grains.Coordination;
 /// <typeparam name="T">The items.</typeparam>
 public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, string prefix, int length)
 {
-    private readonly List<T[]> _sealed = [];
+    private readonly List<IReadOnlyList<T>> _sealed = [];
 
     /// <summary>Items per sealed part.</summary>
     public int Length => length;
@@ -34,23 +34,30 @@ public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, stri
             return sealedCount;
         }
 
-        T[] items = [.. open];
-        await storage.WriteStateAsync(EntryName(sealedCount), grain, new GrainState<SealedSegment<T>>(new SealedSegment<T> { Items = [.. items] }));
+        var part = new SealedSegment<T> { Items = [.. open] };
+        await storage.WriteStateAsync(EntryName(sealedCount), grain, new GrainState<SealedSegment<T>>(part));
         if (_sealed.Count == sealedCount)
         {
-            _sealed.Add(items);
+            _sealed.Add(part.Items);
         }
 
         open.Clear();
         return sealedCount + 1;
     }
 
-    /// <summary>The items of the first <paramref name="sealedCount"/> sealed parts, in order.</summary>
+    /// <summary>
+    /// The items of the first <paramref name="sealedCount"/> sealed parts, in order. Interleaved callers (a grain's
+    /// read-only calls may interleave) each cache a part only if no other did meanwhile.
+    /// </summary>
     public async Task<IReadOnlyList<T>> ReadSealedAsync(int sealedCount)
     {
-        for (int index = _sealed.Count; index < sealedCount; index++)
+        for (int index = _sealed.Count; index < sealedCount; index = _sealed.Count)
         {
-            _sealed.Add([.. (await ReadAsync(index)).State?.Items ?? []]);
+            var part = (await ReadAsync(index)).State?.Items ?? [];
+            if (_sealed.Count == index)
+            {
+                _sealed.Add(part);
+            }
         }
 
         return [.. _sealed.Take(sealedCount).SelectMany(part => part)];

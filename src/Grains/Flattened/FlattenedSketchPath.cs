@@ -22,7 +22,7 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     /// <summary>The coordinator's own count.</summary>
     public int AbsorbedModels(int persisted) => state.FlattenedModelCount;
 
-    /// <summary>Nothing to count: the coordinator appended the rows itself, so its id set is already the count.</summary>
+    /// <summary>Nothing to count: the coordinator appended the rows itself, so its own count is already the count.</summary>
     public ValueTask<bool> NotifyAbsorbedAsync(int slice, int sliceModelCount) => ValueTask.FromResult(true);
 
     /// <summary>Nothing to forget: the count is the coordinator's id set, which a removal changes itself.</summary>

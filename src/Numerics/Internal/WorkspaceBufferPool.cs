@@ -4,7 +4,8 @@ namespace OrleansUws.Numerics.Internal;
 
 /// <summary>
 /// Sketch workspace buffers kept for reuse at their exact length (a 2ℓ×d buffer is 2 MB at ℓ = 64, d = 4096). A slice
-/// creates a sketch for each version cut and the coordinator one per slice snapshot it reads; allocating each anew
+/// copies its sketch at each version cut (and a merge that cannot use the slices' summaries reads their snapshots back
+/// into sketches); allocating each anew
 /// means a large-object allocation, fresh pages and more gen-2 collections every time. Unlike
 /// <see cref="PooledArray{T}"/> (short-lived scratch from <see cref="System.Buffers.ArrayPool{T}.Shared"/>, rounded up to
 /// a power of two) these buffers live as long as their sketch, so they are kept at their exact length, and at most
@@ -20,9 +21,6 @@ internal static class WorkspaceBufferPool
 
     private static readonly ConcurrentDictionary<int, ConcurrentStack<float[]>> Free = new();
     private static long _retainedBytes;
-
-    /// <summary>Bytes of free buffers kept now.</summary>
-    public static long RetainedBytes => Interlocked.Read(ref _retainedBytes);
 
     /// <summary>A zeroed buffer of exactly <paramref name="length"/> floats: a kept one cleared, else a new one.</summary>
     public static float[] Rent(int length)
