@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
@@ -30,6 +32,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     private readonly UwsMetrics _metrics;
     private readonly ILogger<LayerSliceGrain> _logger;
     private readonly CheckpointCadence _checkpoints;
+    private SliceIdLog? _ids;
     private Guid _lineage = Guid.NewGuid();
     private readonly HeldOutMeter _heldOut;
     private ICovarianceSketch? _sketch;
@@ -93,9 +96,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             throw new ArgumentException($"Slice '{key}' is configured as {Describe(configured)}; the request says {Describe(layer)}.", nameof(layer));
         }
 
-        if (state.ModelIds.Contains(model.ModelId))
+        if (Ids.Contains(model.ModelId))
         {
-            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
+            return new AbsorbResult(model.ModelId, AlreadyAbsorbed: true, RowsAdded: 0, Ids.Count, Durable: _checkpoints.Pending == 0);
         }
 
         // A model of an earlier cut than the open one joins that cut's state; the first model of a later cut opens one.
@@ -154,7 +157,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         late?.Absorbed(cutSketch!, absorbed);
 
         state.Configuration = layer;
-        state.ModelIds.Add(model.ModelId);
+        Ids.Add(state, model.ModelId);
         var rows = absorbed.Rows;
         state.RowCount += rows;
         state.IndependentRows += absorbed.IndependentRows;
@@ -176,8 +179,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _metrics.SketchUpdated(fleet, UwsKeys.ModeName(mode), rows, timing);
 
         // The coordinator hears it from the slice itself (one-way; counts are maxima, so a repeat counts nothing twice).
-        GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(slice, state.ModelIds.Count).Ignore();
-        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, state.ModelIds.Count, Durable: _checkpoints.Pending == 0);
+        GrainFactory.GetGrain<ILayerCoordinatorGrain>(layer.CoordinatorKey).NotifyAbsorbedAsync(slice, Ids.Count).Ignore();
+        return new AbsorbResult(model.ModelId, AlreadyAbsorbed: false, (int)rows, Ids.Count, Durable: _checkpoints.Pending == 0);
     }
 
     /// <inheritdoc />
@@ -188,7 +191,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             await CheckpointAsync();
         }
 
-        return _state.State.ModelIds.Count;
+        return Ids.Count;
     }
 
     /// <inheritdoc />
@@ -196,8 +199,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         ArgumentNullException.ThrowIfNull(modelIds);
         await FlushAsync();
-        var held = _state.State.ModelIds;
-        return modelIds.Where(id => !held.Contains(id)).ToArray();
+        return modelIds.Where(id => !Ids.Contains(id)).ToArray();
     }
 
     /// <inheritdoc />
@@ -213,7 +215,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
         var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
-        return Task.FromResult(new SliceSnapshot(slice, state.ModelIds.Count, state.RowCount, sketch, _lineage, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
+        return Task.FromResult(new SliceSnapshot(slice, Ids.Count, state.RowCount, sketch, _lineage, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -231,7 +233,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _highestCut = Math.Max(_highestCut, cut + 1);
         CloseCut();
         var state = _state.State;
-        if (activation != _lineage || modelCount != state.ModelIds.Count)
+        if (activation != _lineage || modelCount != Ids.Count)
         {
             return GetSnapshotAsync();
         }
@@ -250,12 +252,12 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             SketchKind.ExactGram => "exact-gram",
             _ => "empty",
         };
-        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), state.ModelIds.Count, state.RowCount, kind, _checkpoints.Pending));
+        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), Ids.Count, state.RowCount, kind, _checkpoints.Pending));
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> GetModelIdsAsync() =>
-        Task.FromResult<IReadOnlyList<string>>(_state.State.ModelIds.Order(StringComparer.Ordinal).ToArray());
+        Task.FromResult(Ids.Ordered());
 
     /// <inheritdoc />
     public async Task<SliceRemoval> RemoveAsync(ModelReference model, LayerConfiguration layer)
@@ -263,7 +265,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
         var state = _state.State;
-        if (!state.ModelIds.Contains(model.ModelId))
+        if (!Ids.Contains(model.ModelId))
         {
             return new SliceRemoval(true, "not held");
         }
@@ -298,7 +300,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             return new SliceRemoval(false, $"the model file cannot be read again ({ex.Message})");
         }
 
-        state.ModelIds.Remove(model.ModelId);
+        Ids.Remove(state, model.ModelId);
         state.RowCount -= removed.Rows;
         state.IndependentRows -= removed.IndependentRows;
 
@@ -316,7 +318,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _sketch?.Dispose();
         _sketch = null;
         _state.State.Sketch = [];
-        _state.State.ModelIds.Clear();
         _state.State.RowCount = 0;
         _state.State.IndependentRows = 0;
         _state.State.HeldOut = HeldOutTally.Empty;
@@ -324,13 +325,15 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         // The models a rebuild absorbs again are in the current basis: not held out. The next version measures again.
         _heldOut.Clear();
-        await _state.WriteStateAsync();
+        await Ids.ClearAsync(_state.State, () => _state.WriteStateAsync());
         _checkpoints.Written();
     }
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _ids = new SliceIdLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
+        await _ids.LoadAsync(_state.State);
         if (_state.State.Sketch.Length > 0)
         {
             _sketch = _sketches.Deserialize(_state.State.Sketch);
@@ -350,8 +353,6 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             // current one without waiting on it, so absorbs never depend on the coordinator (nothing is measured until it answers).
             FetchBasisAsync(string.Join('/', fleet, layer, mode)).Ignore();
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -368,6 +369,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _sketch?.Dispose();
     }
 
+    /// <summary>The absorbed ids (read at activation).</summary>
+    private SliceIdLog Ids => _ids ?? throw new InvalidOperationException("The slice's id set is read at activation.");
+
     private async Task FetchBasisAsync(string coordinator) =>
         _heldOut.Use(await GrainFactory.GetGrain<ILayerCoordinatorGrain>(coordinator).GetBasisAsync());
 
@@ -376,6 +380,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         using var span = UwsMetrics.ActivitySource.StartActivity(UwsTelemetryNames.SliceCheckpointSpan);
         // Everything the slice holds (its sketch has every model, an open cut's and the next cut's alike); the cut stays open.
         _state.State.Sketch = _sketch!.Serialize();
+        await Ids.SealAsync(_state.State);
         await _state.WriteStateAsync();
         _checkpoints.Written();
         _checkpointTimer?.Dispose();
@@ -397,7 +402,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
 
         CloseCut();
         var state = _state.State;
-        _cut = new SliceCut(cut - 1, _sketch?.Copy(), state.ModelIds.Count, state.RowCount, state.IndependentRows, state.HeldOut);
+        _cut = new SliceCut(cut - 1, _sketch?.Copy(), Ids.Count, state.RowCount, state.IndependentRows, state.HeldOut);
         _highestCut = cut;
     }
 

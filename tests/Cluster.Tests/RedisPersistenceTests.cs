@@ -3,7 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansUws.Cluster.Tests.Coordinator;
 using OrleansUws.Cluster.Tests.Processes;
+using Orleans.Storage;
+using OrleansUws.Grains;
+using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.State;
 using OrleansUws.ModelFormats.Fleets;
 using OrleansUws.Silo.Hosting;
 using Xunit;
@@ -112,6 +116,72 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
 
             // An append after the restart goes to the compacted generation and is replayed by the next start.
             Assert.Equal(ModelStatus.Rejected, (await registry.SubmitAsync(new ModelReference($"junk-{rejected:D3}", junk))).Status);
+            await silo.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_slice_id_set_in_sealed_parts_survives_a_restart_and_a_part_left_by_a_cut_off_checkpoint_is_replaced()
+    {
+        var (redis, settings) = await StartRedisAsync("redis-slice-ids");
+        using var _ = redis;
+        const int models = (2 * SliceIdLog.SegmentIds) + 5;
+        var fleet = GeneratedFleet.Generate(fixture.Root, "redis-slice-ids", FleetPresets.Create("tiny", models, layerCount: 1) with { Seed = 53 });
+        var sliceKey = UwsKeys.Slice("slice-ids", fleet.Spec.Layers[0].LayerId, SketchMode.Rows, 0);
+        var ids = fleet.Models(0, models).Select(m => m.ModelId).Order(StringComparer.Ordinal).ToArray();
+
+        using (var silo = await StartSiloAsync(settings))
+        {
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            var registry = grains.GetGrain<IFleetGrain>("slice-ids");
+            await registry.ConfigureAsync(new FleetConfiguration(SliceCount: 1, Sketch: new SketchSettings(16, 0), Basis: new BasisPolicy(4, 0.9, 8, 0, TimeSpan.Zero, 5, 50, 1)));
+            foreach (var model in fleet.Models(0, models))
+            {
+                Assert.Equal(ModelStatus.Absorbed, (await registry.SubmitAsync(model)).Status);
+            }
+
+            // A checkpoint cut off after it wrote the next sealed part: an entry at index 2 that no state counts.
+            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+            var orphan = new GrainState<SealedSegment<string>>(new SealedSegment<string> { Items = ["never-counted"] });
+            await storage.WriteStateAsync("slice-ids-2", GrainId.Create("uws-slice", sliceKey), orphan);
+            await silo.StopAsync(TestContext.Current.CancellationToken);
+        }
+
+        using (var silo = await StartSiloAsync(settings))
+        {
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+            var slice = grains.GetGrain<ILayerSliceGrain>(sliceKey);
+
+            // Checkpoints every 32 models on Redis: two parts of 64 sealed, the last 5 ids in the state.
+            var stored = new GrainState<LayerSliceState>(new LayerSliceState());
+            await storage.ReadStateAsync("slice", slice.GetGrainId(), stored);
+            Assert.Equal((2, 5), (stored.State!.SealedIdSegments, stored.State.OpenIds.Count));
+            Assert.Equal(ids, await slice.GetModelIdsAsync());
+
+            // 59 more ids: the next seal writes part 2 over the orphan, and a restart reads every id.
+            var more = GeneratedFleet.Generate(fixture.Root, "redis-slice-ids-more", FleetPresets.Create("tiny", 59, layerCount: 1) with { Seed = 54 });
+            var configuration = (await grains.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("slice-ids", fleet.Spec.Layers[0].LayerId, SketchMode.Rows)).GetStatusAsync()).Configuration!;
+            var extra = more.Models(0, 59).Select(m => m with { ModelId = "more-" + m.ModelId }).ToArray();
+            foreach (var model in extra)
+            {
+                Assert.False((await slice.AbsorbAsync(model, configuration, cut: 0)).AlreadyAbsorbed);
+            }
+
+            Assert.Equal(ids.Length + extra.Length, await slice.FlushAsync());
+            await storage.ReadStateAsync("slice", slice.GetGrainId(), stored);
+            Assert.Equal((3, 0), (stored.State!.SealedIdSegments, stored.State.OpenIds.Count));
+            await silo.StopAsync(TestContext.Current.CancellationToken);
+        }
+
+        using (var silo = await StartSiloAsync(settings))
+        {
+            var slice = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<ILayerSliceGrain>(sliceKey);
+            var held = await slice.GetModelIdsAsync();
+            Assert.Equal(ids.Length + 59, held.Count);
+            Assert.DoesNotContain("never-counted", held);
+            Assert.Contains(ids[0], held);
+            Assert.Equal(held.Count, (await slice.GetSnapshotAsync()).ModelCount);
             await silo.StopAsync(TestContext.Current.CancellationToken);
         }
     }

@@ -11,7 +11,8 @@ namespace OrleansUws.Grains.Coordination;
 /// </summary>
 /// <remarks>
 /// A part is written before the state that counts it is: a failure between the two leaves its items in the open part,
-/// and the next seal writes the same entry again with all of them.
+/// and the next seal writes the same entry again with all of them (over the uncounted one, whose version it reads first:
+/// storage refuses a blind overwrite).
 /// </remarks>
 /// <typeparam name="T">The items.</typeparam>
 public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, string prefix, int length)
@@ -35,7 +36,17 @@ public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, stri
         }
 
         var part = new SealedSegment<T> { Items = [.. open] };
-        await storage.WriteStateAsync(EntryName(sealedCount), grain, new GrainState<SealedSegment<T>>(part));
+        var entry = new GrainState<SealedSegment<T>>(part);
+        try
+        {
+            await storage.WriteStateAsync(EntryName(sealedCount), grain, entry);
+        }
+        catch (InconsistentStateException)
+        {
+            // An entry no state counts (its writer failed before its state was written): replaced at its version.
+            entry.ETag = (await ReadAsync(sealedCount)).ETag;
+            await storage.WriteStateAsync(EntryName(sealedCount), grain, entry);
+        }
         if (_sealed.Count == sealedCount)
         {
             _sealed.Add(part.Items);

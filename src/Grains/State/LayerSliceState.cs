@@ -2,7 +2,11 @@ using OrleansUws.Grains.Interfaces;
 
 namespace OrleansUws.Grains.State;
 
-/// <summary>Persistent state of a <see cref="LayerSliceGrain"/>: the serialized sketch and the absorbed model ids.</summary>
+/// <summary>
+/// Persistent state of a <see cref="LayerSliceGrain"/>: the serialized sketch and the absorbed model ids, these kept by
+/// <see cref="Absorption.SliceIdLog"/> (sealed parts in storage entries of the slice, the rest here) so that a checkpoint
+/// writes a bounded state however many models the slice holds.
+/// </summary>
 [GenerateSerializer]
 public sealed class LayerSliceState
 {
@@ -12,24 +16,32 @@ public sealed class LayerSliceState
     /// <summary>The sketch in the numerics library's binary format (empty before the first absorb).</summary>
     [Id(1)] public byte[] Sketch { get; set; } = [];
 
-    /// <summary>Ids of the models absorbed (the idempotency set).</summary>
-    [Id(6)] public ModelIdSet ModelIds { get; set; } = new();
+    /// <summary>Ids absorbed since the last sealed part of the id set (in no particular order).</summary>
+    [Id(7)] public List<string> OpenIds { get; set; } = [];
+
+    /// <summary>Parts of the id set sealed into storage entries <c>slice-ids-0</c> … of the slice grain.</summary>
+    [Id(8)] public int SealedIdSegments { get; set; }
+
+    /// <summary>Ids of sealed parts whose models were removed since (sealed parts are never rewritten).</summary>
+    [Id(9)] public HashSet<string> RemovedIds { get; set; } = [];
 
     /// <summary>
-    /// The id set as states written before <see cref="ModelIdSet"/> stored it: read into <see cref="ModelIds"/>, never
-    /// written (null).
+    /// The whole id set as states written before it was sealed in parts: read into <see cref="OpenIds"/> (the next
+    /// checkpoint seals them), never written (null).
     /// </summary>
+    [Id(6)]
+    public ModelIdSet? StoredAsIdSet
+    {
+        get => null;
+        set => OpenIds.AddRange(value ?? []);
+    }
+
+    /// <summary>The whole id set as states written before <see cref="ModelIdSet"/> stored it: read like <see cref="StoredAsIdSet"/>.</summary>
     [Id(2)]
     public HashSet<string>? StoredAsHashSet
     {
         get => null;
-        set
-        {
-            foreach (var id in value ?? [])
-            {
-                ModelIds.Add(id);
-            }
-        }
+        set => OpenIds.AddRange(value ?? []);
     }
 
     /// <summary>Rows inserted.</summary>

@@ -3,11 +3,12 @@ using System.Collections;
 namespace OrleansUws.Grains.State;
 
 /// <summary>
-/// A slice's set of absorbed model ids (ordinal), kept compact: the ids in one sorted array, 8 bytes an id (a
+/// A slice's set of absorbed model ids (ordinal) in memory, kept compact: the ids in one sorted array, 8 bytes an id (a
 /// <see cref="HashSet{T}"/> of strings takes about 30 with its growth slack, and a slice holds every model assigned to
 /// it), plus a small set of the ids added since the last merge. The recent ids are merged into the array when they
-/// outnumber an eighth of it (amortised O(1) an add) and whenever the set is serialized (a checkpoint writes every id
-/// anyway). Lookups are a hash probe and a binary search. Storage keeps the sorted array.
+/// outnumber an eighth of it (amortised O(1) an add) and whenever the sorted ids are asked for. Lookups are a hash probe
+/// and a binary search. Slice states written before the ids were sealed in parts (<see cref="Absorption.SliceIdLog"/>)
+/// stored the whole set in this form (the sorted array), hence the serializer attributes.
 /// </summary>
 [GenerateSerializer]
 public sealed class ModelIdSet : IReadOnlyCollection<string>

@@ -42,22 +42,26 @@ public sealed class ModelIdSetTests
     }
 
     [Fact]
-    public void A_slice_state_round_trips_its_ids_and_reads_those_an_older_state_stored_as_a_hash_set()
+    public void A_slice_state_round_trips_its_id_parts_and_reads_the_whole_sets_older_states_stored()
     {
-        var state = new LayerSliceState { RowCount = 3 };
-        foreach (var id in new[] { "b", "a", "c" })
-        {
-            state.ModelIds.Add(id);
-        }
-
+        var state = new LayerSliceState { RowCount = 3, OpenIds = ["b", "a", "c"], SealedIdSegments = 2, RemovedIds = ["x"] };
         var copy = Serializer.Deserialize<LayerSliceState>(Serializer.SerializeToArray(state))!;
-        Assert.Equal(["a", "b", "c"], copy.ModelIds.Ids);
-        Assert.Equal(3, copy.RowCount);
+        Assert.Equal(["b", "a", "c"], copy.OpenIds);
+        Assert.Equal((2, 3), (copy.SealedIdSegments, copy.RowCount));
+        Assert.Equal(["x"], copy.RemovedIds);
+        Assert.Null(copy.StoredAsIdSet);
 
-        var old = Serializer.Deserialize<LayerSliceState>(Serializer.SerializeToArray(new HashSetSliceState { ModelIds = ["y", "x"], RowCount = 2 }))!;
-        Assert.Equal(["x", "y"], old.ModelIds.Ids);
-        Assert.Equal(2, old.RowCount);
-        Assert.Null(old.StoredAsHashSet);
+        // Older states held every id in the state: read as open ids, which the next checkpoint seals.
+        var idSet = new ModelIdSet();
+        idSet.Add("q");
+        idSet.Add("p");
+        var asIdSet = Serializer.Deserialize<LayerSliceState>(Serializer.SerializeToArray(new IdSetSliceState { ModelIds = idSet, RowCount = 2 }))!;
+        Assert.Equal(["p", "q"], asIdSet.OpenIds);
+        Assert.Equal((0, 2), (asIdSet.SealedIdSegments, asIdSet.RowCount));
+        var asHashSet = Serializer.Deserialize<LayerSliceState>(Serializer.SerializeToArray(new HashSetSliceState { ModelIds = ["y"], RowCount = 1 }))!;
+        Assert.Equal(["y"], asHashSet.OpenIds);
+        Assert.Equal((0, 1), (asHashSet.SealedIdSegments, asHashSet.RowCount));
+        Assert.Null(asHashSet.StoredAsHashSet);
     }
 }
 
@@ -66,6 +70,15 @@ public sealed class ModelIdSetTests
 public sealed class HashSetSliceState
 {
     [Id(2)] public HashSet<string> ModelIds { get; set; } = [];
+
+    [Id(3)] public long RowCount { get; set; }
+}
+
+/// <summary>The ids and row count of a slice state as written when the state held the whole <see cref="ModelIdSet"/> (the same field ids).</summary>
+[GenerateSerializer]
+public sealed class IdSetSliceState
+{
+    [Id(6)] public ModelIdSet ModelIds { get; set; } = new();
 
     [Id(3)] public long RowCount { get; set; }
 }

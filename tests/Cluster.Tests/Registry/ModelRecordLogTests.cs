@@ -129,38 +129,4 @@ public sealed class ModelRecordLogTests
             Assert.Equal(new ModelCounts(1, 2, 1_500, RejectedDropped: 1_499), current.Counts);
         }
     }
-
-    /// <summary>Keeps each state serialized, as the silo's grain storage does, so nothing a log holds is shared with it.</summary>
-    private sealed class SerializingStorage : IGrainStorage
-    {
-        private static readonly Serializer Serializer = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(FleetStateRecords).Assembly))
-            .BuildServiceProvider().GetRequiredService<Serializer>();
-
-        private readonly Dictionary<string, byte[]> _states = new(StringComparer.Ordinal);
-        private int _version;
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            if (_states.TryGetValue(stateName, out var bytes))
-            {
-                (grainState.State, grainState.RecordExists, grainState.ETag) = (Serializer.Deserialize<T>(bytes), true, _version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            _states[stateName] = Serializer.SerializeToArray(grainState.State);
-            (grainState.RecordExists, grainState.ETag) = (true, (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            _states.Remove(stateName);
-            grainState.RecordExists = false;
-            return Task.CompletedTask;
-        }
-    }
 }

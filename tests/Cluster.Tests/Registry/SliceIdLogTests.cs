@@ -1,0 +1,107 @@
+using Orleans.Storage;
+using OrleansUws.Grains.Absorption;
+using OrleansUws.Grains.State;
+using Xunit;
+
+namespace OrleansUws.Cluster.Tests.Registry;
+
+/// <summary>
+/// A slice's id set as it is stored, without a cluster: after any sequence of adds, removals, re-adds, checkpoints,
+/// checkpoints cut off between the sealed part and the state, and restarts, a fresh activation reads exactly the set the
+/// last written state stood for, and no written state holds a full part of open ids.
+/// </summary>
+public sealed class SliceIdLogTests
+{
+    private static readonly GrainId Slice = GrainId.Create("uws-slice", "f/q/rows/0");
+
+    [Fact]
+    public async Task A_reload_reads_the_set_of_the_last_written_state_through_removals_and_cut_off_checkpoints()
+    {
+        var storage = new SerializingStorage();
+        var random = new Random(31);
+        var (log, persisted) = await ActivateAsync(storage);
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var durable = new HashSet<string>(StringComparer.Ordinal);
+        int checkpoints = 0, cutOff = 0, reloads = 0, sealedMax = 0;
+        for (var step = 0; step < 6_000; step++)
+        {
+            var id = $"m-{random.Next(1_500):D4}";
+            var roll = random.Next(100);
+            if (roll < 75)
+            {
+                Assert.Equal(live.Add(id), log.Add(persisted.State!, id));
+            }
+            else if (roll < 85)
+            {
+                Assert.Equal(live.Remove(id), log.Remove(persisted.State!, id));
+            }
+            else if (roll < 95)
+            {
+                // A checkpoint: the sealed part first, then the state that counts it.
+                await log.SealAsync(persisted.State!);
+                await storage.WriteStateAsync("slice", Slice, persisted);
+                durable = [.. live];
+                checkpoints++;
+                sealedMax = Math.Max(sealedMax, persisted.State!.SealedIdSegments);
+                Assert.InRange(persisted.State!.OpenIds.Count, 0, SliceIdLog.SegmentIds - 1);
+            }
+            else if (roll < 98)
+            {
+                // Cut off after the sealed part was written: the state on record is the previous one.
+                await log.SealAsync(persisted.State!);
+                cutOff++;
+                (log, persisted) = await ActivateAsync(storage);
+                live = [.. durable];
+            }
+            else
+            {
+                (log, persisted) = await ActivateAsync(storage);
+                live = [.. durable];
+                reloads++;
+            }
+
+            Assert.Equal(live.Count, log.Count);
+            Assert.True(log.Contains(id) == live.Contains(id), id);
+        }
+
+        await log.SealAsync(persisted.State!);
+        await storage.WriteStateAsync("slice", Slice, persisted);
+        (log, _) = await ActivateAsync(storage);
+        Assert.Equal(live.Order(StringComparer.Ordinal), log.Ordered());
+        Assert.True(checkpoints > 400 && cutOff > 100 && reloads > 60 && sealedMax > 10, $"{checkpoints} checkpoints, {cutOff} cut off, {reloads} reloads, {sealedMax} parts");
+    }
+
+    [Fact]
+    public async Task A_cleared_set_removes_its_sealed_parts_and_starts_again_from_the_first()
+    {
+        var storage = new SerializingStorage();
+        var (log, persisted) = await ActivateAsync(storage);
+        for (var i = 0; i < 3 * SliceIdLog.SegmentIds; i++)
+        {
+            log.Add(persisted.State!, $"m-{i}");
+            await log.SealAsync(persisted.State!);
+        }
+
+        await storage.WriteStateAsync("slice", Slice, persisted);
+        Assert.Equal((3, 4), (persisted.State!.SealedIdSegments, storage.Count));
+
+        await log.ClearAsync(persisted.State!, () => storage.WriteStateAsync("slice", Slice, persisted));
+        Assert.Equal((0, 0, 1), (log.Count, persisted.State!.SealedIdSegments, storage.Count));
+
+        log.Add(persisted.State!, "again");
+        await log.SealAsync(persisted.State!);
+        await storage.WriteStateAsync("slice", Slice, persisted);
+        (log, _) = await ActivateAsync(storage);
+        Assert.Equal(["again"], log.Ordered());
+    }
+
+    /// <summary>What a slice activation does: reads its state, then the id set the state stands for.</summary>
+    private static async Task<(SliceIdLog Log, GrainState<LayerSliceState> State)> ActivateAsync(SerializingStorage storage)
+    {
+        var persisted = new GrainState<LayerSliceState>(new LayerSliceState());
+        await storage.ReadStateAsync("slice", Slice, persisted);
+        var log = new SliceIdLog(storage, Slice);
+        await log.LoadAsync(persisted.State!);
+        return (log, persisted);
+    }
+}
