@@ -11,7 +11,7 @@ namespace OrleansUws.Coordinator.Ingestion;
 /// references, consumed by the consumer group <see cref="GroupName"/>. Sources enqueue; workers read a bounded batch,
 /// submit it to the registry and acknowledge each entry only once the registry answered for it for good: absorbed and
 /// durable (every slice it belongs to has checkpointed it: slices checkpoint in batches, so the worker flushes them once
-/// per batch through <see cref="IFleetGrain.FlushAsync"/>, then acknowledges the batch in one <c>XACK</c>), or refused
+/// per batch through <see cref="IFleetGrain.FlushAsync"/>, then acknowledges the batch and deletes its entries in one step), or refused
 /// for good (rejected or quarantined: a poison model is recorded with its reason and acknowledged once, never retried).
 /// An entry whose model stays queued (the cluster failed part-way, or another call is still absorbing it), or whose
 /// model a slice lost before checkpointing it, is not acknowledged; it is retried once idle for <see cref="ReclaimAfter"/>, by this worker or another, and so are the
@@ -25,6 +25,14 @@ public sealed class RedisIngestionQueue
     private const string IdField = "id";
     private const string LocationField = "location";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    /// <summary>KEYS[1] the stream, ARGV[1] the group, ARGV[2..] the entries.</summary>
+    private const string AcknowledgeAndDelete = """
+        local entries = {}
+        for i = 2, #ARGV do entries[#entries + 1] = ARGV[i] end
+        redis.call('XACK', KEYS[1], ARGV[1], unpack(entries))
+        return redis.call('XDEL', KEYS[1], unpack(entries))
+        """;
 
     private readonly IDatabase _database;
     private readonly string _consumer;
@@ -58,7 +66,8 @@ public sealed class RedisIngestionQueue
     public UwsMetrics? Metrics { get; init; }
 
     /// <summary>
-    /// The stream's length (<c>XLEN</c>) and the group's entries delivered but not acknowledged (<c>XPENDING</c>), read once
+    /// The stream's length (<c>XLEN</c>: entries not yet done, since done ones are deleted) and the group's entries delivered
+    /// but not acknowledged (<c>XPENDING</c>), read once
     /// (no retry: a failure throws).
     /// </summary>
     public async Task<IngestionQueueFigures> ReadFiguresAsync()
@@ -243,7 +252,7 @@ public sealed class RedisIngestionQueue
             {
                 // One acknowledgement per batch, after the registry answered for every model in it and the slices
                 // checkpointed the absorbed ones.
-                await RetryAsync(() => _database.StreamAcknowledgeAsync(Key, GroupName, done.ToArray()), cancellationToken).ConfigureAwait(false);
+                await AcknowledgeAsync(done.ToArray(), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -287,6 +296,14 @@ public sealed class RedisIngestionQueue
 
         return durable;
     }
+
+    /// <summary>
+    /// Acknowledges <paramref name="entries"/> and removes them from the stream in one step (<c>XACK</c> then <c>XDEL</c> in
+    /// a script), so the stream holds only the work not yet done and its length is the backlog: the registry keeps what
+    /// happened to each model. Repeating it after a failure changes nothing more.
+    /// </summary>
+    private Task AcknowledgeAsync(RedisValue[] entries, CancellationToken cancellationToken) =>
+        RetryAsync(() => _database.ScriptEvaluateAsync(AcknowledgeAndDelete, [Key], [GroupName, .. entries]), cancellationToken);
 
     /// <summary>Entries idle past <see cref="ReclaimAfter"/> (a dead worker's, or retries), else new ones.</summary>
     private async Task<StreamEntry[]> NextBatchAsync(int count, CancellationToken cancellationToken)

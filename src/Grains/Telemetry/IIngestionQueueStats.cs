@@ -19,6 +19,6 @@ public interface IIngestionQueueStats
 }
 
 /// <summary>An ingestion queue's figures at one instant.</summary>
-/// <param name="Length">Entries in the queue (e.g. XLEN of the stream).</param>
+/// <param name="Length">Entries in the queue not yet done (XLEN of the stream, whose done entries are deleted).</param>
 /// <param name="Pending">Entries delivered to a consumer and not yet acknowledged (e.g. XPENDING's count).</param>
 public readonly record struct IngestionQueueFigures(long Length, long Pending);

@@ -75,7 +75,7 @@ public sealed class UwsMetrics
         meter.CreateObservableGauge(N.LayerSinTheta, () => LayerValues(f => f.Version.SinThetaToPrevious), "1", "sin θ_max between the latest basis and the previous version");
         meter.CreateObservableGauge(N.LayerHeldOutCapture, () => LayerValues(f => f.HeldOutCapture), "1", "Energy share of newly arrived models that the previous basis captured");
 
-        meter.CreateObservableGauge(N.QueueLength, () => queues.Read().Select(q => new Measurement<long>(q.Figures.Length, Tag(N.QueueTag, q.Queue))), "{entry}", "Entries in the ingestion queue");
+        meter.CreateObservableGauge(N.QueueLength, () => queues.Read().Select(q => new Measurement<long>(q.Figures.Length, Tag(N.QueueTag, q.Queue))), "{entry}", "Entries in the ingestion queue not yet done");
         meter.CreateObservableGauge(N.QueuePending, () => queues.Read().Select(q => new Measurement<long>(q.Figures.Pending, Tag(N.QueueTag, q.Queue))), "{entry}", "Entries delivered but not yet acknowledged");
         meter.CreateObservableGauge(N.SiloThreadPoolQueueLength, () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued in the thread pool");
         if (silo.FirstOrDefault() is { } source)

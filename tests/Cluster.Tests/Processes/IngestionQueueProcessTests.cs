@@ -66,6 +66,13 @@ public sealed class IngestionQueueProcessTests(ClusterFixture fixture)
             var notYet = (await cluster.Client.GetGrain<IFleetGrain>("queue").GetModelsAsync(ModelStatus.Queued, limit: 1)).Single();
             Assert.Equal(ModelRecord.WaitingInQueue, notYet.Reason);
 
+            // Acknowledged entries leave the stream: it holds every model not yet absorbed, and worker 1's unacknowledged ones.
+            using var redis = await RedisIngestionQueue.ConnectAsync(cluster.Redis, TimeSpan.FromSeconds(5));
+            var retries = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var worker = new RedisIngestionQueue(redis, cluster.ClusterId, "queue", "worker-2") { ReclaimAfter = TimeSpan.FromSeconds(2), OnRetry = retries.Enqueue };
+            var backlog = await worker.ReadFiguresAsync();
+            Assert.True(backlog.Length >= waiting.Counts.Queued && backlog.Length < Models, $"{backlog} with {waiting.Counts} in the registry");
+
             // The victim hosts a slice (so what that slice has not checkpointed dies with it); the client moves off it.
             var victim = await cluster.HostOfAsync(
                 cluster.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice("queue", fleet.Spec.Layers[0].LayerId, SketchMode.Rows, 0)));
@@ -73,9 +80,6 @@ public sealed class IngestionQueueProcessTests(ClusterFixture fixture)
 
             // Worker 2 only works the queue (no second enqueue that would re-submit every model after the kill): it takes
             // over worker 1's entries, and the victim dies under it.
-            using var redis = await RedisIngestionQueue.ConnectAsync(cluster.Redis, TimeSpan.FromSeconds(5));
-            var retries = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var worker = new RedisIngestionQueue(redis, cluster.ClusterId, "queue", "worker-2") { ReclaimAfter = TimeSpan.FromSeconds(2), OnRetry = retries.Enqueue };
             var second = worker.DrainAsync(cluster.Client.GetGrain<IFleetGrain>("queue"), inFlight: 4, cancellationToken: TestContext.Current.CancellationToken);
             await TestWait.UntilAsync(
                 async () => (await cluster.Client.GetGrain<IFleetGrain>("queue").GetDescriptionAsync()).Counts.Absorbed >= 120,
@@ -85,9 +89,11 @@ public sealed class IngestionQueueProcessTests(ClusterFixture fixture)
             TestContext.Current.TestOutputHelper?.WriteLine($"worker 2 retried: {string.Join(System.Environment.NewLine, retries)}");
             Assert.True(run.Rejected.Count == 0, string.Join(System.Environment.NewLine, run.Rejected.Select(r => $"{r.ModelId}: {r.Status} {r.Reason}").Concat(retries)));
 
-            // Nothing lost, nothing doubled: the one pass left every model absorbed, each exactly once in every layer.
+            // Nothing lost, nothing doubled: the one pass left every model absorbed, each exactly once in every layer, and
+            // the stream empty.
             var registry = cluster.Client.GetGrain<IFleetGrain>("queue");
             Assert.Equal(new ModelCounts(0, Models, 0), (await registry.GetDescriptionAsync()).Counts);
+            Assert.Equal(new OrleansUws.Grains.Telemetry.IngestionQueueFigures(0, 0), await worker.ReadFiguresAsync());
             var control = fixture.Client.GetGrain<IFleetGrain>("queue-control");
             await control.ConfigureAsync(Configuration);
             await Task.WhenAll(fleet.Models(0, Models).Select(control.SubmitAsync));

@@ -46,7 +46,7 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
             Assert.Contains("retry", result.Output, StringComparison.Ordinal);
             var scraped = await scrapes;
             Assert.True(scraped.Retries + scraped.Deferred >= 1, $"the worker printed retries, its /metrics counted none; {scraped}");
-            Assert.True(scraped.Length == Models, $"the worker's /metrics reported a stream of {scraped.Length} entries at most, not {Models}; {scraped}");
+            Assert.True(scraped.Length is > 0 and <= Models, $"the worker's /metrics reported a stream of {scraped.Length} entries at most, not 1 to {Models}; {scraped}");
             Assert.Equal(new ModelCounts(0, Models, 0), (await ClusterRetryCall(registry.GetDescriptionAsync)).Counts);
             foreach (var layer in fleet.Spec.Layers)
             {

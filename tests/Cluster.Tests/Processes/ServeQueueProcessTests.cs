@@ -105,7 +105,7 @@ public sealed class ServeQueueProcessTests
                     $"{location} absorbed", TimeSpan.FromMinutes(1));
             }
 
-            // Every layer counts exactly the models absorbed; the stream holds every entry once, all acknowledged.
+            // Every layer counts exactly the models absorbed; every entry was acknowledged and left the stream.
             var registry = cluster.Client.GetGrain<IFleetGrain>("queued");
             Assert.Equal(new ModelCounts(0, Models, 1), (await registry.GetDescriptionAsync()).Counts);
             foreach (var layer in (await registry.GetDescriptionAsync()).Layers)
@@ -116,12 +116,13 @@ public sealed class ServeQueueProcessTests
 
             using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis);
             var key = $"uws:{cluster.ClusterId}:queued:ingest";
-            Assert.Equal(Models + 1, await redis.GetDatabase().StreamLengthAsync(key));
             await TestWait.UntilAsync(
-                async () => (await redis.GetDatabase().StreamPendingAsync(key, RedisIngestionQueue.GroupName)).PendingMessageCount == 0,
-                "every entry acknowledged", TimeSpan.FromSeconds(30));
+                async () => (await redis.GetDatabase().StreamPendingAsync(key, RedisIngestionQueue.GroupName)).PendingMessageCount == 0
+                    && await redis.GetDatabase().StreamLengthAsync(key) == 0,
+                "every entry acknowledged and deleted", TimeSpan.FromSeconds(30));
+            Assert.Equal(Models + 1, (await redis.GetDatabase().StreamInfoAsync(key)).EntriesAdded);
 
-            // The serve process's /metrics (OpenTelemetry's Prometheus exporter) reports the stream: 6 entries, none pending.
+            // The serve process's /metrics (OpenTelemetry's Prometheus exporter) reports the stream: no entry left, none pending.
             var metrics = "";
             try
             {
@@ -129,7 +130,7 @@ public sealed class ServeQueueProcessTests
                     async () =>
                     {
                         metrics = await read.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancel);
-                        return QueueSeries.Value(metrics, "uws_queue_length", key) == Models + 1 && QueueSeries.Value(metrics, "uws_queue_pending", key) == 0;
+                        return QueueSeries.Value(metrics, "uws_queue_length", key) == 0 && QueueSeries.Value(metrics, "uws_queue_pending", key) == 0;
                     },
                     "the queue gauges report the stream", TimeSpan.FromSeconds(30));
             }
