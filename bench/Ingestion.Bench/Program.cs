@@ -8,7 +8,7 @@ using OrleansUws.Ingestion.Bench;
 //   dotnet run -c Release --project bench/Ingestion.Bench -- admission [MODELS] [LAYERS]
 // The durable queue on Redis grain storage, slices checkpointing every model vs in batches with a flush per batch:
 //   dotnet run -c Release --project bench/Ingestion.Bench -- queue --redis HOST:PORT [--preset P] [--models N]
-//       [--layers L] [--parallelism N] [--checkpoint-every N]
+//       [--layers L] [--parallelism N] [--checkpoint-every N] [--windows W]
 // What a deletion costs: exact-Gram layers subtract the model, Frequent Directions layers rebuild the slice that held it:
 //   dotnet run -c Release --project bench/Ingestion.Bench -- delete [--preset tiny] [--models 400] [--layers 2] [--deletes 10]
 if (args is ["queue", ..])
