@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using OrleansUws.Grains.Coordination;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Grains.State;
@@ -12,7 +13,9 @@ namespace OrleansUws.Grains.Archive;
 /// Keeps the last <see cref="UwsClusterOptions.BasisVersionsKept"/> published bases of one layer and mode. Each version
 /// is its own storage entry of this grain (state name <c>basis-v{version}</c>), read back only when asked for, so
 /// publishing writes one basis and the grain holds nothing but the index in memory; the index (<see cref="BasisArchiveState"/>)
-/// lists the retained versions. Evicted entries are cleared from storage.
+/// lists the retained versions. Evicted entries are cleared from storage. The storage versions (ETags) of the entries this
+/// activation wrote are kept, so a version neither reads an entry before writing it nor reads the evicted one back (a
+/// whole k×d basis) to clear it.
 /// </summary>
 [GrainType("uws-basis-archive")]
 public sealed partial class BasisArchiveGrain(
@@ -20,6 +23,8 @@ public sealed partial class BasisArchiveGrain(
     IOptions<UwsClusterOptions> options,
     ILogger<BasisArchiveGrain> logger) : Grain, IBasisArchiveGrain
 {
+    private readonly Dictionary<int, string?> _written = [];
+
     private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
 
     /// <inheritdoc />
@@ -31,10 +36,12 @@ public sealed partial class BasisArchiveGrain(
             return;
         }
 
+        // A new version has no entry; one written again is at the version this activation got. Any other (written by an
+        // earlier activation, or by a call that failed before the index named it) is read and written over.
         var version = basis.Info.Version;
-        var entry = await ReadAsync(version);
-        entry.State!.Basis = basis;
-        await Storage.WriteStateAsync(EntryName(version), this.GetGrainId(), entry);
+        var entry = new GrainState<ArchivedBasisState>(new ArchivedBasisState { Basis = basis }) { ETag = _written.GetValueOrDefault(version) };
+        await StorageEntry.WriteOverAsync(Storage, EntryName(version), this.GetGrainId(), entry);
+        _written[version] = entry.ETag;
 
         var versions = index.State.Versions;
         if (!versions.Contains(version))
@@ -47,12 +54,8 @@ public sealed partial class BasisArchiveGrain(
         foreach (var old in evicted)
         {
             // Cleared before the index forgets it: an entry is never left in storage without the index naming it.
-            var stale = await ReadAsync(old);
-            if (stale.RecordExists)
-            {
-                await Storage.ClearStateAsync(EntryName(old), this.GetGrainId(), stale);
-            }
-
+            var known = _written.Remove(old, out var written);
+            await StorageEntry.ClearAsync<ArchivedBasisState>(Storage, EntryName(old), this.GetGrainId(), written, known);
             versions.Remove(old);
         }
 

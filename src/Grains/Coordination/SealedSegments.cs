@@ -36,17 +36,7 @@ public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, stri
         }
 
         var part = new SealedSegment<T> { Items = [.. open] };
-        var entry = new GrainState<SealedSegment<T>>(part);
-        try
-        {
-            await storage.WriteStateAsync(EntryName(sealedCount), grain, entry);
-        }
-        catch (InconsistentStateException)
-        {
-            // An entry no state counts (its writer failed before its state was written): replaced at its version.
-            entry.ETag = (await ReadAsync(sealedCount)).ETag;
-            await storage.WriteStateAsync(EntryName(sealedCount), grain, entry);
-        }
+        await StorageEntry.WriteOverAsync(storage, EntryName(sealedCount), grain, new GrainState<SealedSegment<T>>(part));
         if (_sealed.Count == sealedCount)
         {
             _sealed.Add(part.Items);
