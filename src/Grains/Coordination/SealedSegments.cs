@@ -73,11 +73,7 @@ public sealed class SealedSegments<T>(IGrainStorage storage, GrainId grain, stri
         _sealed.Clear();
         for (int index = 0; index < sealedCount; index++)
         {
-            var entry = await ReadAsync(index);
-            if (entry.RecordExists)
-            {
-                await storage.ClearStateAsync(EntryName(index), grain, entry);
-            }
+            await StorageEntry.ClearAsync<SealedSegment<T>>(storage, EntryName(index), grain, etag: null, known: false);
         }
     }
 
