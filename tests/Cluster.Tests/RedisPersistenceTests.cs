@@ -9,6 +9,7 @@ using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.State;
 using OrleansUws.ModelFormats.Fleets;
+using OrleansUws.Numerics.Metrics;
 using OrleansUws.Silo.Hosting;
 using Xunit;
 
@@ -150,13 +151,11 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
         using (var silo = await StartSiloAsync(settings))
         {
             var grains = silo.Services.GetRequiredService<IGrainFactory>();
-            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
             var slice = grains.GetGrain<ILayerSliceGrain>(sliceKey);
 
             // Checkpoints every 32 models on Redis: two parts of 64 sealed, the last 5 ids in the state.
-            var stored = new GrainState<LayerSliceState>(new LayerSliceState());
-            await storage.ReadStateAsync("slice", slice.GetGrainId(), stored);
-            Assert.Equal((2, 5), (stored.State!.SealedIdSegments, stored.State.OpenIds.Count));
+            var stored = await StoredSliceStateAsync(silo, slice);
+            Assert.Equal((2, 5), (stored.SealedIdSegments, stored.OpenIds.Count));
             Assert.Equal(ids, await slice.GetModelIdsAsync());
 
             // 59 more ids: the next seal writes part 2 over the orphan, and a restart reads every id.
@@ -169,8 +168,8 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
             }
 
             Assert.Equal(ids.Length + extra.Length, await slice.FlushAsync());
-            await storage.ReadStateAsync("slice", slice.GetGrainId(), stored);
-            Assert.Equal((3, 0), (stored.State!.SealedIdSegments, stored.State.OpenIds.Count));
+            stored = await StoredSliceStateAsync(silo, slice);
+            Assert.Equal((3, 0), (stored.SealedIdSegments, stored.OpenIds.Count));
             await silo.StopAsync(TestContext.Current.CancellationToken);
         }
 
@@ -184,6 +183,73 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
             Assert.Equal(held.Count, (await slice.GetSnapshotAsync()).ModelCount);
             await silo.StopAsync(TestContext.Current.CancellationToken);
         }
+    }
+
+    [Fact]
+    public async Task A_model_deleted_from_a_sealed_part_of_a_slice_stays_deleted_after_a_restart()
+    {
+        var (redis, settings) = await StartRedisAsync("redis-slice-delete");
+        using var _ = redis;
+        const int models = SliceIdLog.SegmentIds + 6;
+        var fleet = GeneratedFleet.Generate(fixture.Root, "redis-slice-delete", FleetPresets.Create("tiny", models, layerCount: 1) with { Seed = 55 });
+        var layer = fleet.Spec.Layers[0].LayerId;
+        var configuration = new FleetConfiguration(
+            Modes: [SketchMode.Rows], SliceCount: 1, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
+        var deleted = fleet.Model(3).ModelId;
+        var sliceKey = UwsKeys.Slice("slice-delete", layer, SketchMode.Rows, 0);
+        var coordinatorKey = UwsKeys.Coordinator("slice-delete", layer, SketchMode.Rows);
+
+        using (var silo = await StartSiloAsync(settings))
+        {
+            var registry = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IFleetGrain>("slice-delete");
+            await registry.ConfigureAsync(configuration);
+            foreach (var model in fleet.Models(0, models))
+            {
+                Assert.Equal(ModelStatus.Absorbed, (await registry.SubmitAsync(model)).Status);
+            }
+
+            var deletion = await registry.DeleteAsync(deleted);
+            Assert.True(deletion.Deleted, deletion.Reason);
+            Assert.Equal(fleet.Spec.Layers.Select(l => $"{l.LayerId} (rows)"), deletion.LayersSubtracted);
+            await silo.StopAsync(TestContext.Current.CancellationToken);
+        }
+
+        // The id was in the first sealed part (ids 0–63 by submission): the restarted slice reads it as removed.
+        var control = fixture.Client.GetGrain<IFleetGrain>("slice-delete-control");
+        await control.ConfigureAsync(configuration);
+        await Task.WhenAll(fleet.Models(0, models).Where(m => m.ModelId != deleted).Select(control.SubmitAsync));
+        var expectedCoordinator = fixture.Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator("slice-delete-control", layer, SketchMode.Rows));
+        await expectedCoordinator.ComputeNowAsync();
+        var expected = (await expectedCoordinator.GetBasisAsync())!;
+        using (var silo = await StartSiloAsync(settings))
+        {
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            var slice = grains.GetGrain<ILayerSliceGrain>(sliceKey);
+            var stored = await StoredSliceStateAsync(silo, slice);
+            Assert.Equal((1, 6), (stored.SealedIdSegments, stored.OpenIds.Count));
+            Assert.Equal([deleted], stored.RemovedIds);
+
+            var held = await slice.GetModelIdsAsync();
+            Assert.Equal(models - 1, held.Count);
+            Assert.DoesNotContain(deleted, held);
+            Assert.Equal(models - 1, (await slice.GetSnapshotAsync()).ModelCount);
+
+            var coordinator = grains.GetGrain<ILayerCoordinatorGrain>(coordinatorKey);
+            var version = (await coordinator.ComputeNowAsync())!;
+            Assert.Equal(models - 1, version.ModelCount);
+            var basis = (await coordinator.GetBasisAsync())!;
+            var sinTheta = SubspaceMetrics.SinThetaMax(basis.Vectors, 3, expected.Vectors, 3, basis.Dimension);
+            Assert.True(sinTheta <= 1e-6, $"sin θ = {sinTheta:E2}");
+            await silo.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>The slice's state as the silo's Redis grain storage holds it.</summary>
+    private static async Task<LayerSliceState> StoredSliceStateAsync(IHost silo, ILayerSliceGrain slice)
+    {
+        var stored = new GrainState<LayerSliceState>(new LayerSliceState());
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name).ReadStateAsync("slice", slice.GetGrainId(), stored);
+        return stored.State!;
     }
 
     /// <summary>A private redis-server (the test is skipped without one) and the silo settings that use it.</summary>
