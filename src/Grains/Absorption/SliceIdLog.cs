@@ -7,19 +7,24 @@ namespace OrleansUws.Grains.Absorption;
 /// <summary>
 /// A slice's absorbed model ids, stored so that a checkpoint writes a bounded amount however many models the slice
 /// holds: ids absorbed since the last sealed part in the slice's state (<see cref="LayerSliceState.OpenIds"/>), the rest
-/// in <see cref="SealedSegments{T}"/> of at least <see cref="SegmentIds"/> (storage entries <c>slice-ids-{n}</c> of the
-/// slice grain), and the ids of sealed parts whose models were removed (<see cref="LayerSliceState.RemovedIds"/>;
-/// removals are rare, and a sealed part is never rewritten). The whole set is kept in memory for lookups, read once at
-/// activation. Changes reach storage with the slice's next checkpoint (<see cref="SealAsync"/>, then the state), so the
-/// stored set always matches the stored sketch.
+/// in <see cref="SealedSegments{T}"/> of at least <see cref="SegmentIds"/> (storage entries of the slice grain), and the
+/// ids of sealed parts whose models were removed (<see cref="LayerSliceState.RemovedIds"/>: a sealed part is never
+/// rewritten). When the removed ids reach <see cref="SegmentIds"/> and an eighth of the sealed ones, the checkpoint
+/// writes every held id as a new generation of parts and the state switches to it (the old generation is cleared once
+/// the state no longer names it), so the removed ids stay bounded too and a rewrite is paid for by the removals that
+/// made it. The whole set is kept in memory for lookups, read once at activation. Changes reach storage with the slice's
+/// next checkpoint (<see cref="SealAsync"/>, the state, then <see cref="AfterWriteAsync"/>), so the stored set always
+/// matches the stored sketch.
 /// </summary>
 public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
 {
     /// <summary>Ids a checkpoint seals into a part once the open ones reach it.</summary>
     public const int SegmentIds = 64;
 
-    private readonly SealedSegments<string> _segments = new(storage, grain, "slice-ids", SegmentIds);
     private readonly ModelIdSet _all = new();
+    private readonly List<(int Generation, int Parts)> _superseded = [];
+    private SealedSegments<string>? _segments;
+    private int _segmentsGeneration = -1;
 
     /// <summary>Models held.</summary>
     public int Count => _all.Count;
@@ -35,7 +40,8 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
     {
         ArgumentNullException.ThrowIfNull(state);
         var removed = state.RemovedIds;
-        _all.Ids = [.. (await _segments.ReadSealedAsync(state.SealedIdSegments)).Where(id => !removed.Contains(id)), .. state.OpenIds];
+        var sealedIds = await Segments(state.IdGeneration).ReadSealedAsync(state.SealedIdSegments);
+        _all.Ids = [.. sealedIds.Where(id => !removed.Contains(id)), .. state.OpenIds];
     }
 
     /// <summary>Records <paramref name="modelId"/> as held (its rows are in the slice's sketch); false when it already was.</summary>
@@ -73,24 +79,81 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
         return true;
     }
 
-    /// <summary>Before the state is written: seals the open ids into the next part once they are <see cref="SegmentIds"/> or more.</summary>
+    /// <summary>
+    /// Before the state is written: seals the open ids into the next part once they are <see cref="SegmentIds"/> or more,
+    /// or, when the removed ids have grown past their bound, writes every held id as the next generation of parts.
+    /// </summary>
     public async Task SealAsync(LayerSliceState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.SealedIdSegments = await _segments.SealIfFullAsync(state.OpenIds, state.SealedIdSegments);
+        if (state.RemovedIds.Count >= Math.Max(SegmentIds, state.SealedIdSegments * SegmentIds / 8))
+        {
+            await RewriteAsync(state);
+            return;
+        }
+
+        state.SealedIdSegments = await Segments(state.IdGeneration).SealIfFullAsync(state.OpenIds, state.SealedIdSegments);
     }
 
-    /// <summary>Forgets every id: the state is written through <paramref name="writeState"/> first, then the sealed parts are cleared.</summary>
+    /// <summary>After the state was written: clears the parts of generations it no longer names.</summary>
+    public async Task AfterWriteAsync()
+    {
+        while (_superseded.Count > 0)
+        {
+            var (generation, parts) = _superseded[0];
+            await new SealedSegments<string>(storage, grain, Prefix(generation), SegmentIds).ClearAsync(parts);
+            _superseded.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// Forgets every id: the state, naming a new empty generation, is written through <paramref name="writeState"/> first,
+    /// then the sealed parts are cleared (a generation is never written again once superseded, so parts a failed clear
+    /// leaves behind are never taken for new ones).
+    /// </summary>
     public async Task ClearAsync(LayerSliceState state, Func<Task> writeState)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(writeState);
-        int sealedCount = state.SealedIdSegments;
+        _superseded.Add((state.IdGeneration, state.SealedIdSegments));
         _all.Clear();
         state.OpenIds.Clear();
         state.RemovedIds.Clear();
+        state.IdGeneration++;
         state.SealedIdSegments = 0;
         await writeState();
-        await _segments.ClearAsync(sealedCount);
+        await AfterWriteAsync();
     }
+
+    /// <summary>Every held id into full parts of the next generation, the rest open; the current generation is superseded.</summary>
+    private async Task RewriteAsync(LayerSliceState state)
+    {
+        var next = state.IdGeneration + 1;
+        var segments = Segments(next);
+        var ids = _all.Ids;
+        var parts = 0;
+        foreach (var chunk in ids.Chunk(SegmentIds).Where(c => c.Length == SegmentIds))
+        {
+            parts = await segments.SealIfFullAsync(chunk.ToList(), parts);
+        }
+
+        _superseded.Add((state.IdGeneration, state.SealedIdSegments));
+        state.IdGeneration = next;
+        state.SealedIdSegments = parts;
+        state.OpenIds = [.. ids.Skip(parts * SegmentIds)];
+        state.RemovedIds.Clear();
+    }
+
+    private SealedSegments<string> Segments(int generation)
+    {
+        if (generation != _segmentsGeneration)
+        {
+            (_segments, _segmentsGeneration) = (new SealedSegments<string>(storage, grain, Prefix(generation), SegmentIds), generation);
+        }
+
+        return _segments!;
+    }
+
+    /// <summary>Entry names of a generation's parts: <c>slice-ids-{n}</c> for the first, <c>slice-ids-g{generation}-{n}</c> after.</summary>
+    private static string Prefix(int generation) => generation == 0 ? "slice-ids" : $"slice-ids-g{generation}";
 }

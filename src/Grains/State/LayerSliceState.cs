@@ -19,11 +19,14 @@ public sealed class LayerSliceState
     /// <summary>Ids absorbed since the last sealed part of the id set (in no particular order).</summary>
     [Id(7)] public List<string> OpenIds { get; set; } = [];
 
-    /// <summary>Parts of the id set sealed into storage entries <c>slice-ids-0</c> … of the slice grain.</summary>
+    /// <summary>Parts of the id set sealed into storage entries of the slice grain (<see cref="Absorption.SliceIdLog"/>).</summary>
     [Id(8)] public int SealedIdSegments { get; set; }
 
     /// <summary>Ids of sealed parts whose models were removed since (sealed parts are never rewritten).</summary>
     [Id(9)] public HashSet<string> RemovedIds { get; set; } = [];
+
+    /// <summary>The generation of sealed parts the state names (a new one when the removed ids are folded in).</summary>
+    [Id(10)] public int IdGeneration { get; set; }
 
     /// <summary>
     /// The whole id set as states written before it was sealed in parts: read into <see cref="OpenIds"/> (the next

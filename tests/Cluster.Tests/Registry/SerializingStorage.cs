@@ -21,6 +21,9 @@ internal sealed class SerializingStorage : IGrainStorage
     /// <summary>Entries stored.</summary>
     public int Count => _states.Count;
 
+    /// <summary>The state names of the entries stored.</summary>
+    public IEnumerable<string> Names => _states.Keys.Select(k => k.Item1);
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (_states.TryGetValue((stateName, grainId), out var stored))

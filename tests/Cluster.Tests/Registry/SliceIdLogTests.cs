@@ -8,7 +8,8 @@ namespace OrleansUws.Cluster.Tests.Registry;
 /// <summary>
 /// A slice's id set as it is stored, without a cluster: after any sequence of adds, removals, re-adds, checkpoints,
 /// checkpoints cut off between the sealed part and the state, and restarts, a fresh activation reads exactly the set the
-/// last written state stood for, and no written state holds a full part of open ids.
+/// last written state stood for, no written state holds a full part of open ids or more removed ids than their bound,
+/// and no part of a superseded generation stays in storage.
 /// </summary>
 public sealed class SliceIdLogTests
 {
@@ -22,12 +23,12 @@ public sealed class SliceIdLogTests
         var (log, persisted) = await ActivateAsync(storage);
         var live = new HashSet<string>(StringComparer.Ordinal);
         var durable = new HashSet<string>(StringComparer.Ordinal);
-        int checkpoints = 0, cutOff = 0, reloads = 0, sealedMax = 0;
-        for (var step = 0; step < 6_000; step++)
+        int checkpoints = 0, cutOff = 0, reloads = 0, sealedMax = 0, generations = 0;
+        for (var step = 0; step < 12_000; step++)
         {
             var id = $"m-{random.Next(1_500):D4}";
             var roll = random.Next(100);
-            if (roll < 75)
+            if (roll < 60)
             {
                 Assert.Equal(live.Add(id), log.Add(persisted.State!, id));
             }
@@ -40,10 +41,14 @@ public sealed class SliceIdLogTests
                 // A checkpoint: the sealed part first, then the state that counts it.
                 await log.SealAsync(persisted.State!);
                 await storage.WriteStateAsync("slice", Slice, persisted);
+                await log.AfterWriteAsync();
                 durable = [.. live];
                 checkpoints++;
                 sealedMax = Math.Max(sealedMax, persisted.State!.SealedIdSegments);
+                generations = Math.Max(generations, persisted.State!.IdGeneration);
                 Assert.InRange(persisted.State!.OpenIds.Count, 0, SliceIdLog.SegmentIds - 1);
+                Assert.InRange(persisted.State!.RemovedIds.Count, 0, Math.Max(SliceIdLog.SegmentIds, persisted.State!.SealedIdSegments * SliceIdLog.SegmentIds / 8) - 1);
+                Assert.All(storage.Names.Where(n => n != "slice"), n => Assert.True(Generation(n) >= persisted.State!.IdGeneration, $"{n} left behind"));
             }
             else if (roll < 98)
             {
@@ -68,7 +73,41 @@ public sealed class SliceIdLogTests
         await storage.WriteStateAsync("slice", Slice, persisted);
         (log, _) = await ActivateAsync(storage);
         Assert.Equal(live.Order(StringComparer.Ordinal), log.Ordered());
-        Assert.True(checkpoints > 400 && cutOff > 100 && reloads > 60 && sealedMax > 10, $"{checkpoints} checkpoints, {cutOff} cut off, {reloads} reloads, {sealedMax} parts");
+        Assert.True(
+            checkpoints > 800 && cutOff > 200 && reloads > 120 && sealedMax > 10 && generations >= 4,
+            $"{checkpoints} checkpoints, {cutOff} cut off, {reloads} reloads, {sealedMax} parts, {generations} generations");
+    }
+
+    [Fact]
+    public async Task Removed_ids_past_their_bound_are_folded_into_a_new_generation_of_parts()
+    {
+        var storage = new SerializingStorage();
+        var (log, persisted) = await ActivateAsync(storage);
+        for (var i = 0; i < 3 * SliceIdLog.SegmentIds; i++)
+        {
+            log.Add(persisted.State!, $"m-{i:D3}");
+        }
+
+        await log.SealAsync(persisted.State!);
+        await storage.WriteStateAsync("slice", Slice, persisted);
+        Assert.Equal((0, 1, 0), (persisted.State!.IdGeneration, persisted.State!.SealedIdSegments, persisted.State!.OpenIds.Count));
+
+        // 63 removals from the sealed part are kept as removed ids; the 64th folds them in at its checkpoint.
+        for (var i = 0; i < SliceIdLog.SegmentIds; i++)
+        {
+            Assert.True(log.Remove(persisted.State!, $"m-{3 * i:D3}"));
+            await log.SealAsync(persisted.State!);
+            await storage.WriteStateAsync("slice", Slice, persisted);
+            await log.AfterWriteAsync();
+            Assert.Equal(i < SliceIdLog.SegmentIds - 1 ? (0, i + 1) : (1, 0), (persisted.State!.IdGeneration, persisted.State!.RemovedIds.Count));
+        }
+
+        // 128 ids left: two full parts of the new generation, nothing open, the first generation's part gone.
+        Assert.Equal((2, 0), (persisted.State!.SealedIdSegments, persisted.State!.OpenIds.Count));
+        Assert.Equal(["slice", "slice-ids-g1-0", "slice-ids-g1-1"], storage.Names.Order(StringComparer.Ordinal));
+        (log, persisted) = await ActivateAsync(storage);
+        var expected = Enumerable.Range(0, 3 * SliceIdLog.SegmentIds).Where(i => i % 3 != 0).Select(i => $"m-{i:D3}");
+        Assert.Equal(expected, log.Ordered());
     }
 
     [Fact]
@@ -94,6 +133,10 @@ public sealed class SliceIdLogTests
         (log, _) = await ActivateAsync(storage);
         Assert.Equal(["again"], log.Ordered());
     }
+
+    /// <summary>The generation a part's entry name belongs to (<c>slice-ids-{n}</c>: 0, <c>slice-ids-g{g}-{n}</c>: g).</summary>
+    private static int Generation(string name) =>
+        name.StartsWith("slice-ids-g", StringComparison.Ordinal) ? int.Parse(name.Split('-')[2][1..], System.Globalization.CultureInfo.InvariantCulture) : 0;
 
     /// <summary>What a slice activation does: reads its state, then the id set the state stands for.</summary>
     private static async Task<(SliceIdLog Log, GrainState<LayerSliceState> State)> ActivateAsync(SerializingStorage storage)
