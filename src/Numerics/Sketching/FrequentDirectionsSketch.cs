@@ -199,9 +199,18 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         var copy = new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode);
         if (BufferedRows > 0)
         {
-            using var rows = new PooledArray<float>(BufferedRows * Dimension);
-            _workspace.GetRows(0, BufferedRows, rows.Span);
-            copy._workspace.SetRows(0, rows.Span, BufferedRows);
+            // Straight into the copy's buffer when it is host memory; through scratch for a device workspace.
+            var target = copy._workspace.HostRows(0, BufferedRows);
+            if (!target.IsEmpty)
+            {
+                _workspace.GetRows(0, BufferedRows, target);
+            }
+            else
+            {
+                using var rows = new PooledArray<float>(BufferedRows * Dimension);
+                _workspace.GetRows(0, BufferedRows, rows.Span);
+                copy._workspace.SetRows(0, rows.Span, BufferedRows);
+            }
         }
 
         copy.BufferedRows = BufferedRows;
