@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Orleans.Storage;
 using OrleansUws.Grains.Admission;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
@@ -58,7 +57,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _records = new ModelRecordLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId(), _defaults.RejectionRecordsKept);
+        _records = new ModelRecordLog(UwsStorage.Of(ServiceProvider), this.GetGrainId(), _defaults.RejectionRecordsKept);
         await _records.LoadAsync();
         _admission = new FleetAdmission(
             Fleet, new LayerNormBaseline(_state.State.NormSamples, _state.State.NormModels),

@@ -343,7 +343,7 @@ public sealed partial class LayerCoordinatorGrain : Grain, ILayerCoordinatorGrai
 
     private FlattenedIdLog FlattenedIds => _flattenedIds ??= new FlattenedIdLog(Storage, this.GetGrainId());
 
-    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+    private IGrainStorage Storage => UwsStorage.Of(ServiceProvider);
 
     private VersionHistory History => _history ??= new VersionHistory(Storage, this.GetGrainId());
 

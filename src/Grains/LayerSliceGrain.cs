@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Storage;
 using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
@@ -332,7 +330,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _ids = new SliceIdLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name), this.GetGrainId());
+        _ids = new SliceIdLog(UwsStorage.Of(ServiceProvider), this.GetGrainId());
         await _ids.LoadAsync(_state.State);
         if (_state.State.Sketch.Length > 0)
         {

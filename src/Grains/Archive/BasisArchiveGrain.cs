@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -25,7 +24,7 @@ public sealed partial class BasisArchiveGrain(
 {
     private readonly Dictionary<int, string?> _written = [];
 
-    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(UwsStorage.Name);
+    private IGrainStorage Storage => UwsStorage.Of(ServiceProvider);
 
     /// <inheritdoc />
     public async Task ArchiveAsync(LayerBasis basis)

@@ -25,7 +25,7 @@ internal sealed class FlattenedSketchPath(IGrainFactory grains, IBlasBackend bac
     /// <summary>Nothing to count: the coordinator appended the rows itself, so its own count is already the count.</summary>
     public ValueTask<bool> NotifyAbsorbedAsync(int slice, int sliceModelCount) => ValueTask.FromResult(true);
 
-    /// <summary>Nothing to forget: the count is the coordinator's id set, which a removal changes itself.</summary>
+    /// <summary>Nothing to forget: the count is the coordinator's own, which a removal changes itself.</summary>
     public void ModelsRemoved()
     {
     }
