@@ -11,7 +11,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// <param name="RankCapped">True when k was limited by <see cref="BasisPolicy.MaxRank"/> before reaching the energy threshold.</param>
 /// <param name="ExplainedEnergy">Share of the sketch's energy (Frobenius², about the mean when centred) captured by the k vectors.</param>
 /// <param name="Certificate">
-/// FD error certificate: an upper bound on ‖AᵀA − BᵀB‖₂ (total shrinkage; 0 for an exact Gram).
+/// Error certificate: an upper bound on ‖AᵀA − BᵀB‖₂ (Frequent Directions: total shrinkage; Nyström: tr C − tr Ĉ; 0 for an exact Gram).
 /// </param>
 /// <param name="SinThetaToPrevious">sin of the largest principal angle to the previous version; null for version 1.</param>
 /// <param name="Centered">Whether the basis is about the fleet mean.</param>

@@ -9,7 +9,7 @@ namespace OrleansUws.Grains.Interfaces;
 /// model file that no longer holds what was absorbed).
 /// </param>
 /// <param name="RemainingModels">Absorbed models after the deletion.</param>
-/// <param name="LayersSubtracted">The layers (with mode) whose exact Gram subtracted the model's rows.</param>
+/// <param name="LayersSubtracted">The layers (with mode) whose exact-Gram or Nyström sketch subtracted the model's rows.</param>
 [GenerateSerializer, Immutable]
 public sealed record DeletionResult(
     [property: Id(0)] string ModelId,

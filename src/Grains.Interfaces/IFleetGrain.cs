@@ -73,7 +73,7 @@ public interface IFleetGrain : IGrainWithStringKey
 
     /// <summary>
     /// Deletes an absorbed model from every layer (rows or columns mode), touching only the one slice per layer that holds
-    /// it: an exact-Gram slice subtracts the model's rows (<see cref="ILayerSliceGrain.RemoveAsync"/>); a Frequent
+    /// it: an exact-Gram or Nyström slice subtracts the model's rows (<see cref="ILayerSliceGrain.RemoveAsync"/>); a Frequent
     /// Directions slice, or one whose model file no longer holds what was absorbed, is emptied and re-reads its remaining
     /// models; a flattened layer appends its remaining models again (<see cref="ILayerCoordinatorGrain.RebuildFlattenedAsync"/>).
     /// Each removes the model exactly. Every layer then publishes a version without it

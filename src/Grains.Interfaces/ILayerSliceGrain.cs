@@ -66,7 +66,7 @@ public interface ILayerSliceGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetModelIdsAsync();
 
     /// <summary>
-    /// Removes a deleted model from the slice without touching the others: an exact-Gram sketch reads the model's layer
+    /// Removes a deleted model from the slice without touching the others: an exact-Gram or Nyström sketch reads the model's layer
     /// from its file again, subtracts those rows exactly (the mean and, when centred, the between-group term too), drops
     /// the id and checkpoints at once. The caller has checked that the file still holds what was absorbed (its content
     /// hash). When the file cannot be read, or the sketch is Frequent Directions (which cannot subtract), nothing changes

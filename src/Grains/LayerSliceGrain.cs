@@ -244,13 +244,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     public Task<SliceInfo> GetInfoAsync()
     {
         var state = _state.State;
-        var kind = _sketch?.Kind switch
-        {
-            SketchKind.FrequentDirections => "fd",
-            SketchKind.ExactGram => "exact-gram",
-            _ => "empty",
-        };
-        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), Ids.Count, state.RowCount, kind, _checkpoints.Pending));
+        return Task.FromResult(new SliceInfo(this.GetPrimaryKeyString(), _silo.SiloAddress.ToString(), Ids.Count, state.RowCount, KindName(_sketch?.Kind), _checkpoints.Pending));
     }
 
     /// <inheritdoc />
@@ -306,7 +300,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _lineage = Guid.NewGuid();
         _checkpoints.Record();
         await CheckpointAsync();
-        return new SliceRemoval(true, "subtracted exactly");
+        return new SliceRemoval(true, $"subtracted exactly from its {KindName(sketch.Kind)} sketch");
     }
 
     /// <inheritdoc />
@@ -447,18 +441,35 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
             new GrainTimerCreationOptions(_checkpoints.Interval, Timeout.InfiniteTimeSpan));
     }
 
-    /// <summary>The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions.</summary>
+    /// <summary>
+    /// The sketch a slice of <paramref name="layer"/> keeps: exact Gram for small d, else Frequent Directions or (when
+    /// the fleet asks for it) a Nyström sketch of s = SketchRows columns, which falls back to the exact Gram when s ≥ d
+    /// (no smaller, and exact).
+    /// </summary>
     internal static SketchOptions SketchOptionsFor(LayerConfiguration layer)
     {
         var d = layer.Dimension;
-        var kind = d <= layer.Sketch.ExactGramMaxDimension ? SketchKind.ExactGram : SketchKind.FrequentDirections;
-        return new SketchOptions(kind, d, layer.Sketch.SketchRows, layer.Centered ? MeanMode.Centre : MeanMode.Track);
+        var sketch = layer.Sketch;
+        var kind = d <= sketch.ExactGramMaxDimension ? SketchKind.ExactGram
+            : sketch.LargeLayers == LargeLayerSketch.FrequentDirections ? SketchKind.FrequentDirections
+            : d <= sketch.SketchRows ? SketchKind.ExactGram
+            : SketchKind.Nystrom;
+        return new SketchOptions(kind, d, sketch.SketchRows, layer.Centered ? MeanMode.Centre : MeanMode.Track);
     }
+
+    /// <summary>The name <see cref="SliceInfo"/> and removal details give a sketch kind ("empty" before the first model).</summary>
+    private static string KindName(SketchKind? kind) => kind switch
+    {
+        SketchKind.FrequentDirections => "fd",
+        SketchKind.ExactGram => "exact-gram",
+        SketchKind.Nystrom => "nystrom",
+        _ => "empty",
+    };
 
     private ICovarianceSketch CreateSketch(LayerConfiguration layer) => _sketches.Create(SketchOptionsFor(layer));
 
     private static string Describe(LayerConfiguration c) =>
-        $"{c.Shape}, {c.SliceCount} slices, centred={c.Centered}, ℓ={c.Sketch.SketchRows}, exact-gram≤{c.Sketch.ExactGramMaxDimension}";
+        $"{c.Shape}, {c.SliceCount} slices, centred={c.Centered}, ℓ={c.Sketch.SketchRows}, exact-gram≤{c.Sketch.ExactGramMaxDimension}, large layers {c.Sketch.LargeLayers}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slice {Slice}: the last {Models} models could not be checkpointed at deactivation: {Reason}")]
     private static partial void LogCheckpointLost(ILogger logger, string slice, int models, string reason);

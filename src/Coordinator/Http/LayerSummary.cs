@@ -13,7 +13,7 @@ namespace OrleansUws.Coordinator.Http;
 /// <param name="Rank">k.</param>
 /// <param name="RankCapped">Whether k hit the cap before the energy threshold.</param>
 /// <param name="ExplainedEnergy">Share of the sketched energy the k vectors capture.</param>
-/// <param name="Certificate">Frequent Directions error certificate (upper bound on ‖AᵀA − BᵀB‖₂; 0 for an exact Gram).</param>
+/// <param name="Certificate">Error certificate, an upper bound on ‖AᵀA − BᵀB‖₂ (Frequent Directions: total shrinkage; Nyström: tr C − tr Ĉ; 0 for an exact Gram).</param>
 /// <param name="SinThetaToPrevious">sin θ_max to the previous version.</param>
 /// <param name="Centered">Whether the basis is about the fleet mean.</param>
 /// <param name="Diagnostics">Whether the current basis is real structure and how settled it is; null before the first version.</param>

@@ -56,7 +56,7 @@ public static class ModelEndpoints
             .Produces<DeletionResult>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithName("DeleteModel").WithSummary("Removes an absorbed model from every layer (exact-Gram layers subtract it, Frequent Directions layers rebuild the slice that held it) and its uploaded files.")
+            .WithName("DeleteModel").WithSummary("Removes an absorbed model from every layer (exact-Gram and Nyström layers subtract it, Frequent Directions layers rebuild the slice that held it) and its uploaded files.")
             .RequireAuthorization(ApiScopes.Admin);
     }
 

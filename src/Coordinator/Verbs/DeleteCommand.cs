@@ -14,7 +14,7 @@ public sealed class DeleteCommand : Command
 
     /// <summary>Creates the verb writing to <paramref name="context"/>.</summary>
     public DeleteCommand(CliContext context)
-        : base("delete", "Delete absorbed models: exact-Gram layers subtract them, Frequent Directions layers rebuild the slice that held them; every layer publishes a version without them.")
+        : base("delete", "Delete absorbed models: exact-Gram and Nyström layers subtract them, Frequent Directions layers rebuild the slice that held them; every layer publishes a version without them.")
     {
         _context = context;
         Arguments.Add(_models);

@@ -20,6 +20,11 @@ public static class FleetSettingsRules
         {
             failures.Add($"{prefix}ExactGramMaxDimension must not be negative (was {sketch.ExactGramMaxDimension}).");
         }
+
+        if (!Enum.IsDefined(sketch.LargeLayers))
+        {
+            failures.Add($"{prefix}LargeLayers must be FrequentDirections or Nystrom (was {(int)sketch.LargeLayers}).");
+        }
     }
 
     /// <summary>Appends one message per invalid field of <paramref name="basis"/>; k must stay below the sketch's ℓ.</summary>

@@ -20,11 +20,17 @@ public sealed class UwsClusterOptions
     /// </summary>
     public int FlattenedSliceCount { get; set; } = 4;
 
-    /// <summary>ℓ of the Frequent Directions sketch (2ℓ buffered rows). Default 64.</summary>
+    /// <summary>ℓ of the Frequent Directions sketch (2ℓ buffered rows), or s, the test columns of a Nyström sketch. Default 64.</summary>
     public int SketchRows { get; set; } = 64;
 
     /// <summary>Keep the exact d×d Gram instead of a sketch when d ≤ this (0 = always sketch). Default 1024.</summary>
     public int ExactGramMaxDimension { get; set; } = 1024;
+
+    /// <summary>
+    /// The sketch of larger rows and columns layers: <c>FrequentDirections</c> (default) or <c>Nystrom</c>, a linear sketch
+    /// that subtracts a deleted model instead of rebuilding the slice that held it.
+    /// </summary>
+    public LargeLayerSketch LargeLayerSketch { get; set; }
 
     /// <summary>Fixed k; 0 = choose k by <see cref="EnergyThreshold"/>. Default 0.</summary>
     public int Rank { get; set; }
@@ -117,7 +123,7 @@ public sealed class UwsClusterOptions
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The default sketch settings as a wire record.</summary>
-    public SketchSettings ToSketchSettings() => new(SketchRows, ExactGramMaxDimension);
+    public SketchSettings ToSketchSettings() => new(SketchRows, ExactGramMaxDimension, LargeLayerSketch);
 
     /// <summary>The default basis policy as a wire record.</summary>
     public BasisPolicy ToBasisPolicy() => new(

@@ -1,10 +1,11 @@
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Grains.Registry;
 
 /// <summary>
 /// Removes a deleted model from every layer. In rows and columns modes only the one slice of each layer that holds it
-/// changes: an exact-Gram slice subtracts the model's rows (O(d²), whatever the fleet's size); a Frequent Directions
+/// changes: an exact-Gram or Nyström slice subtracts the model's rows (O(d²) or O(d·s), whatever the fleet's size); a Frequent Directions
 /// slice, which cannot subtract, or one whose model file no longer holds what was absorbed (its content hash, checked
 /// once per deletion), is emptied and re-reads its remaining models. A flattened layer (Frequent Directions over vec(W), every model in every column slice) appends its
 /// remaining models again, in the order the registry recorded them. Either way the layer then equals one that never saw the model.
@@ -61,14 +62,14 @@ public static class ModelRemoval
         }));
     }
 
-    /// <summary>Whether the slices of <paramref name="layer"/> keep an exact Gram, which subtracts a model.</summary>
+    /// <summary>Whether the slices of <paramref name="layer"/> keep a sketch that subtracts a model (exact Gram or Nyström).</summary>
     private static bool Subtracts(LayerConfiguration layer) =>
-        layer.Mode != SketchMode.Flattened && LayerSliceGrain.SketchOptionsFor(layer).Kind == Numerics.Sketching.SketchKind.ExactGram;
+        layer.Mode != SketchMode.Flattened && LayerSliceGrain.SketchOptionsFor(layer).Kind.CanSubtract();
 }
 
 /// <summary>What <see cref="ModelRemoval.RemoveAsync"/> did to one layer.</summary>
 /// <param name="Layer">The layer.</param>
-/// <param name="Subtracted">True when its exact Gram subtracted the model; false when its slice was rebuilt.</param>
+/// <param name="Subtracted">True when its exact-Gram or Nyström sketch subtracted the model; false when its slice was rebuilt.</param>
 /// <param name="Detail">What was done.</param>
 public sealed record LayerRemoval(LayerConfiguration Layer, bool Subtracted, string Detail)
 {

@@ -71,7 +71,7 @@ public static class UwsTelemetryNames
     /// <summary>Gauge 1: share of the sketched energy the k directions capture.</summary>
     public const string LayerExplainedEnergy = "uws.layer.explained_energy";
 
-    /// <summary>Gauge 1: Frequent Directions certificate, an upper bound on ‖AᵀA − BᵀB‖₂ (0 for an exact Gram).</summary>
+    /// <summary>Gauge 1: the error certificate, an upper bound on ‖AᵀA − BᵀB‖₂ (Frequent Directions: total shrinkage; Nyström: tr C − tr Ĉ; 0 for an exact Gram).</summary>
     public const string LayerCertificate = "uws.layer.certificate";
 
     /// <summary>Gauge 1: the certificate over σ_k² (the k-th direction's energy): below 1, the sketch's error cannot swap direction k out.</summary>

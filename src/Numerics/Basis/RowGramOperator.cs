@@ -14,15 +14,21 @@ internal sealed class RowGramOperator : ISymmetricOperator
     private readonly int _rowCount;
 
     public RowGramOperator(IBlasBackend backend, ReadOnlySpan<float> rows, int rowCount, int dimension)
+        : this(backend, DenseMath.Widen(rows[..(rowCount * dimension)]), rowCount, dimension)
     {
+    }
+
+    /// <summary>Over float64 rows (rowCount×d row-major) that the operator takes over: the caller no longer changes them.</summary>
+    public RowGramOperator(IBlasBackend backend, double[] rows, int rowCount, int dimension)
+    {
+        Guard.Length(nameof(rows), rows.Length, (long)rowCount * dimension, $"{rowCount} rows of dimension {dimension}");
         _backend = backend;
         _rowCount = rowCount;
         Dimension = dimension;
-        _rows = new double[rowCount * dimension];
-        for (int i = 0; i < _rows.Length; i++)
+        _rows = rows;
+        foreach (double v in rows)
         {
-            _rows[i] = rows[i];
-            Trace += _rows[i] * _rows[i];
+            Trace += v * v;
         }
     }
 

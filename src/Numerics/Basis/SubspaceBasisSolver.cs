@@ -30,9 +30,14 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         }
 
         int kMax = options.Rank ?? options.MaxRank;
-        if (sketch is FrequentDirectionsSketch fd && kMax >= fd.Ell)
+        switch (sketch)
         {
-            throw new ArgumentException($"ℓ = {fd.Ell} ≤ k = {kMax}: a Frequent Directions sketch supports k ≤ ℓ − 1 (raise ℓ, ideally to 2k–4k).", nameof(options));
+            case FrequentDirectionsSketch fd:
+                SketchKinds.CheckRank(fd.Kind, fd.Ell, kMax, nameof(options));
+                break;
+            case NystromSketch nystrom:
+                SketchKinds.CheckRank(nystrom.Kind, nystrom.Columns, kMax, nameof(options));
+                break;
         }
 
         var op = sketch.CreateOperator(options.Centred);
@@ -150,18 +155,11 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         {
             for (int c = warm; c < s; c++)
             {
-                q[(i * s) + c] = Gaussian(random);
+                q[(i * s) + c] = Gaussians.Next(random);
             }
         }
 
         return warm;
-    }
-
-    private static double Gaussian(Random random)
-    {
-        double u1 = 1.0 - random.NextDouble();
-        double u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
     private static void Symmetrize(double[] h, int s)

@@ -248,7 +248,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
     }
 
     /// <inheritdoc />
-    public bool CanSubtract => Kind == SketchKind.ExactGram;
+    public bool CanSubtract => Kind.CanSubtract();
 
     /// <inheritdoc />
     public void Subtract(ICovarianceSketch other)

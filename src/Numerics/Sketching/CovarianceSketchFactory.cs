@@ -16,6 +16,7 @@ public sealed class CovarianceSketchFactory(IBlasBackend backend)
         {
             SketchKind.FrequentDirections => new FrequentDirectionsSketch(Backend, options.Dimension, options.Ell, options.MeanMode),
             SketchKind.ExactGram => new ExactGramSketch(Backend, options.Dimension, options.MeanMode),
+            SketchKind.Nystrom => new NystromSketch(Backend, options.Dimension, options.Ell, options.MeanMode),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown sketch kind."),
         };
     }

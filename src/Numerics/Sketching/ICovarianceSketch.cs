@@ -4,12 +4,12 @@ namespace OrleansUws.Numerics.Sketching;
 
 /// <summary>
 /// A streaming summary of Σ x xᵀ (or of the centred scatter) over the rows absorbed so far: Frequent Directions
-/// or the exact Gram. Appends and merges validate everything before changing state, so a rejected call leaves
+/// the exact Gram, or a Nyström range sketch. Appends and merges validate everything before changing state, so a rejected call leaves
 /// the sketch unchanged. Not thread-safe: one writer at a time (a grain).
 /// </summary>
 public interface ICovarianceSketch : IDisposable
 {
-    /// <summary>Frequent Directions or exact Gram.</summary>
+    /// <summary>Frequent Directions, exact Gram or Nyström.</summary>
     SketchKind Kind { get; }
 
     /// <summary>d, the length of every sketched row.</summary>
@@ -56,7 +56,7 @@ public interface ICovarianceSketch : IDisposable
     /// </summary>
     void Merge(ICovarianceSketch other);
 
-    /// <summary>Whether <see cref="Subtract"/> is exact for this kind (the exact Gram); Frequent Directions cannot subtract.</summary>
+    /// <summary>Whether <see cref="Subtract"/> is exact for this kind (the exact Gram and the linear Nyström sketch); Frequent Directions cannot subtract.</summary>
     bool CanSubtract { get; }
 
     /// <summary>

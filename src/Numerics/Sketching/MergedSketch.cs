@@ -16,7 +16,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// eigenvalues, not eigenvectors); the singular values are the unshrunk ones and the certificate is the parts' sum.
 /// </para>
 /// <para>
-/// Exact-Gram parts, a mean correction the rows cannot express (uncentred basis of a centring sketch, centred basis of
+/// Exact-Gram and Nyström parts (whose range sketches add), a mean correction the rows cannot express (uncentred basis of a centring sketch, centred basis of
 /// a tracking one), or a fixed k beyond the directions held fall back to rebuilding the merged sketch from the parts'
 /// blobs and the warm-started <see cref="SubspaceBasisSolver"/>.
 /// </para>
@@ -98,7 +98,7 @@ public sealed class MergedSketch
     /// fallback path, the reference of sin θ and the target of <see cref="BasisOptions.AlignToPrevious"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">No part holds rows.</exception>
-    /// <exception cref="ArgumentException">k ≥ ℓ for Frequent Directions parts, or other bad options.</exception>
+    /// <exception cref="ArgumentException">k ≥ ℓ for Frequent Directions parts (k ≥ s for Nyström parts), or other bad options.</exception>
     public SubspaceBasis ComputeBasis(BasisOptions options, SubspaceBasis? previous = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -110,10 +110,7 @@ public sealed class MergedSketch
 
         var first = held[0];
         int kMax = options.Rank ?? options.MaxRank;
-        if (first.Kind == SketchKind.FrequentDirections && kMax >= first.Ell)
-        {
-            throw new ArgumentException($"ℓ = {first.Ell} ≤ k = {kMax}: a Frequent Directions sketch supports k ≤ ℓ − 1 (raise ℓ, ideally to 2k–4k).", nameof(options));
-        }
+        SketchKinds.CheckRank(first.Kind, first.Ell, kMax, nameof(options));
 
         bool rowsExpressMean = (first.MeanMode, options.Centred) is (MeanMode.Centre, true) or (MeanMode.Track or MeanMode.None, false);
         if (first.Kind == SketchKind.FrequentDirections && rowsExpressMean && TrySolveFromRows(held, options, previous) is { } basis)

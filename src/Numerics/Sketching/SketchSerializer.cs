@@ -9,7 +9,8 @@ namespace OrleansUws.Numerics.Sketching;
 /// <c>"UWSK"</c> magic, u16 version (2), u8 kind, u8 mean mode, i32 dimension, i32 ℓ, i32 buffered rows,
 /// i32 shrink count, i64 rows, i64 units, f64 certificate, f64 energy, i64 payload length, the payload
 /// (Frequent Directions: i32 count o of leading rows known orthogonal, i32 0, o float64 squared norms, then
-/// bufferedRows×d float32; column slices: bufferedRows×d float32; exact Gram: d×d float64; then the d float64
+/// bufferedRows×d float32; column slices: bufferedRows×d float32; exact Gram: d×d float64; Nyström: Y = C·Ω, d×s
+/// float64 with s in the ℓ field; then the d float64
 /// running sum unless the mean mode is None), and the XxHash64 of everything before it. Version 1 (no
 /// orthogonal-rows prefix) is still read. A blob that is truncated, has
 /// trailing bytes, a wrong magic/version/kind/mode, inconsistent lengths, a bad checksum or non-finite
@@ -43,6 +44,7 @@ public static class SketchSerializer
         return header.Kind switch
         {
             SketchKind.FrequentDirections => FrequentDirectionsSketch.Restore(backend, header, body, sum),
+            SketchKind.Nystrom => NystromSketch.Restore(backend, header, body, sum),
             _ => ExactGramSketch.Restore(backend, header, body, sum),
         };
     }
@@ -210,6 +212,15 @@ public static class SketchSerializer
             }
 
             body = ((long)h.BufferedRows * h.Dimension * sizeof(float)) + (h.Kind == SketchKind.FrequentDirections ? OrthogonalPrefixBytes(h, payload) : 0);
+        }
+        else if (h.Kind == SketchKind.Nystrom)
+        {
+            if (h.Ell < 2 || h.Ell > h.Dimension || h.BufferedRows != 0)
+            {
+                throw new SketchFormatException($"Sketch blob is a Nyström sketch with s = {h.Ell} test columns and {h.BufferedRows} buffered rows; s must lie in [2, d = {h.Dimension}] and it buffers no rows.");
+            }
+
+            body = (long)h.Dimension * h.Ell * sizeof(double);
         }
         else
         {

@@ -7,7 +7,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// <summary>
 /// A sketch as a merger reads it, without rebuilding it: for Frequent Directions the ℓ' ≤ 2ℓ buffered rows B (after a
 /// shrink the first ℓ − 1 are orthogonal and already carry the spectrum; BᵀB is the sketched covariance), for an exact
-/// Gram nothing beyond the blob; plus counts, energy, certificate and the column sums. Read from the blob that
+/// Gram or a Nyström sketch nothing beyond the blob; plus counts, energy, certificate and the column sums. Read from the blob that
 /// <see cref="ICovarianceSketch.Serialize"/> writes (same format, same checks), so a slice ships what it checkpoints.
 /// </summary>
 public sealed class SketchSummary
@@ -31,7 +31,7 @@ public sealed class SketchSummary
         Serialized = serialized;
     }
 
-    /// <summary>Frequent Directions or exact Gram.</summary>
+    /// <summary>Frequent Directions, exact Gram or Nyström.</summary>
     public SketchKind Kind { get; }
 
     /// <summary>How the sketch treats the mean.</summary>
@@ -40,7 +40,7 @@ public sealed class SketchSummary
     /// <summary>Dimension d of the rows.</summary>
     public int Dimension { get; }
 
-    /// <summary>ℓ of a Frequent Directions sketch (0 for an exact Gram).</summary>
+    /// <summary>ℓ of a Frequent Directions sketch, s of a Nyström one (0 for an exact Gram).</summary>
     public int Ell { get; }
 
     /// <summary>Rows absorbed.</summary>
@@ -70,7 +70,7 @@ public sealed class SketchSummary
     /// <summary>The blob this summary was read from (what a merger falls back to when it must rebuild the sketch).</summary>
     public byte[] Serialized { get; }
 
-    /// <summary>Reads a Frequent Directions or exact-Gram blob.</summary>
+    /// <summary>Reads a Frequent Directions, exact-Gram or Nyström blob.</summary>
     /// <exception cref="SketchFormatException">The blob is truncated, corrupt, a column slice or holds a non-finite value.</exception>
     public static SketchSummary Read(byte[] serialized)
     {

@@ -25,7 +25,7 @@ public sealed record BasisFileHeader(
     /// <summary>Σ_{i≤k} σᵢ² / total energy of what the basis absorbed (a lower bound for a Frequent Directions sketch).</summary>
     public double ExplainedEnergy { get; init; }
 
-    /// <summary>The Frequent Directions certificate (0 for an exact Gram).</summary>
+    /// <summary>The sketch's error certificate, an upper bound on ‖AᵀA − BᵀB‖₂ (Frequent Directions: total shrinkage; Nyström: tr C − tr Ĉ; 0 for an exact Gram).</summary>
     public double Certificate { get; init; }
 
     /// <summary>sin θ_max to the previous version, when there was one.</summary>

@@ -6,7 +6,7 @@ using Xunit;
 namespace OrleansUws.Cluster.Tests.Admission;
 
 /// <summary>
-/// Deleting models: exact-Gram layers subtract them, Frequent Directions layers rebuild the one slice that held them;
+/// Deleting models: exact-Gram and Nyström layers subtract them, Frequent Directions layers rebuild the one slice that held them;
 /// either way every layer's next version (computed by the deletion) equals a fleet that never had them, later models
 /// are merged against the changed slices, and the registry records when and how.
 /// </summary>
@@ -16,18 +16,20 @@ public sealed class DeletionTests(ClusterFixture fixture)
     private static readonly SketchMode[] Modes = [SketchMode.Rows, SketchMode.Columns];
 
     [Theory]
-    [InlineData(1024, false, "delete-exact")]
-    [InlineData(1024, true, "delete-exact-centred")]
-    [InlineData(0, false, "delete-fd")]
-    public async Task Deleted_models_leave_every_layer_as_if_never_absorbed(int exactGramMaxDimension, bool centred, string name)
+    [InlineData(1024, false, "delete-exact", LargeLayerSketch.FrequentDirections)]
+    [InlineData(1024, true, "delete-exact-centred", LargeLayerSketch.FrequentDirections)]
+    [InlineData(0, false, "delete-fd", LargeLayerSketch.FrequentDirections)]
+    [InlineData(0, false, "delete-nystrom", LargeLayerSketch.Nystrom)]
+    [InlineData(0, true, "delete-nystrom-centred", LargeLayerSketch.Nystrom)]
+    public async Task Deleted_models_leave_every_layer_as_if_never_absorbed(int exactGramMaxDimension, bool centred, string name, LargeLayerSketch large)
     {
-        bool exact = exactGramMaxDimension > 0;
+        bool subtractable = exactGramMaxDimension > 0 || large == LargeLayerSketch.Nystrom;
         var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 11, layerCount: 1) with { Seed = 81 });
         var configuration = new FleetConfiguration(
             Modes: Modes,
             Centered: centred,
             SliceCount: 2,
-            Sketch: new SketchSettings(16, exactGramMaxDimension),
+            Sketch: new SketchSettings(16, exactGramMaxDimension, large),
             Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
         var registry = fixture.Client.GetGrain<IFleetGrain>(name);
         var control = fixture.Client.GetGrain<IFleetGrain>(name + "-control");
@@ -40,9 +42,11 @@ public sealed class DeletionTests(ClusterFixture fixture)
 
         // Versions of all ten exist before the deletion: the deletion itself must publish versions without the deleted.
         var layers = fleet.Spec.Layers.SelectMany(l => Modes.Select(mode => (l.LayerId, mode))).ToArray();
+        string kind = exactGramMaxDimension > 0 ? "exact-gram" : large == LargeLayerSketch.Nystrom ? "nystrom" : "fd";
         foreach (var (layer, mode) in layers)
         {
             Assert.Equal(10, (await Coordinator(name, layer, mode).ComputeNowAsync())!.ModelCount);
+            Assert.All(await Coordinator(name, layer, mode).GetSlicesAsync(), slice => Assert.Equal(kind, slice.SketchKind));
         }
 
         var deleted = new[] { fleet.Model(2).ModelId, fleet.Model(5).ModelId, fleet.Model(9).ModelId };
@@ -64,7 +68,7 @@ public sealed class DeletionTests(ClusterFixture fixture)
         {
             var result = await registry.DeleteAsync(id);
             Assert.True(result.Deleted, result.Reason);
-            bool subtracts = exact && id != changed.ModelId;
+            bool subtracts = subtractable && id != changed.ModelId;
             Assert.Equal(subtracts ? layers.Length : 0, result.LayersSubtracted.Count);
             Assert.Equal(subtracts ? 0 : layers.Length, result.LayersRebuilt.Count);
             Assert.Contains(
@@ -77,7 +81,7 @@ public sealed class DeletionTests(ClusterFixture fixture)
         var record = (await registry.GetModelAsync(deleted[2]))!;
         Assert.Equal(ModelStatus.Deleted, record.Status);
         Assert.Equal(fixture.Time.GetUtcNow(), record.CompletedAt);
-        Assert.Contains(exact ? "no longer holds the content absorbed" : "Frequent Directions cannot subtract", record.Reason, StringComparison.Ordinal);
+        Assert.Contains(subtractable ? "no longer holds the content absorbed" : "Frequent Directions cannot subtract", record.Reason, StringComparison.Ordinal);
         Assert.False((await registry.DeleteAsync(deleted[0])).Deleted);
 
         await AssertSameBasesAsync(name, layers, 7, trigger: BasisTrigger.Deletion);

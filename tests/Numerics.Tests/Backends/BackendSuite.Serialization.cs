@@ -13,6 +13,8 @@ public abstract partial class BackendSuite
     [InlineData(SketchKind.FrequentDirections, MeanMode.Track)]
     [InlineData(SketchKind.FrequentDirections, MeanMode.None)]
     [InlineData(SketchKind.ExactGram, MeanMode.Centre)]
+    [InlineData(SketchKind.Nystrom, MeanMode.Centre)]
+    [InlineData(SketchKind.Nystrom, MeanMode.None)]
     public void SerialisationRoundTripsBitExactly(SketchKind kind, MeanMode mode)
     {
         const int d = 24;
@@ -43,6 +45,7 @@ public abstract partial class BackendSuite
     [InlineData(SketchKind.FrequentDirections, MeanMode.Centre, 2048)]
     [InlineData(SketchKind.ExactGram, MeanMode.Track, 24)]
     [InlineData(SketchKind.ExactGram, MeanMode.None, 160)]
+    [InlineData(SketchKind.Nystrom, MeanMode.Track, 160)]
     public void CopyIsBitExactAndIndependent(SketchKind kind, MeanMode mode, int d)
     {
         // At d = 2048 (ℓ = 6) the Frequent Directions workspace is large enough to be pooled.
