@@ -320,7 +320,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
     public byte[] Serialize()
     {
         ThrowIfDisposed();
-        var header = new SketchHeader(Kind, MeanMode, Dimension, HeaderEll, HeaderRows, HeaderShrinks, RowCount, UnitCount, Certificate, TotalEnergy);
+        var header = new SketchHeader(Kind, MeanMode, Dimension, HeaderEll, HeaderRows, HeaderShrinks, RowCount, UnitCount, HeaderCertificate, TotalEnergy);
         return SketchSerializer.Write(header, PayloadLength + (_sum is null ? 0 : Dimension * sizeof(double)), span =>
         {
             int written = WritePayload(span);
@@ -363,6 +363,9 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
     /// <summary>Shrink count written to the header.</summary>
     private protected abstract int HeaderShrinks { get; }
+
+    /// <summary>The certificate written to the header (by default <see cref="Certificate"/>).</summary>
+    private protected virtual double HeaderCertificate => Certificate;
 
     /// <summary>Bytes of the kind-specific payload.</summary>
     private protected abstract int PayloadLength { get; }

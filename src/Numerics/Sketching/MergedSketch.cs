@@ -16,7 +16,8 @@ namespace OrleansUws.Numerics.Sketching;
 /// eigenvalues, not eigenvectors); the singular values are the unshrunk ones and the certificate is the parts' sum.
 /// </para>
 /// <para>
-/// Exact-Gram and Nyström parts (whose range sketches add), a mean correction the rows cannot express (uncentred basis of a centring sketch, centred basis of
+/// Nyström parts add their range sketches into one and solve from the rows of its reconstruction (Ĉ = ZᵀZ, rank ≤ s) the
+/// same way. Exact-Gram parts, a mean correction the rows cannot express (uncentred basis of a centring sketch, centred basis of
 /// a tracking one), or a fixed k beyond the directions held fall back to rebuilding the merged sketch from the parts'
 /// blobs and the warm-started <see cref="SubspaceBasisSolver"/>.
 /// </para>
@@ -118,12 +119,16 @@ public sealed class MergedSketch
             return basis;
         }
 
-        return SolveRebuilt(held, options, previous);
+        return SolveRebuilt(held, options, previous, rowsExpressMean);
     }
 
     private SketchSummary[] Held() => _parts.Where(p => p is not null && p.RowCount > 0).Select(p => p!).ToArray();
 
-    private SubspaceBasis SolveRebuilt(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous)
+    /// <summary>
+    /// Rebuilds the merged sketch from the parts' blobs and solves it: a Nyström merge (the parts' Y added) from the rows of
+    /// its reconstruction when they express the mean asked for, anything else with the warm-started iterative solver.
+    /// </summary>
+    private SubspaceBasis SolveRebuilt(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous, bool rowsExpressMean)
     {
         var merged = _factory.Deserialize(held[0].Serialized);
         try
@@ -132,6 +137,15 @@ public sealed class MergedSketch
             {
                 using var sketch = _factory.Deserialize(part.Serialized);
                 merged.Merge(sketch);
+            }
+
+            if (rowsExpressMean && merged is NystromSketch nystrom)
+            {
+                var rows = nystrom.ReconstructionRows(out int rank);
+                if (SolveFromRows(rows, rank, nystrom.Dimension, nystrom.Energy(options.Centred), nystrom.Certificate, nystrom.RowCount, nystrom.UnitCount, options, previous) is { } basis)
+                {
+                    return basis;
+                }
             }
 
             return _solver.Compute(merged, options, previous);
@@ -144,17 +158,26 @@ public sealed class MergedSketch
 
     private SubspaceBasis? TrySolveFromRows(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous)
     {
-        var backend = _factory.Backend;
-        int d = held[0].Dimension;
         using var stacked = StackRows(held, options.Centred, out int rows, out double correctionEnergy);
         double energy = held.Sum(p => p.TotalEnergy) + correctionEnergy;
+        return SolveFromRows(stacked.Span, rows, held[0].Dimension, energy, held.Sum(p => p.Certificate), held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount), options, previous);
+    }
+
+    /// <summary>
+    /// The basis of ZᵀZ for <paramref name="rows"/> rows Z (rows×d) from their small Gram ZZᵀ (see the class remarks), or
+    /// null when there are none or a fixed k asks more directions than they hold.
+    /// </summary>
+    private SubspaceBasis? SolveFromRows(
+        ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous)
+    {
+        var backend = _factory.Backend;
         if (rows == 0)
         {
             return null;
         }
 
         using var gram = new PooledArray<float>(rows * rows);
-        backend.Syrk(Transpose.No, rows, d, 1f, stacked.Span, d, 0f, gram.Span, rows);
+        backend.Syrk(Transpose.No, rows, d, 1f, stacked, d, 0f, gram.Span, rows);
         ColumnSliceBasisPlan plan;
         try
         {
@@ -168,7 +191,7 @@ public sealed class MergedSketch
 
         int k = plan.Rank;
         var projected = new float[k * d];
-        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked.Span, d, 0f, projected, d);
+        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked, d, 0f, projected, d);
         var top = DenseMath.Widen(projected);
         EigenvectorSigns.LargestEntryPositive(top, k, d);
         var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
@@ -176,12 +199,12 @@ public sealed class MergedSketch
         double? sinPrevious = previous is not null && previous.Dimension == d
             ? SubspaceMetrics.SinThetaMax(vectors, k, previous.Vectors, previous.Rank, d)
             : null;
-        return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, held.Sum(p => p.Certificate), sinPrevious,
-            Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount))
+        return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, certificate, sinPrevious,
+            Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, rowCount, unitCount)
         {
             Alignment = rotation,
-            OperatorTrace = RowKernels.SumOfSquares(stacked.Span),
-            PreviousCaptured = previous is { Rank: > 0 } && previous.Dimension == d ? CapturedBy(backend, stacked.Span, rows, d, previous) : null,
+            OperatorTrace = RowKernels.SumOfSquares(stacked[..(rows * d)]),
+            PreviousCaptured = previous is { Rank: > 0 } && previous.Dimension == d ? CapturedBy(backend, stacked, rows, d, previous) : null,
         };
     }
 

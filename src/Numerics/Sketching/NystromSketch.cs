@@ -12,7 +12,9 @@ namespace OrleansUws.Numerics.Sketching;
 /// much as a Frequent Directions buffer with ℓ = s) with the Nyström reconstruction of Tropp, Yurtsever, Udell and
 /// Cevher, "Fixed-rank approximation of a positive-semidefinite matrix from streaming data" (NeurIPS 2017), Algorithm 3.
 /// Ω (d×s) is one fixed test matrix: Gaussian from a constant seed, orthonormalised, the same for every sketch of that
-/// d and s on every node, so sketches merge by adding their Y.
+/// d and s on every node, so sketches merge by adding their Y. Appended rows wait in a float32 block of up to
+/// <see cref="MaxPendingRows"/> rows (1 MB) and are folded in with two float64 GEMMs, Y += Xᵀ(X·Ω); every read folds
+/// them in first.
 /// <para>
 /// Because Y is linear in C, a part subtracts exactly (<see cref="CovarianceSketch.Subtract"/>): Y falls by the part's
 /// C·Ω, which leaves the Y of a sketch that never saw it (up to float64 rounding). That is what Frequent Directions
@@ -29,10 +31,18 @@ public sealed class NystromSketch : CovarianceSketch
     /// <summary>The seed of every Nyström test matrix Ω (part of the format: sketches made with another Ω do not merge).</summary>
     public const int TestMatrixSeed = 20171204;
 
+    /// <summary>Most rows held back before two float64 GEMMs fold them into Y (fewer for large d: at most <see cref="PendingElements"/> floats).</summary>
+    public const int MaxPendingRows = 256;
+
+    /// <summary>Floats of the pending block (1 MB): 64 rows at d = 4096, four rank-16 adapters.</summary>
+    private const int PendingElements = 1 << 18;
+
     private static readonly ConcurrentDictionary<(int Dimension, int Columns), double[]> TestMatrices = new();
 
     private readonly double[] _omega;
     private double[] _range;
+    private float[] _pending;
+    private int _pendingCount;
     private Reconstruction? _reconstruction;
 
     /// <summary>Creates an empty sketch of rows of length <paramref name="dimension"/> with <paramref name="columns"/> test columns (2 ≤ s ≤ d).</summary>
@@ -52,6 +62,7 @@ public sealed class NystromSketch : CovarianceSketch
         Columns = columns;
         _omega = SharedTestMatrix(dimension, columns);
         _range = new double[dimension * columns];
+        _pending = new float[Math.Clamp(PendingElements / dimension, 1, MaxPendingRows) * dimension];
     }
 
     /// <summary>s, the number of test columns (the reconstruction's largest rank).</summary>
@@ -74,6 +85,10 @@ public sealed class NystromSketch : CovarianceSketch
     private protected override int HeaderShrinks => 0;
 
     /// <inheritdoc />
+    /// <remarks>0: the certificate is computed from Y when asked for, never stored (a snapshot need not pay for a reconstruction).</remarks>
+    private protected override double HeaderCertificate => 0;
+
+    /// <inheritdoc />
     private protected override int PayloadLength => _range.Length * sizeof(double);
 
     /// <summary>Copies Y = C·Ω (d×s row-major).</summary>
@@ -81,7 +96,19 @@ public sealed class NystromSketch : CovarianceSketch
     {
         ThrowIfDisposed();
         Guard.Length(nameof(destination), destination.Length, _range.Length, $"a {Dimension}×{Columns} range sketch");
+        Flush();
         _range.CopyTo(destination);
+    }
+
+    /// <summary>
+    /// The rows Z of the reconstruction Ĉ = ZᵀZ (rank×d float32): orthogonal, largest first, row i = √λᵢ·uᵢᵀ — what a
+    /// merger solves from as it does from Frequent Directions rows (a small Gram), without an iterative solver.
+    /// </summary>
+    internal float[] ReconstructionRows(out int rank)
+    {
+        var reconstruction = Reconstruct();
+        rank = reconstruction.Rank;
+        return Array.ConvertAll(reconstruction.Rows, v => (float)v);
     }
 
     /// <summary>The test matrix Ω of <paramref name="dimension"/>×<paramref name="columns"/> (row-major, orthonormal columns).</summary>
@@ -123,28 +150,51 @@ public sealed class NystromSketch : CovarianceSketch
     }
 
     /// <inheritdoc />
-    private protected override void AbsorbRows(ReadOnlySpan<float> rows, int count) => AddRows(rows, count, 1.0);
+    private protected override void AbsorbRows(ReadOnlySpan<float> rows, int count)
+    {
+        int capacity = _pending.Length / Dimension;
+        for (int i = 0; i < count;)
+        {
+            int take = Math.Min(capacity - _pendingCount, count - i);
+            rows.Slice(i * Dimension, take * Dimension).CopyTo(_pending.AsSpan(_pendingCount * Dimension));
+            _pendingCount += take;
+            i += take;
+            if (_pendingCount == capacity)
+            {
+                Flush();
+            }
+        }
+
+        _reconstruction = null;
+    }
 
     /// <inheritdoc />
-    private protected override void SubtractRows(ReadOnlySpan<float> rows, int count) => AddRows(rows, count, -1.0);
+    private protected override void SubtractRows(ReadOnlySpan<float> rows, int count)
+    {
+        Flush();
+        AddRows(rows, count, -1.0);
+    }
 
     /// <inheritdoc />
     private protected override void AbsorbSketch(CovarianceSketch other)
     {
-        TensorPrimitives.Add(_range, ((NystromSketch)other)._range, _range);
+        Flush();
+        TensorPrimitives.Add(_range, Flushed(other), _range);
         _reconstruction = null;
     }
 
     /// <inheritdoc />
     private protected override void SubtractSketch(CovarianceSketch other)
     {
-        TensorPrimitives.Subtract(_range, ((NystromSketch)other)._range, _range);
+        Flush();
+        TensorPrimitives.Subtract(_range, Flushed(other), _range);
         _reconstruction = null;
     }
 
     /// <inheritdoc />
     private protected override void ClearSketch()
     {
+        _pendingCount = 0;
         Array.Clear(_range);
         _reconstruction = null;
     }
@@ -168,6 +218,7 @@ public sealed class NystromSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override int WritePayload(Span<byte> destination)
     {
+        Flush();
         MemoryMarshal.AsBytes(_range.AsSpan()).CopyTo(destination);
         return PayloadLength;
     }
@@ -177,6 +228,8 @@ public sealed class NystromSketch : CovarianceSketch
     {
         var copy = new NystromSketch(Backend, Dimension, Columns, MeanMode);
         _range.CopyTo(copy._range, 0);
+        _pending.AsSpan(0, _pendingCount * Dimension).CopyTo(copy._pending);
+        copy._pendingCount = _pendingCount;
         copy._reconstruction = _reconstruction;
         return copy;
     }
@@ -185,10 +238,33 @@ public sealed class NystromSketch : CovarianceSketch
     private protected override void DisposeCore()
     {
         _range = [];
+        _pending = [];
         _reconstruction = null;
     }
 
-    /// <summary>Y += weight·Xᵀ(X·Ω) for <paramref name="count"/> rows X, in float64.</summary>
+    /// <summary>Y of <paramref name="other"/> (a Nyström sketch, checked compatible) with its pending rows folded in.</summary>
+    private static double[] Flushed(CovarianceSketch other)
+    {
+        var nystrom = (NystromSketch)other;
+        nystrom.Flush();
+        return nystrom._range;
+    }
+
+    /// <summary>Folds the pending rows into Y.</summary>
+    private void Flush()
+    {
+        if (_pendingCount > 0)
+        {
+            AddRows(_pending, _pendingCount, 1.0);
+            _pendingCount = 0;
+        }
+    }
+
+    /// <summary>
+    /// Y += weight·Xᵀ(X·Ω) for <paramref name="count"/> rows X, widened once and multiplied in float64 straight into Y:
+    /// a part subtracted alone then cancels to float64 rounding, however its rows were batched when appended (float32
+    /// products leave ~1e-7 of the part behind, which the reconstruction's (ΩᵀY)⁻¹ amplifies).
+    /// </summary>
     private void AddRows(ReadOnlySpan<float> rows, int count, double weight)
     {
         using var wide = new PooledArray<double>(count * Dimension);
@@ -211,6 +287,7 @@ public sealed class NystromSketch : CovarianceSketch
     private Reconstruction Reconstruct()
     {
         ThrowIfDisposed();
+        Flush();
         if (_reconstruction is { } cached)
         {
             return cached;

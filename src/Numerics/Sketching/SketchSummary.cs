@@ -52,7 +52,7 @@ public sealed class SketchSummary
     /// <summary>Energy of everything absorbed (the sketch's <see cref="ICovarianceSketch.TotalEnergy"/>).</summary>
     public double TotalEnergy { get; }
 
-    /// <summary>Frequent Directions certificate (total shrinkage δ); 0 for an exact Gram.</summary>
+    /// <summary>Frequent Directions certificate (total shrinkage δ); 0 for an exact Gram and for a Nyström sketch, whose certificate is computed from its reconstruction, not stored.</summary>
     public double Certificate { get; }
 
     /// <summary>

@@ -134,6 +134,40 @@ public abstract partial class BackendSuite
         Assert.Contains("Cannot merge a FrequentDirections sketch", Assert.Throws<ArgumentException>(() => first.Merge(fd)).Message);
     }
 
+    [Theory]
+    [InlineData(MeanMode.Track, false, true)]
+    [InlineData(MeanMode.Centre, true, true)]
+    [InlineData(MeanMode.Track, true, false)]
+    public void NystromPartsMergedFromSummariesEqualOneSketchOfAllRows(MeanMode mode, bool centred, bool fromRows)
+    {
+        const int d = 80, s = 12;
+        var factory = new CovarianceSketchFactory(Backend);
+        var solver = new SubspaceBasisSolver(Backend);
+        (int Seed, int Rows)[] parts = [(411, 37), (412, 29), (413, 44)];
+        var merged = new MergedSketch(factory, solver, parts.Length);
+        using var whole = new NystromSketch(Backend, d, s, mode);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            var rows = TestData.Planted(parts[i].Seed, parts[i].Rows, d, rank: 5, noise: 1e-3, offset: 1.5);
+            using var part = new NystromSketch(Backend, d, s, mode);
+            part.AppendRows(rows, parts[i].Rows, units: 1);
+            whole.AppendRows(rows, parts[i].Rows, units: 1);
+            merged.Set(i, SketchSummary.Read(part.Serialize()));
+        }
+
+        var options = new BasisOptions { Rank = 5, Centred = centred };
+        var fromSummaries = merged.ComputeBasis(options);
+        var reference = solver.Compute(whole, options);
+        double sin = SubspaceMetrics.SinThetaMax(fromSummaries.Vectors, 5, reference.Vectors, 5, d);
+        Assert.True(sin <= 1e-5, $"sin θ to one sketch of all rows: {sin:E2}");
+        Assert.Equal((110L, 3L), (fromSummaries.RowCount, fromSummaries.UnitCount));
+        Assert.Equal(whole.Certificate, fromSummaries.Certificate, 1e-6 * whole.TotalEnergy);
+
+        // Solved from the reconstruction's rows when they express the mean asked for; a centred basis of a tracking
+        // sketch needs the rank-one correction, which the iterative solver applies.
+        Assert.Equal(fromRows, fromSummaries.Iterations == 0);
+    }
+
     [Fact]
     public void NystromTestMatrixIsOrthonormalAndFixed()
     {
