@@ -9,10 +9,12 @@ using Spectre.Console;
 namespace OrleansUws.Ingestion.Bench;
 
 /// <summary>
-/// What a deletion costs as the fleet grows: absorbs N generated models into two fleets on one embedded silo, one whose
-/// layers keep the exact Gram (a deletion subtracts the model) and one whose layers keep Frequent Directions (a deletion
-/// rebuilds the slice that held it from its remaining models), then deletes D models from each and prints the mean
-/// time per deletion, the new versions it publishes included.
+/// What a deletion costs as the fleet grows: absorbs N generated models into up to three fleets on one embedded silo, one
+/// whose layers keep the exact Gram (a deletion subtracts the model), one whose layers keep Frequent Directions (a deletion
+/// rebuilds the slice that held it from its remaining models) and one whose layers keep a Nyström sketch (a deletion
+/// subtracts the model from Y = C·Ω), then deletes D models from each and prints the mean time per deletion, the new
+/// versions it publishes included. <c>--kinds exact,fd,nystrom</c> picks them (an exact Gram of a 4096-wide layer is
+/// 128 MB a slice).
 /// </summary>
 public static class DeletionCost
 {
@@ -21,12 +23,24 @@ public static class DeletionCost
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
-        var options = new BenchOptions(args, "--preset", "--models", "--layers", "--deletes");
+        var options = new BenchOptions(args, "--preset", "--models", "--layers", "--deletes", "--kinds");
         string preset = options.Text("--preset", "tiny")!;
         int models = options.Integer("--models", 400), layers = options.Integer("--layers", 2), deletes = options.Integer("--deletes", 10);
         if (deletes < 1 || deletes >= models)
         {
-            throw new ArgumentException("delete takes --preset P --models N --layers L --deletes D (1 ≤ D < N)");
+            throw new ArgumentException("delete takes --preset P --models N --layers L --deletes D (1 ≤ D < N) --kinds exact,fd,nystrom");
+        }
+
+        var variants = new Dictionary<string, (string Name, int ExactMax, LargeLayerSketch Large)>
+        {
+            ["exact"] = ("exact Gram (subtracts)", int.MaxValue / 2, LargeLayerSketch.FrequentDirections),
+            ["fd"] = ("Frequent Directions (rebuilds one slice)", 0, LargeLayerSketch.FrequentDirections),
+            ["nystrom"] = ("Nyström (subtracts)", 0, LargeLayerSketch.Nystrom),
+        };
+        var kinds = options.Text("--kinds", "exact,fd,nystrom")!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (kinds.Length == 0 || kinds.FirstOrDefault(k => !variants.ContainsKey(k)) is not null)
+        {
+            throw new ArgumentException($"--kinds takes a comma-separated list of exact, fd, nystrom (was '{options.Text("--kinds", "")}').");
         }
 
         var folder = Path.Combine(Path.GetTempPath(), "uws-delete-bench-" + Guid.NewGuid().ToString("N"));
@@ -39,10 +53,11 @@ public static class DeletionCost
             var defaults = await session.Fleet.GetDescriptionAsync().ConfigureAwait(false);
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"{models} {preset} models ({layers} layer(s), modes {string.Join("+", defaults.Modes)}, {defaults.SliceCount} slices), {deletes} deletions each, {Environment.ProcessorCount} cores"));
-            foreach (var (name, exactMax) in new[] { ("exact Gram (subtracts)", int.MaxValue / 2), ("Frequent Directions (rebuilds one slice)", 0) })
+            foreach (var kind in kinds)
             {
-                var fleet = session.Client.GetGrain<IFleetGrain>("delete-bench-" + (exactMax > 0 ? "exact" : "fd"));
-                var sketch = defaults.Sketch with { ExactGramMaxDimension = exactMax };
+                var (name, exactMax, large) = variants[kind];
+                var fleet = session.Client.GetGrain<IFleetGrain>("delete-bench-" + kind);
+                var sketch = defaults.Sketch with { ExactGramMaxDimension = exactMax, LargeLayers = large };
                 await fleet.ConfigureAsync(new FleetConfiguration(
                     Modes: defaults.Modes, Sketch: sketch, Basis: defaults.Basis with { EveryModels = 0, Interval = TimeSpan.Zero })).ConfigureAwait(false);
                 await ArchitectureAgreement.DeclareAsync(fleet, sources).ConfigureAwait(false);
