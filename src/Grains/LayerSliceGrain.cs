@@ -374,7 +374,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _state.State.Sketch = _sketch!.Serialize();
         await Ids.SealAsync(_state.State);
         await _state.WriteStateAsync();
-        await Ids.AfterWriteAsync();
+        await Ids.AfterWriteAsync(_state.State);
         _checkpoints.Written();
         _checkpointTimer?.Dispose();
         _checkpointTimer = null;

@@ -12,9 +12,11 @@ namespace OrleansUws.Grains.Absorption;
 /// rewritten). When the removed ids reach <see cref="SegmentIds"/> and an eighth of the sealed ones, the checkpoint
 /// writes every held id as a new generation of parts and the state switches to it (the old generation is cleared once
 /// the state no longer names it), so the removed ids stay bounded too and a rewrite is paid for by the removals that
-/// made it. The whole set is kept in memory for lookups, read once at activation. Changes reach storage with the slice's
-/// next checkpoint (<see cref="SealAsync"/>, the state, then <see cref="AfterWriteAsync"/>), so the stored set always
-/// matches the stored sketch.
+/// made it. The state that switches records the superseded generation (<see cref="LayerSliceState.SupersededIdParts"/>)
+/// until its parts are cleared, after that write or, when the silo died in between, at the next activation. The whole
+/// set is kept in memory for lookups, read once at activation. Changes reach storage with the slice's next checkpoint
+/// (<see cref="SealAsync"/>, the state, then <see cref="AfterWriteAsync"/>), so the stored set always matches the stored
+/// sketch.
 /// </summary>
 public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
 {
@@ -22,7 +24,6 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
     public const int SegmentIds = 64;
 
     private readonly ModelIdSet _all = new();
-    private readonly List<(int Generation, int Parts)> _superseded = [];
     private SealedSegments<string>? _segments;
     private int _segmentsGeneration = -1;
 
@@ -35,13 +36,17 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
     /// <summary>Every id held, in ordinal order.</summary>
     public IReadOnlyList<string> Ordered() => _all.Ids;
 
-    /// <summary>Reads the stored set (at activation): the sealed parts, less the removed ids, plus the open ones.</summary>
+    /// <summary>
+    /// Reads the stored set (at activation): the sealed parts, less the removed ids, plus the open ones; then clears the
+    /// parts of generations the stored state superseded but an earlier activation did not get to clear.
+    /// </summary>
     public async Task LoadAsync(LayerSliceState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var removed = state.RemovedIds;
         var sealedIds = await Segments(state.IdGeneration).ReadSealedAsync(state.SealedIdSegments);
         _all.Ids = [.. sealedIds.Where(id => !removed.Contains(id)), .. state.OpenIds];
+        await AfterWriteAsync(state);
     }
 
     /// <summary>Records <paramref name="modelId"/> as held (its rows are in the slice's sketch); false when it already was.</summary>
@@ -95,14 +100,17 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
         state.SealedIdSegments = await Segments(state.IdGeneration).SealIfFullAsync(state.OpenIds, state.SealedIdSegments);
     }
 
-    /// <summary>After the state was written: clears the parts of generations it no longer names.</summary>
-    public async Task AfterWriteAsync()
+    /// <summary>
+    /// After the state was written: clears the parts of the generations it superseded and drops them from its record
+    /// (the next written state no longer names them; clearing again what is gone is a read).
+    /// </summary>
+    public async Task AfterWriteAsync(LayerSliceState state)
     {
-        while (_superseded.Count > 0)
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var (generation, parts) in state.SupersededIdParts.OrderBy(p => p.Key).ToArray())
         {
-            var (generation, parts) = _superseded[0];
             await new SealedSegments<string>(storage, grain, Prefix(generation), SegmentIds).ClearAsync(parts);
-            _superseded.RemoveAt(0);
+            state.SupersededIdParts.Remove(generation);
         }
     }
 
@@ -115,14 +123,14 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(writeState);
-        _superseded.Add((state.IdGeneration, state.SealedIdSegments));
+        state.SupersededIdParts[state.IdGeneration] = state.SealedIdSegments;
         _all.Clear();
         state.OpenIds.Clear();
         state.RemovedIds.Clear();
         state.IdGeneration++;
         state.SealedIdSegments = 0;
         await writeState();
-        await AfterWriteAsync();
+        await AfterWriteAsync(state);
     }
 
     /// <summary>Every held id into full parts of the next generation, the rest open; the current generation is superseded.</summary>
@@ -137,7 +145,7 @@ public sealed class SliceIdLog(IGrainStorage storage, GrainId grain)
             parts = await segments.SealIfFullAsync(chunk.ToList(), parts);
         }
 
-        _superseded.Add((state.IdGeneration, state.SealedIdSegments));
+        state.SupersededIdParts[state.IdGeneration] = state.SealedIdSegments;
         state.IdGeneration = next;
         state.SealedIdSegments = parts;
         state.OpenIds = [.. ids.Skip(parts * SegmentIds)];

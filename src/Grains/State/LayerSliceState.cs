@@ -29,6 +29,12 @@ public sealed class LayerSliceState
     [Id(10)] public int IdGeneration { get; set; }
 
     /// <summary>
+    /// Generations of sealed parts this state superseded (generation → parts) whose parts may still be stored: written
+    /// with the state that switched, dropped once cleared, so a crash between the two leaves a record to clear them by.
+    /// </summary>
+    [Id(11)] public Dictionary<int, int> SupersededIdParts { get; set; } = [];
+
+    /// <summary>
     /// The whole id set as states written before it was sealed in parts: read into <see cref="OpenIds"/> (the next
     /// checkpoint seals them), never written (null).
     /// </summary>

@@ -7,7 +7,8 @@ namespace OrleansUws.Cluster.Tests.Registry;
 
 /// <summary>
 /// A slice's id set as it is stored, without a cluster: after any sequence of adds, removals, re-adds, checkpoints,
-/// checkpoints cut off between the sealed part and the state, and restarts, a fresh activation reads exactly the set the
+/// checkpoints cut off between the sealed part and the state or between the state and the clearing of superseded parts,
+/// and restarts, a fresh activation reads exactly the set the
 /// last written state stood for, no written state holds a full part of open ids or more removed ids than their bound,
 /// and no part of a superseded generation stays in storage.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed class SliceIdLogTests
         var (log, persisted) = await ActivateAsync(storage);
         var live = new HashSet<string>(StringComparer.Ordinal);
         var durable = new HashSet<string>(StringComparer.Ordinal);
-        int checkpoints = 0, cutOff = 0, reloads = 0, sealedMax = 0, generations = 0;
+        int checkpoints = 0, cutOff = 0, afterState = 0, reloads = 0, sealedMax = 0, generations = 0;
         for (var step = 0; step < 12_000; step++)
         {
             var id = $"m-{random.Next(1_500):D4}";
@@ -36,12 +37,24 @@ public sealed class SliceIdLogTests
             {
                 Assert.Equal(live.Remove(id), log.Remove(persisted.State!, id));
             }
+            else if (roll < 88)
+            {
+                // Cut off after the state was written, before the parts it superseded were cleared: the next activation
+                // clears them.
+                await log.SealAsync(persisted.State!);
+                await storage.WriteStateAsync("slice", Slice, persisted);
+                durable = [.. live];
+                afterState++;
+                (log, persisted) = await ActivateAsync(storage);
+                live = [.. durable];
+                Assert.All(storage.Names.Where(n => n != "slice"), n => Assert.True(Generation(n) >= persisted.State!.IdGeneration, $"{n} left behind after a restart"));
+            }
             else if (roll < 95)
             {
                 // A checkpoint: the sealed part first, then the state that counts it.
                 await log.SealAsync(persisted.State!);
                 await storage.WriteStateAsync("slice", Slice, persisted);
-                await log.AfterWriteAsync();
+                await log.AfterWriteAsync(persisted.State!);
                 durable = [.. live];
                 checkpoints++;
                 sealedMax = Math.Max(sealedMax, persisted.State!.SealedIdSegments);
@@ -74,8 +87,8 @@ public sealed class SliceIdLogTests
         (log, _) = await ActivateAsync(storage);
         Assert.Equal(live.Order(StringComparer.Ordinal), log.Ordered());
         Assert.True(
-            checkpoints > 800 && cutOff > 200 && reloads > 120 && sealedMax > 10 && generations >= 4,
-            $"{checkpoints} checkpoints, {cutOff} cut off, {reloads} reloads, {sealedMax} parts, {generations} generations");
+            checkpoints > 600 && cutOff > 200 && afterState > 200 && reloads > 120 && sealedMax > 8 && generations >= 4,
+            $"{checkpoints} checkpoints, {cutOff} cut off, {afterState} cut off after the state, {reloads} reloads, {sealedMax} parts, {generations} generations");
     }
 
     [Fact]
@@ -98,7 +111,7 @@ public sealed class SliceIdLogTests
             Assert.True(log.Remove(persisted.State!, $"m-{3 * i:D3}"));
             await log.SealAsync(persisted.State!);
             await storage.WriteStateAsync("slice", Slice, persisted);
-            await log.AfterWriteAsync();
+            await log.AfterWriteAsync(persisted.State!);
             Assert.Equal(i < SliceIdLog.SegmentIds - 1 ? (0, i + 1) : (1, 0), (persisted.State!.IdGeneration, persisted.State!.RemovedIds.Count));
         }
 
