@@ -11,7 +11,8 @@ namespace OrleansUws.Grains.Registry;
 /// of an id wins when the log is replayed at activation. Concurrent writers share one storage write (group commit).
 /// When the log holds more than twice the kept records (plus a segment), it is compacted: the kept records are written
 /// as the next generation of segments, then a small head (<see cref="FleetRecordsHead"/>) switches to it, then the old
-/// generation is cleared — a crash at any point leaves one complete generation that the head names, and the cost is
+/// generation is cleared — a crash at any point leaves one complete generation that the head names (and the head records
+/// the old generation until it is cleared, so a crash before that clears it at the next activation), and the cost is
 /// amortised over the appends that made the garbage.
 /// Counts per status are maintained as records change. At most <paramref name="rejectionsKept"/> rejected or quarantined
 /// records are kept: beyond it the one rejected longest ago is dropped (absorbed, queued and deleted records never are),
@@ -56,11 +57,15 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     /// <summary>Records in the current generation of the log, superseded ones included.</summary>
     public long Stored => _stored;
 
-    /// <summary>Replays every stored segment of the current generation (once, at activation).</summary>
+    /// <summary>
+    /// Replays every stored segment of the current generation (once, at activation), after clearing the segments of the
+    /// generation the head superseded when an earlier activation did not get to.
+    /// </summary>
     public async Task LoadAsync()
     {
         await storage.ReadStateAsync(HeadName, owner, _head);
         _head.State ??= new FleetRecordsHead();
+        await ClearSupersededAsync();
         _dropped[(int)ModelStatus.Rejected] = _head.State.RejectedDropped;
         _dropped[(int)ModelStatus.Quarantined] = _head.State.QuarantinedDropped;
         for (var index = 0; ; index++)
@@ -204,8 +209,8 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
 
         // Leftovers of an interrupted earlier attempt after the last segment would be replayed: clear them first.
         await ClearSegmentsAsync(generation, segments);
-        var previous = (head.Generation, Segments: _segmentIndex + 1);
-        (head.Generation, head.RejectedDropped, head.QuarantinedDropped) = (generation, _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined]);
+        (head.Generation, head.RejectedDropped, head.QuarantinedDropped, head.SupersededSegments) =
+            (generation, _dropped[(int)ModelStatus.Rejected], _dropped[(int)ModelStatus.Quarantined], _segmentIndex + 1);
         try
         {
             await storage.WriteStateAsync(HeadName, owner, _head);
@@ -227,7 +232,22 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
         (_segment, _segmentIndex) = kept.Length % SegmentCapacity != 0
             ? (last, segments - 1)
             : (new GrainState<FleetStateRecords>(new FleetStateRecords()), segments);
-        await ClearSegmentsAsync(previous.Generation, 0, previous.Segments);
+        await ClearSupersededAsync();
+    }
+
+    /// <summary>Clears the segments of the generation before the head's, when it records any, then records that they are gone.</summary>
+    private async Task ClearSupersededAsync()
+    {
+        var head = _head.State!;
+        if (head.SupersededSegments == 0)
+        {
+            return;
+        }
+
+        await ClearSegmentsAsync(head.Generation - 1, 0, head.SupersededSegments);
+        head.SupersededSegments = 0;
+        await storage.WriteStateAsync(HeadName, owner, _head);
+        Writes++;
     }
 
     /// <summary>Clears the segments of <paramref name="generation"/> from <paramref name="first"/> on (all that exist, or <paramref name="count"/>).</summary>

@@ -16,4 +16,10 @@ public sealed class FleetRecordsHead
 
     /// <summary>Quarantined models whose record was dropped before this generation.</summary>
     [Id(2)] public int QuarantinedDropped { get; set; }
+
+    /// <summary>
+    /// Segments of generation <see cref="Generation"/> − 1 that may still be stored: written with the head that switched,
+    /// 0 once they are cleared (after that write or, when the silo died in between, at the next activation).
+    /// </summary>
+    [Id(3)] public int SupersededSegments { get; set; }
 }

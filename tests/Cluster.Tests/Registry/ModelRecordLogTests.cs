@@ -103,6 +103,41 @@ public sealed class ModelRecordLogTests
     }
 
     [Fact]
+    public async Task Segments_a_compaction_could_not_clear_are_cleared_at_the_next_activation()
+    {
+        var storage = new SerializingStorage();
+        var log = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        await log.RecordAsync(new ModelRecord("first", "/fleet/first", ModelStatus.Absorbed, null, Submitted, Submitted, Sha));
+
+        // The silo dies after the head switched to generation 1, before generation 0's segments were cleared.
+        storage.FailClears = name => name.StartsWith("fleet-records-", StringComparison.Ordinal) && !name.StartsWith("fleet-records-g", StringComparison.Ordinal);
+        var i = 0;
+        var error = await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            for (; i < 10_000; i++)
+            {
+                await log.RecordAsync(new ModelRecord($"bad-{i}", $"/fleet/bad-{i}", ModelStatus.Rejected, "refused", Submitted, Submitted));
+            }
+        });
+        Assert.Contains("fleet-records-0", error.Message, StringComparison.Ordinal);
+        Assert.Contains(storage.Names, n => n.StartsWith("fleet-records-g1-", StringComparison.Ordinal));
+        Assert.Contains("fleet-records-0", storage.Names);
+
+        storage.FailClears = null;
+        var replayed = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        await replayed.LoadAsync();
+        Assert.DoesNotContain(storage.Names, n => n.StartsWith("fleet-records-", StringComparison.Ordinal) && !n.StartsWith("fleet-records-g1-", StringComparison.Ordinal) && n != "fleet-records-head");
+        Assert.Equal(["first", $"bad-{i}"], replayed.All().Select(r => r.ModelId));
+        Assert.Equal(new ModelCounts(0, 1, i + 1, RejectedDropped: i), replayed.Counts);
+
+        // Another activation finds nothing left to clear, and appends go on in generation 1.
+        await replayed.RecordAsync(new ModelRecord("after", "/fleet/after", ModelStatus.Queued, null, Submitted, null));
+        var again = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        await again.LoadAsync();
+        Assert.Equal(["first", $"bad-{i}", "after"], again.All().Select(r => r.ModelId));
+    }
+
+    [Fact]
     public async Task Many_dropped_rejections_leave_the_kept_records_in_submission_order()
     {
         var storage = new SerializingStorage();

@@ -24,6 +24,9 @@ internal sealed class SerializingStorage : IGrainStorage
     /// <summary>The state names of the entries stored.</summary>
     public IEnumerable<string> Names => _states.Keys.Select(k => k.Item1);
 
+    /// <summary>When set, clearing an entry whose name it accepts fails as a lost connection would (nothing changes).</summary>
+    public Func<string, bool>? FailClears { get; set; }
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (_states.TryGetValue((stateName, grainId), out var stored))
@@ -45,6 +48,11 @@ internal sealed class SerializingStorage : IGrainStorage
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (FailClears?.Invoke(stateName) == true)
+        {
+            throw new IOException($"Clearing '{stateName}' failed (injected).");
+        }
+
         CheckVersion(stateName, grainId, grainState.ETag);
         _states.Remove((stateName, grainId));
         (grainState.RecordExists, grainState.ETag) = (false, null);
