@@ -55,15 +55,18 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         Assert.True((await slice.GetSnapshotSinceAsync(second.Activation, 6, cut: 2)).Unchanged);
     }
 
-    [Fact]
-    public async Task A_frequent_directions_slice_with_cuts_holds_the_bytes_of_the_same_models_absorbed_in_order()
+    [Theory]
+    [InlineData(LargeLayerSketch.FrequentDirections, "cut-fd")]
+    [InlineData(LargeLayerSketch.Nystrom, "cut-nystrom")]
+    public async Task A_sketching_slice_with_cuts_holds_the_bytes_of_the_same_models_absorbed_in_order(LargeLayerSketch large, string name)
     {
-        // Frequent Directions (ℓ = 8, so 16-row rank-4 adapters make it shrink) is order-dependent: the cut's copy and the
-        // slice's own sketch must each be exactly what absorbing their models in arrival order gives, with no merge between.
-        var fleet = GeneratedFleet.Generate(fixture.Root, "cut-fd", FleetPresets.Create("tiny", 8, layerCount: 1) with { Seed = 94 });
-        var (slice, configuration) = Slice("cut-fd", fleet, exactGramMaxDimension: 8);
-        var (cutControl, cutConfiguration) = Slice("cut-fd-cut", fleet, exactGramMaxDimension: 8);
-        var (control, controlConfiguration) = Slice("cut-fd-all", fleet, exactGramMaxDimension: 8);
+        // Frequent Directions (ℓ = 8, so 16-row rank-4 adapters make it shrink) is order-dependent, and a Nyström sketch's
+        // pending rows are copied with the cut: the cut's copy and the slice's own sketch must each be exactly what absorbing
+        // their models in arrival order gives, with no merge between.
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 8, layerCount: 1) with { Seed = 94 });
+        var (slice, configuration) = Slice(name, fleet, exactGramMaxDimension: 8, large);
+        var (cutControl, cutConfiguration) = Slice(name + "-cut", fleet, exactGramMaxDimension: 8, large);
+        var (control, controlConfiguration) = Slice(name + "-all", fleet, exactGramMaxDimension: 8, large);
         (int Model, int Cut)[] arrivals = [(0, 1), (1, 1), (2, 1), (3, 2), (4, 1), (5, 2), (6, 3), (7, 2)];
         SliceSnapshot? first = null;
         foreach (var (model, cut) in arrivals)
@@ -87,7 +90,8 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         Assert.Equal(8, all.ModelCount);
         Assert.Equal((await control.GetSnapshotAsync()).Sketch, all.Sketch);
         using var sketch = SketchSerializer.Deserialize(all.Sketch, new ManagedBlasBackend());
-        Assert.True(((FrequentDirectionsSketch)sketch).ShrinkCount > 0, "the sketch never shrank: the test would not see a merge");
+        Assert.Equal(large == LargeLayerSketch.Nystrom ? SketchKind.Nystrom : SketchKind.FrequentDirections, sketch.Kind);
+        Assert.True(sketch is not FrequentDirectionsSketch fd || fd.ShrinkCount > 0, "the sketch never shrank: the test would not see a merge");
     }
 
     [Fact]
@@ -183,12 +187,13 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         }
     }
 
-    private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(string name, GeneratedFleet fleet, int exactGramMaxDimension = 1024)
+    private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(
+        string name, GeneratedFleet fleet, int exactGramMaxDimension = 1024, LargeLayerSketch large = LargeLayerSketch.FrequentDirections)
     {
         var layer = fleet.Spec.Layers[0];
         var configuration = new LayerConfiguration(
             name, layer.LayerId, SketchMode.Rows, new LayerShape(layer.OutFeatures, layer.InFeatures), SliceCount: 1, Centered: true,
-            new SketchSettings(SketchRows: 8, ExactGramMaxDimension: exactGramMaxDimension),
+            new SketchSettings(SketchRows: 8, ExactGramMaxDimension: exactGramMaxDimension, large),
             new BasisPolicy(Rank: 2, EnergyThreshold: 0.9, MaxRank: 4, EveryModels: 0, Interval: TimeSpan.Zero, Oversampling: 4, MaxIterations: 50, Seed: 7));
         return (fixture.Client.GetGrain<ILayerSliceGrain>(UwsKeys.Slice(name, layer.LayerId, SketchMode.Rows, 0)), configuration);
     }
