@@ -194,6 +194,8 @@ public sealed class ModelRecordLog(IGrainStorage storage, GrainId owner, int rej
     /// </summary>
     private async Task CompactAsync()
     {
+        // A clear that failed after the last switch first: the head records one superseded generation at a time.
+        await ClearSupersededAsync();
         var head = _head.State!;
         var generation = head.Generation + 1;
         var kept = _records.Select(p => _unstored.TryGetValue(p.Key, out var stored) ? stored : Unpack(p.Key, p.Value)).OfType<ModelRecord>().ToArray();

@@ -41,7 +41,7 @@ public sealed class NystromSketch : CovarianceSketch
 
     private readonly double[] _omega;
     private double[] _range;
-    private float[] _pending;
+    private float[]? _pending;
     private int _pendingCount;
     private Reconstruction? _reconstruction;
 
@@ -62,7 +62,6 @@ public sealed class NystromSketch : CovarianceSketch
         Columns = columns;
         _omega = SharedTestMatrix(dimension, columns);
         _range = new double[dimension * columns];
-        _pending = new float[Math.Clamp(PendingElements / dimension, 1, MaxPendingRows) * dimension];
     }
 
     /// <summary>s, the number of test columns (the reconstruction's largest rank).</summary>
@@ -122,7 +121,7 @@ public sealed class NystromSketch : CovarianceSketch
     /// <summary>Ω, drawn once per (d, s) and shared by every sketch of that shape (never written after the draw).</summary>
     private static double[] SharedTestMatrix(int dimension, int columns) => TestMatrices.GetOrAdd((dimension, columns), static key =>
     {
-        // Drawn and orthonormalised in managed code, never by a backend, so every node of a cluster holds the same bits.
+        // Drawn and orthonormalised in managed code, never by a backend, so every node of a cluster holds the same Ω.
         var random = new Random(TestMatrixSeed);
         var omega = new double[key.Dimension * key.Columns];
         for (int i = 0; i < omega.Length; i++)
@@ -152,6 +151,8 @@ public sealed class NystromSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override void AbsorbRows(ReadOnlySpan<float> rows, int count)
     {
+        // Allocated with the first append: a restored or subtracted-from sketch that is only read needs none.
+        _pending ??= new float[Math.Clamp(PendingElements / Dimension, 1, MaxPendingRows) * Dimension];
         int capacity = _pending.Length / Dimension;
         for (int i = 0; i < count;)
         {
@@ -228,7 +229,13 @@ public sealed class NystromSketch : CovarianceSketch
     {
         var copy = new NystromSketch(Backend, Dimension, Columns, MeanMode);
         _range.CopyTo(copy._range, 0);
-        _pending.AsSpan(0, _pendingCount * Dimension).CopyTo(copy._pending);
+        if (_pending is not null)
+        {
+            // The same block size: the copy folds its pending rows in at the same points as the original would.
+            copy._pending = new float[_pending.Length];
+            _pending.AsSpan(0, _pendingCount * Dimension).CopyTo(copy._pending);
+        }
+
         copy._pendingCount = _pendingCount;
         copy._reconstruction = _reconstruction;
         return copy;
@@ -238,7 +245,7 @@ public sealed class NystromSketch : CovarianceSketch
     private protected override void DisposeCore()
     {
         _range = [];
-        _pending = [];
+        _pending = null;
         _reconstruction = null;
     }
 
@@ -255,7 +262,7 @@ public sealed class NystromSketch : CovarianceSketch
     {
         if (_pendingCount > 0)
         {
-            AddRows(_pending, _pendingCount, 1.0);
+            AddRows(_pending!, _pendingCount, 1.0);
             _pendingCount = 0;
         }
     }

@@ -138,6 +138,31 @@ public sealed class ModelRecordLogTests
     }
 
     [Fact]
+    public async Task A_compaction_first_clears_what_the_last_one_could_not()
+    {
+        var storage = new SerializingStorage();
+        var log = new ModelRecordLog(storage, Owner, rejectionsKept: 1);
+        storage.FailClears = name => name.StartsWith("fleet-records-", StringComparison.Ordinal) && !name.StartsWith("fleet-records-g", StringComparison.Ordinal);
+        var i = 0;
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            for (; i < 10_000; i++)
+            {
+                await log.RecordAsync(new ModelRecord($"bad-{i}", $"/fleet/bad-{i}", ModelStatus.Rejected, "refused", Submitted, Submitted));
+            }
+        });
+
+        // The same activation goes on (storage is back) through the next compaction, to generation 2.
+        storage.FailClears = null;
+        while (!storage.Names.Contains("fleet-records-g2-0"))
+        {
+            await log.RecordAsync(new ModelRecord($"bad-{++i}", $"/fleet/bad-{i}", ModelStatus.Rejected, "refused", Submitted, Submitted));
+        }
+
+        Assert.DoesNotContain(storage.Names, n => n.StartsWith("fleet-records-", StringComparison.Ordinal) && !n.StartsWith("fleet-records-g2-", StringComparison.Ordinal) && n != "fleet-records-head");
+    }
+
+    [Fact]
     public async Task Many_dropped_rejections_leave_the_kept_records_in_submission_order()
     {
         var storage = new SerializingStorage();
