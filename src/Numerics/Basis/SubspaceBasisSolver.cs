@@ -75,7 +75,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
             _backend.OrthonormalizeColumns(d, s, q);
             op.Apply(q, s, z);
             _backend.Gemm(Transpose.Yes, Transpose.No, s, s, d, 1.0, q, s, z, s, 0.0, h, s);
-            Symmetrize(h, s);
+            DenseMath.Symmetrize(h, s);
             _backend.SymmetricEigen(s, h, theta);
             ReverseColumns(h, theta, s);
 
@@ -160,19 +160,6 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         }
 
         return warm;
-    }
-
-    private static void Symmetrize(double[] h, int s)
-    {
-        for (int i = 0; i < s; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                double v = 0.5 * (h[(i * s) + j] + h[(j * s) + i]);
-                h[(i * s) + j] = v;
-                h[(j * s) + i] = v;
-            }
-        }
     }
 
     private static void ReverseColumns(double[] w, double[] values, int s)

@@ -3,6 +3,20 @@ namespace OrleansUws.Numerics.Internal;
 /// <summary>Small dense float64 helpers for k×d bases (k small): products, residuals, polar factors.</summary>
 internal static class DenseMath
 {
+    /// <summary>Replaces the n×n row-major <paramref name="a"/> by (A + Aᵀ)/2, so that rounding leaves no asymmetry for an eigensolver.</summary>
+    public static void Symmetrize(Span<double> a, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                double v = 0.5 * (a[(i * n) + j] + a[(j * n) + i]);
+                a[(i * n) + j] = v;
+                a[(j * n) + i] = v;
+            }
+        }
+    }
+
     /// <summary>out (ra×rb) = A·Bᵀ for row blocks A (ra×d) and B (rb×d).</summary>
     public static void RowProducts(ReadOnlySpan<double> a, int ra, ReadOnlySpan<double> b, int rb, int d, Span<double> result)
     {

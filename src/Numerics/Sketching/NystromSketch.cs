@@ -314,7 +314,7 @@ public sealed class NystromSketch : CovarianceSketch
         using var core = new PooledArray<double>(s * s);
         using var theta = new PooledArray<double>(s);
         Backend.Gemm(Transpose.Yes, Transpose.No, s, s, d, 1.0, _omega, s, shifted.Span, s, 0.0, core.Span, s);
-        Symmetrize(core.Span, s);
+        DenseMath.Symmetrize(core.Span, s);
         Backend.SymmetricEigen(s, core.Span, theta.Span);
 
         // M = QΘ^(−½) over the eigenvalues B resolves (ascending, so the kept ones are the last).
@@ -340,7 +340,7 @@ public sealed class NystromSketch : CovarianceSketch
         using var gram = new PooledArray<double>(kept * kept);
         using var sigma2 = new PooledArray<double>(kept);
         Backend.Gemm(Transpose.Yes, Transpose.No, kept, kept, d, 1.0, e.Span, kept, e.Span, kept, 0.0, gram.Span, kept);
-        Symmetrize(gram.Span, kept);
+        DenseMath.Symmetrize(gram.Span, kept);
         Backend.SymmetricEigen(kept, gram.Span, sigma2.Span);
 
         // P = W·diag(√(σ² − ν)/σ) over the σ² > ν, largest first; Z = PᵀEᵀ.
@@ -365,19 +365,6 @@ public sealed class NystromSketch : CovarianceSketch
         }
 
         return _reconstruction = new Reconstruction(rows, rank, trace);
-    }
-
-    private static void Symmetrize(Span<double> a, int n)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = i + 1; j < n; j++)
-            {
-                double mean = 0.5 * (a[(i * n) + j] + a[(j * n) + i]);
-                a[(i * n) + j] = mean;
-                a[(j * n) + i] = mean;
-            }
-        }
     }
 
     /// <summary>Ĉ = RowsᵀRows (Rank×d float64, shared read-only by the operators made from it) and its trace.</summary>

@@ -31,14 +31,17 @@ public static class SketchKinds
     /// </summary>
     internal static void CheckRank(SketchKind kind, int ell, int kMax, string paramName)
     {
-        if (kind == SketchKind.FrequentDirections && kMax >= ell)
+        if (kMax < ell)
         {
-            throw new ArgumentException($"ℓ = {ell} ≤ k = {kMax}: a Frequent Directions sketch supports k ≤ ℓ − 1 (raise ℓ, ideally to 2k–4k).", paramName);
+            return;
         }
 
-        if (kind == SketchKind.Nystrom && kMax >= ell)
+        switch (kind)
         {
-            throw new ArgumentException($"s = {ell} ≤ k = {kMax}: a Nyström sketch of s test columns supports k ≤ s − 1 (raise s, ideally to 2k–4k).", paramName);
+            case SketchKind.FrequentDirections:
+                throw new ArgumentException($"ℓ = {ell} ≤ k = {kMax}: a Frequent Directions sketch supports k ≤ ℓ − 1 (raise ℓ, ideally to 2k–4k).", paramName);
+            case SketchKind.Nystrom:
+                throw new ArgumentException($"s = {ell} ≤ k = {kMax}: a Nyström sketch of s test columns supports k ≤ s − 1 (raise s, ideally to 2k–4k).", paramName);
         }
     }
 }
