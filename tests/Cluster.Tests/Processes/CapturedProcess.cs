@@ -59,6 +59,31 @@ internal sealed class CapturedProcess : IDisposable
         }
     }
 
+    /// <summary>Whether the process has written <paramref name="text"/>, anywhere in its output so far.</summary>
+    public bool Wrote(string text)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Contains(text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> lines the process wrote that <paramref name="select"/> accepts.</summary>
+    public IReadOnlyList<string> Lines(Func<string, bool> select, int count)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split(Environment.NewLine).Where(select).Take(count).ToArray();
+        }
+    }
+
+    /// <summary>Waits until the process exits on its own; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL (no shutdown of any kind), then waits until the process is gone.</summary>
     public async Task KillAsync()
     {

@@ -8,7 +8,8 @@ using Xunit;
 namespace OrleansUws.Cluster.Tests.Processes;
 
 /// <summary>
-/// redis-server (append-only, fsync always) restarted under two silo processes and a <c>uws ingest --redis</c> worker:
+/// redis-server (append-only, fsync always) restarted under two silo processes and a <c>uws ingest --redis</c> worker
+/// process (its own process: in this one, its metrics host would also see the test cluster's instruments of the same names):
 /// ingestion pauses, retries with back-off, and finishes by itself in one pass with every model absorbed exactly once. The
 /// worker's own <c>/metrics</c> (<c>--metrics-urls</c>) shows the retries and the stream's length while it runs.
 /// </summary>
@@ -34,18 +35,22 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
                 Layers: fleet.Spec.Layers.ToDictionary(l => l.LayerId, l => new LayerShape(l.OutFeatures, l.InFeatures))));
 
             var metricsUrl = $"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}";
-            var run = CliHarness.InvokeAsync(
+            using var worker = UwsExecutable.Start("uws ingest",
+            [
                 "ingest", fleet.Folder, "--redis", cluster.Redis, "--cluster-id", cluster.ClusterId, "--service-id", cluster.ClusterId,
-                "--fleet-id", name, "--call-timeout", "15", "--reclaim-after", "2", "--parallelism", "4", "--metrics-urls", metricsUrl);
+                "--fleet-id", name, "--call-timeout", "15", "--reclaim-after", "2", "--parallelism", "4", "--metrics-urls", metricsUrl,
+            ]);
+            var run = worker.WaitForExitAsync(TestContext.Current.CancellationToken);
             var scrapes = ScrapeWhileRunningAsync(new Uri(metricsUrl + "/metrics"), $"uws:{cluster.ClusterId}:{name}:ingest", run);
             await TestWait.UntilAsync(async () => (await registry.GetDescriptionAsync()).Counts.Absorbed >= 30, "30 models absorbed", TimeSpan.FromMinutes(2));
             await cluster.RestartRedisAsync(TimeSpan.FromSeconds(downSeconds));
-            var result = await run;
+            var exitCode = await run;
 
-            Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
-            Assert.Contains("retry", result.Output, StringComparison.Ordinal);
+            Assert.True(exitCode == ExitCodes.Success, worker.Output);
+            Assert.True(worker.Wrote("retry"), worker.Output);
             var scraped = await scrapes;
-            Assert.True(scraped.Retries + scraped.Deferred >= 1, $"the worker printed retries, its /metrics counted none; {scraped}");
+            var printed = string.Join(Environment.NewLine, worker.Lines(l => l.Contains("metrics at", StringComparison.Ordinal) || l.Contains("retry", StringComparison.Ordinal), 10));
+            Assert.True(scraped.Retries + scraped.Deferred >= 1, $"the worker printed retries, its /metrics counted none; {scraped}{Environment.NewLine}what the worker printed about metrics and retries:{Environment.NewLine}{printed}");
             Assert.True(scraped.Length is > 0 and <= Models, $"the worker's /metrics reported a stream of {scraped.Length} entries at most, not 1 to {Models}; {scraped}");
             Assert.Equal(new ModelCounts(0, Models, 0), (await ClusterRetryCall(registry.GetDescriptionAsync)).Counts);
             foreach (var layer in fleet.Spec.Layers)
@@ -75,6 +80,8 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
                 seen.Length = Math.Max(seen.Length, QueueSeries.Value(page, "uws_queue_length", queue) ?? 0);
                 seen.Deferred = Math.Max(seen.Deferred, QueueSeries.Sum(page, "uws_queue_deferred_total", queue));
                 seen.Last = QueueSeries.Lines(page);
+                seen.PagesWithQueueSeries += seen.Last.Length > 0 ? 1 : 0;
+                seen.First ??= string.Join(" | ", page.Split('\n').Where(l => l.StartsWith("uws_", StringComparison.Ordinal)).Take(3));
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
@@ -102,11 +109,16 @@ public sealed class RedisRestartProcessTests(ClusterFixture fixture)
 
         public string Last { get; set; } = "";
 
+        public int PagesWithQueueSeries { get; set; }
+
+        public string? First { get; set; }
+
         public string LastFailure { get; set; } = "";
 
         public override string ToString() =>
-            $"{Pages} pages read, {Failures} requests failed (last: {LastFailure}); the last page's queue series:{Environment.NewLine}{Last}";
+            $"{Pages} pages read ({PagesWithQueueSeries} with queue series; the first page's first uws_ lines: {First}), {Failures} requests failed (last: {LastFailure}); the last page's queue series:{Environment.NewLine}{Last}";
     }
+
 
     private static Task<T> ClusterRetryCall<T>(Func<Task<T>> call) =>
         OrleansUws.Coordinator.Ingestion.ClusterRetry.CallAsync(call, TestContext.Current.CancellationToken);

@@ -37,24 +37,15 @@ internal sealed class UwsServeProcess : IDisposable
     /// <summary>Starts <c>uws serve</c>: uploads kept in <paramref name="uploads"/>, models registered by path inside <paramref name="modelRoot"/>.</summary>
     public static async Task<UwsServeProcess> StartAsync(string uploads, string modelRoot, IReadOnlyDictionary<string, string> settings)
     {
-        var uws = Path.Combine(AppContext.BaseDirectory, "uws.dll");
-        if (!File.Exists(uws))
-        {
-            throw new FileNotFoundException($"uws is not beside the tests (the project reference copies it): {uws}", uws);
-        }
-
         var port = FreePort.Next();
         var environment = settings.ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value);
-        environment["Logging__LogLevel__Default"] = "Warning";
-        environment["DOTNET_gcServer"] = "0";
         environment["Uws__Api__Keys__telemetry__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key)));
         environment["Uws__Api__Keys__telemetry__Scopes__0"] = "read";
         environment["Uws__Api__Keys__telemetry__Scopes__1"] = "ingest";
         environment["Uws__Api__Keys__telemetry__Scopes__2"] = "admin";
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var process = new CapturedProcess("uws serve", dotnet,
+        var process = UwsExecutable.Start("uws serve",
         [
-            "exec", uws, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--upload-dir", uploads, "--model-root", modelRoot,
+            "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--upload-dir", uploads, "--model-root", modelRoot,
             "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
         ], environment);
         var serve = new UwsServeProcess(process, port);
