@@ -85,7 +85,10 @@ internal sealed class ApiServer : IAsyncDisposable
     /// <summary>A client that sends <paramref name="key"/> as a bearer token (none when null).</summary>
     public HttpClient Client(string? key)
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        // A request that asks for "100 Continue" waits for the server's answer (not the 1 s default) before it sends its body,
+        // so a refusal from the headers alone never races the upload on a loaded machine.
+        var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
         if (key is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
