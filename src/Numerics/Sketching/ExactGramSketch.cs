@@ -10,7 +10,8 @@ namespace OrleansUws.Numerics.Sketching;
 /// Directions sketch: the reference in tests and a production mode for small layers. Rows are widened once and
 /// accumulated with DSYRK; merging adds Grams. Small appends (a LoRA update adds only r rows) are batched in a
 /// pending float64 block of up to <see cref="PendingRows"/> rows and folded in with one DSYRK, because a rank-16
-/// update of a 4096×4096 Gram is memory-bound; every read (Gram, operator, merge, serialise) folds them in first.
+/// update of a 4096×4096 Gram is memory-bound; every read (Gram, operator, merge) folds them in first, and a
+/// serialisation writes them folded in without folding them into the sketch, so checkpoints do not change its bytes.
 /// Unlike Frequent Directions it can subtract a part exactly (<see cref="CovarianceSketch.Subtract"/>): a deleted
 /// model leaves it in O(d²) instead of a rebuild from the remaining models.
 /// </summary>
@@ -147,8 +148,15 @@ public sealed class ExactGramSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override int WritePayload(Span<byte> destination)
     {
-        Flush();
-        MemoryMarshal.AsBytes(_gram.AsSpan()).CopyTo(destination);
+        // The pending rows are folded into the written Gram, not into this one: serialising leaves the sketch as it was,
+        // so it folds its rows in at the same points whether or when it is checkpointed or cut (same bytes either way).
+        var gram = MemoryMarshal.Cast<byte, double>(destination[..PayloadLength]);
+        _gram.CopyTo(gram);
+        if (_pendingCount > 0)
+        {
+            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, 1.0, _pending, Dimension, 1.0, gram, Dimension);
+        }
+
         return PayloadLength;
     }
 

@@ -173,7 +173,8 @@ public sealed class NystromSketch : CovarianceSketch
     private protected override void SubtractRows(ReadOnlySpan<float> rows, int count)
     {
         Flush();
-        AddRows(rows, count, -1.0);
+        AddRows(rows, count, -1.0, _range);
+        _reconstruction = null;
     }
 
     /// <inheritdoc />
@@ -219,8 +220,15 @@ public sealed class NystromSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override int WritePayload(Span<byte> destination)
     {
-        Flush();
-        MemoryMarshal.AsBytes(_range.AsSpan()).CopyTo(destination);
+        // The pending rows are folded into the written Y, not into this one: serialising leaves the sketch as it was
+        // (see ExactGramSketch.WritePayload).
+        var range = MemoryMarshal.Cast<byte, double>(destination[..PayloadLength]);
+        _range.CopyTo(range);
+        if (_pendingCount > 0)
+        {
+            AddRows(_pending!, _pendingCount, 1.0, range);
+        }
+
         return PayloadLength;
     }
 
@@ -262,17 +270,19 @@ public sealed class NystromSketch : CovarianceSketch
     {
         if (_pendingCount > 0)
         {
-            AddRows(_pending!, _pendingCount, 1.0);
+            AddRows(_pending!, _pendingCount, 1.0, _range);
             _pendingCount = 0;
+            _reconstruction = null;
         }
     }
 
     /// <summary>
-    /// Y += weight·Xᵀ(X·Ω) for <paramref name="count"/> rows X, widened once and multiplied in float64 straight into Y:
+    /// <paramref name="range"/> += weight·Xᵀ(X·Ω) for <paramref name="count"/> rows X (into Y, or the Y a serialisation
+    /// writes), widened once and multiplied in float64 straight into it:
     /// a part subtracted alone then cancels to float64 rounding, however its rows were batched when appended (float32
     /// products leave ~1e-7 of the part behind, which the reconstruction's (ΩᵀY)⁻¹ amplifies).
     /// </summary>
-    private void AddRows(ReadOnlySpan<float> rows, int count, double weight)
+    private void AddRows(ReadOnlySpan<float> rows, int count, double weight, Span<double> range)
     {
         using var wide = new PooledArray<double>(count * Dimension);
         for (int i = 0; i < wide.Length; i++)
@@ -282,8 +292,7 @@ public sealed class NystromSketch : CovarianceSketch
 
         using var projected = new PooledArray<double>(count * Columns);
         Backend.Gemm(Transpose.No, Transpose.No, count, Columns, Dimension, 1.0, wide.Span, Dimension, _omega, Columns, 0.0, projected.Span, Columns);
-        Backend.Gemm(Transpose.Yes, Transpose.No, Dimension, Columns, count, weight, wide.Span, Dimension, projected.Span, Columns, 1.0, _range, Columns);
-        _reconstruction = null;
+        Backend.Gemm(Transpose.Yes, Transpose.No, Dimension, Columns, count, weight, wide.Span, Dimension, projected.Span, Columns, 1.0, range, Columns);
     }
 
     /// <summary>
