@@ -152,11 +152,7 @@ public sealed class ExactGramSketch : CovarianceSketch
         // so it folds its rows in at the same points whether or when it is checkpointed or cut (same bytes either way).
         var gram = MemoryMarshal.Cast<byte, double>(destination[..PayloadLength]);
         _gram.CopyTo(gram);
-        if (_pendingCount > 0)
-        {
-            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, 1.0, _pending, Dimension, 1.0, gram, Dimension);
-        }
-
+        AddPending(gram, 1.0);
         return PayloadLength;
     }
 
@@ -188,10 +184,16 @@ public sealed class ExactGramSketch : CovarianceSketch
     /// <summary>Folds the pending rows into the Gram with one DSYRK, added (or, with weight −1, subtracted).</summary>
     private void Flush(double weight = 1.0)
     {
+        AddPending(_gram, weight);
+        _pendingCount = 0;
+    }
+
+    /// <summary><paramref name="gram"/> += weight·PᵀP for the pending rows P (into G, or the G a serialisation writes).</summary>
+    private void AddPending(Span<double> gram, double weight)
+    {
         if (_pendingCount > 0)
         {
-            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, weight, _pending, Dimension, 1.0, _gram, Dimension);
-            _pendingCount = 0;
+            Backend.Syrk(Transpose.Yes, Dimension, _pendingCount, weight, _pending, Dimension, 1.0, gram, Dimension);
         }
     }
 }

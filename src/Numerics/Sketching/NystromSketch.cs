@@ -14,7 +14,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// Ω (d×s) is one fixed test matrix: Gaussian from a constant seed, orthonormalised, the same for every sketch of that
 /// d and s on every node, so sketches merge by adding their Y. Appended rows wait in a float32 block of up to
 /// <see cref="MaxPendingRows"/> rows (1 MB) and are folded in with two float64 GEMMs, Y += Xᵀ(X·Ω); every read folds
-/// them in first.
+/// them in first, and a serialisation writes them folded in without folding them into the sketch.
 /// <para>
 /// Because Y is linear in C, a part subtracts exactly (<see cref="CovarianceSketch.Subtract"/>): Y falls by the part's
 /// C·Ω, which leaves the Y of a sketch that never saw it (up to float64 rounding). That is what Frequent Directions
