@@ -24,6 +24,12 @@ public interface ISketchWorkspace : IDisposable
     /// </summary>
     Span<float> HostRows(int rowOffset, int count) => Span<float>.Empty;
 
+    /// <summary>
+    /// A workspace holding rows [0, <paramref name="rows"/>) of this one without copying them (copy-on-write: either may
+    /// go on writing and neither sees the other's writes), or null when this kind cannot share (the caller copies).
+    /// </summary>
+    ISketchWorkspace? Share(int rows) => null;
+
     /// <summary>Sets rows [rowOffset, rowOffset + count) to zero.</summary>
     void ClearRows(int rowOffset, int count);
 

@@ -99,6 +99,25 @@ internal static unsafe class ShrinkKernels
     }
 
     /// <summary>
+    /// target[0:outRows] = M·source[0:activeRows] (both cols wide, row-major; M outRows × activeRows): the rotation written
+    /// to another buffer, for a workspace whose rows are shared with a fork. Requires <see cref="RotationSupported"/>.
+    /// </summary>
+    public static void Rotate(ReadOnlySpan<float> source, Span<float> target, int cols, int activeRows, ReadOnlySpan<float> m, int outRows)
+    {
+        if (outRows == 0)
+        {
+            return;
+        }
+
+        fixed (float* b = source)
+        fixed (float* t = target)
+        fixed (float* mp = m)
+        {
+            MultiplyRows(mp, outRows, activeRows, b, cols, cols, t, cols);
+        }
+    }
+
+    /// <summary>
     /// output (count × width, row stride ldo) = M·B[0:depth, 0:width] for M count × depth row-major and B with row stride
     /// ld: chunks of <see cref="ChunkWidth"/> columns, 4 output rows × 4 zmm per pass, the leftover rows and columns
     /// with 16-float vectors and a scalar end. The rotation's product, and the r×d LoRA factor product

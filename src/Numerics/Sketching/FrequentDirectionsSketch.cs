@@ -35,6 +35,13 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         _workspace = backend.CreateSketchWorkspace(2 * ell, dimension);
     }
 
+    private FrequentDirectionsSketch(FrequentDirectionsSketch source, ISketchWorkspace workspace)
+        : base(source.Backend, source.Dimension, source.MeanMode)
+    {
+        Ell = source.Ell;
+        _workspace = workspace;
+    }
+
     /// <inheritdoc />
     public override SketchKind Kind => SketchKind.FrequentDirections;
 
@@ -196,8 +203,10 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// <inheritdoc />
     private protected override CovarianceSketch CopyCore()
     {
-        var copy = new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode);
-        if (BufferedRows > 0)
+        // A host workspace shares its rows copy-on-write (a version cut copies a slice's sketch and mostly only reads it).
+        var shared = BufferedRows > 0 ? _workspace.Share(BufferedRows) : null;
+        var copy = shared is null ? new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode) : new FrequentDirectionsSketch(this, shared);
+        if (BufferedRows > 0 && shared is null)
         {
             // Straight into the copy's buffer when it is host memory; through scratch for a device workspace.
             var target = copy._workspace.HostRows(0, BufferedRows);

@@ -65,6 +65,29 @@ public abstract partial class BackendSuite
         sketch.AppendRows(more, 9);
         Assert.Equal(sketch.Serialize(), copy.Serialize());
 
+        // A copy taken while the original goes on absorbing (a version cut): the original's shrinks and appends do not
+        // reach it, and rows the copy absorbs after the original moved on give what a sketch given those rows holds.
+        var atCut = sketch.Serialize();
+        using (var cut = sketch.Copy())
+        {
+            var next = TestData.Gaussian(65, 13 * d);
+            sketch.AppendRows(next, 13);
+            Assert.Equal(atCut, cut.Serialize());
+            var late = TestData.Gaussian(66, 3 * d);
+            cut.AppendRows(late, 3);
+            Assert.Equal(Replay(late, 3), cut.Serialize());
+            Assert.Equal(Replay(next, 13), sketch.Serialize());
+        }
+
+        byte[] Replay(float[] last, int count)
+        {
+            using var replay = factory.Create(new SketchOptions(kind, d, 6, mode));
+            replay.AppendRows(TestData.Planted(seed: 63, 50, d, rank: 3, noise: 0.1), 50, units: 5);
+            replay.AppendRows(more, 9);
+            replay.AppendRows(last, count);
+            return replay.Serialize();
+        }
+
         // A sketch created after another was disposed (its buffer reused) starts empty: the same rows give the same bytes.
         var replay = TestData.Planted(seed: 63, 50, d, rank: 3, noise: 0.1);
         copy.Dispose();

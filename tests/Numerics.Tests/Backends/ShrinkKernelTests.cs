@@ -121,6 +121,45 @@ public sealed class ShrinkKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SharedRowsAreNeverWrittenUnderAShare(bool hostKernels)
+    {
+        const int rows = 12, cols = 200;
+        var b = TestData.Gaussian(7, rows * cols);
+        var m = TestData.Gaussian(8, 6 * 10);
+        var lender = new HostSketchWorkspace(Managed, rows, cols, hostKernels);
+        lender.SetRows(0, b, 6);
+        using var share = lender.Share(6);
+
+        // The lender appends beyond the shared rows and rotates into a buffer of its own: the result is that of a
+        // workspace never shared, and the share still reads the rows it was given.
+        lender.SetRows(6, b.AsSpan(6 * cols), 4);
+        using var control = new HostSketchWorkspace(Managed, rows, cols, hostKernels);
+        control.SetRows(0, b, 10);
+        lender.RotateRows(10, m, 6);
+        control.RotateRows(10, m, 6);
+        Assert.Equal(Read(control, rows), Read(lender, rows));
+        Assert.Equal(b.AsSpan(0, 6 * cols).ToArray(), Read(share, 6));
+
+        // A share that writes copies first: the lender does not see it, and the rows past the share's view are zero.
+        var late = TestData.Gaussian(9, 2 * cols);
+        using var second = lender.Share(6);
+        second.SetRows(6, late, 2);
+        Assert.Equal(Read(control, rows), Read(lender, rows));
+        Assert.Equal([.. Read(control, 6), .. late, .. new float[4 * cols]], Read(second, rows));
+
+        // A share left alone writes in place; what the lender appended past its view is cleared first.
+        var third = lender.Share(6);
+        lender.SetRows(6, b.AsSpan(0, 3 * cols), 3);
+        lender.Dispose();
+        third.SetRows(6, late.AsSpan(0, cols), 1);
+        Assert.Equal([.. Read(control, 6), .. late.AsSpan(0, cols), .. new float[5 * cols]], Read(third, rows));
+        third.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => lender.Share(1));
+    }
+
     [Fact]
     public void HostRowsAreTheBufferAndCannotBeTheRotation()
     {
@@ -151,4 +190,11 @@ public sealed class ShrinkKernelTests
     }
 
     private static double[] Widen(ReadOnlySpan<float> x) => x.ToArray().Select(v => (double)v).ToArray();
+
+    private static float[] Read(ISketchWorkspace workspace, int rows)
+    {
+        var read = new float[rows * workspace.Cols];
+        workspace.GetRows(0, rows, read);
+        return read;
+    }
 }
