@@ -1,15 +1,15 @@
 namespace OrleansUws.Grains.Interfaces;
 
 /// <summary>
-/// A slice's sketch as the coordinator merges it: the numerics library's binary serialisation, never a
-/// float-by-float object graph.
+/// A slice's sketch as the coordinator merges it (<see cref="SketchBlob"/>: the sketch itself within the silo, its binary
+/// serialisation across silos) with its counts.
 /// </summary>
 /// <param name="Slice">Slice index.</param>
 /// <param name="ModelCount">Models absorbed by the slice.</param>
 /// <param name="RowCount">Rows inserted into its sketch.</param>
 /// <param name="Sketch">
-/// Serialized sketch (empty when the slice has absorbed nothing, or when <paramref name="Unchanged"/>: the caller
-/// already holds this revision).
+/// The sketch (empty when the slice has absorbed nothing, or when <paramref name="Unchanged"/>: the caller already holds
+/// this revision).
 /// </param>
 /// <param name="Activation">The slice activation that produced the sketch; with the model count, its revision.</param>
 /// <param name="Unchanged">True when the caller named this very revision, so the sketch was not shipped again.</param>
@@ -23,7 +23,7 @@ public sealed record SliceSnapshot(
     [property: Id(0)] int Slice,
     [property: Id(1)] int ModelCount,
     [property: Id(2)] long RowCount,
-    [property: Id(3)] byte[] Sketch,
+    [property: Id(3)] SketchBlob Sketch,
     [property: Id(4)] Guid Activation = default,
     [property: Id(5)] bool Unchanged = false,
     [property: Id(6)] HeldOutTally? HeldOut = null,

@@ -212,7 +212,9 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
-        var sketch = _checkpoints.Pending == 0 ? state.Sketch : _sketch!.Serialize();
+
+        // A copy (sharing the sketch's rows): read in place by a coordinator in this silo, serialised for one elsewhere.
+        var sketch = _sketch is null ? SketchBlob.Empty : new SketchBlob(new HandedSketch(_sketch.Copy()));
         return Task.FromResult(new SliceSnapshot(slice, Ids.Count, state.RowCount, sketch, _lineage, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
@@ -237,7 +239,7 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         }
 
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
-        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, [], _lineage, Unchanged: true, state.HeldOut, state.IndependentRows));
+        return Task.FromResult(new SliceSnapshot(slice, modelCount, state.RowCount, SketchBlob.Empty, _lineage, Unchanged: true, state.HeldOut, state.IndependentRows));
     }
 
     /// <inheritdoc />
@@ -406,12 +408,15 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         _cut = null;
     }
 
-    /// <summary>The open cut's state as a snapshot for a coordinator that holds revision (<paramref name="activation"/>, <paramref name="modelCount"/>).</summary>
+    /// <summary>
+    /// The open cut's state as a snapshot for a coordinator that holds revision (<paramref name="activation"/>,
+    /// <paramref name="modelCount"/>); its sketch is handed over, not copied.
+    /// </summary>
     private SliceSnapshot CutSnapshot(SliceCut open, Guid activation, int modelCount)
     {
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         bool unchanged = activation == _lineage && modelCount == open.Models;
-        byte[] sketch = unchanged || open.Frozen is null ? [] : open.Frozen.Serialize();
+        var sketch = unchanged || open.HandOver() is not { } frozen ? SketchBlob.Empty : new SketchBlob(new HandedSketch(frozen));
         return new SliceSnapshot(slice, open.Models, open.Rows, sketch, _lineage, unchanged, open.HeldOut, open.IndependentRows);
     }
 

@@ -95,9 +95,9 @@ public sealed class HeldOutCaptureTests
         Assert.Equal(new HeldOutTally(2, 0.75 + 0.5, 4, 6, 2), a);
         var snapshots = new[]
         {
-            new SliceSnapshot(0, 2, 2 * M, [], HeldOut: a, IndependentRows: 2 * R),
-            new SliceSnapshot(1, 1, M, [], HeldOut: b, IndependentRows: R),
-            new SliceSnapshot(2, 0, 0, []),
+            new SliceSnapshot(0, 2, 2 * M, SketchBlob.Empty, HeldOut: a, IndependentRows: 2 * R),
+            new SliceSnapshot(1, 1, M, SketchBlob.Empty, HeldOut: b, IndependentRows: R),
+            new SliceSnapshot(2, 0, 0, SketchBlob.Empty),
         };
         var info = new BasisVersionInfo("f", "l0", SketchMode.Rows, 4, 3, 3 * M, 1, false, 0.9, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand);
 

@@ -37,7 +37,7 @@ public sealed class SliceDurabilityTests(ClusterFixture fixture)
         // The flushed checkpoint is what the slice serves: its snapshot is the stored blob, unchanged by a second flush.
         var snapshot = await slice.GetSnapshotAsync();
         Assert.Equal(2, snapshot.ModelCount);
-        Assert.NotEmpty(snapshot.Sketch);
+        Assert.NotEmpty(snapshot.Sketch.Bytes);
         Assert.False((await slice.AbsorbAsync(fleet.Model(2), configuration, cut: 0)).Durable);
         Assert.Equal(3, await slice.FlushAsync());
     }

@@ -85,11 +85,11 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         }
 
         Assert.Equal(4, first!.ModelCount);
-        Assert.Equal((await cutControl.GetSnapshotAsync()).Sketch, first.Sketch);
+        Assert.Equal((await cutControl.GetSnapshotAsync()).Sketch.Bytes, first.Sketch.Bytes);
         var all = await slice.GetSnapshotAsync();
         Assert.Equal(8, all.ModelCount);
-        Assert.Equal((await control.GetSnapshotAsync()).Sketch, all.Sketch);
-        using var sketch = SketchSerializer.Deserialize(all.Sketch, new ManagedBlasBackend());
+        Assert.Equal((await control.GetSnapshotAsync()).Sketch.Bytes, all.Sketch.Bytes);
+        using var sketch = SketchSerializer.Deserialize(all.Sketch.Bytes, new ManagedBlasBackend());
         Assert.Equal(large == LargeLayerSketch.Nystrom ? SketchKind.Nystrom : SketchKind.FrequentDirections, sketch.Kind);
         Assert.True(sketch is not FrequentDirectionsSketch fd || fd.ShrinkCount > 0, "the sketch never shrank: the test would not see a merge");
     }
@@ -204,8 +204,8 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         var expected = await control.GetSnapshotAsync();
         Assert.Equal((models, expected.RowCount, expected.IndependentRows), (snapshot.ModelCount, snapshot.RowCount, snapshot.IndependentRows));
         var backend = new ManagedBlasBackend();
-        using var actualSketch = (ExactGramSketch)SketchSerializer.Deserialize(snapshot.Sketch, backend);
-        using var expectedSketch = (ExactGramSketch)SketchSerializer.Deserialize(expected.Sketch, backend);
+        using var actualSketch = (ExactGramSketch)SketchSerializer.Deserialize(snapshot.Sketch.Bytes, backend);
+        using var expectedSketch = (ExactGramSketch)SketchSerializer.Deserialize(expected.Sketch.Bytes, backend);
         Assert.Equal((expectedSketch.RowCount, expectedSketch.UnitCount), (actualSketch.RowCount, actualSketch.UnitCount));
         int d = expectedSketch.Dimension;
         var a = new double[d * d];

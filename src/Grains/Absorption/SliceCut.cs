@@ -5,9 +5,10 @@ namespace OrleansUws.Grains.Absorption;
 
 /// <summary>
 /// A slice's state as of a version cut while models of the next cut already arrive: a copy of the sketch the slice held
-/// when the first model of cut <see cref="Cut"/> + 1 came (<see cref="ICovarianceSketch.Copy"/>), and its counts. The
+/// when the first model of cut <see cref="Cut"/> + 1 came (<see cref="ICovarianceSketch.Copy"/>: a Frequent Directions copy
+/// shares the sketch's rows copy-on-write), and its counts. The
 /// slice goes on absorbing every model into its own sketch; a model of cut ≤ <see cref="Cut"/> that arrives later is
-/// absorbed here too. The capture (<c>GetSnapshotSinceAsync</c> with this cut) ships this copy and drops it. So a version
+/// absorbed here too. The capture (<c>GetSnapshotSinceAsync</c> with this cut) hands this copy to the coordinator. So a version
 /// captured at a cut holds exactly the models submitted for it, the next cut's submissions need not wait for it, and
 /// nothing is merged back.
 /// </summary>
@@ -47,6 +48,14 @@ internal sealed class SliceCut(int cut, ICovarianceSketch? frozen, int models, l
         }
     }
 
-    /// <summary>Drops the copy.</summary>
+    /// <summary>The copy, for its new owner (the cut then holds none).</summary>
+    public ICovarianceSketch? HandOver()
+    {
+        var frozen = Frozen;
+        Frozen = null;
+        return frozen;
+    }
+
+    /// <summary>Drops the copy (unless handed over).</summary>
     public void Dispose() => Frozen?.Dispose();
 }

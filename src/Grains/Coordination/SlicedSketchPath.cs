@@ -9,9 +9,9 @@ namespace OrleansUws.Grains.Coordination;
 
 /// <summary>
 /// Rows and columns modes: each of the layer's slices keeps a sketch of the models routed to it and reports its count
-/// to the coordinator. A version takes each slice's sketch since the revision the coordinator's merge holds (an
-/// unchanged slice is not shipped again), replaces those parts of the kept merge and solves it off the scheduler,
-/// warm-started from the previous version and aligned to it.
+/// to the coordinator. A version takes each slice's sketch (within the silo the slice's copy itself, read in place and let
+/// go once solved; from another silo its bytes, kept, so that an unchanged slice is not shipped again), replaces those
+/// parts of the merge and solves it off the scheduler, warm-started from the previous version and aligned to it.
 /// </summary>
 internal sealed class SlicedSketchPath(
     IGrainFactory grains, LayerConfiguration layer, CovarianceSketchFactory sketches, SubspaceBasisSolver solver,
@@ -87,12 +87,25 @@ internal sealed class SlicedSketchPath(
     private async Task<SolvedVersion> SolveAsync(SliceSnapshot[] snapshots, LayerBasis? previous)
     {
         var merged = _merged ??= new MergedSketch(sketches, solver, layer.SliceCount);
-        var changed = snapshots.Where(s => !s.Unchanged && s.Sketch.Length > 0).ToArray();
-        var (basis, sinTheta, mean) = await workers.RunAsync(() => MergeAndSolve(layer, merged, changed, previous));
+        var changed = snapshots.Where(s => !s.Unchanged && !s.Sketch.IsEmpty).ToArray();
+        var (basis, sinTheta, mean) = await workers.RunAsync(() =>
+        {
+            var solved = MergeAndSolve(layer, merged, changed, previous);
+
+            // A slice's own sketch shares its rows with a part read in place until the part is let go; holding it to the
+            // next version would make the slice's next shrink write a buffer of its own. Its next capture ships it
+            // again (in place, so at no cost), while a part read from bytes (another silo) is kept.
+            foreach (var snapshot in changed.Where(s => s.Sketch.Source is HandedSketch))
+            {
+                merged.Remove(snapshot.Slice);
+            }
+
+            return solved;
+        });
         gauges.MeasureHeldOut(layer, basis, previous);
         foreach (var snapshot in snapshots)
         {
-            _revisions[snapshot.Slice] = (snapshot.Activation, snapshot.ModelCount);
+            _revisions[snapshot.Slice] = snapshot.Sketch.Source is HandedSketch ? default : (snapshot.Activation, snapshot.ModelCount);
         }
 
         return new SolvedVersion(
@@ -110,7 +123,9 @@ internal sealed class SlicedSketchPath(
     {
         foreach (var snapshot in changed)
         {
-            merged.Set(snapshot.Slice, SketchSummary.Read(snapshot.Sketch));
+            // Within the silo the slice's copy itself, read in place; from another silo its bytes.
+            var summary = snapshot.Sketch.Source is HandedSketch handed ? SketchSummary.Of(handed.Sketch) : SketchSummary.Read(snapshot.Sketch.Bytes);
+            merged.Set(snapshot.Slice, summary);
         }
 
         if (merged.UnitCount == 0 && merged.RowCount == 0)

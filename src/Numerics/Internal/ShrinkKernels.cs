@@ -79,41 +79,52 @@ internal static unsafe class ShrinkKernels
     /// </summary>
     public static void RotateInPlace(Span<float> buffer, int cols, int activeRows, ReadOnlySpan<float> m, int outRows)
     {
-        if (outRows == 0)
-        {
-            return;
-        }
-
-        using var scratch = new PooledArray<float>(outRows * ChunkWidth);
         fixed (float* b = buffer)
-        fixed (float* mp = m)
-        fixed (float* t = scratch.Span)
         {
-            for (int c0 = 0; c0 < cols; c0 += ChunkWidth)
-            {
-                int width = Math.Min(ChunkWidth, cols - c0);
-                MultiplyRows(mp, outRows, activeRows, b + c0, cols, width, t, width);
-                CopyBack(t, width, b + c0, cols, outRows);
-            }
+            RotateChunks(b, b, cols, activeRows, m, outRows);
         }
     }
 
     /// <summary>
     /// target[0:outRows] = M·source[0:activeRows] (both cols wide, row-major; M outRows × activeRows): the rotation written
-    /// to another buffer, for a workspace whose rows are shared with a fork. Requires <see cref="RotationSupported"/>.
+    /// to another buffer, for a workspace whose rows are shared. Same blocking as <see cref="RotateInPlace"/>; rows of
+    /// target beyond outRows are left as they are. Requires <see cref="RotationSupported"/>.
     /// </summary>
     public static void Rotate(ReadOnlySpan<float> source, Span<float> target, int cols, int activeRows, ReadOnlySpan<float> m, int outRows)
+    {
+        if (source.Overlaps(target))
+        {
+            throw new ArgumentException("The rotation's target overlaps its source; use RotateInPlace.", nameof(target));
+        }
+
+        fixed (float* b = source)
+        fixed (float* t = target)
+        {
+            RotateChunks(b, t, cols, activeRows, m, outRows);
+        }
+    }
+
+    /// <summary>
+    /// target[0:outRows] = M·source[0:activeRows], a chunk of <see cref="ChunkWidth"/> columns at a time through scratch (so
+    /// target may be source: each chunk is read whole before it is written).
+    /// </summary>
+    private static void RotateChunks(float* source, float* target, int cols, int activeRows, ReadOnlySpan<float> m, int outRows)
     {
         if (outRows == 0)
         {
             return;
         }
 
-        fixed (float* b = source)
-        fixed (float* t = target)
+        using var scratch = new PooledArray<float>(outRows * ChunkWidth);
         fixed (float* mp = m)
+        fixed (float* t = scratch.Span)
         {
-            MultiplyRows(mp, outRows, activeRows, b, cols, cols, t, cols);
+            for (int c0 = 0; c0 < cols; c0 += ChunkWidth)
+            {
+                int width = Math.Min(ChunkWidth, cols - c0);
+                MultiplyRows(mp, outRows, activeRows, source + c0, cols, width, t, width);
+                CopyBack(t, width, target + c0, cols, outRows);
+            }
         }
     }
 

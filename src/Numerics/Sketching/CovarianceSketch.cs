@@ -320,8 +320,7 @@ public abstract class CovarianceSketch : ICovarianceSketch
     public byte[] Serialize()
     {
         ThrowIfDisposed();
-        var header = new SketchHeader(Kind, MeanMode, Dimension, HeaderEll, HeaderRows, HeaderShrinks, RowCount, UnitCount, HeaderCertificate, TotalEnergy);
-        return SketchSerializer.Write(header, PayloadLength + (_sum is null ? 0 : Dimension * sizeof(double)), span =>
+        return SketchSerializer.Write(Header, PayloadLength + (_sum is null ? 0 : Dimension * sizeof(double)), span =>
         {
             int written = WritePayload(span);
             if (_sum is not null)
@@ -354,6 +353,12 @@ public abstract class CovarianceSketch : ICovarianceSketch
 
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The header <see cref="Serialize"/> writes.</summary>
+    internal SketchHeader Header => new(Kind, MeanMode, Dimension, HeaderEll, HeaderRows, HeaderShrinks, RowCount, UnitCount, HeaderCertificate, TotalEnergy);
+
+    /// <summary>A copy of the column sums (empty with <see cref="MeanMode.None"/>).</summary>
+    internal double[] CopySum() => _sum is null ? [] : (double[])_sum.Clone();
 
     /// <summary>ℓ written to the header (0 when not applicable).</summary>
     private protected abstract int HeaderEll { get; }

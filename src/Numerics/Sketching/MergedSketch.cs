@@ -49,7 +49,7 @@ public sealed class MergedSketch
     /// <summary>The summary part <paramref name="part"/> holds (null before its first).</summary>
     public SketchSummary? this[int part] => _parts[part];
 
-    /// <summary>Replaces part <paramref name="part"/> by <paramref name="summary"/>.</summary>
+    /// <summary>Replaces part <paramref name="part"/> by <paramref name="summary"/> (the merge owns it from now on and disposes the one it replaces).</summary>
     /// <exception cref="ArgumentException">The summary's kind, dimension, mean mode or ℓ differs from the other parts'.</exception>
     public void Set(int part, SketchSummary summary)
     {
@@ -66,7 +66,21 @@ public sealed class MergedSketch
             }
         }
 
+        if (!ReferenceEquals(_parts[part], summary))
+        {
+            _parts[part]?.Dispose();
+        }
+
         _parts[part] = summary;
+    }
+
+    /// <summary>Drops part <paramref name="part"/> (disposing its summary): the merge holds nothing of it until the next <see cref="Set"/>.</summary>
+    public void Remove(int part)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(part, _parts.Length);
+        _parts[part]?.Dispose();
+        _parts[part] = null;
     }
 
     /// <summary>The merged mean (length d), or null when the parts keep none.</summary>
@@ -230,9 +244,8 @@ public sealed class MergedSketch
         int offset = 0;
         foreach (var part in held)
         {
-            var partRows = part.Rows;
-            partRows.CopyTo(stacked.Span[offset..]);
-            offset += partRows.Length;
+            part.CopyRows(stacked.Span[offset..]);
+            offset += part.BufferedRows * d;
         }
 
         if (correct)

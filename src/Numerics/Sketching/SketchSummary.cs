@@ -8,17 +8,22 @@ namespace OrleansUws.Numerics.Sketching;
 /// A sketch as a merger reads it, without rebuilding it: for Frequent Directions the ℓ' ≤ 2ℓ buffered rows B (after a
 /// shrink the first ℓ − 1 are orthogonal and already carry the spectrum; BᵀB is the sketched covariance), for an exact
 /// Gram or a Nyström sketch nothing beyond the blob; plus counts, energy, certificate and the column sums. Read from the blob that
-/// <see cref="ICovarianceSketch.Serialize"/> writes (same format, same checks), so a slice ships what it checkpoints.
+/// <see cref="ICovarianceSketch.Serialize"/> writes (same format, same checks), so a slice ships what it checkpoints; or,
+/// in the same process, from a Frequent Directions sketch itself (<see cref="Of"/>: its rows read in place, never
+/// serialised), which the summary then owns.
 /// </summary>
-public sealed class SketchSummary
+public sealed class SketchSummary : IDisposable
 {
     private readonly int _rowsOffset;
     private readonly int _rowsLength;
+    private readonly FrequentDirectionsSketch? _sketch;
+    private byte[]? _serialized;
 
-    private SketchSummary(SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[] serialized)
+    private SketchSummary(SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[]? serialized, FrequentDirectionsSketch? sketch = null)
     {
         _rowsOffset = rowsOffset;
         _rowsLength = rowsLength;
+        _sketch = sketch;
         Kind = header.Kind;
         MeanMode = header.MeanMode;
         Dimension = header.Dimension;
@@ -28,7 +33,7 @@ public sealed class SketchSummary
         TotalEnergy = header.Energy;
         Certificate = header.Certificate;
         Sum = sum;
-        Serialized = serialized;
+        _serialized = serialized;
     }
 
     /// <summary>Frequent Directions, exact Gram or Nyström.</summary>
@@ -55,20 +60,47 @@ public sealed class SketchSummary
     /// <summary>Frequent Directions certificate (total shrinkage δ); 0 for an exact Gram and for a Nyström sketch, whose certificate is computed from its reconstruction, not stored.</summary>
     public double Certificate { get; }
 
-    /// <summary>
-    /// Frequent Directions: the buffered rows, <see cref="BufferedRows"/>×d row-major, read in place from
-    /// <see cref="Serialized"/> (no copy); empty for an exact Gram.
-    /// </summary>
-    public ReadOnlySpan<float> Rows => MemoryMarshal.Cast<byte, float>(Serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float)));
-
-    /// <summary>Rows held in <see cref="Rows"/>.</summary>
+    /// <summary>Rows held: a Frequent Directions sketch's buffered rows (0 for an exact Gram or a Nyström sketch).</summary>
     public int BufferedRows => Dimension == 0 ? 0 : _rowsLength / Dimension;
 
     /// <summary>Column sums of the absorbed rows (length d; empty with <see cref="MeanMode.None"/>).</summary>
     public double[] Sum { get; }
 
-    /// <summary>The blob this summary was read from (what a merger falls back to when it must rebuild the sketch).</summary>
-    public byte[] Serialized { get; }
+    /// <summary>The blob this summary was read from, or its sketch's (what a merger falls back to when it must rebuild the sketch).</summary>
+    public byte[] Serialized => _serialized ??= _sketch!.Serialize();
+
+    /// <summary>Copies the <see cref="BufferedRows"/>×d rows (row-major) to <paramref name="destination"/>.</summary>
+    public void CopyRows(Span<float> destination)
+    {
+        if (_sketch is not null)
+        {
+            _sketch.CopyRows(destination);
+            return;
+        }
+
+        MemoryMarshal.Cast<byte, float>(_serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float))).CopyTo(destination);
+    }
+
+    /// <summary>
+    /// The summary of <paramref name="sketch"/>, which it takes over (disposed with it): a Frequent Directions sketch is
+    /// read in place; any other kind is read from its blob (and disposed at once).
+    /// </summary>
+    public static SketchSummary Of(ICovarianceSketch sketch)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        if (sketch is not FrequentDirectionsSketch fd)
+        {
+            using (sketch)
+            {
+                return Read(sketch.Serialize());
+            }
+        }
+
+        return new SketchSummary(fd.Header, 0, fd.BufferedRows * fd.Dimension, fd.CopySum(), serialized: null, fd);
+    }
+
+    /// <summary>Disposes the sketch read in place (nothing for a blob).</summary>
+    public void Dispose() => _sketch?.Dispose();
 
     /// <summary>Reads a Frequent Directions, exact-Gram or Nyström blob.</summary>
     /// <exception cref="SketchFormatException">The blob is truncated, corrupt, a column slice or holds a non-finite value.</exception>

@@ -14,6 +14,56 @@ public abstract partial class BackendSuite
     [Theory]
     [InlineData(MeanMode.Track, false)]
     [InlineData(MeanMode.Centre, true)]
+    public void SummariesOfSketchesInPlaceGiveTheBasisOfTheirBlobs(MeanMode meanMode, bool centred)
+    {
+        // In one process a coordinator takes a slice's cut (a copy sharing the slice's rows) instead of its blob.
+        var factory = new CovarianceSketchFactory(Backend);
+        var solver = new SubspaceBasisSolver(Backend);
+        var parts = new[] { (Seed: 45, Rows: 37), (Seed: 46, Rows: 52) }
+            .Select(p => Sketch(factory, meanMode, TestData.Planted(p.Seed, p.Rows, MergeDimension, rank: 5, noise: 1e-3, offset: 1.5), p.Rows))
+            .ToArray();
+        var options = new BasisOptions { EnergyThreshold = 0.95, MaxRank = 6, Centred = centred };
+        var fromBlobs = new MergedSketch(factory, solver, parts.Length);
+        var inPlace = new MergedSketch(factory, solver, parts.Length);
+        var cuts = parts.Select(p => p.Copy()).ToArray();
+        for (int i = 0; i < parts.Length; i++)
+        {
+            fromBlobs.Set(i, SketchSummary.Read(parts[i].Serialize()));
+            inPlace.Set(i, SketchSummary.Of(cuts[i]));
+        }
+
+        // The slices go on absorbing (and shrinking) after the cut: the summaries still hold the cut.
+        foreach (var part in parts)
+        {
+            part.AppendRows(TestData.Planted(47, 25, MergeDimension, rank: 5, noise: 1e-3, offset: 1.5), 25);
+        }
+
+        var expected = fromBlobs.ComputeBasis(options);
+        var actual = inPlace.ComputeBasis(options);
+        Assert.Equal(expected.Vectors, actual.Vectors);
+        Assert.Equal(expected.SingularValues, actual.SingularValues);
+        Assert.Equal(expected.ExplainedEnergy, actual.ExplainedEnergy);
+        Assert.Equal(fromBlobs.Mean(), inPlace.Mean());
+
+        // The merge owns what it was given: a replaced summary's sketch is disposed.
+        inPlace.Set(1, SketchSummary.Of(parts[1].Copy()));
+        Assert.Throws<ObjectDisposedException>(() => cuts[1].Serialize());
+        Assert.Equal(parts[1].Serialize(), inPlace[1]!.Serialized);
+
+        // Any other kind is read from its blob.
+        using var gram = factory.Create(new SketchOptions(SketchKind.ExactGram, MergeDimension, MergeEll, meanMode));
+        gram.AppendRows(TestData.Planted(48, 9, MergeDimension, rank: 5, noise: 1e-3), 9);
+        var gramBlob = gram.Serialize();
+        Assert.Equal(gramBlob, SketchSummary.Of(gram.Copy()).Serialized);
+        foreach (var part in parts)
+        {
+            part.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(MeanMode.Track, false)]
+    [InlineData(MeanMode.Centre, true)]
     public void MergedFromSummariesEqualsMergedFromFullSketches(MeanMode meanMode, bool centred)
     {
         var factory = new CovarianceSketchFactory(Backend);
