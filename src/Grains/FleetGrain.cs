@@ -30,6 +30,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     private readonly ILogger<FleetGrain> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly CutOrder _cutOrder = new();
     private ModelRecordLog _records = null!;
     private FleetAdmission _admission = null!;
     private Task? _coordinatorsReady;
@@ -123,12 +124,14 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
             return new SubmitResult(model.ModelId, ModelStatus.Queued, "already being absorbed", AlreadyKnown: true);
         }
 
+        var turn = _cutOrder.Enter(cut);
         try
         {
-            return await AdmitAndAbsorbAsync(model, _time.GetUtcNow(), cut);
+            return await AdmitAndAbsorbAsync(model, _time.GetUtcNow(), cut, turn);
         }
         finally
         {
+            turn.Done();
             _inFlight.Remove(model.ModelId);
         }
     }
@@ -247,7 +250,7 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     /// Admission, then routing: the model is read in full and checked (architecture agreed first when none is), judged
     /// against the fleet's norms, and only then fanned out, so a defective model changes no sketch.
     /// </summary>
-    private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now, int cut)
+    private async Task<SubmitResult> AdmitAndAbsorbAsync(ModelReference model, DateTimeOffset now, int cut, CutOrder.Turn turn)
     {
         var state = _state.State;
         if (state.Settings is null)
@@ -270,11 +273,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         }
 
         _records.SetVolatile(new ModelRecord(model.ModelId, model.Location, ModelStatus.Queued, null, now, null, admission.ContentHash));
-        return await AbsorbEverywhereAsync(model, now, admission, cut);
+        return await AbsorbEverywhereAsync(model, now, admission, cut, turn);
     }
 
     /// <summary>Fans the model out to its slice of every layer and mode, then records the outcome.</summary>
-    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now, AdmissionResult admission, int cut)
+    private async Task<SubmitResult> AbsorbEverywhereAsync(ModelReference model, DateTimeOffset now, AdmissionResult admission, int cut, CutOrder.Turn turn)
     {
         var layers = LayerConfigurations();
         await EnsureCoordinatorsConfiguredAsync();
@@ -285,7 +288,11 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         var activationsBefore = _sliceActivations;
         // Slices tell their coordinator themselves; the registry only routes and records. A model that some layer failed
         // to absorb stays queued and a re-submission completes it (slices skip what they hold).
-        var (reason, durable) = await SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers, cut);
+        // Sent in cut order (the calls leave when the routing task is created), so a slice meets a cut's models first.
+        await turn.EarlierSentAsync();
+        var routing = SliceRouting.AbsorbEverywhereAsync(GrainFactory, model, layers, cut);
+        turn.Done();
+        var (reason, durable) = await routing;
         if (reason is not null)
         {
             await RecordAsync(model, now, ModelStatus.Queued, reason, admission.ContentHash, completed: false);
