@@ -49,14 +49,14 @@ public sealed unsafe class OpenBlasBackendProvider : IBlasBackendProvider
         var candidate = new OpenBlasBackend(native!);
         if (!BackendVerification.Verify(candidate, out string failure))
         {
-            reason = $"{native!.Library} loaded but failed verification: {failure}";
+            reason = $"{native!.Describe()} loaded but failed verification: {failure}";
             return false;
         }
 
         backend = candidate;
         reason = (_nativeThreads > 0
-            ? $"{native!.Library} loaded and verified, {_nativeThreads} thread(s) per call"
-            : $"{native!.Library} loaded and verified, library-default threads") + $"; {Internal.ShrinkKernels.Describe()}";
+            ? $"{native!.Describe()} loaded and verified, {_nativeThreads} thread(s) per call"
+            : $"{native!.Describe()} loaded and verified, library-default threads") + $"; {Internal.ShrinkKernels.Describe()}";
         return true;
     }
 }

@@ -34,7 +34,13 @@ internal sealed unsafe class OpenBlasNative
         SetNumThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out nint setThreads)
             ? (delegate* unmanaged<int, void>)setThreads
             : null;
+        CoreName = NativeLibrary.TryGetExport(handle, "openblas_get_corename", out nint corename)
+            ? Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)corename)())
+            : null;
     }
+
+    /// <summary>The core whose kernels the library runs (openblas_get_corename), or null when it does not say.</summary>
+    public string? CoreName { get; }
 
     /// <summary>openblas_set_num_threads (process-wide), or null when the library does not export it.</summary>
     public delegate* unmanaged<int, void> SetNumThreads { get; }
@@ -95,7 +101,7 @@ internal sealed unsafe class OpenBlasNative
             try
             {
                 native = new OpenBlasNative(handle, name);
-                reason = $"loaded {name}";
+                reason = $"loaded {native.Describe()}";
                 return true;
             }
             catch (EntryPointNotFoundException ex)
@@ -109,6 +115,9 @@ internal sealed unsafe class OpenBlasNative
         reason = $"none of {string.Join(", ", LibraryNames)} could be loaded (install Debian's libopenblas0)";
         return false;
     }
+
+    /// <summary>The library and the core it runs, e.g. "libopenblas.so.0 (SkylakeX kernels)".</summary>
+    public string Describe() => CoreName is { Length: > 0 } core ? $"{Library} ({core} kernels)" : Library;
 
     private nint Export(string symbol)
         => NativeLibrary.TryGetExport(Handle, symbol, out nint address)

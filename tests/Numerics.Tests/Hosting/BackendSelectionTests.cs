@@ -76,6 +76,13 @@ public sealed class BackendSelectionTests
         Assert.Contains("loaded and verified, 1 thread(s) per call; sketch shrinks: Gram ", reason);
         Assert.True(new OpenBlasBackendProvider().TryCreate(out _, out string libraryDefault));
         Assert.Contains("loaded and verified, library-default threads; sketch shrinks: Gram ", libraryDefault);
+
+        // It names the kernels OpenBLAS chose (or was told to use: OPENBLAS_CORETYPE), so an operator sees an AVX2 core on an AVX-512 CPU.
+        Assert.Matches(@"^libopenblas[^ ]* \([A-Za-z0-9]+ kernels\) loaded and verified", reason);
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } forced)
+        {
+            Assert.Contains($"({forced} kernels)", reason, StringComparison.OrdinalIgnoreCase);
+        }
         if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
         {
             Assert.EndsWith("Gram host kernel (AVX2+FMA), rotation host kernel (AVX-512, in place)", reason);
