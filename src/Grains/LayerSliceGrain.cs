@@ -213,8 +213,14 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
         var (_, _, _, slice) = UwsKeys.ParseSlice(this.GetPrimaryKeyString());
         var state = _state.State;
 
-        // A copy (sharing the sketch's rows): read in place by a coordinator in this silo, serialised for one elsewhere.
-        var sketch = _sketch is null ? SketchBlob.Empty : new SketchBlob(new HandedSketch(_sketch.Copy()));
+        // Frequent Directions: a copy sharing the sketch's rows, read in place by a coordinator in this silo (serialised
+        // for one elsewhere). Other kinds would be copied whole, so they go as the checkpoint's bytes when it is current.
+        var sketch = _sketch switch
+        {
+            null => SketchBlob.Empty,
+            { Kind: SketchKind.FrequentDirections } fd => new SketchBlob(new HandedSketch(fd.Copy())),
+            var other => new SketchBlob(_checkpoints.Pending == 0 && state.Sketch.Length > 0 ? state.Sketch : other.Serialize()),
+        };
         return Task.FromResult(new SliceSnapshot(slice, Ids.Count, state.RowCount, sketch, _lineage, HeldOut: state.HeldOut, IndependentRows: state.IndependentRows));
     }
 
