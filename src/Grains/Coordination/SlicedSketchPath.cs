@@ -95,7 +95,7 @@ internal sealed class SlicedSketchPath(
             // A slice's own sketch shares its rows with a part read in place until the part is let go; holding it to the
             // next version would make the slice's next shrink write a buffer of its own. Its next capture ships it
             // again (in place, so at no cost), while a part read from bytes (another silo) is kept.
-            foreach (var snapshot in changed.Where(s => s.Sketch.Source is HandedSketch))
+            foreach (var snapshot in changed.Where(InPlace))
             {
                 merged.Remove(snapshot.Slice);
             }
@@ -105,7 +105,7 @@ internal sealed class SlicedSketchPath(
         gauges.MeasureHeldOut(layer, basis, previous);
         foreach (var snapshot in snapshots)
         {
-            _revisions[snapshot.Slice] = snapshot.Sketch.Source is HandedSketch ? default : (snapshot.Activation, snapshot.ModelCount);
+            _revisions[snapshot.Slice] = InPlace(snapshot) ? default : (snapshot.Activation, snapshot.ModelCount);
         }
 
         return new SolvedVersion(
@@ -145,6 +145,9 @@ internal sealed class SlicedSketchPath(
 
         return (basis, sinTheta, merged.Mean());
     }
+
+    /// <summary>Whether the snapshot carries the slice's sketch itself (same silo) rather than its bytes.</summary>
+    private static bool InPlace(SliceSnapshot snapshot) => snapshot.Sketch.Source is HandedSketch;
 
     private static SubspaceBasis ToSubspaceBasis(LayerBasis b) => new(
         b.Info.Rank, b.Dimension, b.Vectors, b.SingularValues, b.Info.ExplainedEnergy, b.Info.Certificate,
