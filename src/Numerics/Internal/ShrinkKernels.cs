@@ -57,8 +57,8 @@ internal static unsafe class ShrinkKernels
             for (int k0 = 0; k0 < cols; k0 += KBlock)
             {
                 int kb = Math.Min(KBlock, cols - k0);
-                GramBlocks(b + k0, cols, kb, 0, fromRow, fromRow, rows, c, width, upperOnly: false);
-                GramBlocks(b + k0, cols, kb, fromRow, rows, fromRow, rows, c, width, upperOnly: true);
+                GramBlocks(b + k0, b + k0, cols, kb, 0, fromRow, fromRow, rows, c, width, upperOnly: false);
+                GramBlocks(b + k0, b + k0, cols, kb, fromRow, rows, fromRow, rows, c, width, upperOnly: true);
             }
 
             // The square part's strictly lower blocks were skipped: mirror them (and the diagonal blocks' lower
@@ -69,6 +69,26 @@ internal static unsafe class ShrinkKernels
                 {
                     c[(i * width) + j - fromRow] = c[(j * width) + i - fromRow];
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination (xRows × yRows, row-major, float64) = X·Yᵀ for the row-major blocks X (xRows × cols) and Y (yRows × cols):
+    /// the Gram kernel's 4×4 dot-product tiles over two buffers (short, wide products such as a LoRA factor against a
+    /// basis, which a general GEMM packs at a cost larger than the product). Requires <see cref="GramSupported"/>; arguments
+    /// checked by the caller.
+    /// </summary>
+    public static void CrossDots(ReadOnlySpan<float> x, int xRows, ReadOnlySpan<float> y, int yRows, int cols, Span<double> destination)
+    {
+        destination[..(xRows * yRows)].Clear();
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (double* c = destination)
+        {
+            for (int k0 = 0; k0 < cols; k0 += KBlock)
+            {
+                GramBlocks(px + k0, py + k0, cols, Math.Min(KBlock, cols - k0), 0, xRows, 0, yRows, c, yRows, upperOnly: false);
             }
         }
     }
@@ -152,10 +172,11 @@ internal static unsafe class ShrinkKernels
     }
 
     /// <summary>
-    /// Adds the k-block [0, kb) of the dot products of rows [i0, i1) with rows [j0, j1) into c (row stride ldc, column
-    /// j at j − j0). With <paramref name="upperOnly"/> (i0 = j0, the square part) blocks strictly below the diagonal are skipped.
+    /// Adds the k-block [0, kb) of the dot products of rows [i0, i1) of x with rows [j0, j1) of y (both of row stride ld)
+    /// into c (row stride ldc, column j at j − j0). With <paramref name="upperOnly"/> (x = y, i0 = j0, the square part)
+    /// blocks strictly below the diagonal are skipped.
     /// </summary>
-    private static void GramBlocks(float* b, int ld, int kb, int i0, int i1, int j0, int j1, double* c, int ldc, bool upperOnly)
+    private static void GramBlocks(float* x, float* y, int ld, int kb, int i0, int i1, int j0, int j1, double* c, int ldc, bool upperOnly)
     {
         for (int i = i0; i < i1; i += 4)
         {
@@ -170,12 +191,12 @@ internal static unsafe class ShrinkKernels
                     // The 16-float steps in the kernel, the last few floats here (the kernel keeps only its
                     // accumulators live: extra state across its loop cost a third of its speed in spills).
                     int vectorEnd = kb & ~15;
-                    Dot4x4(b + (i * ld), b + (j * ld), ld, vectorEnd, cij, ldc);
+                    Dot4x4(x + (i * ld), y + (j * ld), ld, vectorEnd, cij, ldc);
                     for (int p = 0; vectorEnd < kb && p < 4; p++)
                     {
                         for (int q = 0; q < 4; q++)
                         {
-                            cij[(p * ldc) + q] += Tail(b + ((i + p) * ld), b + ((j + q) * ld), vectorEnd, kb);
+                            cij[(p * ldc) + q] += Tail(x + ((i + p) * ld), y + ((j + q) * ld), vectorEnd, kb);
                         }
                     }
                 }
@@ -185,7 +206,7 @@ internal static unsafe class ShrinkKernels
                     {
                         for (int q = 0; q < nj; q++)
                         {
-                            cij[(p * ldc) + q] += Dot(b + ((i + p) * ld), b + ((j + q) * ld), kb);
+                            cij[(p * ldc) + q] += Dot(x + ((i + p) * ld), y + ((j + q) * ld), kb);
                         }
                     }
                 }

@@ -1,0 +1,104 @@
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Metrics;
+using OrleansUws.Numerics.Sketching;
+using OrleansUws.Numerics.Tests.Support;
+using Xunit;
+
+namespace OrleansUws.Numerics.Tests.Metrics;
+
+public sealed class CapturedEnergyTests
+{
+    /// <summary>
+    /// Wide layers (d not a multiple of the kernels' 16-float steps), a LoRA rank of 16 (the kernels' own path) and an odd
+    /// one, both axes, with and without a mean: the factored measurement equals ‖(X − 1μᵀ)Vᵀ‖² and ‖X − 1μᵀ‖² of the formed
+    /// ΔW in float64, and the dense measurement of the same samples equals both.
+    /// </summary>
+    [Theory]
+    [InlineData(SketchAxis.Rows, 16, false)]
+    [InlineData(SketchAxis.Rows, 16, true)]
+    [InlineData(SketchAxis.Columns, 16, false)]
+    [InlineData(SketchAxis.Columns, 16, true)]
+    [InlineData(SketchAxis.Rows, 5, true)]
+    [InlineData(SketchAxis.Columns, 7, false)]
+    public void FactoredAndDenseMeasurementsEqualTheFormedUpdateInFloat64(SketchAxis axis, int r, bool centred)
+    {
+        const int m = 300, n = 2_061, k = 9;
+        var lora = new LoraFactors(TestData.Gaussian(1, m * r), TestData.Gaussian(2, r * n, 0.1), m, r, n, Alpha: 2 * r);
+        int d = axis == SketchAxis.Rows ? n : m, count = axis == SketchAxis.Rows ? m : n;
+        var vectors = Array.ConvertAll(TestData.OrthonormalRows(3, k, d), v => (float)v);
+        var mean = centred ? TestData.Gaussian(4, d, 0.05) : [];
+        var samples = Samples(lora, axis);
+        var (captured, energy) = Reference(samples, count, d, vectors, k, mean);
+
+        var factored = CapturedEnergy.OfLora(lora, axis, vectors, k, mean);
+        var dense = CapturedEnergy.OfRows(new ManagedBlasBackend(), Array.ConvertAll(samples, v => (float)v), count, vectors, k, d, mean);
+
+        Assert.InRange(captured / energy, 0.001, 0.999); // the basis captures some of the update, not all
+        Assert.Equal(energy, factored.Energy, 1e-6 * energy);
+        Assert.Equal(captured, factored.Captured, 1e-6 * energy);
+        Assert.Equal(energy, dense.Energy, 1e-6 * energy);
+        Assert.Equal(captured, dense.Captured, 1e-6 * energy);
+    }
+
+    [Fact]
+    public void ShapesThatDisagreeAreNamed()
+    {
+        var lora = new LoraFactors(new float[10 * 2], new float[2 * 12], 10, 2, 12, Alpha: 2);
+        var basis = new float[3 * 12];
+        Assert.Equal("vectors", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora, SketchAxis.Rows, basis, 4)).ParamName);
+        Assert.Equal("mean", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora, SketchAxis.Rows, basis, 3, new float[11])).ParamName);
+        Assert.Equal("lora.A", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora with { A = new float[23] }, SketchAxis.Rows, basis, 3)).ParamName);
+        Assert.Equal("samples", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfRows(new ManagedBlasBackend(), new float[35], 3, basis, 3, 12)).ParamName);
+    }
+
+    /// <summary>The rows of ΔW = s·B·A (rows axis) or of ΔWᵀ (columns axis), formed in float64.</summary>
+    private static double[] Samples(LoraFactors lora, SketchAxis axis)
+    {
+        int m = lora.OutFeatures, r = lora.Rank, n = lora.InFeatures;
+        var a = lora.A.ToArray();
+        var b = lora.B.ToArray();
+        var samples = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < r; p++)
+                {
+                    sum += (double)b[(i * r) + p] * a[(p * n) + j];
+                }
+
+                samples[axis == SketchAxis.Rows ? (i * n) + j : (j * m) + i] = lora.Scale * sum;
+            }
+        }
+
+        return samples;
+    }
+
+    private static (double Captured, double Energy) Reference(double[] samples, int count, int d, float[] vectors, int k, float[] mean)
+    {
+        double captured = 0, energy = 0;
+        var row = new double[d];
+        for (int i = 0; i < count; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                row[j] = samples[(i * d) + j] - (mean.Length > 0 ? mean[j] : 0);
+                energy += row[j] * row[j];
+            }
+
+            for (int c = 0; c < k; c++)
+            {
+                double dot = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    dot += row[j] * vectors[(c * d) + j];
+                }
+
+                captured += dot * dot;
+            }
+        }
+
+        return (captured, energy);
+    }
+}
