@@ -68,7 +68,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
             return null;
         }
 
-        var split = CapturedEnergy.OfLora(lora, axis, held.Vectors, held.Rank, held.Mean);
+        var split = CapturedEnergy.OfLora(_backend, lora, axis, held.Vectors, held.Rank, held.Mean);
         return new HeldOutSample(split.Captured, split.Energy, held.Version);
     }
 

@@ -9,19 +9,23 @@ namespace OrleansUws.Numerics.Metrics;
 /// ‖(X − 1μᵀ)Vᵀ‖²_F and ‖X − 1μᵀ‖²_F, where X holds the samples as rows (the m rows of ΔW along
 /// <see cref="SketchAxis.Rows"/>, its n columns along <see cref="SketchAxis.Columns"/>) and μ is the basis's mean when it
 /// is centred. A LoRA update ΔW = s·B·A is measured through its factors only: rows ‖ΔW·Vᵀ‖² = s²·Σ(BᵀB)⊙(YYᵀ) with
-/// Y = A·Vᵀ (r×k), columns ‖V·ΔW‖² = s²·Σ(ZZᵀ)⊙(AAᵀ) with Z = Bᵀ·Vᵀ (r×k), ‖ΔW‖² = s²·Σ(BᵀB)⊙(AAᵀ). Those products are
-/// short and wide (r, k ≪ d), so they run on the host dot-product kernel in float64 sums rather than a GEMM, which would
-/// pack both operands for a product smaller than the packing; nothing is allocated.
+/// Y = A·Vᵀ (r×k), columns ‖V·ΔW‖² = s²·Σ(ZZᵀ)⊙(AAᵀ) with Z = Bᵀ·Vᵀ (r×k), ‖ΔW‖² = s²·Σ(BᵀB)⊙(AAᵀ). Products of
+/// contiguous rows (A's rows with each other and with the basis) are short and wide (r, k ≪ d), so they run on the host
+/// dot-product kernel in float64 sums rather than a GEMM, which would pack both operands for a product smaller than the
+/// packing; BᵀB runs on the small-Gram kernel; scratch comes from the pool.
 /// </summary>
 public static class CapturedEnergy
 {
     /// <summary>
     /// The energy of <paramref name="lora"/> along <paramref name="axis"/> and the part the k×d basis
-    /// <paramref name="vectors"/> captures, about <paramref name="mean"/> (length d) when it is not empty.
+    /// <paramref name="vectors"/> captures, about <paramref name="mean"/> (length d) when it is not empty. Along the rows
+    /// the products are A's rows against each other and against the basis (the host kernel); along the columns B's columns
+    /// against the basis are one GEMM on <paramref name="backend"/>, which reads B's strided columns without a transposed copy.
     /// </summary>
     /// <exception cref="ArgumentException">A factor's length disagrees with its shape, or the basis or mean with d.</exception>
-    public static EnergySplit OfLora(LoraFactors lora, SketchAxis axis, ReadOnlySpan<float> vectors, int k, ReadOnlySpan<float> mean = default)
+    public static EnergySplit OfLora(IBlasBackend backend, LoraFactors lora, SketchAxis axis, ReadOnlySpan<float> vectors, int k, ReadOnlySpan<float> mean = default)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(lora);
         int m = lora.OutFeatures, r = lora.Rank, n = lora.InFeatures;
         bool rows = axis == SketchAxis.Rows;
@@ -45,19 +49,15 @@ public static class CapturedEnergy
         ones.Clear();
         SmallGram.Compute(loraB, m, r, centre: default, alpha: 1, bb, columnSums: rows ? ones : default);
         SelfDots(loraA, r, n, aa);
-        using var transposed = new PooledArray<float>(rows ? 0 : r * m);
-        var sampleSide = loraA; // the factor whose rows live in the basis's space
-        if (!rows)
+        if (rows)
         {
-            MatrixLayout.Transpose<float>(loraB, m, r, transposed.Span);
-            sampleSide = transposed.Span;
-            for (int a = 0; a < r; a++)
-            {
-                ones[a] = Sum(loraA.Slice(a * n, n));
-            }
+            Dots(loraA, r, vectors, k, d, projected);
+        }
+        else
+        {
+            BackendProduct(backend, r, k, m, loraB, vectors, d, projected);
         }
 
-        Dots(sampleSide, r, vectors, k, d, projected);
         Dots(projected, r, k, outer);
         double captured = s * s * Contract(rows ? bb : aa, outer);
         double energy = s * s * Contract(bb, aa);
@@ -67,7 +67,20 @@ public static class CapturedEnergy
         }
 
         // The sum of the samples is s·(1ᵀB)·A (rows) or s·B·(A1) (columns); its projection s·Σ_a ones[a]·projected[a].
-        Dots(sampleSide, r, mean, 1, d, other);
+        if (rows)
+        {
+            Dots(loraA, r, mean, 1, d, other);
+        }
+        else
+        {
+            for (int a = 0; a < r; a++)
+            {
+                ones[a] = Sum(loraA.Slice(a * n, n));
+            }
+
+            BackendProduct(backend, r, 1, m, loraB, mean, d, other);
+        }
+
         Dots(vectors, k, mean, 1, d, vm);
         double sumDotMean = 0, crossProjected = 0;
         for (int a = 0; a < r; a++)
@@ -80,6 +93,17 @@ public static class CapturedEnergy
         }
 
         return Centre(captured, energy, crossProjected, vm, sumDotMean, count, mean);
+    }
+
+    /// <summary>destination (r × rows, float64) = Bᵀ·Yᵀ for the m×r factor B and rows×m row-major Y (one GEMM, float32).</summary>
+    private static void BackendProduct(IBlasBackend backend, int r, int rows, int m, ReadOnlySpan<float> loraB, ReadOnlySpan<float> y, int ldy, Span<double> destination)
+    {
+        using var single = new PooledArray<float>(r * rows);
+        backend.Gemm(Transpose.Yes, Transpose.Yes, r, rows, m, 1f, loraB, r, y, ldy, 0f, single.Span, rows);
+        for (int i = 0; i < r * rows; i++)
+        {
+            destination[i] = single.Span[i];
+        }
     }
 
     /// <summary>
@@ -98,7 +122,7 @@ public static class CapturedEnergy
         using var projected = new PooledArray<float>(count * k);
         var y = projected.Span;
         backend.Gemm(Transpose.No, Transpose.Yes, count, k, d, 1f, samples, d, vectors[..(k * d)], d, 0f, y, k);
-        double captured = RowKernels.SumOfSquares(y), energy = RowKernels.SumOfSquares(samples);
+        double captured = RowKernels.SumOfSquares(y), energy = RowKernels.SumOfSquares(samples[..(count * d)]);
         if (mean.IsEmpty)
         {
             return new EnergySplit(Math.Max(0, captured), Math.Max(0, energy));

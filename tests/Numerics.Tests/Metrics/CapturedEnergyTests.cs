@@ -30,7 +30,7 @@ public sealed class CapturedEnergyTests
         var samples = Samples(lora, axis);
         var (captured, energy) = Reference(samples, count, d, vectors, k, mean);
 
-        var factored = CapturedEnergy.OfLora(lora, axis, vectors, k, mean);
+        var factored = CapturedEnergy.OfLora(new ManagedBlasBackend(), lora, axis, vectors, k, mean);
         var dense = CapturedEnergy.OfRows(new ManagedBlasBackend(), Array.ConvertAll(samples, v => (float)v), count, vectors, k, d, mean);
 
         Assert.InRange(captured / energy, 0.001, 0.999); // the basis captures some of the update, not all
@@ -45,9 +45,9 @@ public sealed class CapturedEnergyTests
     {
         var lora = new LoraFactors(new float[10 * 2], new float[2 * 12], 10, 2, 12, Alpha: 2);
         var basis = new float[3 * 12];
-        Assert.Equal("vectors", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora, SketchAxis.Rows, basis, 4)).ParamName);
-        Assert.Equal("mean", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora, SketchAxis.Rows, basis, 3, new float[11])).ParamName);
-        Assert.Equal("lora.A", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(lora with { A = new float[23] }, SketchAxis.Rows, basis, 3)).ParamName);
+        Assert.Equal("vectors", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(new ManagedBlasBackend(), lora, SketchAxis.Rows, basis, 4)).ParamName);
+        Assert.Equal("mean", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(new ManagedBlasBackend(), lora, SketchAxis.Rows, basis, 3, new float[11])).ParamName);
+        Assert.Equal("lora.A", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(new ManagedBlasBackend(), lora with { A = new float[23] }, SketchAxis.Rows, basis, 3)).ParamName);
         Assert.Equal("samples", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfRows(new ManagedBlasBackend(), new float[35], 3, basis, 3, 12)).ParamName);
     }
 
