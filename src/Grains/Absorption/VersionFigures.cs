@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Subspace.Diagnostics;
@@ -30,10 +31,21 @@ public static class VersionFigures
             && previous.Vectors.Length >= kp * dimension && previous.SingularValues.Length >= kp && singularValues.Count >= k)
         {
             // Weights and the gap belong to principal directions (σ order), not to the aligned vectors that are published.
-            var current = PrincipalDirections(vectors, info.Alignment, k, dimension);
-            var before = PrincipalDirections(previous.Vectors, previous.Info.Alignment, kp, dimension);
-            distance = SubspaceDiagnostics.EnergyWeightedDistance(current, singularValues, k, before, previous.SingularValues, kp, dimension);
-            gap = SubspaceDiagnostics.SinThetaUpToLargestGap(current, singularValues, k, before, kp, dimension);
+            var current = ArrayPool<float>.Shared.Rent(k * dimension);
+            var before = ArrayPool<float>.Shared.Rent(kp * dimension);
+            try
+            {
+                PrincipalDirections(vectors, info.Alignment, k, dimension, current);
+                PrincipalDirections(previous.Vectors, previous.Info.Alignment, kp, dimension, before);
+                distance = SubspaceDiagnostics.EnergyWeightedDistance(
+                    current.AsSpan(0, k * dimension), singularValues, k, before.AsSpan(0, kp * dimension), previous.SingularValues, kp, dimension);
+                gap = SubspaceDiagnostics.SinThetaUpToLargestGap(current.AsSpan(0, k * dimension), singularValues, k, before.AsSpan(0, kp * dimension), kp, dimension);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(current);
+                ArrayPool<float>.Shared.Return(before);
+            }
         }
 
         return info with
@@ -68,22 +80,28 @@ public static class VersionFigures
     /// <summary>E = Rᵀ·vectors (k×d) for a version aligned by the k×k rotation R; the vectors themselves when not aligned.</summary>
     public static float[] PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension)
     {
-        var directions = vectors[..(k * dimension)].ToArray();
+        var directions = new float[k * dimension];
+        PrincipalDirections(vectors, alignment, k, dimension, directions);
+        return directions;
+    }
+
+    /// <summary>Writes E = Rᵀ·vectors (k×d) to the first k×d of <paramref name="directions"/>.</summary>
+    private static void PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension, Span<float> directions)
+    {
         if (alignment is null || alignment.Length != k * k)
         {
-            return directions;
+            vectors[..(k * dimension)].CopyTo(directions);
+            return;
         }
 
-        Array.Clear(directions);
+        directions[..(k * dimension)].Clear();
         for (int i = 0; i < k; i++)
         {
-            var row = directions.AsSpan(i * dimension, dimension);
+            var row = directions.Slice(i * dimension, dimension);
             for (int j = 0; j < k; j++)
             {
                 TensorPrimitives.MultiplyAdd(vectors.Slice(j * dimension, dimension), (float)alignment[(j * k) + i], row, row);
             }
         }
-
-        return directions;
     }
 }

@@ -13,7 +13,7 @@ internal static class Procrustes
     /// With <see cref="BasisOptions.AlignToPrevious"/> and a previous basis of the same rank and dimension, rotates
     /// <paramref name="v"/> (k×d rows, signs already fixed) onto it; returns the rotation, or empty when not aligned.
     /// </summary>
-    public static double[] AlignIfAsked(double[] v, int k, int d, BasisOptions options, SubspaceBasis? previous)
+    public static double[] AlignIfAsked(Span<double> v, int k, int d, BasisOptions options, SubspaceBasis? previous)
     {
         if (!options.AlignToPrevious || previous is null || previous.Rank != k || previous.Dimension != d)
         {
@@ -26,7 +26,7 @@ internal static class Procrustes
     }
 
     /// <summary>Rotates <paramref name="v"/> (k×d rows) in place towards <paramref name="previous"/> (k×d); false when skipped.</summary>
-    public static bool TryAlign(double[] v, ReadOnlySpan<double> previous, int k, int d, out double[] rotation)
+    public static bool TryAlign(Span<double> v, ReadOnlySpan<double> previous, int k, int d, out double[] rotation)
     {
         rotation = [];
         var m = new double[k * k];
@@ -90,7 +90,7 @@ internal static class Procrustes
             var target = rotated.Span.Slice(i * d, d);
             for (int t = 0; t < k; t++)
             {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v.AsSpan(t * d, d), r[(i * k) + t], target, target);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), r[(i * k) + t], target, target);
             }
         }
 

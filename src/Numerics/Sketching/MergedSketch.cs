@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Basis;
 using OrleansUws.Numerics.Internal;
@@ -203,13 +204,15 @@ public sealed class MergedSketch
             return null;
         }
 
+        // Scratch from the pool: a version allocates only the vectors it publishes.
         int k = plan.Rank;
-        var projected = new float[k * d];
-        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked, d, 0f, projected, d);
-        var top = DenseMath.Widen(projected);
-        EigenvectorSigns.LargestEntryPositive(top, k, d);
-        var rotation = Procrustes.AlignIfAsked(top, k, d, options, previous);
-        var vectors = Array.ConvertAll(top, v => (float)v);
+        var vectors = new float[k * d];
+        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked, d, 0f, vectors, d);
+        using var top = new PooledArray<double>(k * d);
+        TensorPrimitives.ConvertChecked<float, double>(vectors, top.Span);
+        EigenvectorSigns.LargestEntryPositive(top.Span, k, d);
+        var rotation = Procrustes.AlignIfAsked(top.Span, k, d, options, previous);
+        TensorPrimitives.ConvertTruncating<double, float>(top.Span, vectors);
         double? sinPrevious = previous is not null && previous.Dimension == d
             ? SubspaceMetrics.SinThetaMax(vectors, k, previous.Vectors, previous.Rank, d)
             : null;

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OrleansUws.Numerics.Backends;
 
 namespace OrleansUws.Subspace.Updates;
@@ -188,10 +189,22 @@ public static class UpdateAlgebra
         return sum;
     }
 
+    /// <summary>Σ x[i]·y[i] with float64 products and sums, eight lanes at a time (a basis row is thousands long).</summary>
     internal static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+        {
+            var (a0, a1) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
+            var (b0, b1) = Vector256.Widen(Vector256.Create(y.Slice(i, Vector256<float>.Count)));
+            low = Vector256.FusedMultiplyAdd(a0, b0, low);
+            high = Vector256.FusedMultiplyAdd(a1, b1, high);
+        }
+
+        double sum = Vector256.Sum(low + high);
+        for (; i < x.Length; i++)
         {
             sum += (double)x[i] * y[i];
         }
