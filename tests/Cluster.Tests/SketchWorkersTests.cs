@@ -55,6 +55,39 @@ public sealed class SketchWorkersTests
     }
 
     [Fact]
+    public async Task Work_marked_ahead_runs_before_queued_work_and_stopping_finishes_both()
+    {
+        var workers = Workers(1);
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var blocker = workers.RunAsync(() =>
+        {
+            started.Set();
+            release.Wait(TestContext.Current.CancellationToken);
+        });
+        await TestWait.UntilAsync(() => started.IsSet, "the only thread is busy");
+        var queued = Enumerable.Range(0, 3).Select(i => workers.RunAsync(() => order.Enqueue($"absorb {i}"))).ToArray();
+        var ahead = workers.RunAsync(() => order.Enqueue("solve"), ahead: true);
+
+        release.Set();
+        await TestWait.WithTimeout(Task.WhenAll([blocker, .. queued, ahead]).ContinueWith(_ => true, TaskScheduler.Default), "the queued work runs");
+        Assert.Equal(["solve", "absorb 0", "absorb 1", "absorb 2"], order.ToArray());
+
+        // Dispose lets work already queued in either lane finish before the threads stop.
+        using var hold = new ManualResetEventSlim();
+        var busy = workers.RunAsync(() => hold.Wait(TestContext.Current.CancellationToken));
+        var late = workers.RunAsync(() => 1);
+        var lateAhead = workers.RunAsync(() => 2, ahead: true);
+        var stopping = Task.Run(workers.Dispose, TestContext.Current.CancellationToken);
+        hold.Set();
+        await TestWait.WithTimeout(stopping.ContinueWith(_ => true, TaskScheduler.Default), "the workers stop");
+        Assert.Equal(1, await late);
+        Assert.Equal(2, await lateAhead);
+        await busy;
+    }
+
+    [Fact]
     public async Task Stopped_workers_refuse_new_work()
     {
         var workers = Workers(1);

@@ -9,11 +9,14 @@ namespace OrleansUws.Grains.Absorption;
 /// BLAS calls run here, never on the .NET thread pool that Orleans schedules grains on, so a long GEMM cannot starve
 /// message processing or make the silo report a stalled thread pool. As many threads as
 /// <see cref="UwsClusterOptions.MaxConcurrentSketchUpdates"/> (0 = the processor count), which also bounds how many
-/// sketch updates run at once; work is taken in arrival order. A grain awaits <see cref="RunAsync{T}"/> and resumes on
-/// its own scheduler (the work must not touch grain context such as <c>this.GetPrimaryKeyString()</c>).
+/// sketch updates run at once; work is taken in arrival order, except that work marked as ahead (a basis version's
+/// solve, whose cut holds the slices' rows until it is solved) is taken before any queued absorption. A grain awaits
+/// <see cref="RunAsync{T}"/> and resumes on its own scheduler (the work must not touch grain context such as
+/// <c>this.GetPrimaryKeyString()</c>).
 /// </summary>
 public sealed class SketchWorkers : IDisposable
 {
+    private readonly BlockingCollection<Action> _ahead = new(new ConcurrentQueue<Action>());
     private readonly BlockingCollection<Action> _queue = new(new ConcurrentQueue<Action>());
     private readonly Thread[] _threads;
     private int _stopped;
@@ -35,13 +38,16 @@ public sealed class SketchWorkers : IDisposable
     /// <summary>Number of worker threads.</summary>
     public int Threads { get; }
 
-    /// <summary>Runs <paramref name="work"/> on a worker thread; its result or exception completes the task.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on a worker thread (with <paramref name="ahead"/>, before any work queued without);
+    /// its result or exception completes the task.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The workers were disposed (the silo is stopping).</exception>
-    public Task<T> RunAsync<T>(Func<T> work)
+    public Task<T> RunAsync<T>(Func<T> work, bool ahead = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Enqueue(() =>
+        Enqueue(ahead ? _ahead : _queue, () =>
         {
             try
             {
@@ -55,15 +61,17 @@ public sealed class SketchWorkers : IDisposable
         return completion.Task;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a worker thread; its exception, if any, faults the task.</summary>
-    public Task RunAsync(Action work)
+    /// <summary>Runs <paramref name="work"/> on a worker thread (ahead of queued work when asked); its exception, if any, faults the task.</summary>
+    public Task RunAsync(Action work, bool ahead = false)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return RunAsync(() =>
-        {
-            work();
-            return true;
-        });
+        return RunAsync(
+            () =>
+            {
+                work();
+                return true;
+            },
+            ahead);
     }
 
     /// <summary>Lets the queued work finish and stops the threads.</summary>
@@ -74,21 +82,23 @@ public sealed class SketchWorkers : IDisposable
             return;
         }
 
+        _ahead.CompleteAdding();
         _queue.CompleteAdding();
         foreach (var thread in _threads)
         {
             thread.Join();
         }
 
+        _ahead.Dispose();
         _queue.Dispose();
     }
 
-    private void Enqueue(Action item)
+    private void Enqueue(BlockingCollection<Action> queue, Action item)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) == 1, this);
         try
         {
-            _queue.Add(item);
+            queue.Add(item);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
@@ -98,8 +108,20 @@ public sealed class SketchWorkers : IDisposable
 
     private void Drain()
     {
-        foreach (var item in _queue.GetConsumingEnumerable())
+        // TakeFromAny tries the collections in order, so queued work marked ahead always goes first.
+        BlockingCollection<Action>[] queues = [_ahead, _queue];
+        while (true)
         {
+            Action item;
+            try
+            {
+                BlockingCollection<Action>.TakeFromAny(queues, out item!);
+            }
+            catch (ArgumentException)
+            {
+                return; // both completed and empty: the workers are stopping
+            }
+
             item();
         }
     }

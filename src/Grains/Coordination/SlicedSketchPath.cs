@@ -101,7 +101,7 @@ internal sealed class SlicedSketchPath(
             }
 
             return solved;
-        });
+        }, ahead: true);
         gauges.MeasureHeldOut(layer, basis, previous);
         foreach (var snapshot in snapshots)
         {
