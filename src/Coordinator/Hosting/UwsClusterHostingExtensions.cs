@@ -22,6 +22,7 @@ public static class UwsClusterHostingExtensions
     public static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(5);
 
     private const string EmbeddedCheckpointKey = "Uws:Cluster:SliceCheckpointEveryModels";
+    private const string EmbeddedSliceCountKey = "Uws:Cluster:SliceCount";
 
     /// <summary>
     /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
@@ -52,6 +53,14 @@ public static class UwsClusterHostingExtensions
             if (builder.Configuration[EmbeddedCheckpointKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
             {
                 settings[EmbeddedCheckpointKey] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            // Slices spread a layer's models over silos; an embedded silo is the only one, and its layers already keep
+            // the sketch workers busy, so a second slice per layer would only add a summary to merge at every version.
+            // One slice per layer unless configured otherwise (Uws__Cluster__SliceCount).
+            if (builder.Configuration[EmbeddedSliceCountKey] is null)
+            {
+                settings[EmbeddedSliceCountKey] = "1";
             }
 
             builder.Configuration.AddInMemoryCollection(settings);
