@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansUws.Grains.Absorption;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Numerics.Hosting;
+using OrleansUws.Numerics.Metrics;
 using OrleansUws.Numerics.Sketching;
 
 namespace OrleansUws.Cluster.Bench;
@@ -12,7 +13,9 @@ namespace OrleansUws.Cluster.Bench;
 /// What the streaming held-out capture costs a slice against the absorb itself: per model, the time to append a layer
 /// to its sketch (Frequent Directions, ℓ = 32) and the time to measure it against a k-vector basis first
 /// (<see cref="HeldOutMeter"/>), for a Mistral-7B-shaped LoRA layer (4096×4096, r = 16) in both modes and a dense
-/// ViT-B layer (768×768). Seeded random data; prints one line per case.
+/// ViT-B layer (768×768). For LoRA also what the slice pays on its path (<see cref="HeldOutMeter.AppendLora"/>, an
+/// uncentred basis): the product of the ≤ r rows the sketch forms for the update with the basis
+/// (<see cref="CapturedEnergy.OfCovarianceRows"/>), timed on r×d rows. Seeded random data; prints one line per case.
 /// </summary>
 public static class HeldOutCost
 {
@@ -23,7 +26,7 @@ public static class HeldOutCost
         using var services = new ServiceCollection().AddUwsNumerics().BuildServiceProvider();
         var factory = services.GetRequiredService<CovarianceSketchFactory>();
         output.WriteLine($"held-out capture cost, BLAS backend {factory.Backend.Name}, {models} models per case, FD ℓ = 32");
-        output.WriteLine("case                                  absorb ms/model  measure ms/model  share");
+        output.WriteLine("case                                  absorb ms/model  measure ms/model  share   from formed rows ms/model  share");
         var random = new Random(3);
         foreach (var (axis, k) in new[] { (SketchAxis.Rows, 8), (SketchAxis.Columns, 8), (SketchAxis.Rows, 32), (SketchAxis.Columns, 32) })
         {
@@ -31,7 +34,8 @@ public static class HeldOutCost
             var updates = Enumerable.Range(0, models).Select(_ => new LoraFactors(Gaussian(random, m * r), Gaussian(random, r * n), m, r, n, 32)).ToArray();
             Report(output, $"LoRA 4096×4096 r=16 {Name(axis)}, k={k}", models, factory, axis == SketchAxis.Rows ? n : m, k, random,
                 sketch => Array.ForEach(updates, u => sketch.AppendLora(u, axis)),
-                meter => Array.ForEach(updates, u => meter.MeasureLora(u, axis)));
+                meter => Array.ForEach(updates, u => meter.MeasureLora(u, axis)),
+                formedRows: r);
         }
 
         foreach (var k in new[] { 8, 32 })
@@ -47,12 +51,13 @@ public static class HeldOutCost
     }
 
     private static void Report(TextWriter output, string name, int models, CovarianceSketchFactory factory, int d, int k, Random random,
-        Action<ICovarianceSketch> absorb, Action<HeldOutMeter> measure)
+        Action<ICovarianceSketch> absorb, Action<HeldOutMeter> measure, int formedRows = 0)
     {
         using var sketch = factory.Create(new SketchOptions(SketchKind.FrequentDirections, d, 32, MeanMode.Track));
         var meter = new HeldOutMeter(factory.Backend);
         var info = new BasisVersionInfo("bench", "l", SketchMode.Rows, 1, 1, 1, k, false, 1, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand);
-        meter.Use(new LayerBasis(info, d, Orthonormalish(random, k, d), new double[k], null));
+        var vectors = Orthonormalish(random, k, d);
+        meter.Use(new LayerBasis(info, d, vectors, new double[k], null));
         absorb(sketch); // warm-up: first shrink, JIT
         measure(meter);
         var absorbTime = Stopwatch.StartNew();
@@ -63,7 +68,19 @@ public static class HeldOutCost
         measureTime.Stop();
         int count = models;
         double a = absorbTime.Elapsed.TotalMilliseconds / count, mm = measureTime.Elapsed.TotalMilliseconds / count;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-38}{a,15:F2}{mm,18:F3}  {mm / a,6:P1}"));
+        string fromRows = string.Empty;
+        if (formedRows > 0)
+        {
+            var rows = Enumerable.Range(0, models).Select(_ => Gaussian(random, formedRows * d)).ToArray();
+            Action measureRows = () => Array.ForEach(rows, x => CapturedEnergy.OfCovarianceRows(x, formedRows, 1, vectors, k, d));
+            measureRows();
+            var rowsTime = Stopwatch.StartNew();
+            measureRows();
+            double f = rowsTime.Elapsed.TotalMilliseconds / count;
+            fromRows = string.Create(CultureInfo.InvariantCulture, $"{f,27:F3}  {f / a,6:P1}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-38}{a,15:F2}{mm,18:F3}  {mm / a,6:P1}{fromRows}"));
     }
 
     private static string Name(SketchAxis axis) => axis == SketchAxis.Rows ? "rows" : "columns";

@@ -73,6 +73,44 @@ public sealed class HeldOutCaptureTests
         Assert.InRange(factored.Captured / factored.Energy, 0.05, 0.95);
     }
 
+    /// <summary>
+    /// The slice's path: appending through the meter measures what the factored measurement does (an uncentred basis
+    /// from the rows the sketch forms, a centred one from the factors) and leaves the sketch exactly as a plain append;
+    /// without a basis it appends and measures nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(SketchMode.Rows, false)]
+    [InlineData(SketchMode.Rows, true)]
+    [InlineData(SketchMode.Columns, false)]
+    [InlineData(SketchMode.Columns, true)]
+    public void Appending_through_the_meter_measures_as_the_factors_do_and_appends_as_a_plain_append(SketchMode mode, bool centred)
+    {
+        var random = new Random(21);
+        int d = mode == SketchMode.Rows ? N : M;
+        var vectors = Orthonormal(random, K, d);
+        float[]? mean = centred ? Gaussian(random, d, 0.3) : null;
+        var meter = Meter(mode, vectors, d, version: 4, mean);
+        var lora = new LoraFactors(Gaussian(random, M * R, 1), Gaussian(random, R * N, 1), M, R, N, Alpha: 6);
+        var axis = mode == SketchMode.Rows ? SketchAxis.Rows : SketchAxis.Columns;
+        var factory = new CovarianceSketchFactory(Backend);
+        var options = new SketchOptions(SketchKind.FrequentDirections, d, 8, MeanMode.Track);
+        using var plain = factory.Create(options);
+        using var measured = factory.Create(options);
+        using var unmeasured = factory.Create(options);
+
+        plain.AppendLora(lora, axis);
+        var sample = meter.AppendLora(measured, lora, axis)!.Value;
+        var factored = meter.MeasureLora(lora, axis)!.Value;
+
+        Assert.Equal(4, sample.Version);
+        Assert.Equal(factored.Energy, sample.Energy, 1e-5 * factored.Energy);
+        Assert.Equal(factored.Captured, sample.Captured, 1e-5 * factored.Energy);
+        Assert.InRange(sample.Captured / sample.Energy, 0.05, 0.95);
+        Assert.Equal(plain.Serialize(), measured.Serialize());
+        Assert.Null(new HeldOutMeter(Backend).AppendLora(unmeasured, lora, axis));
+        Assert.Equal(plain.Serialize(), unmeasured.Serialize());
+    }
+
     [Fact]
     public void A_meter_measures_nothing_without_a_basis_and_keeps_the_newest_version()
     {

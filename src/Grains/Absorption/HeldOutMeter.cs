@@ -68,6 +68,43 @@ public sealed class HeldOutMeter(IBlasBackend backend)
             return null;
         }
 
+        return Measure(held, lora, axis);
+    }
+
+    /// <summary>
+    /// Appends the LoRA update <paramref name="lora"/> to <paramref name="sketch"/> along <paramref name="axis"/> and
+    /// returns its held-out capture against the basis held when the call began (null when none of the matching dimension
+    /// is held). An uncentred basis measures the ≤ r rows the sketch forms for the update (their Gram is the update's
+    /// covariance, so ‖ΔW·Vᵀ‖² is one r×k product and the energy comes with them); a centred basis, or a sketch that
+    /// hands no rows, measures from the factors (<see cref="MeasureLora"/>). The append fails as
+    /// <see cref="CovarianceSketchExtensions.AppendLora(ICovarianceSketch, LoraFactors, SketchAxis, int)"/> does, and then
+    /// nothing is measured.
+    /// </summary>
+    public HeldOutSample? AppendLora(ICovarianceSketch sketch, LoraFactors lora, SketchAxis axis)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        ArgumentNullException.ThrowIfNull(lora);
+        var held = _held;
+        if (held is null || held.Dimension != (axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures))
+        {
+            sketch.AppendLora(lora, axis);
+            return null;
+        }
+
+        if (held.Mean is not null)
+        {
+            var measured = Measure(held, lora, axis);
+            sketch.AppendLora(lora, axis);
+            return measured;
+        }
+
+        EnergySplit? fromRows = null;
+        sketch.AppendLora(lora, axis, (rows, count, energy) => fromRows = CapturedEnergy.OfCovarianceRows(rows, count, energy, held.Vectors, held.Rank, held.Dimension));
+        return fromRows is { } split ? new HeldOutSample(split.Captured, split.Energy, held.Version) : Measure(held, lora, axis);
+    }
+
+    private HeldOutSample Measure(Held held, LoraFactors lora, SketchAxis axis)
+    {
         var split = CapturedEnergy.OfLora(_backend, lora, axis, held.Vectors, held.Rank, held.Mean);
         return new HeldOutSample(split.Captured, split.Energy, held.Version);
     }

@@ -16,8 +16,9 @@ namespace OrleansUws.Grains.Absorption;
 public static class ModelLayerAbsorber
 {
     /// <summary>
-    /// Reads <paramref name="layer"/> from <paramref name="reader"/> and appends it to <paramref name="sketch"/>, after
-    /// measuring its held-out capture against the basis <paramref name="heldOut"/> holds (when it holds one).
+    /// Reads <paramref name="layer"/> from <paramref name="reader"/> and appends it to <paramref name="sketch"/>, measuring
+    /// its held-out capture against the basis <paramref name="heldOut"/> holds (when it holds one; a LoRA update through
+    /// the rows the sketch forms for it, <see cref="HeldOutMeter.AppendLora"/>).
     /// </summary>
     /// <returns>
     /// The rows the sketch counted (m in rows mode, n in columns mode), the independent rows (r for a LoRA adapter) and
@@ -48,9 +49,16 @@ public static class ModelLayerAbsorber
                 var scaling = reader.ReadLoraFactors(layer.Layer, a.AsSpan(0, r * n), b.AsSpan(0, m * r));
                 var factors = new LoraFactors(b.AsMemory(0, m * r), a.AsMemory(0, r * n), m, r, n, (float)(scaling * r));
                 var axis = layer.Mode == SketchMode.Rows ? SketchAxis.Rows : SketchAxis.Columns;
-                measured = heldOut?.MeasureLora(factors, axis);
                 independent = r;
-                sketch.AppendLora(factors, axis);
+                if (heldOut is null)
+                {
+                    sketch.AppendLora(factors, axis);
+                    measured = null;
+                }
+                else
+                {
+                    measured = heldOut.AppendLora(sketch, factors, axis);
+                }
             }
             finally
             {

@@ -107,6 +107,38 @@ public static class CapturedEnergy
     }
 
     /// <summary>
+    /// The part of an update's energy the k×d basis <paramref name="vectors"/> captures (no mean), from ≤ r rows R that
+    /// carry its covariance (RᵀR = XᵀX, <see cref="FormedRowsHandler"/>): ‖X·Vᵀ‖² = ‖R·Vᵀ‖², one r×k product of contiguous
+    /// rows on the host kernel; <paramref name="energy"/> (‖R‖² = ‖X‖²) is passed through.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rows or basis disagree with count and d, or the energy is negative or not finite.</exception>
+    public static EnergySplit OfCovarianceRows(ReadOnlySpan<float> rows, int count, double energy, ReadOnlySpan<float> vectors, int k, int d)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Guard.Length(nameof(rows), rows.Length, (long)count * d, $"{count} rows of length {d}");
+        CheckBasis(vectors, k, d, default);
+        if (!double.IsFinite(energy) || energy < 0)
+        {
+            throw new ArgumentException($"Energy is {energy}; it must be finite and non-negative.", nameof(energy));
+        }
+
+        if (count == 0)
+        {
+            return new EnergySplit(0, energy);
+        }
+
+        using var projected = new PooledArray<double>(count * k);
+        Dots(rows, count, vectors, k, d, projected.Span);
+        double captured = 0;
+        foreach (var y in projected.Span)
+        {
+            captured += y * y;
+        }
+
+        return new EnergySplit(captured, energy);
+    }
+
+    /// <summary>
     /// The energy of <paramref name="count"/> dense samples (count×d row-major) and the part the k×d basis
     /// <paramref name="vectors"/> captures, about <paramref name="mean"/> when it is not empty: one GEMM of the samples
     /// against the basis on <paramref name="backend"/>.

@@ -131,6 +131,15 @@ public abstract class CovarianceSketch : ICovarianceSketch
     /// lane changes): skips that second read of them. Shapes, scale and overflow are still checked here.
     /// </summary>
     internal void AppendLowRank(ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units, bool factorsChecked)
+        => AppendLowRank(left, rowCount, rank, right, scale, units, factorsChecked, formed: null);
+
+    /// <summary>
+    /// <see cref="AppendLowRank(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, float, int, bool)"/> that hands the
+    /// formed rows to <paramref name="formed"/> once the batch passed every check and before they are kept — unless this
+    /// sketch centres batches (<see cref="MeanMode.Centre"/>: its rows then carry the centred covariance, not Σ x xᵀ), in
+    /// which case <paramref name="formed"/> is not called.
+    /// </summary>
+    internal void AppendLowRank(ReadOnlySpan<float> left, int rowCount, int rank, ReadOnlySpan<float> right, float scale, int units, bool factorsChecked, FormedRowsHandler? formed)
     {
         ThrowIfDisposed();
         CheckBatch(rowCount, units);
@@ -200,6 +209,11 @@ public abstract class CovarianceSketch : ICovarianceSketch
         }
 
         CheckInFloatRange(batchMean.Span, "scale·left·right");
+        if (formed is not null && MeanMode != MeanMode.Centre)
+        {
+            formed(rows[..(kept * Dimension)], kept, energy);
+        }
+
         using var correction = CorrectionRow(rowCount, batchMean.Span);
         if (kept > 0)
         {

@@ -40,6 +40,51 @@ public sealed class CapturedEnergyTests
         Assert.Equal(captured, dense.Captured, 1e-6 * energy);
     }
 
+    /// <summary>
+    /// Every sketch kind that forms rows for a LoRA update hands them to the caller with its energy, and a basis measures
+    /// on them what it measures on the formed ΔW in float64 (their Gram is the update's covariance); the sketch keeps
+    /// exactly what a plain append keeps. A sketch that centres batches hands nothing (its rows are centred).
+    /// </summary>
+    [Theory]
+    [InlineData(SketchKind.FrequentDirections, SketchAxis.Rows, MeanMode.Track)]
+    [InlineData(SketchKind.FrequentDirections, SketchAxis.Columns, MeanMode.None)]
+    [InlineData(SketchKind.ExactGram, SketchAxis.Rows, MeanMode.None)]
+    [InlineData(SketchKind.Nystrom, SketchAxis.Columns, MeanMode.Track)]
+    public void RowsFormedByAnAppendMeasureTheUpdateAsTheFormedUpdateDoes(SketchKind kind, SketchAxis axis, MeanMode meanMode)
+    {
+        const int m = 120, r = 16, n = 333, k = 7;
+        var lora = new LoraFactors(TestData.Gaussian(11, m * r), TestData.Gaussian(12, r * n, 0.1), m, r, n, Alpha: 32);
+        int d = axis == SketchAxis.Rows ? n : m, count = axis == SketchAxis.Rows ? m : n;
+        var vectors = Array.ConvertAll(TestData.OrthonormalRows(13, k, d), v => (float)v);
+        var (captured, energy) = Reference(Samples(lora, axis), count, d, vectors, k, []);
+        var factory = new CovarianceSketchFactory(new ManagedBlasBackend());
+        var options = new SketchOptions(kind, d, 24, meanMode);
+        using var plain = factory.Create(options);
+        using var handing = factory.Create(options);
+        plain.AppendLora(lora, axis);
+
+        int calls = 0, handed = 0;
+        EnergySplit split = default;
+        handing.AppendLora(lora, axis, (rows, formed, formedEnergy) =>
+        {
+            calls++;
+            handed = formed;
+            split = CapturedEnergy.OfCovarianceRows(rows, formed, formedEnergy, vectors, k, d);
+        });
+
+        Assert.Equal(1, calls);
+        Assert.Equal(r, handed);
+        Assert.InRange(captured / energy, 0.001, 0.999);
+        Assert.Equal(energy, split.Energy, 1e-5 * energy);
+        Assert.Equal(captured, split.Captured, 1e-5 * energy);
+        Assert.Equal(plain.Serialize(), handing.Serialize());
+
+        using var centring = factory.Create(options with { MeanMode = MeanMode.Centre });
+        centring.AppendLora(lora, axis, (_, _, _) => calls++);
+        Assert.Equal(1, calls);
+        Assert.Equal(1, centring.UnitCount);
+    }
+
     [Fact]
     public void ShapesThatDisagreeAreNamed()
     {
@@ -49,6 +94,8 @@ public sealed class CapturedEnergyTests
         Assert.Equal("mean", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(new ManagedBlasBackend(), lora, SketchAxis.Rows, basis, 3, new float[11])).ParamName);
         Assert.Equal("lora.A", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfLora(new ManagedBlasBackend(), lora with { A = new float[23] }, SketchAxis.Rows, basis, 3)).ParamName);
         Assert.Equal("samples", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfRows(new ManagedBlasBackend(), new float[35], 3, basis, 3, 12)).ParamName);
+        Assert.Equal("rows", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfCovarianceRows(new float[35], 3, 1, basis, 3, 12)).ParamName);
+        Assert.Equal("energy", Assert.Throws<ArgumentException>(() => CapturedEnergy.OfCovarianceRows(new float[36], 3, double.NaN, basis, 3, 12)).ParamName);
     }
 
     /// <summary>The rows of ΔW = s·B·A (rows axis) or of ΔWᵀ (columns axis), formed in float64.</summary>
