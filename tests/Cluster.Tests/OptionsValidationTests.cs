@@ -56,6 +56,14 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void In_process_storage_is_refused_beside_redis_storage()
+    {
+        var failures = new UwsSiloOptionsValidator().Validate(null, new UwsSiloOptions { InProcessStorage = true, RedisConnectionString = "localhost:6379" }).Failures!.ToArray();
+        Assert.Equal(["Uws:Silo:InProcessStorage keeps grain state in this process only; it cannot be combined with RedisConnectionString (Redis storage)."], failures);
+        Assert.True(new UwsSiloOptionsValidator().Validate(null, new UwsSiloOptions { InProcessStorage = true }).Succeeded);
+    }
+
+    [Fact]
     public void Fleet_configuration_names_every_bad_field_and_fills_defaults()
     {
         var defaults = new UwsClusterOptions();

@@ -23,6 +23,7 @@ public static class UwsClusterHostingExtensions
 
     private const string EmbeddedCheckpointKey = "Uws:Cluster:SliceCheckpointEveryModels";
     private const string EmbeddedSliceCountKey = "Uws:Cluster:SliceCount";
+    private const string EmbeddedInProcessStorageKey = "Uws:Silo:InProcessStorage";
 
     /// <summary>
     /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
@@ -53,6 +54,14 @@ public static class UwsClusterHostingExtensions
             if (builder.Configuration[EmbeddedCheckpointKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
             {
                 settings[EmbeddedCheckpointKey] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            // The embedded silo is its cluster's only one: its grain state stays in this process as copies (immutable
+            // basis versions by reference) instead of going through Orleans' memory storage grains, which serialise and
+            // copy every write so that other silo processes could reach it.
+            if (builder.Configuration[EmbeddedInProcessStorageKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
+            {
+                settings[EmbeddedInProcessStorageKey] = "true";
             }
 
             // Slices spread a layer's models over silos; an embedded silo is the only one, and its layers already keep

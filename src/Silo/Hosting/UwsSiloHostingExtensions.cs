@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansUws.Grains;
@@ -82,7 +83,7 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
     /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
-    /// else memory; slices checkpoint to Redis every 32 models or 2 s, whichever first, but only on deactivation to
+    /// else in this process with <c>Uws:Silo:InProcessStorage</c>, else Orleans' memory storage; slices checkpoint to Redis every 32 models or 2 s, whichever first, but only on deactivation to
     /// memory, unless <c>Uws:Cluster:SliceCheckpointEveryModels</c> / <c>SliceCheckpointIntervalSeconds</c> say otherwise), silo metadata advertising the GPU
     /// (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
     /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
@@ -110,7 +111,11 @@ public static class UwsSiloHostingExtensions
 
             o.SliceCheckpointIntervalSeconds ??= durable ? 2 : 0;
         });
-        if (!durable)
+        if (!durable && options.InProcessStorage)
+        {
+            silo.Services.AddGrainStorage(UwsStorage.Name, (services, _) => new InProcessGrainStorage(services.GetRequiredService<DeepCopier>()));
+        }
+        else if (!durable)
         {
             silo.AddMemoryGrainStorage(UwsStorage.Name);
             // Memory storage also copies every write through its serializer (Newtonsoft JSON by default): a basis

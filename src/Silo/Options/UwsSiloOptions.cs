@@ -25,6 +25,13 @@ public sealed class UwsSiloOptions
     public string? RedisConnectionString { get; set; }
 
     /// <summary>
+    /// Without Redis: keep grain state in this process (<see cref="Hosting.InProcessGrainStorage"/>, deep copies that
+    /// share immutable values) instead of Orleans' memory storage (serialised, reachable from other silo processes).
+    /// Only for a silo that is its cluster's only one: the embedded <c>uws</c> process sets it. Default false.
+    /// </summary>
+    public bool InProcessStorage { get; set; }
+
+    /// <summary>
     /// The IP address the silo advertises to the cluster and listens on (silo and gateway ports) with Redis clustering,
     /// e.g. a pod's IP or "127.0.0.1" for processes on one machine. Null (default): the host's first non-loopback address.
     /// </summary>

@@ -40,6 +40,11 @@ public sealed class UwsSiloOptionsValidator : IValidateOptions<UwsSiloOptions>
             failures.Add($"{prefix}RedisConnectionString is blank: remove it for localhost clustering or give host:port.");
         }
 
+        if (options.InProcessStorage && !string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            failures.Add($"{prefix}InProcessStorage keeps grain state in this process only; it cannot be combined with RedisConnectionString (Redis storage).");
+        }
+
         if (options.AdvertisedAddress is { } address && !System.Net.IPAddress.TryParse(address, out _))
         {
             failures.Add($"{prefix}AdvertisedAddress must be an IP address (was '{address}').");
