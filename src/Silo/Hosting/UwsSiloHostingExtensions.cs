@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansUws.Grains;
@@ -83,8 +83,8 @@ public static class UwsSiloHostingExtensions
     /// <summary>
     /// Adds the UWS grains' services to a silo without choosing its clustering (what a test-cluster configurator
     /// calls): the grain storage <see cref="UwsStorage.Name"/> (Redis when <c>Uws:Silo:RedisConnectionString</c> is set,
-    /// else in this process with <c>Uws:Silo:InProcessStorage</c>, else Orleans' memory storage; slices checkpoint to Redis every 32 models or 2 s, whichever first, but only on deactivation to
-    /// memory, unless <c>Uws:Cluster:SliceCheckpointEveryModels</c> / <c>SliceCheckpointIntervalSeconds</c> say otherwise), silo metadata advertising the GPU
+    /// else in this process with <c>Uws:Silo:InProcessStorage</c>, else Orleans' memory storage; slices checkpoint to
+    /// Redis every 32 models or 2 s, whichever first, but only on deactivation to memory, unless <c>Uws:Cluster:SliceCheckpointEveryModels</c> / <c>SliceCheckpointIntervalSeconds</c> say otherwise), silo metadata advertising the GPU
     /// (<see cref="GpuSiloMetadata"/>), the GPU-aware placement, the
     /// cluster options (<c>Uws:Cluster</c>) and the numerics backends (<c>AddUwsNumerics</c>, <c>AddCudaBackend</c>:
     /// CUDA when it probes well, else OpenBLAS, else managed; <c>UWS_BLAS</c> forces one). Idempotent.
