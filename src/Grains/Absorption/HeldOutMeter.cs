@@ -63,12 +63,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     public HeldOutSample? MeasureLora(LoraFactors lora, SketchAxis axis)
     {
         ArgumentNullException.ThrowIfNull(lora);
-        if (_held is not { } held || held.Dimension != (axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures))
-        {
-            return null;
-        }
-
-        return Measure(held, lora, axis);
+        return HeldFor(lora, axis) is { } held ? Measure(held, lora, axis) : null;
     }
 
     /// <summary>
@@ -84,8 +79,7 @@ public sealed class HeldOutMeter(IBlasBackend backend)
     {
         ArgumentNullException.ThrowIfNull(sketch);
         ArgumentNullException.ThrowIfNull(lora);
-        var held = _held;
-        if (held is null || held.Dimension != (axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures))
+        if (HeldFor(lora, axis) is not { } held)
         {
             sketch.AppendLora(lora, axis);
             return null;
@@ -102,6 +96,10 @@ public sealed class HeldOutMeter(IBlasBackend backend)
         sketch.AppendLora(lora, axis, (rows, count, energy) => fromRows = CapturedEnergy.OfCovarianceRows(rows, count, energy, held.Vectors, held.Rank, held.Dimension));
         return fromRows is { } split ? new HeldOutSample(split.Captured, split.Energy, held.Version) : Measure(held, lora, axis);
     }
+
+    /// <summary>The basis held now when its dimension is the one <paramref name="lora"/> has along <paramref name="axis"/>, else null.</summary>
+    private Held? HeldFor(LoraFactors lora, SketchAxis axis) =>
+        _held is { } held && held.Dimension == (axis == SketchAxis.Rows ? lora.InFeatures : lora.OutFeatures) ? held : null;
 
     private HeldOutSample Measure(Held held, LoraFactors lora, SketchAxis axis)
     {

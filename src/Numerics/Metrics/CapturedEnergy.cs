@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansUws.Numerics.Backends;
 using OrleansUws.Numerics.Internal;
 using OrleansUws.Numerics.Sketching;
@@ -129,13 +130,7 @@ public static class CapturedEnergy
 
         using var projected = new PooledArray<double>(count * k);
         Dots(rows, count, vectors, k, d, projected.Span);
-        double captured = 0;
-        foreach (var y in projected.Span)
-        {
-            captured += y * y;
-        }
-
-        return new EnergySplit(captured, energy);
+        return new EnergySplit(TensorPrimitives.SumOfSquares<double>(projected.Span), energy);
     }
 
     /// <summary>
