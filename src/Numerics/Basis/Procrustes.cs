@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using OrleansUws.Numerics.Internal;
 
 namespace OrleansUws.Numerics.Basis;
@@ -15,14 +17,36 @@ internal static class Procrustes
     /// </summary>
     public static double[] AlignIfAsked(Span<double> v, int k, int d, BasisOptions options, SubspaceBasis? previous)
     {
-        if (!options.AlignToPrevious || previous is null || previous.Rank != k || previous.Dimension != d)
+        if (!Asked(k, d, options, previous))
         {
             return [];
         }
 
         using var widened = new PooledArray<double>(k * d);
-        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(previous.Vectors.AsSpan(0, k * d), widened.Span);
+        TensorPrimitives.ConvertChecked<float, double>(previous!.Vectors.AsSpan(0, k * d), widened.Span);
         return TryAlign(v, widened.Span, k, d, out var rotation) ? rotation : [];
+    }
+
+    /// <summary>
+    /// <see cref="AlignIfAsked(Span{double}, int, int, BasisOptions, SubspaceBasis?)"/> for float32 rows: M = P·Vᵀ summed in
+    /// float64 on the host dot-product kernel, the rotation applied in float32.
+    /// </summary>
+    public static double[] AlignIfAsked(Span<float> v, int k, int d, BasisOptions options, SubspaceBasis? previous)
+    {
+        if (!Asked(k, d, options, previous))
+        {
+            return [];
+        }
+
+        var m = new double[k * k];
+        RowBlockProducts.Cross(previous!.Vectors, k, v, k, d, m);   // M = P·Vᵀ
+        if (PolarFactor(m, k) is not { } r)
+        {
+            return [];
+        }
+
+        Rotate(v, r, k, d);
+        return r;
     }
 
     /// <summary>Rotates <paramref name="v"/> (k×d rows) in place towards <paramref name="previous"/> (k×d); false when skipped.</summary>
@@ -31,6 +55,39 @@ internal static class Procrustes
         rotation = [];
         var m = new double[k * k];
         DenseMath.RowProducts(previous, k, v, k, d, m);   // M = P·Vᵀ
+        if (PolarFactor(m, k) is not { } r)
+        {
+            return false;
+        }
+
+        Rotate(v, r, k, d);
+        rotation = r;
+        return true;
+    }
+
+    /// <summary>v ← R·v for the k×d rows v.</summary>
+    private static void Rotate<T>(Span<T> v, double[] r, int k, int d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var rotated = new PooledArray<T>(k * d, clear: true);
+        for (int i = 0; i < k; i++)
+        {
+            var target = rotated.Span.Slice(i * d, d);
+            for (int t = 0; t < k; t++)
+            {
+                TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), T.CreateTruncating(r[(i * k) + t]), target, target);
+            }
+        }
+
+        rotated.Span.CopyTo(v);
+    }
+
+    private static bool Asked(int k, int d, BasisOptions options, SubspaceBasis? previous) =>
+        options.AlignToPrevious && previous is not null && previous.Rank == k && previous.Dimension == d;
+
+    /// <summary>R = M·(MᵀM)^(-1/2) for the k×k overlap M, or null when M is near-singular.</summary>
+    private static double[]? PolarFactor(double[] m, int k)
+    {
         var mtm = new double[k * k];
         for (int i = 0; i < k; i++)
         {
@@ -50,7 +107,7 @@ internal static class Procrustes
         SymmetricEigenSolver.Solve(k, mtm, lambda);
         if (lambda[0] <= 1e-12 * Math.Max(lambda[k - 1], 1e-300))
         {
-            return false;
+            return null;
         }
 
         // (MᵀM)^(-1/2) = W Λ^(-1/2) Wᵀ, then R = M·(MᵀM)^(-1/2).
@@ -84,18 +141,6 @@ internal static class Procrustes
             }
         }
 
-        using var rotated = new PooledArray<double>(k * d, clear: true);
-        for (int i = 0; i < k; i++)
-        {
-            var target = rotated.Span.Slice(i * d, d);
-            for (int t = 0; t < k; t++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), r[(i * k) + t], target, target);
-            }
-        }
-
-        rotated.Span.CopyTo(v);
-        rotation = r;
-        return true;
+        return r;
     }
 }

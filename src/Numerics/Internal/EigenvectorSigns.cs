@@ -28,12 +28,12 @@ internal static class EigenvectorSigns
         }
     }
 
-    /// <summary>Component i of the reference vector: a fixed hash of i mapped to (−½, ½).</summary>
     /// <summary>
     /// Flips each of the <paramref name="count"/> rows (length <paramref name="n"/>) so that its entry of largest
     /// magnitude (the first on ties) is positive: the basis solvers' deterministic sign rule.
     /// </summary>
-    public static void LargestEntryPositive(Span<double> rows, int count, int n)
+    public static void LargestEntryPositive<T>(Span<T> rows, int count, int n)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         for (int c = 0; c < count; c++)
         {
@@ -41,22 +41,20 @@ internal static class EigenvectorSigns
             int best = 0;
             for (int i = 1; i < n; i++)
             {
-                if (Math.Abs(row[i]) > Math.Abs(row[best]))
+                if (T.Abs(row[i]) > T.Abs(row[best]))
                 {
                     best = i;
                 }
             }
 
-            if (row[best] < 0)
+            if (row[best] < T.Zero)
             {
-                foreach (ref double v in row)
-                {
-                    v = -v;
-                }
+                System.Numerics.Tensors.TensorPrimitives.Negate<T>(row, row);
             }
         }
     }
 
+    /// <summary>Component i of the reference vector: a fixed hash of i mapped to (−½, ½).</summary>
     private static float Reference(int i)
     {
         uint h = unchecked(((uint)i * 0x9E3779B9u) + 0x6A09E667u);

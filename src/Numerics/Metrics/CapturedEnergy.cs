@@ -49,10 +49,10 @@ public static class CapturedEnergy
 
         ones.Clear();
         SmallGram.Compute(loraB, m, r, centre: default, alpha: 1, bb, columnSums: rows ? ones : default);
-        SelfDots(loraA, r, n, aa);
+        RowBlockProducts.Gram(loraA, r, n, aa);
         if (rows)
         {
-            Dots(loraA, r, vectors, k, d, projected);
+            RowBlockProducts.Cross(loraA, r, vectors, k, d, projected);
         }
         else
         {
@@ -70,7 +70,7 @@ public static class CapturedEnergy
         // The sum of the samples is s·(1ᵀB)·A (rows) or s·B·(A1) (columns); its projection s·Σ_a ones[a]·projected[a].
         if (rows)
         {
-            Dots(loraA, r, mean, 1, d, other);
+            RowBlockProducts.Cross(loraA, r, mean, 1, d, other);
         }
         else
         {
@@ -82,7 +82,7 @@ public static class CapturedEnergy
             BackendProduct(backend, r, 1, m, loraB, mean, d, other);
         }
 
-        Dots(vectors, k, mean, 1, d, vm);
+        RowBlockProducts.Cross(vectors, k, mean, 1, d, vm);
         double sumDotMean = 0, crossProjected = 0;
         for (int a = 0; a < r; a++)
         {
@@ -129,7 +129,7 @@ public static class CapturedEnergy
         }
 
         using var projected = new PooledArray<double>(count * k);
-        Dots(rows, count, vectors, k, d, projected.Span);
+        RowBlockProducts.Cross(rows, count, vectors, k, d, projected.Span);
         return new EnergySplit(TensorPrimitives.SumOfSquares<double>(projected.Span), energy);
     }
 
@@ -168,7 +168,7 @@ public static class CapturedEnergy
             }
         }
 
-        Dots(vectors, k, mean, 1, d, vm);
+        RowBlockProducts.Cross(vectors, k, mean, 1, d, vm);
         double sumDotMean = 0, crossProjected = 0;
         for (int j = 0; j < d; j++)
         {
@@ -207,36 +207,6 @@ public static class CapturedEnergy
         {
             Guard.Length(nameof(mean), mean.Length, d, $"a mean of length {d}");
         }
-    }
-
-    /// <summary>destination (xRows × yRows, float64) = X·Yᵀ of row-major blocks with <paramref name="cols"/> columns.</summary>
-    private static void Dots(ReadOnlySpan<float> x, int xRows, ReadOnlySpan<float> y, int yRows, int cols, Span<double> destination)
-    {
-        if (ShrinkKernels.GramSupported)
-        {
-            ShrinkKernels.CrossDots(x, xRows, y, yRows, cols, destination);
-            return;
-        }
-
-        for (int i = 0; i < xRows; i++)
-        {
-            for (int j = 0; j < yRows; j++)
-            {
-                destination[(i * yRows) + j] = RowKernels.WideDot(x.Slice(i * cols, cols), y.Slice(j * cols, cols));
-            }
-        }
-    }
-
-    /// <summary>destination (rows × rows, float64) = X·Xᵀ of a row-major block (the upper triangle computed, then mirrored).</summary>
-    private static void SelfDots(ReadOnlySpan<float> x, int rows, int cols, Span<double> destination)
-    {
-        if (ShrinkKernels.GramSupported)
-        {
-            ShrinkKernels.GramColumns(x, cols, rows, fromRow: 0, destination);
-            return;
-        }
-
-        Dots(x, rows, x, rows, cols, destination);
     }
 
     /// <summary>destination (r×r) = P·Pᵀ of the r×k float64 block P.</summary>

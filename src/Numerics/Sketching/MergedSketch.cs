@@ -12,7 +12,7 @@ namespace OrleansUws.Numerics.Sketching;
 /// <para>
 /// Frequent Directions parts are never rebuilt into a sketch: with Z the stacked buffered rows of every part (plus, when
 /// centring, one correction row √n_s(μ_s − μ) per part) the merged covariance is ZᵀZ, so its top-k eigenvectors are
-/// V = Λ^(−½)UᵀZ from the small Gram ZZᵀ = UΛUᵀ — exact, one SYRK and one partial eigen-solve of the top k, no shrink and no
+/// V = Λ^(−½)UᵀZ from the small Gram ZZᵀ = UΛUᵀ — exact, one Gram of the rows and one partial eigen-solve of the top k, no shrink and no
 /// subspace iteration. That is the basis of an FD merge of the parts in exact arithmetic (a merge shrink moves
 /// eigenvalues, not eigenvectors); the singular values are the unshrunk ones and the certificate is the parts' sum.
 /// </para>
@@ -180,7 +180,9 @@ public sealed class MergedSketch
 
     /// <summary>
     /// The basis of ZᵀZ for <paramref name="rows"/> rows Z (rows×d) from their small Gram ZZᵀ (see the class remarks), or
-    /// null when there are none or a fixed k asks more directions than they hold.
+    /// null when there are none or a fixed k asks more directions than they hold. Z is read three times, each by a host
+    /// kernel for short, wide blocks: its Gram, the vectors Λ^(−½)UᵀZ and, given a previous basis P, Z·Pᵀ (the energy P
+    /// captures); the alignment and sin θ work on the k×d vectors.
     /// </summary>
     private SubspaceBasis? SolveFromRows(
         ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous)
@@ -191,46 +193,53 @@ public sealed class MergedSketch
             return null;
         }
 
-        using var gram = new PooledArray<float>(rows * rows);
-        backend.Syrk(Transpose.No, rows, d, 1f, stacked, d, 0f, gram.Span, rows);
-        ColumnSliceBasisPlan plan;
-        try
+        var z = stacked[..(rows * d)];
+        using var gram = new PooledArray<double>(rows * rows);
+        RowBlockProducts.Gram(z, rows, d, gram.Span);
+        double trace = 0;
+        for (int i = 0; i < rows; i++)
         {
-            plan = ColumnSlicedBasis.PlanTop(backend, gram.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
-        }
-        catch (InvalidOperationException)
-        {
-            // A fixed k beyond the directions held: the iterative solver completes the basis with random directions.
-            return null;
+            trace += gram.Span[(i * rows) + i];
         }
 
-        // Scratch from the pool: a version allocates only the vectors it publishes.
+        ColumnSliceBasisPlan plan;
+        using (var single = new PooledArray<float>(rows * rows))
+        {
+            TensorPrimitives.ConvertTruncating<double, float>(gram.Span, single.Span);
+            try
+            {
+                plan = ColumnSlicedBasis.PlanTop(backend, single.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
+            }
+            catch (InvalidOperationException)
+            {
+                // A fixed k beyond the directions held: the iterative solver completes the basis with random directions.
+                return null;
+            }
+        }
+
+        // A version allocates only the vectors it publishes.
         int k = plan.Rank;
         var vectors = new float[k * d];
-        backend.Gemm(Transpose.No, Transpose.No, k, d, rows, 1f, plan.Coefficients, rows, stacked, d, 0f, vectors, d);
-        using var top = new PooledArray<double>(k * d);
-        TensorPrimitives.ConvertChecked<float, double>(vectors, top.Span);
-        EigenvectorSigns.LargestEntryPositive(top.Span, k, d);
-        var rotation = Procrustes.AlignIfAsked(top.Span, k, d, options, previous);
-        TensorPrimitives.ConvertTruncating<double, float>(top.Span, vectors);
-        double? sinPrevious = previous is not null && previous.Dimension == d
-            ? SubspaceMetrics.SinThetaMax(vectors, k, previous.Vectors, previous.Rank, d)
-            : null;
-        return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, certificate, sinPrevious,
+        RowBlockProducts.Combine(backend, plan.Coefficients, k, rows, z, d, vectors);
+        EigenvectorSigns.LargestEntryPositive<float>(vectors, k, d);
+        var rotation = Procrustes.AlignIfAsked(vectors.AsSpan(), k, d, options, previous);
+        bool comparable = previous is { Rank: > 0 } && previous.Dimension == d;
+        return new SubspaceBasis(k, d, vectors, plan.SingularValues, plan.ExplainedEnergy, certificate,
+            comparable ? SubspaceMetrics.SinThetaMax(vectors, k, previous!.Vectors, previous.Rank, d) : null,
             Iterations: 0, Converged: true, plan.CapReached, options.Centred, rotation.Length > 0, rowCount, unitCount)
         {
             Alignment = rotation,
-            OperatorTrace = RowKernels.SumOfSquares(stacked[..(rows * d)]),
-            PreviousCaptured = previous is { Rank: > 0 } && previous.Dimension == d ? CapturedBy(backend, stacked, rows, d, previous) : null,
+            OperatorTrace = trace,
+            PreviousCaptured = comparable ? CapturedBy(z, rows, d, previous!) : null,
         };
     }
 
     /// <summary>tr(P·ZᵀZ·Pᵀ) = ‖Z·Pᵀ‖²_F: the energy of the stacked rows Z that the basis P captures.</summary>
-    private static double CapturedBy(IBlasBackend backend, ReadOnlySpan<float> stacked, int rows, int d, SubspaceBasis basis)
+    private static double CapturedBy(ReadOnlySpan<float> stacked, int rows, int d, SubspaceBasis basis)
     {
-        using var projected = new PooledArray<float>(rows * basis.Rank);
-        backend.Gemm(Transpose.No, Transpose.Yes, rows, basis.Rank, d, 1f, stacked, d, basis.Vectors, d, 0f, projected.Span, basis.Rank);
-        return RowKernels.SumOfSquares(projected.Span);
+        using var projected = new PooledArray<double>(rows * basis.Rank);
+        RowBlockProducts.Cross(stacked, rows, basis.Vectors, basis.Rank, d, projected.Span);
+        return TensorPrimitives.SumOfSquares<double>(projected.Span);
     }
 
     /// <summary>

@@ -210,6 +210,56 @@ public abstract partial class BackendSuite
         Assert.True(movedAligned < 0.5 * moved, $"alignment should remove most of the rotation: {movedAligned:E3} vs {moved:E3}");
     }
 
+    [Fact]
+    public void AMergedVersionMeasuresItsRowsEnergyAndWhatThePreviousVersionCaptures()
+    {
+        // tr(ZᵀZ) and ‖Z·Pᵀ‖² of the stacked rows Z against the previous basis P (what a held-out figure is made of),
+        // recomputed here in float64 from the parts' rows.
+        const int k = 3;
+        var factory = new CovarianceSketchFactory(Backend);
+        var solver = new SubspaceBasisSolver(Backend);
+        using var a = Sketch(factory, MeanMode.Track, TestData.Planted(51, 40, MergeDimension, rank: 4, noise: 0.05), 40);
+        using var b = Sketch(factory, MeanMode.Track, TestData.Planted(52, 29, MergeDimension, rank: 4, noise: 0.05), 29);
+        var merged = new MergedSketch(factory, solver, 2);
+        merged.Set(0, SketchSummary.Read(a.Serialize()));
+        var options = new BasisOptions { Rank = k, AlignToPrevious = true };
+        var previous = merged.ComputeBasis(options);
+        Assert.Null(previous.PreviousCaptured);
+
+        merged.Set(1, SketchSummary.Read(b.Serialize()));
+        var next = merged.ComputeBasis(options, previous);
+        double trace = 0, captured = 0;
+        foreach (var part in new[] { merged[0]!, merged[1]! })
+        {
+            var rows = new float[part.BufferedRows * MergeDimension];
+            part.CopyRows(rows);
+            for (int r = 0; r < part.BufferedRows; r++)
+            {
+                var row = rows.AsSpan(r * MergeDimension, MergeDimension);
+                for (int j = 0; j < MergeDimension; j++)
+                {
+                    trace += (double)row[j] * row[j];
+                }
+
+                for (int v = 0; v < k; v++)
+                {
+                    double dot = 0;
+                    for (int j = 0; j < MergeDimension; j++)
+                    {
+                        dot += (double)row[j] * previous.Vectors[(v * MergeDimension) + j];
+                    }
+
+                    captured += dot * dot;
+                }
+            }
+        }
+
+        Assert.Equal(trace, next.OperatorTrace, trace * 1e-6);
+        Assert.Equal(captured, next.PreviousCaptured!.Value, captured * 1e-6);
+        Assert.InRange(captured, 0.5 * trace, trace);
+        Assert.True(next.Aligned);
+    }
+
     /// <summary>‖X·Vᵀ − X·Pᵀ‖_F / ‖X·Pᵀ‖_F: how far a model's coefficients move from basis P to basis V.</summary>
     private static double CoefficientShift(float[] model, SubspaceBasis previous, SubspaceBasis next)
     {
