@@ -17,9 +17,11 @@ public static class EmbeddedClusterRun
     {
         ArgumentNullException.ThrowIfNull(client);
         var fleet = client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleetId));
+        var cpu = PhaseTimings.ProcessCpu();
         var ingest = Stopwatch.StartNew();
         var summary = await new ModelIngestor(fleet, parallelism).IngestAsync(models).ConfigureAwait(false);
         ingest.Stop();
+        cpu = PhaseTimings.ProcessCpu() - cpu;
         if (summary.Rejected.Count > 0)
         {
             throw new InvalidOperationException($"{summary.Rejected.Count} models were rejected, e.g. {summary.Rejected[0].ModelId}: {summary.Rejected[0].Reason}");
@@ -28,7 +30,7 @@ public static class EmbeddedClusterRun
         var basis = Stopwatch.StartNew();
         await FleetVersions.ComputeNowAsync(client, fleetId).ConfigureAwait(false);
         basis.Stop();
-        return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed);
+        return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed, cpu);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class LibraryBaseline(CovarianceSketchFactory factory, SubspaceBas
         var sketches = new Dictionary<string, ICovarianceSketch>(StringComparer.Ordinal);
         try
         {
+            var cpu = PhaseTimings.ProcessCpu();
             var ingest = Stopwatch.StartNew();
             foreach (var model in models)
             {
@@ -45,11 +46,12 @@ public sealed class LibraryBaseline(CovarianceSketchFactory factory, SubspaceBas
             }
 
             ingest.Stop();
+            cpu = PhaseTimings.ProcessCpu() - cpu;
             var basis = Stopwatch.StartNew();
             var options = policy.ToBasisOptions(centred: false);
             Parallel.ForEach(sketches.Values, s => solver.Compute(s, options));
             basis.Stop();
-            return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed);
+            return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed, cpu);
         }
         finally
         {
