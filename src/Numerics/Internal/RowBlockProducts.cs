@@ -28,8 +28,11 @@ internal static unsafe class RowBlockProducts
         }
     }
 
-    /// <summary>destination (rows × rows, float64) = X·Xᵀ of a row-major block (the upper triangle computed, then mirrored).</summary>
-    public static void Gram(ReadOnlySpan<float> x, int rows, int cols, Span<double> destination)
+    /// <summary>
+    /// destination (rows × rows, float64) = X·Xᵀ of a row-major block: the Gram kernel (upper triangle, mirrored) where the
+    /// CPU has AVX2 and FMA, else a SYRK on <paramref name="backend"/> widened to float64.
+    /// </summary>
+    public static void Gram(IBlasBackend backend, ReadOnlySpan<float> x, int rows, int cols, Span<double> destination)
     {
         if (ShrinkKernels.GramSupported)
         {
@@ -37,7 +40,9 @@ internal static unsafe class RowBlockProducts
             return;
         }
 
-        Cross(x, rows, x, rows, cols, destination);
+        using var single = new PooledArray<float>(rows * rows);
+        backend.Syrk(Transpose.No, rows, cols, 1f, x, cols, 0f, single.Span, rows);
+        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(single.Span, destination[..(rows * rows)]);
     }
 
     /// <summary>

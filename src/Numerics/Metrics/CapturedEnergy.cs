@@ -49,7 +49,7 @@ public static class CapturedEnergy
 
         ones.Clear();
         SmallGram.Compute(loraB, m, r, centre: default, alpha: 1, bb, columnSums: rows ? ones : default);
-        RowBlockProducts.Gram(loraA, r, n, aa);
+        RowBlockProducts.Gram(backend, loraA, r, n, aa);
         if (rows)
         {
             RowBlockProducts.Cross(loraA, r, vectors, k, d, projected);

@@ -195,7 +195,7 @@ public sealed class MergedSketch
 
         var z = stacked[..(rows * d)];
         using var gram = new PooledArray<double>(rows * rows);
-        RowBlockProducts.Gram(z, rows, d, gram.Span);
+        RowBlockProducts.Gram(backend, z, rows, d, gram.Span);
         double trace = 0;
         for (int i = 0; i < rows; i++)
         {
