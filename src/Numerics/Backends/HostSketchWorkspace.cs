@@ -118,12 +118,7 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
             return;
         }
 
-        using var scratch = new PooledArray<float>(activeRows * activeRows);
-        _backend.Syrk(Transpose.No, activeRows, Cols, 1f, Live, Cols, 0f, scratch.Span, activeRows);
-        for (int i = 0; i < activeRows * activeRows; i++)
-        {
-            gram[i] = scratch.Span[i];
-        }
+        RowBlockProducts.BackendGram(_backend, Live.AsSpan(0, activeRows * Cols), activeRows, Cols, gram);
     }
 
     /// <inheritdoc />

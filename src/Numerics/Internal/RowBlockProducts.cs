@@ -40,6 +40,12 @@ internal static unsafe class RowBlockProducts
             return;
         }
 
+        BackendGram(backend, x, rows, cols, destination);
+    }
+
+    /// <summary>destination (rows × rows, float64) = X·Xᵀ by a float32 SYRK on <paramref name="backend"/>, widened.</summary>
+    public static void BackendGram(IBlasBackend backend, ReadOnlySpan<float> x, int rows, int cols, Span<double> destination)
+    {
         using var single = new PooledArray<float>(rows * rows);
         backend.Syrk(Transpose.No, rows, cols, 1f, x, cols, 0f, single.Span, rows);
         System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(single.Span, destination[..(rows * rows)]);

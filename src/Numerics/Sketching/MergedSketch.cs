@@ -230,16 +230,9 @@ public sealed class MergedSketch
         {
             Alignment = rotation,
             OperatorTrace = trace,
-            PreviousCaptured = comparable ? CapturedBy(z, rows, d, previous!) : null,
+            // tr(P·ZᵀZ·Pᵀ) = ‖Z·Pᵀ‖²_F: the energy of the stacked rows that the previous basis P captures.
+            PreviousCaptured = comparable ? CapturedEnergy.OfCovarianceRows(z, rows, trace, previous!.Vectors, previous.Rank, d).Captured : null,
         };
-    }
-
-    /// <summary>tr(P·ZᵀZ·Pᵀ) = ‖Z·Pᵀ‖²_F: the energy of the stacked rows Z that the basis P captures.</summary>
-    private static double CapturedBy(ReadOnlySpan<float> stacked, int rows, int d, SubspaceBasis basis)
-    {
-        using var projected = new PooledArray<double>(rows * basis.Rank);
-        RowBlockProducts.Cross(stacked, rows, basis.Vectors, basis.Rank, d, projected.Span);
-        return TensorPrimitives.SumOfSquares<double>(projected.Span);
     }
 
     /// <summary>
