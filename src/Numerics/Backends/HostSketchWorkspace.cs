@@ -93,6 +93,13 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
     }
 
     /// <inheritdoc />
+    public ReadOnlySpan<float> ReadHostRows(int rowOffset, int count)
+    {
+        CheckRange(rowOffset, count);
+        return Live.AsSpan(rowOffset * Cols, count * Cols);
+    }
+
+    /// <inheritdoc />
     public void ClearRows(int rowOffset, int count)
     {
         CheckRange(rowOffset, count);
@@ -164,9 +171,11 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
 
         if (!TakeAlone())
         {
-            // Shared: the product goes to a buffer of this workspace's own; the shares keep the one they see.
-            var target = WorkspaceBufferPool.Rent(Rows * Cols);
+            // Shared: the product goes to a buffer of this workspace's own; the shares keep the one they see. Its rows
+            // past the product are cleared, as a rotation in place leaves them.
+            var target = WorkspaceBufferPool.Rent(Rows * Cols, clear: false);
             Rotate(Live, target, activeRows, m, outRows);
+            target.AsSpan(outRows * Cols).Clear();
             Leave();
             _shared = new SharedRows(target);
             _viewRows = -1;

@@ -25,6 +25,12 @@ public interface ISketchWorkspace : IDisposable
     Span<float> HostRows(int rowOffset, int count) => Span<float>.Empty;
 
     /// <summary>
+    /// Rows [rowOffset, rowOffset + count) as host memory to read in place (never copied first, even when shared), valid
+    /// until this workspace is next written or disposed; an empty span when the buffer is not host memory (the default).
+    /// </summary>
+    ReadOnlySpan<float> ReadHostRows(int rowOffset, int count) => ReadOnlySpan<float>.Empty;
+
+    /// <summary>
     /// A workspace holding rows [0, <paramref name="rows"/>) of this one without copying them (copy-on-write: either may
     /// go on writing and neither sees the other's writes), or null when this kind cannot share (the caller copies).
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using OrleansUws.Numerics.Internal;
 
@@ -45,7 +44,12 @@ internal static class Procrustes
             return [];
         }
 
-        Rotate(v, r, k, d);
+        // v ← R·v on the rotation kernel (float32, as the rows are), through scratch: the product cannot overwrite its input.
+        using var single = new PooledArray<float>(k * k);
+        TensorPrimitives.ConvertTruncating<double, float>(r, single.Span);
+        using var rotated = new PooledArray<float>(k * d);
+        RowBlockProducts.Combine(backend: null, single.Span, k, k, v, d, rotated.Span);
+        rotated.Span.CopyTo(v);
         return r;
     }
 
@@ -66,16 +70,15 @@ internal static class Procrustes
     }
 
     /// <summary>v ← R·v for the k×d rows v.</summary>
-    private static void Rotate<T>(Span<T> v, double[] r, int k, int d)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Rotate(Span<double> v, double[] r, int k, int d)
     {
-        using var rotated = new PooledArray<T>(k * d, clear: true);
+        using var rotated = new PooledArray<double>(k * d, clear: true);
         for (int i = 0; i < k; i++)
         {
             var target = rotated.Span.Slice(i * d, d);
             for (int t = 0; t < k; t++)
             {
-                TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), T.CreateTruncating(r[(i * k) + t]), target, target);
+                TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), r[(i * k) + t], target, target);
             }
         }
 

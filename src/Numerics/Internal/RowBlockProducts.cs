@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansUws.Numerics.Backends;
 
 namespace OrleansUws.Numerics.Internal;
@@ -48,15 +49,15 @@ internal static unsafe class RowBlockProducts
     {
         using var single = new PooledArray<float>(rows * rows);
         backend.Syrk(Transpose.No, rows, cols, 1f, x, cols, 0f, single.Span, rows);
-        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(single.Span, destination[..(rows * rows)]);
+        TensorPrimitives.ConvertChecked<float, double>(single.Span, destination[..(rows * rows)]);
     }
 
     /// <summary>
     /// output (count × cols, row-major) = M·X for M (count × depth) and X (depth × cols), both row-major: the rotation
-    /// kernel where the CPU has AVX-512, else a GEMM on <paramref name="backend"/>. <paramref name="output"/> must not
-    /// overlap X.
+    /// kernel where the CPU has AVX-512, else a GEMM on <paramref name="backend"/> (row by row on the host without one:
+    /// small products such as a k×k rotation). <paramref name="output"/> must not overlap X.
     /// </summary>
-    public static void Combine(IBlasBackend backend, ReadOnlySpan<float> m, int count, int depth, ReadOnlySpan<float> x, int cols, Span<float> output)
+    public static void Combine(IBlasBackend? backend, ReadOnlySpan<float> m, int count, int depth, ReadOnlySpan<float> x, int cols, Span<float> output)
     {
         Guard.AtLeast(nameof(m), m.Length, (long)count * depth, $"a {count}×{depth} matrix");
         Guard.AtLeast(nameof(x), x.Length, (long)depth * cols, $"{depth} rows of {cols}");
@@ -66,9 +67,24 @@ internal static unsafe class RowBlockProducts
             throw new ArgumentException("The product's output overlaps its input rows.", nameof(output));
         }
 
-        if (!ShrinkKernels.RotationSupported)
+        if (!ShrinkKernels.RotationSupported && backend is not null)
         {
             backend.Gemm(Transpose.No, Transpose.No, count, cols, depth, 1f, m, depth, x, cols, 0f, output, cols);
+            return;
+        }
+
+        if (!ShrinkKernels.RotationSupported)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var row = output.Slice(i * cols, cols);
+                row.Clear();
+                for (int t = 0; t < depth; t++)
+                {
+                    TensorPrimitives.MultiplyAdd(x.Slice(t * cols, cols), m[(i * depth) + t], row, row);
+                }
+            }
+
             return;
         }
 

@@ -22,13 +22,20 @@ internal static class WorkspaceBufferPool
     private static readonly ConcurrentDictionary<int, ConcurrentStack<float[]>> Free = new();
     private static long _retainedBytes;
 
-    /// <summary>A zeroed buffer of exactly <paramref name="length"/> floats: a kept one cleared, else a new one.</summary>
-    public static float[] Rent(int length)
+    /// <summary>
+    /// A buffer of exactly <paramref name="length"/> floats: a kept one, else a new one; zeroed unless
+    /// <paramref name="clear"/> is false (the caller writes all of it, so a kept one keeps what it held).
+    /// </summary>
+    public static float[] Rent(int length, bool clear = true)
     {
         if (length >= MinPooledLength && Free.TryGetValue(length, out var stack) && stack.TryPop(out var buffer))
         {
             Interlocked.Add(ref _retainedBytes, -(long)length * sizeof(float));
-            Array.Clear(buffer);
+            if (clear)
+            {
+                Array.Clear(buffer);
+            }
+
             return buffer;
         }
 

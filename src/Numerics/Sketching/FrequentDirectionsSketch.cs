@@ -85,6 +85,16 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         }
     }
 
+    /// <summary>
+    /// The <see cref="BufferedRows"/>×d rows read in place where the buffer is host memory (valid until the sketch next
+    /// changes); empty where it is not (a device workspace: <see cref="CopyRows"/>) or holds no rows.
+    /// </summary>
+    internal ReadOnlySpan<float> HostRowsInPlace()
+    {
+        ThrowIfDisposed();
+        return BufferedRows > 0 ? _workspace.ReadHostRows(0, BufferedRows) : ReadOnlySpan<float>.Empty;
+    }
+
     /// <summary>Shrinks the buffer now (e.g. before publishing), even if it is not full.</summary>
     public void Compact()
     {

@@ -173,6 +173,12 @@ public sealed class MergedSketch
 
     private SubspaceBasis? TrySolveFromRows(SketchSummary[] held, BasisOptions options, SubspaceBasis? previous)
     {
+        // One part (nothing to stack, no means to reconcile): its rows are read where they lie.
+        if (held is [var only] && only.BufferedRows > 0 && only.RowsInPlace is { IsEmpty: false } rowsInPlace)
+        {
+            return SolveFromRows(rowsInPlace, only.BufferedRows, only.Dimension, only.TotalEnergy, only.Certificate, only.RowCount, only.UnitCount, options, previous);
+        }
+
         using var stacked = StackRows(held, options.Centred, out int rows, out double correctionEnergy);
         double energy = held.Sum(p => p.TotalEnergy) + correctionEnergy;
         return SolveFromRows(stacked.Span, rows, held[0].Dimension, energy, held.Sum(p => p.Certificate), held.Sum(p => p.RowCount), held.Sum(p => p.UnitCount), options, previous);

@@ -82,6 +82,14 @@ public sealed class SketchSummary : IDisposable
     }
 
     /// <summary>
+    /// The <see cref="BufferedRows"/>×d rows read in place — from the blob, or from the sketch's host buffer — without a
+    /// copy; empty when they are only reachable by <see cref="CopyRows"/> (a sketch on a device) or there are none.
+    /// </summary>
+    internal ReadOnlySpan<float> RowsInPlace => _sketch is not null
+        ? _sketch.HostRowsInPlace()
+        : MemoryMarshal.Cast<byte, float>(_serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float)));
+
+    /// <summary>
     /// The summary of <paramref name="sketch"/>, which it takes over (disposed with it): a Frequent Directions sketch is
     /// read in place; any other kind is read from its blob (and disposed at once).
     /// </summary>
