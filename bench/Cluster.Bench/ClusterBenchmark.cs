@@ -43,11 +43,14 @@ public static class ClusterBenchmark
                 await EmbeddedClusterRun.RunAsync(session.Client, "bench-warmup", warmup, options.Parallelism).ConfigureAwait(false);
                 await EmbeddedClusterRun.ConfigureAsync(session.Client, "bench-warmup-versioned", versionEvery: 2).ConfigureAwait(false);
                 await EmbeddedClusterRun.RunAsync(session.Client, "bench-warmup-versioned", warmup, options.Parallelism).ConfigureAwait(false);
+                await EmbeddedClusterRun.ConfigureAsync(session.Client, "bench-warmup-cuts").ConfigureAwait(false);
+                await EmbeddedClusterRun.RunWithCutsAsync(session.Client, "bench-warmup-cuts", warmup, options.Parallelism, versionEvery: 2).ConfigureAwait(false);
 
                 // Alternate library and cluster passes so that load from other processes hits all alike; report medians.
                 var libraryTimings = new List<PhaseTimings>();
                 var clusterTimings = new List<PhaseTimings>();
                 var versionedTimings = new List<PhaseTimings>();
+                var cutTimings = new List<PhaseTimings>();
                 for (var repetition = 1; repetition <= options.Repetitions; repetition++)
                 {
                     libraryTimings.Add(library.Run(models, description.Sketch, description.Basis));
@@ -57,6 +60,9 @@ public static class ClusterBenchmark
                     var versioned = $"bench-versioned-{repetition}";
                     await EmbeddedClusterRun.ConfigureAsync(session.Client, versioned, options.VersionEvery).ConfigureAwait(false);
                     versionedTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, versioned, models, options.Parallelism).ConfigureAwait(false));
+                    var cuts = $"bench-cuts-{repetition}";
+                    await EmbeddedClusterRun.ConfigureAsync(session.Client, cuts).ConfigureAwait(false);
+                    cutTimings.Add(await EmbeddedClusterRun.RunWithCutsAsync(session.Client, cuts, models, options.Parallelism, options.VersionEvery).ConfigureAwait(false));
                 }
 
                 var layers = (await session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-1")).GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
@@ -65,7 +71,7 @@ public static class ClusterBenchmark
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"one version of layer {cost.Layer} (2 slices, {models.Count} models, median of 20): {cost.Summaries:F2} ms from the slices' summaries, {cost.Rebuilt:F2} ms rebuilding the merged sketch and iterating"));
-                Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings, versionedTimings);
+                Print(output, options, fleetFolder, models.Count, layers, libraryTimings, clusterTimings, versionedTimings, cutTimings);
             }
 
             return 0;
@@ -86,7 +92,8 @@ public static class ClusterBenchmark
         return folder;
     }
 
-    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, IReadOnlyList<PhaseTimings> library, IReadOnlyList<PhaseTimings> cluster, IReadOnlyList<PhaseTimings> versioned)
+    private static void Print(TextWriter output, BenchOptions options, string fleet, int models, int layers, IReadOnlyList<PhaseTimings> library, IReadOnlyList<PhaseTimings> cluster, IReadOnlyList<PhaseTimings> versioned,
+        IReadOnlyList<PhaseTimings> cuts)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}; {options.Repetitions} alternating repetitions, medians"));
@@ -96,18 +103,20 @@ public static class ClusterBenchmark
         {
             ("numerics library alone", PhaseTimings.Median(library)),
             ("embedded cluster", PhaseTimings.Median(cluster)),
-            (string.Create(c, $"embedded cluster, a version every {options.VersionEvery} models"), PhaseTimings.Median(versioned)),
+            (string.Create(c, $"embedded cluster, a version every {options.VersionEvery} models (coordinators' policy)"), PhaseTimings.Median(versioned)),
+            (string.Create(c, $"embedded cluster, version cuts every {options.VersionEvery} models (as uws run)"), PhaseTimings.Median(cuts)),
         };
         foreach (var (name, t) in medians)
         {
             output.WriteLine(string.Create(c, $"| {name} | {t.Ingest.TotalSeconds:F2} | {t.ModelsPerSecond:F2} | {t.CpuMillisecondsPerModel:F1} | {t.CoresBusy:F2} | {t.Basis.TotalSeconds:F3} | {t.EndToEndModelsPerSecond:F2} |"));
         }
 
-        var (lib, clu, ver) = (medians[0].Item2, medians[1].Item2, medians[2].Item2);
+        var (lib, clu, ver, cut) = (medians[0].Item2, medians[1].Item2, medians[2].Item2, medians[3].Item2);
         output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {clu.ModelsPerSecond / lib.ModelsPerSecond:P1} (target ≥ 80 %); per repetition: {string.Join(", ", library.Zip(cluster, (l, k) => (k.ModelsPerSecond / l.ModelsPerSecond).ToString("P0", c)))}"));
         output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {clu.EndToEndModelsPerSecond / lib.EndToEndModelsPerSecond:P1}"));
         output.WriteLine(string.Create(c, $"ingest throughput lost to versions every {options.VersionEvery} models: {1 - (ver.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(versioned, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}"));
         output.WriteLine(string.Create(c, $"CPU per model added by those versions: {(ver.CpuMillisecondsPerModel / clu.CpuMillisecondsPerModel) - 1:P1} (throughput follows it while the cores stay busy); per repetition: {string.Join(", ", cluster.Zip(versioned, (k, v) => ((v.CpuMillisecondsPerModel / k.CpuMillisecondsPerModel) - 1).ToString("P0", c)))}"));
+        output.WriteLine(string.Create(c, $"ingest throughput lost to version cuts every {options.VersionEvery} models (as uws run): {1 - (cut.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(cuts, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}; CPU per model added: {(cut.CpuMillisecondsPerModel / clu.CpuMillisecondsPerModel) - 1:P1}"));
         output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s without intermediate versions, {ver.Basis.TotalSeconds:F3} s with them (target ≤ 0.3 s)"));
     }
 }

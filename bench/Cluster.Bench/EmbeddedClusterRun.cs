@@ -7,20 +7,39 @@ namespace OrleansUws.Cluster.Bench;
 
 /// <summary>
 /// The same fleet through an embedded silo: models submitted concurrently to the fleet grain (slice grains
-/// read their layers from the files), then every layer's coordinator computes a version on demand.
+/// read their layers from the files), with versions by the coordinators' policy or by version cuts as <c>uws run</c>
+/// takes them, then every layer's coordinator computes a version on demand.
 /// </summary>
 public static class EmbeddedClusterRun
 {
     /// <summary>Ingests <paramref name="models"/> into fleet <paramref name="fleetId"/> and computes the bases.</summary>
     /// <exception cref="InvalidOperationException">A model was rejected (the benchmark's fleet must be clean); the message gives the reason.</exception>
-    public static async Task<PhaseTimings> RunAsync(IClusterClient client, string fleetId, IReadOnlyList<ModelSource> models, int parallelism)
+    public static Task<PhaseTimings> RunAsync(IClusterClient client, string fleetId, IReadOnlyList<ModelSource> models, int parallelism) =>
+        MeasureAsync(client, fleetId, models, ingestor => ingestor.IngestAsync(models), parallelism);
+
+    /// <summary>
+    /// Ingests <paramref name="models"/> as <c>uws run</c> does: batches of <paramref name="versionEvery"/>, each model
+    /// submitted for its batch's version cut, every layer's version of a batch captured when the batch is answered and
+    /// published before the batch after next starts (<see cref="FleetVersions.CaptureCutAsync"/>), while the next batch
+    /// is ingested; then computes the bases.
+    /// </summary>
+    public static Task<PhaseTimings> RunWithCutsAsync(IClusterClient client, string fleetId, IReadOnlyList<ModelSource> models, int parallelism, int versionEvery) =>
+        MeasureAsync(
+            client,
+            fleetId,
+            models,
+            ingestor => ingestor.IngestInBatchesAsync(models, versionEvery, (cut, ct) => FleetVersions.CaptureCutAsync(client, fleetId, cut, publish: true, ct), overlap: true),
+            parallelism);
+
+    private static async Task<PhaseTimings> MeasureAsync(
+        IClusterClient client, string fleetId, IReadOnlyList<ModelSource> models, Func<ModelIngestor, Task<IngestSummary>> ingest, int parallelism)
     {
         ArgumentNullException.ThrowIfNull(client);
         var fleet = client.GetGrain<IFleetGrain>(UwsKeys.Fleet(fleetId));
         var cpu = PhaseTimings.ProcessCpu();
-        var ingest = Stopwatch.StartNew();
-        var summary = await new ModelIngestor(fleet, parallelism).IngestAsync(models).ConfigureAwait(false);
-        ingest.Stop();
+        var ingestWatch = Stopwatch.StartNew();
+        var summary = await ingest(new ModelIngestor(fleet, parallelism)).ConfigureAwait(false);
+        ingestWatch.Stop();
         cpu = PhaseTimings.ProcessCpu() - cpu;
         if (summary.Rejected.Count > 0)
         {
@@ -30,7 +49,7 @@ public static class EmbeddedClusterRun
         var basis = Stopwatch.StartNew();
         await FleetVersions.ComputeNowAsync(client, fleetId).ConfigureAwait(false);
         basis.Stop();
-        return new PhaseTimings(models.Count, ingest.Elapsed, basis.Elapsed, cpu);
+        return new PhaseTimings(models.Count, ingestWatch.Elapsed, basis.Elapsed, cpu);
     }
 
     /// <summary>

@@ -85,14 +85,7 @@ public static class RunJob
         // batch after it waits until that version is published, so its models' held-out capture is measured against it;
         // flattened layers take no cuts, and the queue's batches are its own, so those wait for the capture only.
         bool overlap = queue is null && (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Modes.All(m => m != SketchMode.Flattened);
-        async Task CaptureVersionsAsync(int cut, CancellationToken ct)
-        {
-            await FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, cut, ct).ConfigureAwait(false);
-            if (overlap)
-            {
-                await FleetVersions.PublishCapturedAsync(session.Client, connection.FleetId, ct).ConfigureAwait(false);
-            }
-        }
+        Task CaptureVersionsAsync(int cut, CancellationToken ct) => FleetVersions.CaptureCutAsync(session.Client, connection.FleetId, cut, publish: overlap, ct);
 
         var ingest = options.VersionEvery > 0
             ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync, overlap).ConfigureAwait(false)
