@@ -284,6 +284,41 @@ public abstract partial class BackendSuite
         return Math.Sqrt(diff / norm);
     }
 
+    [Fact]
+    public void ALayerOfOnePartIsSolvedFromThatPartsRowsWhereTheyLie()
+    {
+        // One slice per layer (the embedded silo): the merge reads the part's rows in place — a cut sharing the slice's
+        // buffer, or the blob — with nothing stacked, and gives the exact top-k eigenvectors of BᵀB of those rows.
+        const int k = 4;
+        var factory = new CovarianceSketchFactory(Backend);
+        var solver = new SubspaceBasisSolver(Backend);
+        using var slice = Sketch(factory, MeanMode.Track, TestData.Planted(53, 44, MergeDimension, rank: 5, noise: 0.02), 44);
+        var fromBlob = new MergedSketch(factory, solver, 1);
+        var inPlace = new MergedSketch(factory, solver, 1);
+        fromBlob.Set(0, SketchSummary.Read(slice.Serialize()));
+        inPlace.Set(0, SketchSummary.Of(slice.Copy()));
+        var rows = new float[inPlace[0]!.BufferedRows * MergeDimension];
+        inPlace[0]!.CopyRows(rows);
+
+        // The slice goes on absorbing (and shrinking) after the cut: the cut keeps its rows.
+        slice.AppendRows(TestData.Planted(54, 30, MergeDimension, rank: 5, noise: 0.02), 30);
+
+        var options = new BasisOptions { Rank = k, AlignToPrevious = true };
+        var expected = fromBlob.ComputeBasis(options);
+        var actual = inPlace.ComputeBasis(options);
+        Assert.Equal(expected.Vectors, actual.Vectors);
+        Assert.Equal(expected.SingularValues, actual.SingularValues);
+        var exact = Reference.TopEigenvectors(Reference.Gram(rows, rows.Length / MergeDimension, MergeDimension), MergeDimension, k);
+        Assert.True(SubspaceMetrics.SinThetaMax(actual.Vectors, k, exact, k, MergeDimension) <= 1e-4);
+
+        // A later version of the one part, aligned to the first, from the slice's next cut read in place.
+        inPlace.Set(0, SketchSummary.Of(slice.Copy()));
+        fromBlob.Set(0, SketchSummary.Read(slice.Serialize()));
+        var next = inPlace.ComputeBasis(options, actual);
+        Assert.True(next.Aligned);
+        Assert.Equal(fromBlob.ComputeBasis(options, expected).Vectors, next.Vectors);
+    }
+
     private static ICovarianceSketch Sketch(CovarianceSketchFactory factory, MeanMode meanMode, float[] rows, int count)
     {
         var sketch = factory.Create(new SketchOptions(SketchKind.FrequentDirections, MergeDimension, MergeEll, meanMode));
