@@ -72,16 +72,8 @@ internal static class Procrustes
     /// <summary>v ← R·v for the k×d rows v.</summary>
     private static void Rotate(Span<double> v, double[] r, int k, int d)
     {
-        using var rotated = new PooledArray<double>(k * d, clear: true);
-        for (int i = 0; i < k; i++)
-        {
-            var target = rotated.Span.Slice(i * d, d);
-            for (int t = 0; t < k; t++)
-            {
-                TensorPrimitives.MultiplyAdd(v.Slice(t * d, d), r[(i * k) + t], target, target);
-            }
-        }
-
+        using var rotated = new PooledArray<double>(k * d);
+        RowBlockProducts.CombineRows<double>(r, k, k, v, d, rotated.Span);
         rotated.Span.CopyTo(v);
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using OrleansUws.Numerics.Backends;
 
@@ -75,16 +76,7 @@ internal static unsafe class RowBlockProducts
 
         if (!ShrinkKernels.RotationSupported)
         {
-            for (int i = 0; i < count; i++)
-            {
-                var row = output.Slice(i * cols, cols);
-                row.Clear();
-                for (int t = 0; t < depth; t++)
-                {
-                    TensorPrimitives.MultiplyAdd(x.Slice(t * cols, cols), m[(i * depth) + t], row, row);
-                }
-            }
-
+            CombineRows(m, count, depth, x, cols, output);
             return;
         }
 
@@ -93,6 +85,25 @@ internal static unsafe class RowBlockProducts
         fixed (float* po = output)
         {
             ShrinkKernels.MultiplyRows(pm, count, depth, px, cols, cols, po, cols);
+        }
+    }
+
+    /// <summary>
+    /// output (count × cols) = M·X row by row on the host (any float type): each output row a sum of X's rows scaled by
+    /// its row of M. For small products, and where the CPU lacks the rotation kernel. <paramref name="output"/> must
+    /// not overlap X.
+    /// </summary>
+    public static void CombineRows<T>(ReadOnlySpan<T> m, int count, int depth, ReadOnlySpan<T> x, int cols, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var row = output.Slice(i * cols, cols);
+            row.Clear();
+            for (int t = 0; t < depth; t++)
+            {
+                TensorPrimitives.MultiplyAdd(x.Slice(t * cols, cols), m[(i * depth) + t], row, row);
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ public sealed class SketchSummary : IDisposable
             return;
         }
 
-        MemoryMarshal.Cast<byte, float>(_serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float))).CopyTo(destination);
+        RowsInPlace.CopyTo(destination);
     }
 
     /// <summary>
