@@ -114,9 +114,14 @@ public static class ClusterBenchmark
         var (lib, clu, ver, cut) = (medians[0].Item2, medians[1].Item2, medians[2].Item2, medians[3].Item2);
         output.WriteLine(string.Create(c, $"cluster / library ingest throughput: {clu.ModelsPerSecond / lib.ModelsPerSecond:P1} (target ≥ 80 %); per repetition: {string.Join(", ", library.Zip(cluster, (l, k) => (k.ModelsPerSecond / l.ModelsPerSecond).ToString("P0", c)))}"));
         output.WriteLine(string.Create(c, $"cluster / library end-to-end throughput: {clu.EndToEndModelsPerSecond / lib.EndToEndModelsPerSecond:P1}"));
-        output.WriteLine(string.Create(c, $"ingest throughput lost to versions every {options.VersionEvery} models: {1 - (ver.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(versioned, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}"));
-        output.WriteLine(string.Create(c, $"CPU per model added by those versions: {(ver.CpuMillisecondsPerModel / clu.CpuMillisecondsPerModel) - 1:P1} (throughput follows it while the cores stay busy); per repetition: {string.Join(", ", cluster.Zip(versioned, (k, v) => ((v.CpuMillisecondsPerModel / k.CpuMillisecondsPerModel) - 1).ToString("P0", c)))}"));
-        output.WriteLine(string.Create(c, $"ingest throughput lost to version cuts every {options.VersionEvery} models (as uws run): {1 - (cut.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(cuts, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}; CPU per model added: {(cut.CpuMillisecondsPerModel / clu.CpuMillisecondsPerModel) - 1:P1}"));
+        void PrintCost(string versions, PhaseTimings median, IReadOnlyList<PhaseTimings> passes)
+        {
+            output.WriteLine(string.Create(c, $"ingest throughput lost to {versions}: {1 - (median.ModelsPerSecond / clu.ModelsPerSecond):P1} (target ≤ 10 %); per repetition: {string.Join(", ", cluster.Zip(passes, (k, v) => (1 - (v.ModelsPerSecond / k.ModelsPerSecond)).ToString("P0", c)))}"));
+            output.WriteLine(string.Create(c, $"CPU per model added by those versions: {(median.CpuMillisecondsPerModel / clu.CpuMillisecondsPerModel) - 1:P1} (throughput follows it while the cores stay busy); per repetition: {string.Join(", ", cluster.Zip(passes, (k, v) => ((v.CpuMillisecondsPerModel / k.CpuMillisecondsPerModel) - 1).ToString("P0", c)))}"));
+        }
+
+        PrintCost(string.Create(c, $"versions every {options.VersionEvery} models"), ver, versioned);
+        PrintCost(string.Create(c, $"version cuts every {options.VersionEvery} models (as uws run)"), cut, cuts);
         output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s without intermediate versions, {ver.Basis.TotalSeconds:F3} s with them (target ≤ 0.3 s)"));
     }
 }

@@ -68,15 +68,17 @@ internal static unsafe class RowBlockProducts
             throw new ArgumentException("The product's output overlaps its input rows.", nameof(output));
         }
 
-        if (!ShrinkKernels.RotationSupported && backend is not null)
-        {
-            backend.Gemm(Transpose.No, Transpose.No, count, cols, depth, 1f, m, depth, x, cols, 0f, output, cols);
-            return;
-        }
-
         if (!ShrinkKernels.RotationSupported)
         {
-            CombineRows(m, count, depth, x, cols, output);
+            if (backend is not null)
+            {
+                backend.Gemm(Transpose.No, Transpose.No, count, cols, depth, 1f, m, depth, x, cols, 0f, output, cols);
+            }
+            else
+            {
+                CombineRows(m, count, depth, x, cols, output);
+            }
+
             return;
         }
 
