@@ -5,7 +5,8 @@ namespace OrleansUws.Numerics.Metrics;
 
 /// <summary>
 /// Comparisons of subspaces given as k×d row-major bases with orthonormal rows, and energy measures against a
-/// covariance operator. Angles are computed from the residual R = U − (UVᵀ)V, accurate for small angles.
+/// covariance operator. Angles are those of the residual R = U − (UVᵀ)V, accurate for small angles, computed from k×k
+/// products summed in float64.
 /// </summary>
 public static class SubspaceMetrics
 {
@@ -107,16 +108,35 @@ public static class SubspaceMetrics
         return System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, y) / trace;
     }
 
+    /// <summary>The ku×kv overlaps U·Vᵀ of two k×d bases (row-major), every product summed in float64.</summary>
+    public static double[] Overlaps(ReadOnlySpan<float> u, int ku, ReadOnlySpan<float> v, int kv, int dimension)
+    {
+        Guard.Positive(nameof(dimension), dimension);
+        CheckBasis(nameof(u), u, ku, dimension);
+        CheckBasis(nameof(v), v, kv, dimension);
+        var overlaps = new double[ku * kv];
+        RowBlockProducts.WideCross(u, ku, v, kv, dimension, overlaps);
+        return overlaps;
+    }
+
     private static double[] SquaredSines(ReadOnlySpan<float> u, int ku, ReadOnlySpan<float> v, int kv, int dimension)
     {
         Guard.Positive(nameof(dimension), dimension);
         CheckBasis(nameof(u), u, ku, dimension);
         CheckBasis(nameof(v), v, kv, dimension);
-        using var a = new PooledArray<double>(ku * dimension);
-        using var b = new PooledArray<double>(kv * dimension);
-        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(u[..(ku * dimension)], a.Span);
-        System.Numerics.Tensors.TensorPrimitives.ConvertChecked<float, double>(v[..(kv * dimension)], b.Span);
-        return ku <= kv ? DenseMath.SquaredSines(a.Span, ku, b.Span, kv, dimension) : DenseMath.SquaredSines(b.Span, kv, a.Span, ku, dimension);
+        return ku <= kv ? SquaredSinesOrdered(u, ku, v, kv, dimension) : SquaredSinesOrdered(v, kv, u, ku, dimension);
+    }
+
+    /// <summary>The squared sines of span(A) (ka ≤ kb rows) to span(B) from AAᵀ, ABᵀ and BBᵀ (<see cref="DenseMath.SquaredSinesFromProducts"/>).</summary>
+    private static double[] SquaredSinesOrdered(ReadOnlySpan<float> a, int ka, ReadOnlySpan<float> b, int kb, int d)
+    {
+        var m = new double[ka * kb];
+        var ga = new double[ka * ka];
+        var gb = new double[kb * kb];
+        RowBlockProducts.WideCross(a, ka, b, kb, d, m);
+        RowBlockProducts.WideCross(a, ka, a, ka, d, ga);
+        RowBlockProducts.WideCross(b, kb, b, kb, d, gb);
+        return DenseMath.SquaredSinesFromProducts(ga, m, gb, ka, kb);
     }
 
     private static void CheckBasis(string name, ReadOnlySpan<float> basis, int k, int d)

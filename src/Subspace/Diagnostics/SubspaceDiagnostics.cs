@@ -119,12 +119,12 @@ public static class SubspaceDiagnostics
         var wa = Weights(sigmaA, ka);
         var wb = Weights(sigmaB, kb);
         double normA = wa.Sum(w => w * w), normB = wb.Sum(w => w * w), cross = 0;
+        var overlaps = SubspaceMetrics.Overlaps(a[..(ka * dimension)], ka, b[..(kb * dimension)], kb, dimension);
         for (int i = 0; i < ka; i++)
         {
-            var ai = a.Slice(i * dimension, dimension);
             for (int j = 0; j < kb; j++)
             {
-                double c = UpdateAlgebra.Dot(ai, b.Slice(j * dimension, dimension));
+                double c = overlaps[(i * kb) + j];
                 cross += wa[i] * wb[j] * c * c;
             }
         }

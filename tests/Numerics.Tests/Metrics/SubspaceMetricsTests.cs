@@ -40,6 +40,56 @@ public sealed class SubspaceMetricsTests
     }
 
     [Fact]
+    public void OverlapsSumExactProductsInFloat64OverOddShapes()
+    {
+        // 5×6 overlaps over 4,101 columns: whole 4×4 tiles, edge rows and columns, and a tail past the last 8 columns.
+        const int ku = 5, kv = 6, d = 4101;
+        var rng = new Random(71);
+        var u = Enumerable.Range(0, ku * d).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var v = Enumerable.Range(0, kv * d).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var overlaps = SubspaceMetrics.Overlaps(u, ku, v, kv, d);
+        Assert.Equal(ku * kv, overlaps.Length);
+        for (int i = 0; i < ku; i++)
+        {
+            for (int j = 0; j < kv; j++)
+            {
+                double expected = 0, scale = 0;
+                for (int c = 0; c < d; c++)
+                {
+                    double product = (double)u[(i * d) + c] * v[(j * d) + c];
+                    expected += product;
+                    scale += Math.Abs(product);
+                }
+
+                Assert.Equal(expected, overlaps[(i * kv) + j], 1e-14 * scale);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1e-3)]
+    [InlineData(1e-5)]
+    [InlineData(0.0)]
+    public void SmallAnglesBetweenFloatBasesAreExactToFloatRounding(double angle)
+    {
+        // An 8×4096 basis orthonormal in float64 and stored in float32, and the same basis with its first row turned by
+        // the planted angle towards a direction outside it: float32 rounding alone must not show up as an angle.
+        const int k = 8, d = 4096;
+        var rng = new Random(72);
+        var rows = Orthonormal(rng, k + 1, d);
+        var u = rows.Take(k * d).Select(x => (float)x).ToArray();
+        var v = (float[])u.Clone();
+        for (int c = 0; c < d; c++)
+        {
+            v[c] = (float)((Math.Cos(angle) * rows[c]) + (Math.Sin(angle) * rows[(k * d) + c]));
+        }
+
+        Assert.Equal(Math.Sin(angle), SubspaceMetrics.SinThetaMax(u, k, v, k, d), 3e-7);
+        Assert.Equal(Math.Sin(angle), SubspaceMetrics.SinThetaMax(v, k, u, k, d), 3e-7);
+        Assert.Equal(0, SubspaceMetrics.SinThetaMax(u, k, u, k, d), 3e-7);
+    }
+
+    [Fact]
     public void MetricsRejectBadShapesNamingTheBasis()
     {
         var ex = Assert.Throws<ArgumentException>(() => SubspaceMetrics.SinThetaMax(new float[11], 2, new float[12], 2, D));
@@ -73,5 +123,28 @@ public sealed class SubspaceMetricsTests
         double expected = ((18 * 9) + (2 * 3 * 3 * 0.5) + (1 * 0.25)) / norm2 / 19;
         Assert.Equal(expected, SubspaceMetrics.MeanDirectionShare(op, mean), 1e-12);
         Assert.Equal(0, SubspaceMetrics.MeanDirectionShare(op, [0, 0]));
+    }
+
+    /// <summary>n orthonormal rows of length d (Gram–Schmidt twice in float64).</summary>
+    private static double[] Orthonormal(Random rng, int n, int d)
+    {
+        var rows = Enumerable.Range(0, n * d).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            var row = rows.AsSpan(i * d, d);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    var other = rows.AsSpan(j * d, d);
+                    double dot = System.Numerics.Tensors.TensorPrimitives.Dot<double>(row, other);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(other, -dot, row, row);
+                }
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.Divide<double>(row, System.Numerics.Tensors.TensorPrimitives.Norm<double>(row), row);
+        }
+
+        return rows;
     }
 }
