@@ -119,7 +119,7 @@ public static class ClusterBenchmark
         {
             var paired = baseline.Zip(passes, ratio).ToArray();
             output.WriteLine(string.Create(c,
-                $"{what}: {MedianOf(paired):P1} ({target}); per repetition: {string.Join(", ", paired.Select(r => r.ToString("P0", c)))}; ratio of the medians {ofMedians:P1}"));
+                $"{what}: {Medians.Of(paired):P1} ({target}); per repetition: {string.Join(", ", paired.Select(r => r.ToString("P0", c)))}; ratio of the medians {ofMedians:P1}"));
         }
 
         PrintRatio("cluster / library ingest throughput", library, cluster, (l, k) => k.ModelsPerSecond / l.ModelsPerSecond,
@@ -136,12 +136,5 @@ public static class ClusterBenchmark
         PrintCost(string.Create(c, $"versions every {options.VersionEvery} models"), ver, versioned);
         PrintCost(string.Create(c, $"version cuts every {options.VersionEvery} models (as uws run)"), cut, cuts);
         output.WriteLine(string.Create(c, $"time from the last model to every layer's new basis version (cluster, {layers} layers, {Environment.ProcessorCount} at a time): {clu.Basis.TotalSeconds:F3} s without intermediate versions, {ver.Basis.TotalSeconds:F3} s with them (target ≤ 0.3 s)"));
-    }
-
-    private static double MedianOf(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

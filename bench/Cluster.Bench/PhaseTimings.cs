@@ -37,12 +37,6 @@ public sealed record PhaseTimings(int Models, TimeSpan Ingest, TimeSpan Basis, T
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentOutOfRangeException.ThrowIfZero(runs.Count);
         return new PhaseTimings(
-            runs[0].Models, MedianOf(runs.Select(r => r.Ingest)), MedianOf(runs.Select(r => r.Basis)), MedianOf(runs.Select(r => r.IngestCpu)));
-    }
-
-    private static TimeSpan MedianOf(IEnumerable<TimeSpan> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            runs[0].Models, Medians.Of(runs.Select(r => r.Ingest)), Medians.Of(runs.Select(r => r.Basis)), Medians.Of(runs.Select(r => r.IngestCpu)));
     }
 }

@@ -70,7 +70,7 @@ public sealed class VersionCost(CovarianceSketchFactory factory, SubspaceBasisSo
                 rebuilt.Add(watch.Elapsed.TotalMilliseconds);
             }
 
-            return (Median(summaries), Median(rebuilt), layer.LayerId);
+            return (Medians.Of(summaries), Medians.Of(rebuilt), layer.LayerId);
         }
         finally
         {
@@ -91,11 +91,5 @@ public sealed class VersionCost(CovarianceSketchFactory factory, SubspaceBasisSo
         }
 
         return merged;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }
