@@ -59,11 +59,11 @@ internal static unsafe class RowBlockProducts
                     }
 
                     // The pairs outside whole tiles, and the tiles' last columns.
+                    int from = whole ? tiled : 0;
                     for (int p = i; p < Math.Min(i + 4, xRows); p++)
                     {
                         for (int q = j; q < Math.Min(j + 4, yRows); q++)
                         {
-                            int from = whole ? tiled : 0;
                             double tail = RowKernels.WideDot(x.Slice((p * cols) + from, cols - from), y.Slice((q * cols) + from, cols - from));
                             c[(p * yRows) + q] = whole ? c[(p * yRows) + q] + tail : tail;
                         }
@@ -151,6 +151,7 @@ internal static unsafe class RowBlockProducts
             }
         }
     }
+
     /// <summary>Floats per step of <see cref="WideDot4x4"/>: one zmm of float64.</summary>
     private const int WideLanes = 8;
 
