@@ -141,8 +141,8 @@ if (!quick)
 }
 
 // 5. Summary table (markdown, for docs/numerics.md). Every rate is compared with the backend's sgemm on all cores,
-// measured again now: on a shared machine the rate drifts within a run (165–206 GFLOP/s seen on the 2-core development
-// machine), and the table takes the higher of the two measurements (the lines above used the first).
+// measured again now: on a shared machine the rate drifts within a run, so the table takes the higher of the two
+// measurements (the lines above used the first).
 // OpenBLAS's thread count is process-wide and the lanes above set it to one: give it every core again first.
 var endBackend = backend;
 if (backend.Name == OpenBlasBackend.BackendName

@@ -18,7 +18,7 @@ public static class TensorConvert
 {
     private const int ChunkElements = 4096;
     // Software prefetch distance for the 16-bit widening loops: 4 KiB ahead, i.e. into the next page, which the hardware
-    // prefetchers do not cross into; measured +20 points of the plain-read ratio for bf16 (docs/model-formats.md).
+    // prefetchers do not cross into (the measurement that kept it is in docs/model-formats.md).
     private const int PrefetchElements = 2048;
 
     /// <summary>

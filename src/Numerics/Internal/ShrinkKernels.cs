@@ -7,8 +7,8 @@ namespace OrleansUws.Numerics.Internal;
 /// <summary>
 /// x86 kernels for the two skinny products of a Frequent Directions shrink on a host row buffer B (rows × cols,
 /// row-major, cols ≫ rows): the Gram columns B·B[from:]ᵀ (AVX2 + FMA) and the rotation B[0:out] ← M·B in place
-/// (AVX-512). OpenBLAS runs these shapes (128×64×4096 and 64×4096×128 at ℓ = 64) at ~80 % of its own sgemm rate on
-/// one core; these run them near the sgemm rate, because the shapes allow what a general GEMM cannot assume:
+/// (AVX-512). OpenBLAS runs these shapes (128×64×4096 and 64×4096×128 at ℓ = 64) below its own sgemm rate on one
+/// core; these run them near it (docs/numerics.md), because the shapes allow what a general GEMM cannot assume:
 /// <list type="bullet">
 /// <item>The Gram is a set of long dot products: 4 rows × 4 rows of 8-float accumulators over k blocks of
 /// <see cref="KBlock"/> floats, no packing, each block's float sums added into the float64 result. Of the square part
@@ -21,7 +21,7 @@ namespace OrleansUws.Numerics.Internal;
 /// </summary>
 internal static unsafe class ShrinkKernels
 {
-    /// <summary>Floats of a row summed per Gram pass (two blocks of 4 rows = 64 KiB; measured best of 512 … 4096).</summary>
+    /// <summary>Floats of a row summed per Gram pass: two blocks of 4 rows = 64 KiB, the best of the sizes from 512 to 4096.</summary>
     internal const int KBlock = 2048;
 
     /// <summary>Columns per rotation chunk: 4 zmm registers.</summary>
@@ -251,7 +251,7 @@ internal static unsafe class ShrinkKernels
             a23 = Fma.MultiplyAdd(v2, w, a23);
             a33 = Fma.MultiplyAdd(v3, w, a33);
 
-            // The same for the next 8 floats (two steps per iteration: measured 95 vs 92 GFLOP/s for one).
+            // The same for the next 8 floats (two steps per iteration keep more loads in flight than one).
             v0 = Avx.LoadVector256(x0 + p + 8);
             v1 = Avx.LoadVector256(x1 + p + 8);
             v2 = Avx.LoadVector256(x2 + p + 8);
