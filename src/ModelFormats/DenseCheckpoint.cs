@@ -95,7 +95,7 @@ public sealed class DenseCheckpoint : IModelReader
     public void ReadColumns(string layerId, int columnStart, int columnCount, Span<float> destination) =>
         ReadBlock(layerId, columnStart, columnCount, destination, rows: false);
 
-    /// <summary>Unmaps the checkpoint.</summary>
+    /// <summary>Closes the checkpoint.</summary>
     public void Dispose() => _source.Dispose();
 
     // A block of rows (or columns) of W is the same block of the stored tensor, or — stored transposed — a block of its

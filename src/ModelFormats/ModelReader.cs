@@ -15,7 +15,7 @@ public static class ModelReader
     /// </summary>
     /// <param name="path">The path.</param>
     /// <param name="options">Orientation options for dense checkpoints.</param>
-    /// <returns>The model; dispose it to unmap its files.</returns>
+    /// <returns>The model; dispose it to close its files.</returns>
     /// <exception cref="ModelFormatException">The path holds no model, or the model is defective.</exception>
     public static IModelReader Open(string path, ModelReaderOptions? options = null)
     {

@@ -89,6 +89,32 @@ public sealed class SafetensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void AFileCutShortAfterOpeningIsAnErrorNamingItAndTheTensor()
+    {
+        float[] matrix = Enumerable.Range(0, 64 * 40).Select(i => (i % 97 - 48) * 0.125f).ToArray();
+        string path = _temp.File("cut.safetensors");
+        SafetensorsWriter.WriteAll(path, [(new TensorSpec("m", TensorDType.BF16, [64, 40]), matrix)]);
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        var rows = new float[8 * 40];
+        file.ReadRows("m", 56, 8, rows);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(file.DataOffset + (32 * 40 * 2)); // the last 32 rows gone
+        }
+
+        file.ReadRows("m", 0, 8, rows); // rows still in the file read as before
+        Assert.Equal(matrix.AsSpan(0, 8 * 40).ToArray(), rows);
+        var rowsError = Assert.Throws<ModelFormatException>(() => file.ReadRows("m", 56, 8, rows));
+        var columnsError = Assert.Throws<ModelFormatException>(() => file.ReadColumns("m", 0, 3, new float[64 * 3]));
+        foreach (var error in new[] { rowsError, columnsError })
+        {
+            Assert.Equal(path, error.FilePath);
+            Assert.Equal("m", error.TensorName);
+            Assert.StartsWith("truncated", error.Reason);
+        }
+    }
+
+    [Fact]
     public void ConcurrentReadersOfOneFileSeeTheSameValues()
     {
         float[] matrix = Enumerable.Range(0, 256 * 64).Select(i => (i % 251 - 125) * 0.25f).ToArray(); // 7 significant bits: exact in bf16

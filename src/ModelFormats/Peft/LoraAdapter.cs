@@ -121,7 +121,7 @@ public sealed class LoraAdapter : IModelReader
         Multiply(b.Span, a.Span, layer.OutFeatures, layer.Rank, columnCount, (float)factors.Scaling, destination);
     }
 
-    /// <summary>Unmaps the weights file.</summary>
+    /// <summary>Closes the weights file.</summary>
     public void Dispose() => _file.Dispose();
 
     // destination (rows × cols) = scale · left (rows × inner) · right (inner × cols)

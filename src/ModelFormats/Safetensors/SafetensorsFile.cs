@@ -1,25 +1,29 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 
 namespace OrleansUws.ModelFormats.Safetensors;
 
 /// <summary>
-/// A safetensors file opened through a read-only memory mapping. Opening reads and validates only the
-/// header (allocations proportional to the header, never to the data); tensor reads convert straight from
-/// the mapped pages into the caller's buffer, so a slice read touches only the pages of its slice.
+/// A safetensors file opened for positioned reads. Opening reads and validates only the header (allocations
+/// proportional to the header, never to the data); a tensor read fetches the bytes of its rows in blocks of at most
+/// <see cref="ReadBlockBytes"/> into a pooled buffer and converts them into the caller's buffer, so a slice read
+/// reads only its rows. Positioned reads rather than a memory mapping: each model file is read once, and first
+/// touching a mapping costs a page fault per page (5× the CPU of reading the same page-cached bytes with
+/// <c>pread</c> on the machines this runs on, docs/model-formats.md), and a file cut short after opening becomes an
+/// error naming it instead of a bus error.
 /// </summary>
-public sealed unsafe class SafetensorsFile : ITensorSource
+public sealed class SafetensorsFile : ITensorSource
 {
-    private readonly MemoryMappedFile _mapping;
-    private readonly MemoryMappedViewAccessor _view;
-    private byte* _base;
+    /// <summary>File bytes fetched per read: large enough to amortise the call, small enough to stay in cache while converted.</summary>
+    public const int ReadBlockBytes = 1 << 20;
 
-    private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* basePointer, SafetensorsHeader header)
+    private readonly SafeFileHandle _file;
+
+    private SafetensorsFile(string path, SafeFileHandle file, SafetensorsHeader header)
     {
         Path = path;
-        _mapping = mapping;
-        _view = view;
-        _base = basePointer;
+        _file = file;
         Header = header;
     }
 
@@ -40,45 +44,37 @@ public sealed unsafe class SafetensorsFile : ITensorSource
 
     /// <summary>Opens and validates a safetensors file.</summary>
     /// <param name="path">The file.</param>
-    /// <returns>The open file; dispose it to unmap.</returns>
+    /// <returns>The open file; dispose it to close.</returns>
     /// <exception cref="ModelFormatException">The file is truncated, its header is absurd or invalid, or its tensor table is inconsistent.</exception>
     public static SafetensorsFile Open(string path)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        long length = stream.Length;
-        if (length < SafetensorsHeader.PrefixBytes)
-        {
-            stream.Dispose();
-            throw SafetensorsHeader.TruncatedPrefix(length, path);
-        }
-
-        MemoryMappedFile? mapping = null;
-        MemoryMappedViewAccessor? view = null;
-        byte* pointer = null;
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            view = mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            pointer += view.PointerOffset;
-            int headerLength = SafetensorsHeader.ReadLength(new ReadOnlySpan<byte>(pointer, SafetensorsHeader.PrefixBytes), length, path);
-            var header = SafetensorsHeader.Parse(new ReadOnlySpan<byte>(pointer + SafetensorsHeader.PrefixBytes, headerLength), length, path);
-            return new SafetensorsFile(path, mapping, view, pointer, header);
+            long length = RandomAccess.GetLength(file);
+            Span<byte> prefix = stackalloc byte[SafetensorsHeader.PrefixBytes];
+            if (length < SafetensorsHeader.PrefixBytes)
+            {
+                throw SafetensorsHeader.TruncatedPrefix(length, path);
+            }
+
+            ReadExactly(file, prefix, 0, path, tensor: null);
+            int headerLength = SafetensorsHeader.ReadLength(prefix, length, path);
+            var bytes = ArrayPool<byte>.Shared.Rent(headerLength);
+            try
+            {
+                var header = bytes.AsSpan(0, headerLength);
+                ReadExactly(file, header, SafetensorsHeader.PrefixBytes, path, tensor: null);
+                return new SafetensorsFile(path, file, SafetensorsHeader.Parse(header, length, path));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
         }
         catch
         {
-            if (pointer != null)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            view?.Dispose();
-            if (mapping is null)
-            {
-                stream.Dispose();
-            }
-
-            mapping?.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -137,41 +133,84 @@ public sealed unsafe class SafetensorsFile : ITensorSource
             throw Guard.LengthMismatch(destination.Length, tensor.Rows * columnCount, $"{columnCount} columns of tensor '{name}' {tensor.ShapeText}");
         }
 
-        for (long row = 0; row < tensor.Rows; row++)
-        {
-            ConvertElements(tensor, row * tensor.Columns + columnStart, destination.Slice((int)(row * columnCount), columnCount));
-        }
-    }
-
-    /// <summary>Unmaps the file.</summary>
-    public void Dispose()
-    {
-        if (_base == null)
+        if (tensor.Rows == 0 || columnCount == 0)
         {
             return;
         }
 
-        _base = null;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _mapping.Dispose();
+        // Whole rows are fetched (a block of them per read) and each row's columns converted from the block.
+        int size = tensor.DType.SizeInBytes();
+        long rowBytes = tensor.Columns * size;
+        int rowsPerBlock = (int)Math.Clamp(ReadBlockBytes / rowBytes, 1, tensor.Rows);
+        var bytes = ArrayPool<byte>.Shared.Rent((int)(rowsPerBlock * rowBytes));
+        try
+        {
+            for (long row = 0; row < tensor.Rows; row += rowsPerBlock)
+            {
+                int rows = (int)Math.Min(rowsPerBlock, tensor.Rows - row);
+                var block = bytes.AsSpan(0, (int)(rows * rowBytes));
+                ReadExactly(_file, block, DataOffset + tensor.DataStart + (row * rowBytes), Path, name);
+                for (int r = 0; r < rows; r++)
+                {
+                    long first = ((row + r) * tensor.Columns) + columnStart;
+                    Header.Convert(tensor, first, block.Slice((int)((r * rowBytes) + (columnStart * size)), columnCount * size),
+                        destination.Slice((int)((row + r) * columnCount), columnCount));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _file.Dispose();
 
     private TensorInfo GetReadable(string name)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
+        ObjectDisposedException.ThrowIf(_file.IsClosed, this);
         return GetTensor(name);
     }
 
+    /// <summary>Converts <paramref name="destination"/>.Length elements of <paramref name="tensor"/> from element <paramref name="firstElement"/> on, a block of file bytes at a time.</summary>
     private void ConvertElements(TensorInfo tensor, long firstElement, Span<float> destination)
     {
-        const int chunk = 1 << 24; // elements per span, so that chunk × 8 bytes fits an int
         int size = tensor.DType.SizeInBytes();
-        for (int done = 0; done < destination.Length; done += chunk)
+        int blockElements = ReadBlockBytes / size;
+        var bytes = ArrayPool<byte>.Shared.Rent((int)Math.Min(ReadBlockBytes, (long)destination.Length * size));
+        try
         {
-            int count = Math.Min(chunk, destination.Length - done);
-            byte* source = _base + DataOffset + tensor.DataStart + (firstElement + done) * size;
-            Header.Convert(tensor, firstElement + done, new ReadOnlySpan<byte>(source, count * size), destination.Slice(done, count));
+            for (int done = 0; done < destination.Length; done += blockElements)
+            {
+                int count = Math.Min(blockElements, destination.Length - done);
+                var block = bytes.AsSpan(0, count * size);
+                ReadExactly(_file, block, DataOffset + tensor.DataStart + ((firstElement + done) * size), Path, tensor.Name);
+                Header.Convert(tensor, firstElement + done, block, destination.Slice(done, count));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from <paramref name="offset"/>; a file that ends first (cut short after it was
+    /// opened) is named in the error, with the tensor being read (null: the header).
+    /// </summary>
+    private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, string path, string? tensor)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = RandomAccess.Read(file, buffer[read..], offset + read);
+            if (n == 0)
+            {
+                throw new ModelFormatException(path, tensor, $"truncated: the file ends at byte {offset + read}, inside {(tensor is null ? "the header" : "this tensor")} (it changed after it was opened)");
+            }
+
+            read += n;
         }
     }
 }

@@ -5,7 +5,7 @@ namespace OrleansUws.ModelFormats.Safetensors;
 
 /// <summary>
 /// A validated safetensors header, independent of how the bytes are fetched: <see cref="SafetensorsFile"/> reads it
-/// from a memory mapping, a remote model store can fetch the 8-byte prefix and the header with two range requests,
+/// with positioned reads of the local file, a remote model store can fetch the 8-byte prefix and the header with two range requests,
 /// then fetch any tensor's byte range (<see cref="DataOffset"/> + <see cref="TensorInfo.DataStart"/>) and convert it
 /// with <see cref="Convert"/>, getting the same checks and messages.
 /// </summary>

@@ -5,7 +5,7 @@ namespace OrleansUws.ModelFormats.Safetensors;
 
 /// <summary>
 /// A checkpoint split over several safetensors files, described by <c>model.safetensors.index.json</c>
-/// (<c>{"metadata": {...}, "weight_map": {"tensor": "shard file"}}</c>). Every shard is opened (memory-mapped)
+/// (<c>{"metadata": {...}, "weight_map": {"tensor": "shard file"}}</c>). Every shard is opened (its header read)
 /// and validated; the index and the shards must agree exactly on which tensor lives where.
 /// </summary>
 public sealed class ShardedCheckpoint : ITensorSource
@@ -127,7 +127,7 @@ public sealed class ShardedCheckpoint : ITensorSource
     public void ReadColumns(string name, long columnStart, int columnCount, Span<float> destination) =>
         Shard(name).ReadColumns(name, columnStart, columnCount, destination);
 
-    /// <summary>Unmaps every shard.</summary>
+    /// <summary>Closes every shard.</summary>
     public void Dispose()
     {
         foreach (SafetensorsFile shard in _shards)
