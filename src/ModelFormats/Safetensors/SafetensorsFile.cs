@@ -9,9 +9,8 @@ namespace OrleansUws.ModelFormats.Safetensors;
 /// proportional to the header, never to the data); a tensor read fetches the bytes of its rows in blocks of at most
 /// <see cref="ReadBlockBytes"/> into a pooled buffer and converts them into the caller's buffer, so a slice read
 /// reads only its rows. Positioned reads rather than a memory mapping: each model file is read once, and first
-/// touching a mapping costs a page fault per page (5× the CPU of reading the same page-cached bytes with
-/// <c>pread</c> on the machines this runs on, docs/model-formats.md), and a file cut short after opening becomes an
-/// error naming it instead of a bus error.
+/// touching a mapping takes a page fault per page, several times the CPU of copying the same page-cached bytes
+/// (docs/model-formats.md); and a file cut short after opening becomes an error naming it instead of a bus error.
 /// </summary>
 public sealed class SafetensorsFile : ITensorSource
 {
