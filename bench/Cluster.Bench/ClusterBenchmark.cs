@@ -46,23 +46,48 @@ public static class ClusterBenchmark
                 await EmbeddedClusterRun.ConfigureAsync(session.Client, "bench-warmup-cuts").ConfigureAwait(false);
                 await EmbeddedClusterRun.RunWithCutsAsync(session.Client, "bench-warmup-cuts", warmup, options.Parallelism, versionEvery: 2).ConfigureAwait(false);
 
-                // Alternate library and cluster passes so that load from other processes hits all alike; report medians.
+                // Alternate the passes so that load from other processes hits all alike, and rotate their order each
+                // repetition: the fleets of earlier passes stay active in the silo, so a pass that always ran last would
+                // always run beside the most live sketches. Report medians.
                 var libraryTimings = new List<PhaseTimings>();
                 var clusterTimings = new List<PhaseTimings>();
                 var versionedTimings = new List<PhaseTimings>();
                 var cutTimings = new List<PhaseTimings>();
                 for (var repetition = 1; repetition <= options.Repetitions; repetition++)
                 {
-                    libraryTimings.Add(library.Run(models, description.Sketch, description.Basis));
                     var fleet = $"bench-{repetition}";
-                    await EmbeddedClusterRun.ConfigureAsync(session.Client, fleet).ConfigureAwait(false);
-                    clusterTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, fleet, models, options.Parallelism).ConfigureAwait(false));
                     var versioned = $"bench-versioned-{repetition}";
-                    await EmbeddedClusterRun.ConfigureAsync(session.Client, versioned, options.VersionEvery).ConfigureAwait(false);
-                    versionedTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, versioned, models, options.Parallelism).ConfigureAwait(false));
                     var cuts = $"bench-cuts-{repetition}";
-                    await EmbeddedClusterRun.ConfigureAsync(session.Client, cuts).ConfigureAwait(false);
-                    cutTimings.Add(await EmbeddedClusterRun.RunWithCutsAsync(session.Client, cuts, models, options.Parallelism, options.VersionEvery).ConfigureAwait(false));
+                    Func<Task>[] passes =
+                    [
+                        () =>
+                        {
+                            libraryTimings.Add(library.Run(models, description.Sketch, description.Basis));
+                            return Task.CompletedTask;
+                        },
+                        async () =>
+                        {
+                            await EmbeddedClusterRun.ConfigureAsync(session.Client, fleet).ConfigureAwait(false);
+                            clusterTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, fleet, models, options.Parallelism).ConfigureAwait(false));
+                        },
+                        async () =>
+                        {
+                            await EmbeddedClusterRun.ConfigureAsync(session.Client, versioned, options.VersionEvery).ConfigureAwait(false);
+                            versionedTimings.Add(await EmbeddedClusterRun.RunAsync(session.Client, versioned, models, options.Parallelism).ConfigureAwait(false));
+                        },
+                        async () =>
+                        {
+                            await EmbeddedClusterRun.ConfigureAsync(session.Client, cuts).ConfigureAwait(false);
+                            cutTimings.Add(await EmbeddedClusterRun.RunWithCutsAsync(session.Client, cuts, models, options.Parallelism, options.VersionEvery).ConfigureAwait(false));
+                        },
+                    ];
+                    for (var pass = 0; pass < passes.Length; pass++)
+                    {
+                        // What the previous pass left for the collector is collected before this one starts, not during it.
+                        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                        GC.WaitForPendingFinalizers();
+                        await passes[(pass + repetition - 1) % passes.Length]().ConfigureAwait(false);
+                    }
                 }
 
                 var layers = (await session.Client.GetGrain<IFleetGrain>(UwsKeys.Fleet("bench-1")).GetDescriptionAsync().ConfigureAwait(false)).Layers.Count;
@@ -96,7 +121,7 @@ public static class ClusterBenchmark
         IReadOnlyList<PhaseTimings> cuts)
     {
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}; {options.Repetitions} alternating repetitions, medians"));
+        output.WriteLine(string.Create(c, $"fleet: {models} models × {layers} layers ({(options.Fleet is null ? options.Preset + ", generated" : fleet)}); {Environment.ProcessorCount} cores; submissions in flight: {options.Parallelism}; {options.Repetitions} repetitions (passes in rotating order, a full collection before each), medians"));
         output.WriteLine("| run | ingest s | models/s | CPU ms per model | cores busy | last model → new bases s | end-to-end models/s |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         var medians = new[]
