@@ -65,6 +65,23 @@ public sealed class FleetGeneratorTests : IDisposable
         return t;
     }
 
+    [Theory]
+    [InlineData(FleetPresets.Mistral7BLora, 32, 4)]
+    [InlineData(FleetPresets.VitB16, 12, 6)]
+    [InlineData(FleetPresets.Tiny, 2, 2)]
+    [InlineData(FleetPresets.TinyDense, 2, 3)]
+    public void A_preset_has_its_block_count_of_layers_and_refuses_more_naming_itself(string preset, int blocks, int projectionsPerBlock)
+    {
+        Assert.Equal(blocks, FleetPresets.BlockCount(preset));
+        Assert.Equal(blocks * projectionsPerBlock, FleetPresets.Create(preset, 1).Layers.Count);
+        Assert.Equal(projectionsPerBlock, FleetPresets.Create(preset, 1, layerCount: 1).Layers.Count);
+
+        var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => FleetPresets.Create(preset, 1, blocks + 1));
+        Assert.StartsWith($"Preset '{preset}' has {blocks} layers; {blocks + 1} were asked for.", tooMany.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => FleetPresets.Create(preset, 1, 0));
+        Assert.Contains("'no-such-preset'", Assert.Throws<ArgumentException>(() => FleetPresets.BlockCount("no-such-preset")).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ModelContentDependsOnlyOnSeedAndIndexNotOnCountOrParallelism()
     {

@@ -20,6 +20,18 @@ public sealed class ValidationFailures
         }
     }
 
+    /// <summary>
+    /// Adds a failure when <paramref name="value"/> is above <paramref name="maximum"/>, the limit set by
+    /// <paramref name="limitedBy"/> (e.g. "for preset 'tiny'").
+    /// </summary>
+    public void AtMost(string option, int value, int maximum, string limitedBy)
+    {
+        if (value > maximum)
+        {
+            Add($"{option} must be at most {maximum} {limitedBy} (got {value})");
+        }
+    }
+
     /// <summary>Adds a failure when <paramref name="value"/> is outside [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
     public void InRange(string option, int value, int minimum, int maximum)
     {

@@ -20,7 +20,7 @@ public sealed class FleetGenerateOptionsValidator : IValidateOptions<FleetGenera
         failures.AtLeast("--models", options.Models, 1);
         if (options.Layers is { } layers)
         {
-            failures.AtLeast("--layers", layers, 1);
+            PresetLayers(failures, layers, options.Preset);
         }
 
         if (options.Rank is { } rank)
@@ -44,5 +44,15 @@ public sealed class FleetGenerateOptionsValidator : IValidateOptions<FleetGenera
         }
 
         return failures.ToResult();
+    }
+
+    /// <summary>Checks <c>--layers</c>: at least 1, and at most the layers of <paramref name="preset"/> when it is a known one.</summary>
+    internal static void PresetLayers(ValidationFailures failures, int layers, string preset)
+    {
+        failures.AtLeast("--layers", layers, 1);
+        if (FleetPresets.Names.Contains(preset))
+        {
+            failures.AtMost("--layers", layers, FleetPresets.BlockCount(preset), $"for preset '{preset}'");
+        }
     }
 }

@@ -148,7 +148,7 @@ public static class RunJob
     {
         if (given is null)
         {
-            return [.. FleetPresets.Create(options.Preset, 1, options.Layers).Layers.Select(l => (l.OutFeatures, l.InFeatures))];
+            return [.. FleetPresets.Create(options.Preset, 1, options.LayersToGenerate).Layers.Select(l => (l.OutFeatures, l.InFeatures))];
         }
 
         try
@@ -171,7 +171,7 @@ public static class RunJob
             Output = folder,
             Preset = options.Preset,
             Models = options.Models,
-            Layers = options.Layers,
+            Layers = options.LayersToGenerate,
             Noise = options.Noise,
             Seed = options.Seed,
         };

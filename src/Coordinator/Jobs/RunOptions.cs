@@ -1,4 +1,5 @@
 using OrleansUws.Coordinator.Fleets;
+using OrleansUws.ModelFormats.Fleets;
 
 namespace OrleansUws.Coordinator.Jobs;
 
@@ -11,8 +12,17 @@ public sealed class RunOptions
     /// <summary>Models to generate. Option <c>--models</c>.</summary>
     public int Models { get; set; } = 200;
 
-    /// <summary>Decoder layers to generate (each with q/k/v/o projections for the Mistral preset). Option <c>--layers</c>.</summary>
-    public int Layers { get; set; } = 8;
+    /// <summary>
+    /// Decoder layers to generate (each with q/k/v/o projections for the Mistral preset); null generates
+    /// <see cref="DefaultLayers"/>, or every layer of a preset with fewer (<see cref="LayersToGenerate"/>). Option <c>--layers</c>.
+    /// </summary>
+    public int? Layers { get; set; }
+
+    /// <summary>Decoder layers generated when <c>--layers</c> is not given (fewer when the preset has fewer).</summary>
+    public const int DefaultLayers = 8;
+
+    /// <summary>The decoder layers a generated fleet has: <see cref="Layers"/>, else <see cref="DefaultLayers"/> or all of a smaller preset.</summary>
+    public int LayersToGenerate => Layers ?? Math.Min(DefaultLayers, FleetPresets.BlockCount(Preset));
 
     /// <summary>Generator preset. Option <c>--preset</c>.</summary>
     public string Preset { get; set; } = FleetGenerateOptions.DefaultPreset;

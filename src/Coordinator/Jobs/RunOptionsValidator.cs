@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Fleets;
 using OrleansUws.ModelFormats.Fleets;
 
 namespace OrleansUws.Coordinator.Jobs;
@@ -17,7 +18,18 @@ public sealed class RunOptionsValidator : IValidateOptions<RunOptions>
         var failures = new ValidationFailures();
         failures.DirectoryExists("--fleet", options.Fleet);
         failures.AtLeast("--models", options.Models, 1);
-        failures.AtLeast("--layers", options.Layers, 1);
+        if (options.Layers is { } layers)
+        {
+            if (options.Fleet is null)
+            {
+                FleetGenerateOptionsValidator.PresetLayers(failures, layers, options.Preset);
+            }
+            else
+            {
+                failures.AtLeast("--layers", layers, 1);
+            }
+        }
+
         failures.OneOf("--preset", options.Preset, FleetPresets.Names);
         if (options.Noise is { } noise)
         {

@@ -11,7 +11,7 @@ public sealed class RunCommand : Command
 
     private readonly Option<string?> _fleet = new("--fleet") { Description = "Fleet folder to ingest (adapter folders / .safetensors). Default: generate a planted fleet into <out>/fleet." };
     private readonly Option<int> _models = new("--models") { Description = "Models to generate.", DefaultValueFactory = _ => Defaults.Models };
-    private readonly Option<int> _layers = new("--layers") { Description = "Decoder layers to generate (q/k/v/o each for the Mistral preset).", DefaultValueFactory = _ => Defaults.Layers };
+    private readonly Option<int?> _layers = new("--layers") { Description = $"Decoder layers to generate (q/k/v/o each for the Mistral preset; default: {RunOptions.DefaultLayers}, or all of a smaller preset)." };
     private readonly Option<string> _preset = new("--preset") { Description = "Generator preset (see 'uws fleet generate --help').", DefaultValueFactory = _ => Defaults.Preset };
     private readonly Option<double?> _noise = new("--noise") { Description = "Noise level of the generated fleet (default: the preset's)." };
     private readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the generated fleet.", DefaultValueFactory = _ => Defaults.Seed };

@@ -18,6 +18,16 @@ public static class FleetPresets
     /// <summary>All preset names.</summary>
     public static IReadOnlyList<string> Names { get; } = [Mistral7BLora, VitB16, Tiny, TinyDense];
 
+    /// <summary>The decoder layers / blocks <paramref name="preset"/> has (what a layer count may be at most).</summary>
+    /// <exception cref="ArgumentException">Unknown preset.</exception>
+    public static int BlockCount(string preset) => preset switch
+    {
+        Mistral7BLora => 32,
+        VitB16 => 12,
+        Tiny or TinyDense => 2,
+        _ => throw UnknownPreset(preset),
+    };
+
     /// <summary>Creates a preset spec; adjust it further with <c>with { … }</c> (structure, rank, dtype, seed, noise, …).</summary>
     /// <param name="preset">One of <see cref="Names"/>.</param>
     /// <param name="modelCount">Number of models.</param>
@@ -26,19 +36,19 @@ public static class FleetPresets
     /// <exception cref="ArgumentException">Unknown preset, or a layer count outside 1..the preset's blocks.</exception>
     public static FleetSpec Create(string preset, int modelCount, int? layerCount = null) => preset switch
     {
-        Mistral7BLora => Adapters(preset, Blocks(32, layerCount), i =>
+        Mistral7BLora => Adapters(preset, Blocks(preset, layerCount), i =>
         [
             new($"model.layers.{i}.self_attn.q_proj", 4096, 4096),
             new($"model.layers.{i}.self_attn.k_proj", 1024, 4096),
             new($"model.layers.{i}.self_attn.v_proj", 1024, 4096),
             new($"model.layers.{i}.self_attn.o_proj", 4096, 4096),
         ]) with { ModelCount = modelCount, Rank = 16, LoraAlpha = 32, SubspaceDimension = 8 },
-        Tiny => Adapters(preset, Blocks(2, layerCount), i =>
+        Tiny => Adapters(preset, Blocks(preset, layerCount), i =>
         [
             new($"model.layers.{i}.self_attn.q_proj", 48, 32),
             new($"model.layers.{i}.self_attn.v_proj", 24, 32),
         ]) with { ModelCount = modelCount, Rank = 4, LoraAlpha = 8, SubspaceDimension = 3 },
-        VitB16 => Dense(preset, Blocks(12, layerCount), i =>
+        VitB16 => Dense(preset, Blocks(preset, layerCount), i =>
         [
             new($"encoder.layer.{i}.attention.attention.query", 768, 768),
             new($"encoder.layer.{i}.attention.attention.key", 768, 768),
@@ -47,19 +57,25 @@ public static class FleetPresets
             new($"encoder.layer.{i}.intermediate.dense", 3072, 768),
             new($"encoder.layer.{i}.output.dense", 768, 3072),
         ]) with { ModelCount = modelCount, SubspaceDimension = 8 },
-        TinyDense => Dense(preset, Blocks(2, layerCount), i =>
+        TinyDense => Dense(preset, Blocks(preset, layerCount), i =>
         [
             new($"blocks.{i}.attn", 32, 32),
             new($"blocks.{i}.mlp.fc1", 64, 32),
             new($"blocks.{i}.mlp.fc2", 32, 64),
         ]) with { ModelCount = modelCount, SubspaceDimension = 3 },
-        _ => throw new ArgumentException($"Unknown fleet preset '{preset}'; known: {string.Join(", ", Names)}.", nameof(preset)),
+        _ => throw UnknownPreset(preset),
     };
 
-    private static int Blocks(int available, int? requested) =>
-        requested is null ? available
-        : requested >= 1 && requested <= available ? requested.Value
-        : throw new ArgumentOutOfRangeException("layerCount", requested, $"Layer count must be between 1 and {available}.");
+    private static int Blocks(string preset, int? requested)
+    {
+        int available = BlockCount(preset);
+        return requested is null ? available
+            : requested >= 1 && requested <= available ? requested.Value
+            : throw new ArgumentOutOfRangeException("layerCount", requested, $"Preset '{preset}' has {available} layers; {requested} were asked for.");
+    }
+
+    private static ArgumentException UnknownPreset(string preset) =>
+        new($"Unknown fleet preset '{preset}'; known: {string.Join(", ", Names)}.", nameof(preset));
 
     private static FleetSpec Adapters(string preset, int blocks, Func<int, FleetLayerSpec[]> layers) =>
         new() { Preset = preset, Kind = FleetKind.LoraAdapters, DType = TensorDType.BF16, Layers = Enumerable.Range(0, blocks).SelectMany(layers).ToArray() };

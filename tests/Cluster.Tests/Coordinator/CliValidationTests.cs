@@ -38,6 +38,18 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task Layers_beyond_the_preset_are_refused_naming_the_preset()
+    {
+        var run = await CliHarness.InvokeAsync("run", "--preset", "tiny", "--layers", "5");
+        var generate = await CliHarness.InvokeAsync("fleet", "generate", "--out", "unused", "--preset", "vit-b16", "--layers", "13");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(["uws: --layers must be at most 2 for preset 'tiny' (got 5)"], run.ErrorLines);
+        Assert.Equal(ExitCodes.Usage, generate.ExitCode);
+        Assert.Equal(["uws: --layers must be at most 12 for preset 'vit-b16' (got 13)"], generate.ErrorLines);
+    }
+
+    [Fact]
     public async Task Serve_validates_the_api_options()
     {
         var run = await CliHarness.InvokeAsync(

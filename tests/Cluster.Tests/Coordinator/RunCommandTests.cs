@@ -82,6 +82,22 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_without_layers_generates_every_layer_of_a_preset_smaller_than_the_default()
+    {
+        using var folder = new TempFolder();
+        var output = folder.Combine("out");
+
+        var run = await CliHarness.InvokeAsync("run", "--preset", "tiny", "--models", "6", "--version-every", "3", "--out", output);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        var expected = FleetPresets.Create("tiny", 6).Layers.Select(l => l.LayerId).Order(StringComparer.Ordinal);
+        var written = File.ReadAllLines(Path.Combine(output, RunJob.ConvergenceCsv)).Skip(1).Select(r => r.Split(',')[0]).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(expected, written);
+        Assert.Equal(2 * 2, written.Count());
+        Assert.Contains("6 absorbed, 0 not absorbed", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_flattened_run_that_cannot_fit_the_embedded_process_is_refused_before_generating()
     {
         using var folder = new TempFolder();
