@@ -22,10 +22,11 @@ public static class ModelDiscovery
 
     /// <summary>
     /// Models under <paramref name="paths"/> (as <see cref="Discover"/>) and every entry skipped with the reason,
-    /// ordered by path.
+    /// ordered by path. With <paramref name="distinctIds"/> false every model location is kept once, even when two share
+    /// an id (a merge reads files and names nothing after them; a fleet or a coefficient folder keys by id).
     /// </summary>
     /// <exception cref="FileNotFoundException">A path does not exist; the message names it.</exception>
-    public static DiscoveryResult Scan(IEnumerable<string> paths)
+    public static DiscoveryResult Scan(IEnumerable<string> paths, bool distinctIds = true)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var found = new Dictionary<string, ModelSource>(StringComparer.Ordinal);
@@ -34,15 +35,16 @@ public static class ModelDiscovery
         {
             foreach (var model in DiscoverOne(path, skipped))
             {
-                if (!found.TryAdd(model.ModelId, model) && found[model.ModelId].Location != model.Location)
+                var key = distinctIds ? model.ModelId : model.Location;
+                if (!found.TryAdd(key, model) && found[key].Location != model.Location)
                 {
-                    skipped.Add(new SkippedPath(model.Location, $"same model id '{model.ModelId}' as {found[model.ModelId].Location}"));
+                    skipped.Add(new SkippedPath(model.Location, $"same model id '{model.ModelId}' as {found[key].Location}"));
                 }
             }
         }
 
         return new DiscoveryResult(
-            found.Values.OrderBy(m => m.ModelId, StringComparer.Ordinal).ToArray(),
+            found.Values.OrderBy(m => m.ModelId, StringComparer.Ordinal).ThenBy(m => m.Location, StringComparer.Ordinal).ToArray(),
             skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToArray());
     }
 

@@ -58,7 +58,10 @@ public sealed class CompressCommand : Command
         var options = Bind(parseResult);
         CoefficientForms.TryParse(options.Form.ToLowerInvariant(), out var form);
         var bases = await BasesSource.LoadAsync(options.Bases, parseResult, _cluster, cancellationToken).ConfigureAwait(false);
-        var models = ModelDiscovery.Discover(options.Models);
+        // Coefficient files are named by model id: a second model of the same id is skipped, and said so.
+        var scan = ModelDiscovery.Scan(options.Models);
+        IngestConsole.ReportSkipped(scan.Skipped, _context.Console);
+        var models = scan.Models;
         if (models.Count == 0)
         {
             throw new UsageException($"MODEL: no models found under {string.Join(", ", options.Models)}");

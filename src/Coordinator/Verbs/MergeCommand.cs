@@ -3,6 +3,7 @@ using System.Globalization;
 using OrleansUws.Coordinator.Cli;
 using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.ModelTools;
+using OrleansUws.Coordinator.Output;
 using OrleansUws.ModelFormats;
 using OrleansUws.Subspace;
 using OrleansUws.Subspace.Bases;
@@ -74,7 +75,11 @@ public sealed class MergeCommand : Command
         var options = Bind(parseResult);
         MergeMethods.TryParse(options.Method.ToLowerInvariant(), out var method);
         CoefficientForms.TryParse(options.Form.ToLowerInvariant(), out var form);
-        var models = ModelDiscovery.Discover(options.Models);
+        // Every file given is merged, also two with the same name (checkpoint-500 of two runs); entries that are not
+        // models are reported, not silently dropped.
+        var scan = ModelDiscovery.Scan(options.Models, distinctIds: false);
+        IngestConsole.ReportSkipped(scan.Skipped, _context.Console);
+        var models = scan.Models;
         if (models.Count < 2)
         {
             throw new UsageException($"MODEL: a merge needs at least two models; found {models.Count} under {string.Join(", ", options.Models)}");

@@ -70,6 +70,50 @@ public sealed class SubspaceCommandTests
     }
 
     [Fact]
+    public async Task Merge_takes_every_model_given_even_two_of_one_name_and_compress_says_which_it_skipped()
+    {
+        using var folder = new TempFolder();
+        var fleet = folder.Combine("fleet");
+        var generate = await CliHarness.InvokeAsync("fleet", "generate", "--out", fleet, "--preset", "tiny", "--models", "2", "--layers", "1", "--seed", "9");
+        Assert.True(generate.ExitCode == ExitCodes.Success, generate.ToString());
+        var models = ModelReader.EnumerateModels(fleet);
+
+        // The same checkpoint name in two training runs' folders.
+        var first = Path.Combine(folder.Combine("run-a"), "checkpoint-500");
+        var second = Path.Combine(folder.Combine("run-b"), "checkpoint-500");
+        CopyFolder(models[0], first);
+        CopyFolder(models[1], second);
+
+        var sameName = await CliHarness.InvokeAsync("merge", first, second, "--method", "mean", "--out", folder.Combine("merged-same-name"));
+        var distinct = await CliHarness.InvokeAsync("merge", models[0], models[1], "--method", "mean", "--out", folder.Combine("merged"));
+
+        Assert.True(sameName.ExitCode == ExitCodes.Success, sameName.ToString());
+        Assert.Contains("merged 2 models (mean)", sameName.Output, StringComparison.Ordinal);
+        Assert.True(distinct.ExitCode == ExitCodes.Success, distinct.ToString());
+        var backend = new ManagedBlasBackend();
+        using (var a = ModelReader.Open(folder.Combine("merged-same-name")))
+        using (var b = ModelReader.Open(folder.Combine("merged")))
+        {
+            foreach (var layer in b.Layers)
+            {
+                Assert.Equal(
+                    UpdateAlgebra.ToDense(LayerUpdates.Read(b, layer.LayerId), backend),
+                    UpdateAlgebra.ToDense(LayerUpdates.Read(a, layer.LayerId), backend));
+            }
+        }
+
+        // Coefficient files are named by model id: the second checkpoint-500 is skipped, and the command says so.
+        var bases = folder.Combine("bases");
+        WriteColumnsBases(models, bases, version: 1);
+        var compress = await CliHarness.InvokeAsync("compress", first, second, "--bases", bases, "--out", folder.Combine("coefficients"));
+
+        Assert.True(compress.ExitCode == ExitCodes.Success, compress.ToString());
+        var skipped = compress.Output.Replace(Environment.NewLine, string.Empty, StringComparison.Ordinal); // the console wraps long lines
+        Assert.Contains($"skipped {second}: same model id 'checkpoint-500' as {first}", skipped, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(folder.Combine("coefficients"), "*.coefficients.safetensors"));
+    }
+
+    [Fact]
     public async Task Bases_cluster_fetches_the_current_bases_from_a_running_cluster()
     {
         var cancel = TestContext.Current.CancellationToken;
@@ -113,6 +157,15 @@ public sealed class SubspaceCommandTests
         Assert.Equal(
             ["uws: --bases: directory 'no-such-folder' does not exist", "uws: --form must be one of rows, columns, two-sided, flattened (got 'diagonal')", "uws: --k must be at least 1 (got 0)"],
             run.ErrorLines);
+    }
+
+    private static void CopyFolder(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
     }
 
     private static void WriteColumnsBases(IReadOnlyList<string> models, string folder, int version)
