@@ -115,6 +115,23 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void AFormWhoseBasesAreAbsentIsRefusedNamingTheModesHeld()
+    {
+        using var fleet = TestFleet.TinyLora(models: 3);
+        using var dense = TestFleet.TinyDense(models: 1);
+        var bases = fleet.Fit(2, centred: false, modes: [BasisMode.Rows]);
+        var compressor = new SubspaceCompressor(TestFleet.Backend);
+        using var model = ModelReader.Open(fleet.Models[0]);
+        using var other = ModelReader.Open(dense.Models[0]);
+
+        var columns = Assert.Throws<KeyNotFoundException>(() => compressor.CompressModel(model, "m", bases, new CompressOptions(CoefficientForm.Columns)));
+        var foreign = Assert.Throws<KeyNotFoundException>(() => compressor.CompressModel(other, "d", bases, new CompressOptions(CoefficientForm.Rows)));
+
+        Assert.EndsWith("no layer has the columns bases the columns form needs in memory (it holds rows bases).", columns.Message, StringComparison.Ordinal);
+        Assert.EndsWith("no layer has the rows bases the rows form needs in memory (it holds rows bases, none of this model's layers).", foreign.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReconstructionCarriesTheModulePathsOfTheSourceModel()
     {
         using var fleet = TestFleet.TinyLora(models: 3);

@@ -9,7 +9,10 @@ public sealed record BasisOptions
     /// <summary>τ for the energy rule (default 0.9).</summary>
     public double EnergyThreshold { get; init; } = 0.9;
 
-    /// <summary>Cap on k for the energy rule (default 64); must be below ℓ for a Frequent Directions sketch.</summary>
+    /// <summary>
+    /// Cap on k for the energy rule (default 64); must be below ℓ for a Frequent Directions sketch. A layer of dimension
+    /// d below it is capped at d (<see cref="RankCap"/>).
+    /// </summary>
     public int MaxRank { get; init; } = 64;
 
     /// <summary>Extra random columns p of the randomized subspace iteration (default 10).</summary>
@@ -29,4 +32,10 @@ public sealed record BasisOptions
 
     /// <summary>Seed of the random start columns.</summary>
     public int Seed { get; init; } = 12345;
+
+    /// <summary>
+    /// The most directions a basis of dimension <paramref name="dimension"/> may have under these options: the fixed
+    /// <see cref="Rank"/> as given (checked against d by the solver), else <see cref="MaxRank"/> capped at d.
+    /// </summary>
+    public int RankCap(int dimension) => Rank ?? Math.Min(MaxRank, dimension);
 }

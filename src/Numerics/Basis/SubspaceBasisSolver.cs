@@ -29,7 +29,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
             throw new InvalidOperationException("Cannot compute a basis of an empty sketch (no rows absorbed).");
         }
 
-        int kMax = options.Rank ?? options.MaxRank;
+        int kMax = options.RankCap(sketch.Dimension);
         switch (sketch)
         {
             case FrequentDirectionsSketch fd:
@@ -51,7 +51,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(options);
         int d = op.Dimension;
-        int kMax = options.Rank ?? options.MaxRank;
+        int kMax = options.RankCap(d);
         Validate(options, d, kMax);
         int s = Math.Min(d, kMax + options.Oversampling);
 

@@ -125,7 +125,7 @@ public sealed class MergedSketch
         }
 
         var first = held[0];
-        int kMax = options.Rank ?? options.MaxRank;
+        int kMax = options.RankCap(first.Dimension);
         SketchKinds.CheckRank(first.Kind, first.Ell, kMax, nameof(options));
 
         bool rowsExpressMean = (first.MeanMode, options.Centred) is (MeanMode.Centre, true) or (MeanMode.Track or MeanMode.None, false);
@@ -214,7 +214,7 @@ public sealed class MergedSketch
             TensorPrimitives.ConvertTruncating<double, float>(gram.Span, single.Span);
             try
             {
-                plan = ColumnSlicedBasis.PlanTop(backend, single.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.MaxRank);
+                plan = ColumnSlicedBasis.PlanTop(backend, single.Span, rows, energy, options.Rank ?? 0, options.EnergyThreshold, options.RankCap(d));
             }
             catch (InvalidOperationException)
             {

@@ -75,6 +75,9 @@ public sealed class BasisSet
         Find(layer, mode) ?? throw new KeyNotFoundException(
             $"{Source} has no {BasisModes.Name(mode)} basis for layer '{layer}' (expected {BasisFile.FileName(layer, mode)}).");
 
+    /// <summary>The modes of the bases held (rows, columns, flattened), each once, in enum order.</summary>
+    public IReadOnlyList<BasisMode> Modes => _bases.Keys.Select(k => k.Mode).Distinct().Order().ToArray();
+
     /// <summary>The file a basis was loaded from ("memory" for bases built in memory).</summary>
     public string PathOf(string layer, BasisMode mode) => _paths.GetValueOrDefault((layer, mode)) ?? Source;
 

@@ -53,7 +53,8 @@ public sealed class SubspaceCompressor
         return layers.Length > 0
             ? layers
             : throw new KeyNotFoundException(
-                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}.");
+                $"{model.Path}: no layer has the {string.Join(" and ", CoefficientForms.RequiredModes(options.Form).Select(BasisModes.Name))} bases the {CoefficientForms.Name(options.Form)} form needs in {bases.Source}" +
+                $" (it holds {string.Join(" and ", bases.Modes.Select(BasisModes.Name))} bases{(bases.Modes.Any(m => bases.LayersWith([m]).Any(present.Contains)) ? string.Empty : ", none of this model's layers")}).");
     }
 
     /// <summary>The coefficients of one model.</summary>

@@ -1,4 +1,5 @@
 using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Metrics;
 using OrleansUws.Numerics.Sketching;
 using OrleansUws.Numerics.Tests.Support;
 using Xunit;
@@ -73,6 +74,32 @@ public abstract partial class BackendSuite
         Assert.Throws<ArgumentException>(() => a.Merge(a));
         Assert.Equal(before, a.Serialize());
         Assert.Equal(3, otherEll.RowCount);
+    }
+
+    [Fact]
+    public void AnEnergyCapAboveASmallLayersDimensionIsCappedThereAFixedRankIsNot()
+    {
+        // A 12-dimensional layer (the v_proj of the tiny preset in columns mode has 24) under the default cap of 32.
+        const int n = 40, d = 12, planted = 3;
+        var rows = TestData.Planted(seed: 61, n, d, planted, noise: 0.001);
+        var factory = new CovarianceSketchFactory(Backend);
+        using var sketch = factory.Create(new SketchOptions(SketchKind.ExactGram, d, 0, MeanMode.Track));
+        sketch.AppendRows(rows, n);
+        var solver = new SubspaceBasisSolver(Backend);
+        var exact = Reference.TopEigenvectors(Reference.Gram(rows, n, d), d, planted);
+
+        var capped = solver.Compute(sketch, new BasisOptions { EnergyThreshold = 0.99, MaxRank = 32 });
+        var all = solver.Compute(sketch, new BasisOptions { EnergyThreshold = 1.0, MaxRank = 32 });
+        var merge = new MergedSketch(factory, solver, 1);
+        merge.Set(0, SketchSummary.Of(sketch.Copy())); // the merge owns (and disposes) what it is given
+        var merged = merge.ComputeBasis(new BasisOptions { EnergyThreshold = 0.99, MaxRank = 32 });
+
+        Assert.Equal(planted, capped.Rank);
+        Assert.True(SubspaceMetrics.SinThetaMax(capped.Vectors, planted, exact, planted, d) < 1e-4);
+        Assert.InRange(all.Rank, planted, d);
+        Assert.Equal(planted, merged.Rank);
+        Assert.True(SubspaceMetrics.SinThetaMax(merged.Vectors, planted, exact, planted, d) < 1e-4);
+        Assert.Contains("k = 13 (Rank) must be in [1, 12]", Assert.Throws<ArgumentException>(() => solver.Compute(sketch, new BasisOptions { Rank = 13 })).Message);
     }
 
     [Fact]
