@@ -51,6 +51,8 @@ public static class RunJob
             throw new UsageException($"--fleet '{options.Fleet}' holds no models (adapter folders or .safetensors files)");
         }
 
+        ThrowIfRankAboveDimension(options, LayerShapes(options, given));
+
         // With a cluster (Redis), models go through the fleet's durable queue as `uws ingest` sends them; Redis is checked
         // first so that an unreachable endpoint is named at once.
         using var redis = connection.Redis is null ? null : await RedisIngestionQueue.ConnectAsync(connection.Redis, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -140,6 +142,27 @@ public static class RunJob
         catch (Exception e) when (e is ModelFormatException or IOException or ArgumentOutOfRangeException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a fixed <c>--k</c> above the dimension of a layer in the run's mode (rows: its input features; columns:
+    /// its output features) before anything is generated or ingested: no version of such a layer could be computed.
+    /// </summary>
+    private static void ThrowIfRankAboveDimension(RunOptions options, (int OutFeatures, int InFeatures)[] shapes)
+    {
+        var mode = UwsKeys.ParseMode(options.Mode);
+        if (options.K is not { } k || mode == SketchMode.Flattened || shapes.Length == 0)
+        {
+            return;
+        }
+
+        var dimensions = shapes.Select(s => mode == SketchMode.Rows ? s.InFeatures : s.OutFeatures).ToArray();
+        if (dimensions.Count(d => d < k) is var below and > 0)
+        {
+            throw new UsageException(
+                $"--k {k} is above the dimension of {below} layer(s) in {options.Mode} mode (the smallest is {dimensions.Min()}, a layer's " +
+                $"{(mode == SketchMode.Rows ? "input" : "output")} features); use --k {dimensions.Min()} or less, or let --tau choose k");
         }
     }
 

@@ -50,6 +50,21 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task A_fixed_k_above_a_layers_dimension_is_refused_before_anything_is_generated()
+    {
+        using var folder = new TempFolder();
+        var output = folder.Combine("out");
+
+        var run = await CliHarness.InvokeAsync("run", "--preset", "tiny", "--models", "4", "--mode", "columns", "--k", "30", "--out", output);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            ["uws: --k 30 is above the dimension of 2 layer(s) in columns mode (the smallest is 24, a layer's output features); use --k 24 or less, or let --tau choose k"],
+            run.ErrorLines);
+        Assert.False(Directory.Exists(Path.Combine(output, OrleansUws.Coordinator.Jobs.RunJob.GeneratedFleetFolder)));
+    }
+
+    [Fact]
     public async Task Serve_validates_the_api_options()
     {
         var run = await CliHarness.InvokeAsync(
