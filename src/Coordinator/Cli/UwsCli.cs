@@ -69,7 +69,14 @@ public static class UwsCli
             e = e.InnerException!;
         }
 
-        return e.Message.ReplaceLineEndings(" ");
+        // An argument check's message ends with the name of the internal parameter it was about, noise on a command line.
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { } parameter } && message.EndsWith($" (Parameter '{parameter}')", StringComparison.Ordinal))
+        {
+            message = message[..^$" (Parameter '{parameter}')".Length];
+        }
+
+        return message.ReplaceLineEndings(" ");
     }
 
     private static string HelpHint(ParseResult parseResult)

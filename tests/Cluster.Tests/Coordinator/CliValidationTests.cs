@@ -65,6 +65,17 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task A_fleet_configuration_the_cluster_refuses_is_one_line_without_internal_parameter_names()
+    {
+        using var folder = new TempFolder();
+
+        var run = await CliHarness.InvokeAsync("run", "--preset", "tiny", "--models", "4", "--max-k", "70", "--out", folder.Combine("out"));
+
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal(["uws: Invalid configuration of fleet 'default': Basis.Rank/MaxRank (70) must be below SketchRows (64)."], run.ErrorLines);
+    }
+
+    [Fact]
     public async Task Serve_validates_the_api_options()
     {
         var run = await CliHarness.InvokeAsync(
