@@ -87,6 +87,28 @@ public sealed class LoraAdapterTests : IDisposable
         Assert.Equal("layer 'layers.0.self_attn.v_proj' has lora_A but no lora_B partner", error.Reason);
     }
 
+    [Theory]
+    [InlineData("base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector", "a DoRA magnitude vector: a DoRA adapter rescales W + s·B·A by a learned magnitude")]
+    [InlineData("base_model.model.model.layers.0.self_attn.q_proj.lora_E", "an AdaLoRA singular-value vector (lora_E): its update is B·diag(E)·A")]
+    public void TensorsOfUpdatesThatAreNotBTimesAAreRejectedNamingTheTensor(string key, string reason)
+    {
+        string folder = AdapterFolder.Write(_temp.File("a"), AdapterFolder.Config(),
+            (QA, [2, 7], AdapterFolder.Values(14, 1)), (QB, [5, 2], AdapterFolder.Values(10, 2)), (key, [5, 1], AdapterFolder.Values(5, 3)));
+        var error = Assert.Throws<ModelFormatException>(() => ModelReader.Open(folder));
+        Assert.Equal(key, error.TensorName);
+        Assert.StartsWith(reason, error.Reason);
+    }
+
+    [Fact]
+    public void APeftTypeOfLoraIsRead()
+    {
+        string folder = WriteValid(AdapterFolder.Config());
+        string configPath = Path.Combine(folder, LoraAdapterConfig.FileName);
+        File.WriteAllText(configPath, """{"peft_type": "LORA", "use_dora": false, "r": 2, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"]}""");
+        using var model = ModelReader.Open(folder);
+        Assert.Equal(ModelKind.LoraAdapter, model.Kind);
+    }
+
     [Fact]
     public void RankDisagreeingWithTheConfigIsRejected()
     {
@@ -141,6 +163,9 @@ public sealed class LoraAdapterTests : IDisposable
     [InlineData("""{"r": 2, "lora_alpha": -1}""", "field 'lora_alpha' is -1")]
     [InlineData("""{"r": 2, "rank_pattern": [1]}""", "field 'rank_pattern' is not an object")]
     [InlineData("""{"r": 2""", "invalid JSON")]
+    [InlineData("""{"peft_type": "ADALORA", "r": 2, "lora_alpha": 8}""", "field 'peft_type' is 'ADALORA'; only LoRA adapters (ΔW = s·B·A) are read")]
+    [InlineData("""{"peft_type": "IA3", "r": 2}""", "field 'peft_type' is 'IA3'")]
+    [InlineData("""{"peft_type": "LORA", "use_dora": true, "r": 2, "lora_alpha": 8}""", "field 'use_dora' is true: a DoRA adapter rescales W + s·B·A by a learned magnitude")]
     public void BadConfigsAreRejectedNamingTheField(string json, string reason)
     {
         string folder = WriteValid(AdapterFolder.Config());

@@ -143,6 +143,17 @@ public sealed class LoraAdapter : IModelReader
         var halves = new Dictionary<string, (string Module, TensorInfo? A, TensorInfo? B)>(StringComparer.Ordinal);
         foreach (TensorInfo tensor in file.Tensors)
         {
+            // A config that does not say so may still hold DoRA magnitudes or AdaLoRA singular values: not s·B·A either.
+            if (tensor.Name.Contains(".lora_magnitude_vector", StringComparison.Ordinal))
+            {
+                throw new ModelFormatException(file.Path, tensor.Name, "a DoRA magnitude vector: " + LoraAdapterConfig.DoraUpdate);
+            }
+
+            if (tensor.Name.Contains(".lora_E", StringComparison.Ordinal))
+            {
+                throw new ModelFormatException(file.Path, tensor.Name, "an AdaLoRA singular-value vector (lora_E): its update is B·diag(E)·A, not s·B·A; only plain LoRA adapters are read");
+            }
+
             if (!PeftKeys.TryParseLoraKey(tensor.Name, out string module, out string layerId, out LoraFactor factor))
             {
                 continue;

@@ -30,6 +30,10 @@ public sealed record LoraAdapterConfig(int Rank, double Alpha, bool UseRsLora, I
     /// <summary>The base model named by the config, when present.</summary>
     public string? BaseModel { get; init; }
 
+    /// <summary>Why a DoRA adapter is refused (its config's <c>use_dora</c>, or a <c>lora_magnitude_vector</c> tensor).</summary>
+    internal const string DoraUpdate =
+        "a DoRA adapter rescales W + s·B·A by a learned magnitude per output feature, so its update is not s·B·A; only plain LoRA adapters are read";
+
     /// <summary>The default scaling s of ΔW = s·B·A: α/r, or α/√r with rsLoRA.</summary>
     public double Scaling => ScalingFor(Rank, Alpha);
 
@@ -67,6 +71,18 @@ public sealed record LoraAdapterConfig(int Rank, double Alpha, bool UseRsLora, I
 
         try
         {
+            // Other PEFT methods keep adapter_config.json too; their updates are not s·B·A (AdaLoRA: B·diag(E)·A; DoRA:
+            // B·A renormalised per column by a magnitude vector), so reading them as LoRA would bend every basis silently.
+            if (root["peft_type"] is JsonValue type && type.TryGetValue(out string? peftType) && !string.Equals(peftType, "LORA", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelFormatException(path, null, $"field 'peft_type' is '{peftType}'; only LoRA adapters (ΔW = s·B·A) are read");
+            }
+
+            if (root["use_dora"]?.GetValue<bool>() == true)
+            {
+                throw new ModelFormatException(path, null, "field 'use_dora' is true: " + DoraUpdate);
+            }
+
             int rank = root["r"]?.GetValue<int>() ?? throw new ModelFormatException(path, null, "field 'r' is missing");
             double alpha = root["lora_alpha"]?.GetValue<double>() ?? rank;
             if (rank <= 0)
