@@ -72,7 +72,7 @@ public sealed record LoraAdapterConfig(int Rank, double Alpha, bool UseRsLora, I
         try
         {
             // Other PEFT methods keep adapter_config.json too; their updates are not s·B·A (AdaLoRA: B·diag(E)·A; DoRA:
-            // B·A renormalised per column by a magnitude vector), so reading them as LoRA would bend every basis silently.
+            // W + s·B·A rescaled per output feature by a magnitude vector), so reading them as LoRA would bend every basis silently.
             if (root["peft_type"] is JsonValue type && type.TryGetValue(out string? peftType) && !string.Equals(peftType, "LORA", StringComparison.OrdinalIgnoreCase))
             {
                 throw new ModelFormatException(path, null, $"field 'peft_type' is '{peftType}'; only LoRA adapters (ΔW = s·B·A) are read");
