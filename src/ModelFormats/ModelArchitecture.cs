@@ -22,10 +22,20 @@ public sealed class ModelArchitecture
     /// </summary>
     /// <param name="model">The model's architecture.</param>
     /// <param name="modelPath">The model's path, for the message.</param>
-    /// <exception cref="ModelFormatException">A layer's shape differs, or a layer is missing from or extra to the model.</exception>
+    /// <exception cref="ModelFormatException">
+    /// The model has no layer of the fleet's, a layer's shape differs, or a layer is missing from or extra to the model.
+    /// </exception>
     public void EnsureCompatible(ModelArchitecture model, string modelPath)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (Layers.Count > 0 && model.Layers.Count > 0 && !model.Layers.Keys.Any(Layers.ContainsKey))
+        {
+            // Not one layer to compare: another base model, or a dense checkpoint among adapters (their ids differ).
+            throw new ModelFormatException(modelPath, null,
+                $"no layer in common with the fleet: the model's {model.Layers.Count} layer(s) start with '{model.Layers.Keys.First()}', " +
+                $"the fleet's {Layers.Count} with '{Layers.Keys.First()}' (another architecture or base model)");
+        }
+
         foreach ((string layerId, LayerShape expected) in Layers)
         {
             if (!model.Layers.TryGetValue(layerId, out LayerShape actual))

@@ -40,4 +40,16 @@ public sealed class ModelArchitectureTests
         Assert.Equal("layers.1.mlp", extraError.TensorName);
         Assert.Equal("layer (8×8) is not part of the fleet's architecture", extraError.Reason);
     }
+
+    [Fact]
+    public void AModelWithNoLayerOfTheFleetsIsRejectedAsAnotherArchitecture()
+    {
+        var vit = new ModelArchitecture(new Dictionary<string, LayerShape> { ["encoder.layer.0.attention.attention.query"] = new(768, 768) });
+        var error = Assert.Throws<ModelFormatException>(() => Fleet().EnsureCompatible(vit, "vit.safetensors"));
+        Assert.Null(error.TensorName);
+        Assert.Equal(
+            "no layer in common with the fleet: the model's 1 layer(s) start with 'encoder.layer.0.attention.attention.query', " +
+            "the fleet's 2 with 'layers.0.self_attn.k_proj' (another architecture or base model)",
+            error.Reason);
+    }
 }

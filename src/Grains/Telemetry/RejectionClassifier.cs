@@ -3,7 +3,8 @@ namespace OrleansUws.Grains.Telemetry;
 /// <summary>
 /// Maps the reason the registry records for a rejected model to its <see cref="RejectionClass"/>. The reasons are the
 /// messages of the format library and the admission checks (docs/model-formats.md), which name the failing check:
-/// "is not finite", "dtype …", "… shape …", "outlier"; anything unreadable about the file is <see cref="RejectionClass.Header"/>.
+/// "is not finite", "dtype …", "… shape …", "outlier"; an adapter of another PEFT method is <see cref="RejectionClass.Other"/>;
+/// anything unreadable about the file is <see cref="RejectionClass.Header"/>.
 /// A reason naming several layers is classed by its first match in the order non-finite, outlier, dtype, shape.
 /// </summary>
 public static class RejectionClassifier
@@ -43,12 +44,15 @@ public static class RejectionClassifier
         }
 
         if (Has(reason, "has shape") || Has(reason, "layer shape") || Has(reason, "fleet's architecture")
-            || Has(reason, "is missing from the model") || Has(reason, "does not fit fleet"))
+            || Has(reason, "is missing from the model") || Has(reason, "does not fit fleet") || Has(reason, "no layer in common with the fleet"))
         {
             return RejectionClass.Shape;
         }
 
-        return Has(reason, "layer ids must not") || Has(reason, "has no layers") ? RejectionClass.Other : RejectionClass.Header;
+        // A well-formed adapter of another PEFT method (DoRA, AdaLoRA, IA3, …) is not a broken header.
+        return Has(reason, "layer ids must not") || Has(reason, "has no layers") || Has(reason, "only LoRA adapters") || Has(reason, "only plain LoRA adapters")
+            ? RejectionClass.Other
+            : RejectionClass.Header;
     }
 
     private static bool Has(string text, string part) => text.Contains(part, StringComparison.OrdinalIgnoreCase);

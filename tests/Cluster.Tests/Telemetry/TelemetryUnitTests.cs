@@ -20,6 +20,9 @@ public sealed class TelemetryUnitTests
     [InlineData("layer 'l0' (rows): m: layer 'l0' has shape 8×8, the fleet's is 24×32.", RejectionClass.Shape, "shape")]
     [InlineData("quarantined as an outlier: energy 1e9 × the fleet's median", RejectionClass.Outlier, "outlier")]
     [InlineData("m: the model has no layers.", RejectionClass.Other, "other")]
+    [InlineData("vit.safetensors: no layer in common with the fleet: the model's 1 layer(s) start with 'encoder.layer.0', the fleet's 2 with 'layers.0.q' (another architecture or base model)", RejectionClass.Shape, "shape")]
+    [InlineData("d/adapter_config.json: field 'use_dora' is true: a DoRA adapter rescales W + s·B·A by a learned magnitude per output feature, so its update is not s·B·A; only plain LoRA adapters are read", RejectionClass.Other, "other")]
+    [InlineData("a/adapter_config.json: field 'peft_type' is 'IA3'; only LoRA adapters (ΔW = s·B·A) are read", RejectionClass.Other, "other")]
     [InlineData(null, RejectionClass.Other, "other")]
     public void Rejection_reasons_fall_into_a_small_fixed_set_of_classes(string? reason, RejectionClass expected, string tag)
     {
