@@ -31,7 +31,15 @@ public sealed class DeleteCommand : Command
         {
             var result = await session.Fleet.DeleteAsync(model).ConfigureAwait(false);
             refused += result.Deleted ? 0 : 1;
-            _context.Console.MarkupLineInterpolated($"{(result.Deleted ? "deleted" : "[yellow]not deleted[/]")} {model}: {result.Reason}");
+            // The markup is literal text, the interpolated values are escaped: a conditional "[yellow]…[/]" would print as is.
+            if (result.Deleted)
+            {
+                _context.Console.MarkupLineInterpolated($"deleted {model}: {result.Reason}");
+            }
+            else
+            {
+                _context.Console.MarkupLineInterpolated($"[yellow]not deleted[/] {model}: {result.Reason}");
+            }
         }
 
         return refused == 0 ? ExitCodes.Success : ExitCodes.ModelsNotAbsorbed;

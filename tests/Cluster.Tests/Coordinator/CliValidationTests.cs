@@ -76,6 +76,16 @@ public sealed class CliValidationTests
     }
 
     [Fact]
+    public async Task Deleting_an_unknown_model_says_so_in_plain_text_with_exit_code_3()
+    {
+        var run = await CliHarness.InvokeAsync("delete", "no-such-model");
+
+        Assert.Equal(ExitCodes.ModelsNotAbsorbed, run.ExitCode);
+        Assert.Contains("not deleted no-such-model: model 'no-such-model' is unknown; only an absorbed model can be deleted", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[yellow]", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_validates_the_api_options()
     {
         var run = await CliHarness.InvokeAsync(
