@@ -51,7 +51,9 @@ public static class RunJob
             throw new UsageException($"--fleet '{options.Fleet}' holds no models (adapter folders or .safetensors files)");
         }
 
-        ThrowIfRankAboveDimension(options, LayerShapes(options, given));
+        // The layers the run will ingest (the preset's, or the given fleet's first model's), checked before any work.
+        var shapes = LayerShapes(options, given);
+        ThrowIfRankAboveDimension(options, shapes);
 
         // With a cluster (Redis), models go through the fleet's durable queue as `uws ingest` sends them; Redis is checked
         // first so that an unreachable endpoint is named at once.
@@ -60,7 +62,7 @@ public static class RunJob
         if (connection.IsEmbedded && UwsKeys.ParseMode(options.Mode) == SketchMode.Flattened)
         {
             var ell = (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Sketch.SketchRows;
-            FlattenedMemoryCheck.ThrowIfTooLarge(LayerShapes(options, given), ell, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+            FlattenedMemoryCheck.ThrowIfTooLarge(shapes, ell, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         }
 
         var fleetFolder = options.Fleet ?? await GenerateFleetAsync(options, output, context, cancellationToken).ConfigureAwait(false);
