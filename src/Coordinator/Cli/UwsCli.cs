@@ -71,9 +71,10 @@ public static class UwsCli
 
         // An argument check's message ends with the name of the internal parameter it was about, noise on a command line.
         var message = e.Message;
-        if (e is ArgumentException { ParamName: { } parameter } && message.EndsWith($" (Parameter '{parameter}')", StringComparison.Ordinal))
+        if (e is ArgumentException { ParamName: { } parameter } && $" (Parameter '{parameter}')" is var suffix
+            && message.EndsWith(suffix, StringComparison.Ordinal))
         {
-            message = message[..^$" (Parameter '{parameter}')".Length];
+            message = message[..^suffix.Length];
         }
 
         return message.ReplaceLineEndings(" ");
