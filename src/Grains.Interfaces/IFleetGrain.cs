@@ -34,11 +34,21 @@ public interface IFleetGrain : IGrainWithStringKey
 
     /// <summary>
     /// <see cref="SubmitAsync"/> for a run that versions its layers at T = N, 2N, …: <paramref name="cut"/> is the version
-    /// the model is counted in (1 for the first N models, 2 for the next N, …; 0: none). The slices keep each cut's state
-    /// apart from the next cut's models until <see cref="ILayerCoordinatorGrain.CaptureVersionAsync"/> takes it, so the
-    /// submitter need not stop at a cut while the version is captured. Flattened layers take no cuts.
+    /// the model is counted in (the run's cuts from <see cref="ReserveCutsAsync"/>: the first for its first N models, the
+    /// next for the next N, …; 0: none). The slices keep each cut's state apart from the next cut's models until
+    /// <see cref="ILayerCoordinatorGrain.CaptureVersionAsync"/> takes it, so the submitter need not stop at a cut while the
+    /// version is captured. Flattened layers take no cuts.
     /// </summary>
     Task<SubmitResult> SubmitForCutAsync(ModelReference model, int cut);
+
+    /// <summary>
+    /// Reserves <paramref name="count"/> consecutive version cuts for one run of <see cref="SubmitForCutAsync"/> and
+    /// returns the first. Cut numbers only grow over the fleet's life (they are stored with the registry): a slice keeps
+    /// the highest cut it has met for as long as it is active, so a run that numbered its cuts from 1 again would have
+    /// its cuts taken for ones already captured, and its versions would hold every model absorbed so far instead.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
+    Task<int> ReserveCutsAsync(int count);
 
     /// <summary>
     /// Makes absorbed models durable: stores any registry record whose write failed, checkpoints now the slices (of every

@@ -137,6 +137,17 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<int> ReserveCutsAsync(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var state = _state.State;
+        int first = checked(state.CutsReserved + 1);
+        state.CutsReserved = checked(state.CutsReserved + count);
+        await _state.WriteStateAsync();
+        return first;
+    }
+
+    /// <inheritdoc />
     public async Task<DeletionResult> DeleteAsync(string modelId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);

@@ -391,7 +391,8 @@ public sealed partial class LayerSliceGrain : Grain, ILayerSliceGrain, IDisposab
     /// <summary>
     /// Before the first model of <paramref name="cut"/> is absorbed: when it is the first model of a later cut than any
     /// before, a copy of what the slice holds is the previous cut's state (<see cref="SliceCut"/>); an open cut older than
-    /// that is dropped first (its capture did not come in time, so that version counts some later models).
+    /// that is dropped first (its capture did not come in time, so that version counts some later models). Cut 1 is the
+    /// fleet's first (runs reserve their cuts from the registry), so nothing came before it to keep apart.
     /// </summary>
     private void OpenCut(int cut)
     {

@@ -187,6 +187,71 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_second_run_against_the_same_slices_versions_exactly_its_own_cuts()
+    {
+        const string name = "cut-rerun";
+        const int batch = 4;
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 16, layerCount: 1) with { Seed = 95 });
+        var registry = fixture.Client.GetGrain<IFleetGrain>(name);
+        await registry.ConfigureAsync(new FleetConfiguration(
+            Modes: [SketchMode.Rows], SliceCount: 2, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3)));
+        var sources = fleet.Models(0, 16).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
+        var cuts = new List<int>();
+        var ingestor = new ModelIngestor(registry, parallelism: 4);
+        async Task CaptureAsync(int cut, CancellationToken ct)
+        {
+            cuts.Add(cut);
+            await FleetVersions.CaptureNowAsync(fixture.Client, name, cut, ct);
+        }
+
+        await ingestor.IngestInBatchesAsync(sources[..8], batch, CaptureAsync, overlap: true, cancellationToken: TestContext.Current.CancellationToken);
+
+        // The same slice activations see a second run; its first cut is captured only once every model of its second cut
+        // was absorbed, so that version must hold the first run's 8 models and this cut's 4, not all 16.
+        var answered = 0;
+        var secondCutAbsorbed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Counter(() =>
+        {
+            if (Interlocked.Increment(ref answered) == 8)
+            {
+                secondCutAbsorbed.SetResult();
+            }
+        });
+        await ingestor.IngestInBatchesAsync(
+            sources[8..],
+            batch,
+            async (cut, ct) =>
+            {
+                if (cuts.Count == 2)
+                {
+                    await secondCutAbsorbed.Task.WaitAsync(ct);
+                }
+
+                await CaptureAsync(cut, ct);
+            },
+            progress,
+            overlap: true,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal([1, 2, 3, 4], cuts);
+        var coordinator = UwsKeys.Coordinator(name, fleet.Spec.Layers[0].LayerId, SketchMode.Rows);
+        Assert.Equal(16, (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(coordinator).ComputeNowAsync())!.ModelCount);
+        var archive = fixture.Client.GetGrain<IBasisArchiveGrain>(coordinator);
+        var counts = new List<int>();
+        foreach (var version in await archive.GetVersionsAsync())
+        {
+            counts.Add((await archive.GetAsync(version))!.Info.ModelCount);
+        }
+
+        Assert.Equal([4, 8, 12, 16], counts);
+
+        // The registry keeps counting: the next run's cuts start after the four these two runs used.
+        Assert.Equal(5, await registry.ReserveCutsAsync(3));
+        Assert.Equal(8, await registry.ReserveCutsAsync(1));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => registry.ReserveCutsAsync(0));
+    }
+
     private (ILayerSliceGrain Slice, LayerConfiguration Configuration) Slice(
         string name, GeneratedFleet fleet, int exactGramMaxDimension = 1024, LargeLayerSketch large = LargeLayerSketch.FrequentDirections)
     {
@@ -219,5 +284,11 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         actualSketch.CopyMean(meanA);
         expectedSketch.CopyMean(meanB);
         Assert.All(Enumerable.Range(0, d), i => Assert.True(Math.Abs(meanA[i] - meanB[i]) <= 1e-9 * (1 + Math.Abs(meanB[i])), $"mean[{i}]"));
+    }
+
+    /// <summary>Calls back on every answer, on the thread that reports it.</summary>
+    private sealed class Counter(Action answered) : IProgress<SubmitResult>
+    {
+        public void Report(SubmitResult value) => answered();
     }
 }

@@ -19,12 +19,13 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
     public static int DefaultParallelism => Math.Max(2, Environment.ProcessorCount * 2);
 
     /// <summary>
-    /// Submits the models in batches of <paramref name="batchSize"/> and calls <paramref name="afterBatch"/> with each
-    /// batch's number (1, 2, …) once every model of it was answered (e.g. a basis version at T = N, 2N, …); returns the
-    /// combined summary. With <paramref name="overlap"/> (direct submissions only), each model is submitted for its
-    /// batch's version cut (<see cref="IFleetGrain.SubmitForCutAsync"/>) and the next batch's submissions go on while
-    /// the callback runs; a batch's first submission waits only for the callback of the batch two before it. Otherwise
-    /// (or through the queue) each batch waits for the previous one and its callback.
+    /// Submits the models in batches of <paramref name="batchSize"/> and calls <paramref name="afterBatch"/> once every
+    /// model of a batch was answered (e.g. a basis version at T = N, 2N, …), in batch order; returns the combined summary.
+    /// With <paramref name="overlap"/> (direct submissions only), each model is submitted for its batch's version cut,
+    /// one of the cuts the registry reserves for this call (<see cref="IFleetGrain.ReserveCutsAsync"/>), the callback is
+    /// given that cut, and the next batch's submissions go on while it runs; a batch's first submission waits only for
+    /// the callback of the batch two before it. Otherwise (or through the queue) each batch waits for the previous one
+    /// and its callback, which is given cut 0 (its models were submitted for none, and nothing later was submitted yet).
     /// </summary>
     public async Task<IngestSummary> IngestInBatchesAsync(
         IReadOnlyList<ModelSource> models,
@@ -46,14 +47,13 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
         var absorbed = 0;
         var known = 0;
         var rejected = new List<SubmitResult>();
-        int number = 0;
         foreach (var batch in models.Chunk(batchSize))
         {
             var summary = await IngestAsync(batch, progress, cancellationToken).ConfigureAwait(false);
             absorbed += summary.Absorbed;
             known += summary.AlreadyKnown;
             rejected.AddRange(summary.Rejected);
-            await afterBatch(++number, cancellationToken).ConfigureAwait(false);
+            await afterBatch(0, cancellationToken).ConfigureAwait(false);
         }
 
         return new IngestSummary(models.Count, absorbed, known, rejected, stopwatch.Elapsed);
@@ -86,7 +86,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
     }
 
     /// <summary>
-    /// Batches whose submissions overlap: model i is submitted for cut i / <paramref name="batchSize"/> + 1, a batch's
+    /// Batches whose submissions overlap: model i is submitted for the reserved cut first + i / <paramref name="batchSize"/>, a batch's
     /// callback starts when its last model is answered and the previous batch's callback has returned (a later batch may
     /// finish first), and a model of batch b first waits for batch b − 2's callback (the slices keep one cut's state
     /// apart from the next cut's models, not two).
@@ -96,6 +96,12 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
         CancellationToken cancellationToken)
     {
         int batches = (models.Count + batchSize - 1) / batchSize;
+        if (batches == 0)
+        {
+            return new IngestSummary(0, 0, 0, [], TimeSpan.Zero);
+        }
+
+        int first = await ClusterRetry.CallAsync(() => fleet.ReserveCutsAsync(batches), cancellationToken).ConfigureAwait(false);
         var unanswered = Enumerable.Range(0, batches).Select(b => Math.Min(batchSize, models.Count - (b * batchSize))).ToArray();
         var callbacks = Enumerable.Range(0, batches).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var tally = new Tally(progress);
@@ -112,7 +118,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
 
                 var model = models[i];
                 var reference = new ModelReference(model.ModelId, model.Location);
-                tally.Add(await ClusterRetry.SubmitAsync(fleet, reference, ct, cut: batch + 1).ConfigureAwait(false));
+                tally.Add(await ClusterRetry.SubmitAsync(fleet, reference, ct, cut: first + batch).ConfigureAwait(false));
                 if (Interlocked.Decrement(ref unanswered[batch]) == 0)
                 {
                     _ = CallBackAsync(batch);
@@ -130,7 +136,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
                     await callbacks[batch - 1].Task.ConfigureAwait(false);
                 }
 
-                await afterBatch(batch + 1, cancellationToken).ConfigureAwait(false);
+                await afterBatch(first + batch, cancellationToken).ConfigureAwait(false);
                 callbacks[batch].SetResult();
             }
             catch (Exception ex)

@@ -31,4 +31,7 @@ public sealed class FleetState
 
     /// <summary>Models the outlier baseline has seen.</summary>
     [Id(13)] public long NormModels { get; set; }
+
+    /// <summary>The highest version cut reserved so far (<see cref="Interfaces.IFleetGrain.ReserveCutsAsync"/>; 0: none).</summary>
+    [Id(15)] public int CutsReserved { get; set; }
 }

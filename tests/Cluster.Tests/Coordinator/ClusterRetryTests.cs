@@ -50,6 +50,8 @@ public sealed class ClusterRetryTests
 
         public Task<SubmitResult> SubmitForCutAsync(ModelReference model, int cut) => throw new NotSupportedException();
 
+        public Task<int> ReserveCutsAsync(int count) => throw new NotSupportedException();
+
         public Task<FleetDescription> ConfigureAsync(FleetConfiguration configuration) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<string>> RequeueLostModelsAsync() => throw new NotSupportedException();
