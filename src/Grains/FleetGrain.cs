@@ -79,11 +79,10 @@ public sealed partial class FleetGrain : Grain, IFleetGrain, IDisposable
         {
             // Rejected and quarantined models changed no sketch, so until a model is absorbed (or being absorbed) the
             // configuration may still change.
-            var current = CurrentSettings();
-            if (!requested.SameAs(current))
+            if (CurrentSettings().Difference(requested) is { } difference)
             {
                 throw new InvalidOperationException(
-                    $"Fleet '{Fleet}' already has {counts.Absorbed + counts.Queued} models; its configuration can no longer change ({current.Difference(requested)}).");
+                    $"Fleet '{Fleet}' already has {counts.Absorbed + counts.Queued} models; its configuration can no longer change ({difference}).");
             }
 
             return Describe();

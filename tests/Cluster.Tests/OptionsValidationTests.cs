@@ -1,3 +1,4 @@
+using System.Globalization;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Grains.Options;
 using OrleansUws.Silo.Options;
@@ -84,6 +85,16 @@ public sealed class OptionsValidationTests
         Assert.Equal(defaults.ToBasisPolicy(), resolved.Basis);
         Assert.Null(resolved.Difference(resolved with { }));
         Assert.Equal("SliceCount: 2 vs 3", resolved.Difference(resolved with { SliceCount = 3 }));
+        Assert.Equal(
+            $"Basis.EnergyThreshold: {defaults.EnergyThreshold.ToString(CultureInfo.InvariantCulture)} vs 0.8",
+            resolved.Difference(resolved with { Basis = resolved.Basis with { EnergyThreshold = 0.8 } }));
+        Assert.Equal("Sketch.SketchRows: 16 vs 64", (resolved with { Sketch = resolved.Sketch with { SketchRows = 16 } }).Difference(resolved with { Sketch = resolved.Sketch with { SketchRows = 64 } }));
+
+        // A request without layers keeps the architecture in force; one that names other layers differs.
+        var withLayers = resolved with { Layers = new Dictionary<string, LayerShape> { ["a"] = new(4, 8) } };
+        Assert.Null(withLayers.Difference(resolved));
+        Assert.Equal("Layers differ", withLayers.Difference(withLayers with { Layers = new Dictionary<string, LayerShape> { ["a"] = new(4, 9) } }));
+        Assert.Equal("Layers differ", resolved.Difference(withLayers));
     }
 
     [Fact]

@@ -194,8 +194,9 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         const int batch = 4;
         var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 16, layerCount: 1) with { Seed = 95 });
         var registry = fixture.Client.GetGrain<IFleetGrain>(name);
-        await registry.ConfigureAsync(new FleetConfiguration(
-            Modes: [SketchMode.Rows], SliceCount: 2, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3)));
+        var configuration = new FleetConfiguration(
+            Modes: [SketchMode.Rows], SliceCount: 2, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
+        await registry.ConfigureAsync(configuration);
         var sources = fleet.Models(0, 16).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
         var cuts = new List<int>();
         var ingestor = new ModelIngestor(registry, parallelism: 4);
@@ -206,6 +207,12 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         }
 
         await ingestor.IngestInBatchesAsync(sources[..8], batch, CaptureAsync, overlap: true, cancellationToken: TestContext.Current.CancellationToken);
+
+        // A second run configures the fleet as the first did (no layers named: the architecture stays), which is no change;
+        // another slice count is refused, naming it.
+        Assert.Equal(2, (await registry.ConfigureAsync(configuration)).SliceCount);
+        var changed = await Assert.ThrowsAsync<InvalidOperationException>(() => registry.ConfigureAsync(configuration with { SliceCount = 3 }));
+        Assert.Equal($"Fleet '{name}' already has 8 models; its configuration can no longer change (SliceCount: 2 vs 3).", changed.Message);
 
         // The same slice activations see a second run; its first cut is captured only once every model of its second cut
         // was absorbed, so that version must hold the first run's 8 models and this cut's 4, not all 16.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OrleansUws.Grains.Interfaces;
 
 namespace OrleansUws.Grains.Options;
@@ -102,10 +103,11 @@ public sealed record FleetSettings(
                 fleet, p.Key, mode, p.Value, mode == SketchMode.Flattened ? FlattenedSliceCount : SliceCount, Centered, Sketch, Basis)))
             .ToArray();
 
-    /// <summary>Whether both settings are equal field by field (architecture compared as a set of entries).</summary>
-    public bool SameAs(FleetSettings other) => Difference(other) is null;
-
-    /// <summary>The first field that differs, as "Field: this vs other"; null when none does.</summary>
+    /// <summary>
+    /// The first field in which <paramref name="other"/> (settings requested now) differs from these (the settings in
+    /// force), as "Field: this vs other"; null when none does. The architecture is compared as a set of entries, and a
+    /// request that declares no layers keeps the one in force (a run names its layers separately).
+    /// </summary>
     public string? Difference(FleetSettings other)
     {
         if (!Modes.SequenceEqual(other.Modes))
@@ -113,39 +115,38 @@ public sealed record FleetSettings(
             return $"Modes: {string.Join(",", Modes)} vs {string.Join(",", other.Modes)}";
         }
 
-        if (Centered != other.Centered)
+        // Field by field, so that the message names the one setting that differs (e.g. the τ of a second run).
+        (string Field, object This, object Other)[] fields =
+        [
+            (nameof(Centered), Centered, other.Centered),
+            (nameof(SliceCount), SliceCount, other.SliceCount),
+            (nameof(FlattenedSliceCount), FlattenedSliceCount, other.FlattenedSliceCount),
+            (nameof(ArchitectureQuorum), ArchitectureQuorum, other.ArchitectureQuorum),
+            (nameof(OutlierFactor), OutlierFactor, other.OutlierFactor),
+            ("Sketch.SketchRows", Sketch.SketchRows, other.Sketch.SketchRows),
+            ("Sketch.ExactGramMaxDimension", Sketch.ExactGramMaxDimension, other.Sketch.ExactGramMaxDimension),
+            ("Sketch.LargeLayers", Sketch.LargeLayers, other.Sketch.LargeLayers),
+            ("Basis.Rank", Basis.Rank, other.Basis.Rank),
+            ("Basis.EnergyThreshold", Basis.EnergyThreshold, other.Basis.EnergyThreshold),
+            ("Basis.MaxRank", Basis.MaxRank, other.Basis.MaxRank),
+            ("Basis.EveryModels", Basis.EveryModels, other.Basis.EveryModels),
+            ("Basis.Interval", Basis.Interval, other.Basis.Interval),
+            ("Basis.Oversampling", Basis.Oversampling, other.Basis.Oversampling),
+            ("Basis.MaxIterations", Basis.MaxIterations, other.Basis.MaxIterations),
+            ("Basis.Seed", Basis.Seed, other.Basis.Seed),
+        ];
+        foreach (var (field, mine, theirs) in fields)
         {
-            return $"Centered: {Centered} vs {other.Centered}";
+            if (!Equals(mine, theirs))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{field}: {mine} vs {theirs}");
+            }
         }
 
-        if (SliceCount != other.SliceCount)
+        // A field added to either record later is still compared, if only as the whole record.
+        if (Sketch != other.Sketch || Basis != other.Basis)
         {
-            return $"SliceCount: {SliceCount} vs {other.SliceCount}";
-        }
-
-        if (FlattenedSliceCount != other.FlattenedSliceCount)
-        {
-            return $"FlattenedSliceCount: {FlattenedSliceCount} vs {other.FlattenedSliceCount}";
-        }
-
-        if (ArchitectureQuorum != other.ArchitectureQuorum)
-        {
-            return $"ArchitectureQuorum: {ArchitectureQuorum} vs {other.ArchitectureQuorum}";
-        }
-
-        if (OutlierFactor != other.OutlierFactor)
-        {
-            return $"OutlierFactor: {OutlierFactor} vs {other.OutlierFactor}";
-        }
-
-        if (Sketch != other.Sketch)
-        {
-            return $"Sketch: {Sketch} vs {other.Sketch}";
-        }
-
-        if (Basis != other.Basis)
-        {
-            return $"Basis: {Basis} vs {other.Basis}";
+            return Sketch != other.Sketch ? $"Sketch: {Sketch} vs {other.Sketch}" : $"Basis: {Basis} vs {other.Basis}";
         }
 
         // A configuration that declares no layers keeps the architecture already set.
