@@ -8,8 +8,10 @@ public sealed class ClusterConnectionCliOptions
 {
     private readonly Option<string[]> _gateway = new("--gateway")
     {
-        Description = "Join a running cluster through these static gateways (host:port, repeatable). Default: an embedded silo in this process.",
-        AllowMultipleArgumentsPerToken = true,
+        Description = "Join a running cluster through this static gateway (host:port; repeat the option for more). Default: an embedded silo in this process.",
+
+        // One address per --gateway, so that `uws ingest --gateway host:port FOLDER` leaves FOLDER to the command.
+        AllowMultipleArgumentsPerToken = false,
     };
 
     private readonly Option<string?> _redis = new("--redis")

@@ -201,10 +201,14 @@ public sealed class CliValidationTests
         using var folder = new TempFolder();
 
         var bad = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "ftp://example", "--gateway", "127.0.0.1:1");
+
+        // A path after --gateway's address is the command's, not a second gateway (the options are checked next).
+        var pathLast = await CliHarness.InvokeAsync("ingest", "--gateway", "127.0.0.1:1", "--metrics-urls", "ftp://example", folder.Path);
         var embedded = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "http://127.0.0.1:9464");
 
         Assert.Equal(ExitCodes.Usage, bad.ExitCode);
         Assert.Equal(["uws: --metrics-urls 'ftp://example' is not an http:// or https:// address"], bad.ErrorLines);
+        Assert.Equal(bad.ErrorLines, pathLast.ErrorLines);
         Assert.Equal(ExitCodes.Usage, embedded.ExitCode);
         Assert.Equal(["uws: --metrics-urls needs a cluster (--redis or --gateway); an embedded fleet's metrics are served by `uws serve`"], embedded.ErrorLines);
     }
