@@ -238,9 +238,17 @@ public static class RunJob
             EveryModels = 0, // this job computes the versions at T = N, 2N, … itself
             Interval = TimeSpan.Zero,
         };
-        await fleet.ConfigureAsync(new FleetConfiguration(
-            Modes: [UwsKeys.ParseMode(options.Mode)],
-            Centered: options.Centred,
-            Basis: policy)).ConfigureAwait(false);
+        try
+        {
+            await fleet.ConfigureAsync(new FleetConfiguration(
+                Modes: [UwsKeys.ParseMode(options.Mode)],
+                Centered: options.Centred,
+                Basis: policy)).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A running cluster's fleet that already holds models under other settings (another run's, or `uws ingest`'s defaults).
+            throw new UsageException($"{ex.Message} `uws run` sets its fleet's mode, centring and basis policy: run with that fleet's settings, give another --fleet-id, or add models to it with `uws ingest`");
+        }
     }
 }

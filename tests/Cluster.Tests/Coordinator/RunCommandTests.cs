@@ -1,7 +1,10 @@
 using System.Globalization;
 using OrleansUws.Coordinator.Cli;
+using OrleansUws.Coordinator.Hosting;
+using OrleansUws.Coordinator.Http;
 using OrleansUws.Coordinator.Jobs;
 using OrleansUws.Coordinator.Output;
+using OrleansUws.Coordinator.Verbs;
 using OrleansUws.ModelFormats.Fleets;
 using OrleansUws.ModelFormats.Safetensors;
 using OrleansUws.Numerics.Metrics;
@@ -95,6 +98,47 @@ public sealed class RunCommandTests
         Assert.Equal(expected, written);
         Assert.Equal(2 * 2, written.Count());
         Assert.Contains("6 absorbed, 0 not absorbed", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Runs_against_a_running_cluster_continue_its_fleet_and_one_with_other_settings_is_refused_naming_them()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        var generated = folder.Combine("generated");
+        Assert.Equal(ExitCodes.Success, (await CliHarness.InvokeAsync("fleet", "generate", "--out", generated, "--preset", "tiny", "--models", "8", "--layers", "1", "--seed", "5")).ExitCode);
+
+        // Two folders of four models each, sent by two runs to one cluster (a `uws serve` process's silo).
+        var batches = new[] { folder.Combine("first"), folder.Combine("second") };
+        var models = Directory.GetDirectories(generated, "model-*").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(8, models.Length);
+        for (int i = 0; i < models.Length; i++)
+        {
+            Directory.CreateDirectory(batches[i / 4]);
+            Directory.Move(models[i], Path.Combine(batches[i / 4], Path.GetFileName(models[i])));
+        }
+
+        var options = new ServeOptions { Urls = "http://127.0.0.1:0", UploadFolder = folder.Combine("uploads"), SiloPort = FreePort.Next(), GatewayPort = FreePort.Next() };
+        await using var app = ServeCommand.Build(options, new ClusterConnectionOptions());
+        await app.StartAsync(cancel);
+        var gateway = $"127.0.0.1:{options.GatewayPort}";
+        for (int b = 0; b < batches.Length; b++)
+        {
+            var run = await CliHarness.InvokeAsync("run", "--gateway", gateway, "--fleet", batches[b], "--version-every", "2", "--out", folder.Combine($"out{b}"));
+            Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+            Assert.Contains("4 absorbed, 0 not absorbed", run.Output, StringComparison.Ordinal);
+        }
+
+        // The second run's versions follow the first's: T = 2, 4, then 6, 8 for every layer.
+        var rows = File.ReadAllLines(Path.Combine(folder.Combine("out1"), RunJob.ConvergenceCsv)).Skip(1).Select(r => r.Split(',')).ToArray();
+        Assert.Equal(FleetPresets.Create("tiny", 8, 1).Layers.Count, rows.Select(f => f[0]).Distinct().Count());
+        Assert.All(rows.GroupBy(f => f[0]), layer => Assert.Equal(["2", "4", "6", "8"], layer.Select(f => f[4])));
+
+        var other = await CliHarness.InvokeAsync("run", "--gateway", gateway, "--fleet", batches[1], "--tau", "0.8", "--out", folder.Combine("out2"));
+        Assert.Equal(ExitCodes.Usage, other.ExitCode);
+        var error = Assert.Single(other.ErrorLines);
+        Assert.Contains("Fleet 'default' already has 8 models; its configuration can no longer change (Basis.EnergyThreshold: 0.99 vs 0.8).", error, StringComparison.Ordinal);
+        Assert.Contains("give another --fleet-id", error, StringComparison.Ordinal);
     }
 
     [Fact]
