@@ -14,9 +14,7 @@ namespace OrleansUws.Cluster.Tests;
 /// </summary>
 public sealed class InProcessGrainStorageTests
 {
-    private static readonly DeepCopier Copier = new ServiceCollection()
-        .AddSerializer(b => b.AddAssembly(typeof(LayerSliceState).Assembly).AddAssembly(typeof(LayerBasis).Assembly))
-        .BuildServiceProvider().GetRequiredService<DeepCopier>();
+    private static readonly DeepCopier Copier = GrainStateSerialization.Services.GetRequiredService<DeepCopier>();
 
     private static readonly GrainId Grain = GrainId.Create("test", "layer-0");
 

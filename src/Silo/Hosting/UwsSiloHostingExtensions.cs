@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
+using Orleans.Serialization.Session;
 using Orleans.Storage;
 using OrleansUws.Grains;
 using OrleansUws.Grains.Options;
@@ -121,7 +122,7 @@ public static class UwsSiloHostingExtensions
             // Memory storage also copies every write through its serializer (Newtonsoft JSON by default): a basis
             // version's vectors as JSON cost as much CPU as the sketch work of a whole run. Binary, as with Redis.
             silo.Services.AddOptions<Orleans.Configuration.MemoryGrainStorageOptions>(UwsStorage.Name)
-                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                .Configure<Serializer, SerializerSessionPool>((o, serializer, sessions) => o.GrainStorageSerializer = new PooledGrainStorageSerializer(serializer, sessions));
         }
         else
         {
@@ -130,7 +131,7 @@ public static class UwsSiloHostingExtensions
             silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
             // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)
-                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                .Configure<Serializer, SerializerSessionPool>((o, serializer, sessions) => o.GrainStorageSerializer = new PooledGrainStorageSerializer(serializer, sessions));
         }
 
         var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
