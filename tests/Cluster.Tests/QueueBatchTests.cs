@@ -19,13 +19,7 @@ public sealed class QueueBatchTests(ClusterFixture fixture)
     public async Task A_worker_with_two_in_flight_acknowledges_forty_models_in_two_batches()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var executable = RedisServer.Find();
-        if (executable is null)
-        {
-            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
-        }
-
-        using var redis = await RedisServer.StartAsync(executable);
+        using var redis = await RedisServer.StartOrSkipAsync();
         const string name = "queue-batch";
         var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 40, layerCount: 1) with { Seed = 96 });
         var registry = fixture.Client.GetGrain<IFleetGrain>(name);

@@ -255,13 +255,7 @@ public sealed class RedisPersistenceTests(ClusterFixture fixture)
     /// <summary>A private redis-server (the test is skipped without one) and the silo settings that use it.</summary>
     private static async Task<(RedisServer Redis, Dictionary<string, string?> Settings)> StartRedisAsync(string clusterId)
     {
-        var redisServer = RedisServer.Find();
-        if (redisServer is null)
-        {
-            Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
-        }
-
-        var redis = await RedisServer.StartAsync(redisServer);
+        var redis = await RedisServer.StartOrSkipAsync();
         return (redis, new Dictionary<string, string?>
         {
             ["Uws:Silo:RedisConnectionString"] = redis.ConnectionString,

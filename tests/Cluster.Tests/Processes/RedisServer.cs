@@ -38,6 +38,18 @@ internal sealed class RedisServer : IDisposable
             .Select(folder => Path.Combine(folder, "redis-server"))
             .FirstOrDefault(File.Exists);
 
+    /// <summary>A server started as <see cref="StartAsync"/> does, without persistence; skips the calling test when none is installed.</summary>
+    public static async Task<RedisServer> StartOrSkipAsync(params string[] arguments)
+    {
+        var executable = Find();
+        if (executable is null)
+        {
+            Xunit.Assert.Skip("redis-server is not on PATH (apt-get install redis-server)");
+        }
+
+        return await StartAsync(executable, null, arguments);
+    }
+
     /// <summary>
     /// Starts the server found by <see cref="Find"/> and waits until it accepts connections; with
     /// <paramref name="dataFolder"/>, persisting there (append-only file, fsync on every write);
