@@ -202,8 +202,8 @@ public sealed class CliValidationTests
 
         var bad = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "ftp://example", "--gateway", "127.0.0.1:1");
 
-        // A path after --gateway's address is the command's, not a second gateway (the options are checked next).
-        var pathLast = await CliHarness.InvokeAsync("ingest", "--gateway", "127.0.0.1:1", "--metrics-urls", "ftp://example", folder.Path);
+        // A path right after --gateway's address is the command's, not a second gateway (the options are checked next).
+        var pathLast = await CliHarness.InvokeAsync("ingest", "--metrics-urls", "ftp://example", "--gateway", "127.0.0.1:1", folder.Path);
         var embedded = await CliHarness.InvokeAsync("ingest", folder.Path, "--metrics-urls", "http://127.0.0.1:9464");
 
         Assert.Equal(ExitCodes.Usage, bad.ExitCode);
