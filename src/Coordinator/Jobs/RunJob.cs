@@ -159,7 +159,7 @@ public static class RunJob
             return;
         }
 
-        var dimensions = shapes.Select(s => mode == SketchMode.Rows ? s.InFeatures : s.OutFeatures).ToArray();
+        var dimensions = shapes.Select(s => new Grains.Interfaces.LayerShape(s.OutFeatures, s.InFeatures).DimensionFor(mode)).ToArray();
         if (dimensions.Count(d => d < k) is var below and > 0)
         {
             throw new UsageException(
