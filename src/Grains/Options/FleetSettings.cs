@@ -144,9 +144,14 @@ public sealed record FleetSettings(
         }
 
         // A field added to either record later is still compared, if only as the whole record.
-        if (Sketch != other.Sketch || Basis != other.Basis)
+        if (Sketch != other.Sketch)
         {
-            return Sketch != other.Sketch ? $"Sketch: {Sketch} vs {other.Sketch}" : $"Basis: {Basis} vs {other.Basis}";
+            return $"Sketch: {Sketch} vs {other.Sketch}";
+        }
+
+        if (Basis != other.Basis)
+        {
+            return $"Basis: {Basis} vs {other.Basis}";
         }
 
         // A configuration that declares no layers keeps the architecture already set.
