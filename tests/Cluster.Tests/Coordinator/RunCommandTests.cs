@@ -106,7 +106,7 @@ public sealed class RunCommandTests
         var cancel = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
         var generated = folder.Combine("generated");
-        Assert.Equal(ExitCodes.Success, (await CliHarness.InvokeAsync("fleet", "generate", "--out", generated, "--preset", "tiny", "--models", "8", "--layers", "1", "--seed", "5")).ExitCode);
+        await ApiServer.GenerateFleetAsync(generated, 8);
 
         // Two folders of four models each, sent by two runs to one cluster (a `uws serve` process's silo).
         var batches = new[] { folder.Combine("first"), folder.Combine("second") };

@@ -21,8 +21,7 @@ public sealed class SubspaceCommandTests
     {
         using var folder = new TempFolder();
         var fleet = folder.Combine("fleet");
-        var generate = await CliHarness.InvokeAsync("fleet", "generate", "--out", fleet, "--preset", "tiny", "--models", "8", "--layers", "1", "--seed", "5");
-        Assert.True(generate.ExitCode == ExitCodes.Success, generate.ToString());
+        await ApiServer.GenerateFleetAsync(fleet, 8);
         var models = ModelReader.EnumerateModels(fleet);
         var bases = folder.Combine("bases");
         WriteColumnsBases(models, bases, version: 2);
@@ -74,8 +73,7 @@ public sealed class SubspaceCommandTests
     {
         using var folder = new TempFolder();
         var fleet = folder.Combine("fleet");
-        var generate = await CliHarness.InvokeAsync("fleet", "generate", "--out", fleet, "--preset", "tiny", "--models", "2", "--layers", "1", "--seed", "9");
-        Assert.True(generate.ExitCode == ExitCodes.Success, generate.ToString());
+        await ApiServer.GenerateFleetAsync(fleet, 2, seed: 9);
         var models = ModelReader.EnumerateModels(fleet);
 
         // The same checkpoint name in two training runs' folders.
