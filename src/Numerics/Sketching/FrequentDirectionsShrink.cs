@@ -29,7 +29,19 @@ public static class FrequentDirectionsShrink
         }
 
         Guard.Length(nameof(gram), gram.Length, (long)activeRows * activeRows, $"a {activeRows}×{activeRows} Gram");
+        int limit = Math.Min(ell, activeRows);
+        var rotation = new float[limit * activeRows];
+        var (outRows, delta, retained) = Solve(backend, gram, activeRows, ell, rotation);
+        return new ShrinkPlan(outRows < limit ? rotation[..(outRows * activeRows)] : rotation, activeRows, outRows, delta) { RetainedEnergies = retained };
+    }
 
+    /// <summary>
+    /// <see cref="Plan"/> into a caller's buffer (a sketch's own shrink, which applies it at once): the rotation's first
+    /// OutRows rows of <paramref name="activeRows"/> land in <paramref name="rotation"/> (at least min(ℓ, activeRows) ×
+    /// activeRows), the arguments already checked.
+    /// </summary>
+    internal static (int OutRows, double Delta, double[] Retained) Solve(IBlasBackend backend, ReadOnlySpan<double> gram, int activeRows, int ell, Span<float> rotation)
+    {
         // The eigen-solve runs in float32: the Gram is a float32 product of float32 rows, so its entries carry float32
         // rounding already and a float64 solve adds no accuracy (the numerics tests' bounds hold unchanged; the
         // benchmark's sin θ to the planted basis is the same) while costing 1.7× as much (2ℓ = 128 on OpenBLAS). δ, the factors and the
@@ -43,8 +55,7 @@ public static class FrequentDirectionsShrink
 
         // Only the top ℓ + 1 values and ℓ vectors are used: the backend may solve for just those. The vectors land in
         // the rotation's rows, which are then scaled in place.
-        var rotation = new float[limit * n];
-        backend.SymmetricEigenTop(n, matrix.Span, valueCount, limit, values.Span, rotation);
+        backend.SymmetricEigenTop(n, matrix.Span, valueCount, limit, values.Span, rotation[..(limit * n)]);
 
         // Descending: the (ℓ+1)-th largest is values[ℓ].
         double delta = n > ell ? Math.Max(values.Span[ell], 0) : 0;
@@ -59,16 +70,11 @@ public static class FrequentDirectionsShrink
         {
             double lambda = values.Span[i];
             retained[i] = lambda - delta;
-            var row = rotation.AsSpan(i * n, n);
+            var row = rotation.Slice(i * n, n);
             System.Numerics.Tensors.TensorPrimitives.Multiply(row, (float)Math.Sqrt((lambda - delta) / lambda), row);
         }
 
-        if (outRows < limit)
-        {
-            rotation = rotation[..(outRows * n)];
-        }
-
-        return new ShrinkPlan(rotation, n, outRows, delta) { RetainedEnergies = retained };
+        return (outRows, delta, retained);
     }
 
     /// <summary>Applies <paramref name="plan"/> to one slice's buffer: B_s[0:OutRows] ← M·B_s[0:ActiveRows], the rest zeroed.</summary>

@@ -254,11 +254,13 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
             _workspace.Gram(active, gram.Span);
         }
 
-        var plan = FrequentDirectionsShrink.Plan(Backend, gram.Span, active, Ell);
-        FrequentDirectionsShrink.Apply(_workspace, plan);
-        BufferedRows = plan.OutRows;
-        _retained = plan.RetainedEnergies;
-        _certificate += plan.Delta;
+        // The plan is applied at once, so its rotation lives in scratch (a shrink allocates only the kept energies).
+        using var rotation = new PooledArray<float>(Math.Min(Ell, active) * active);
+        var (outRows, delta, retained) = FrequentDirectionsShrink.Solve(Backend, gram.Span, active, Ell, rotation.Span);
+        _workspace.RotateRows(active, rotation.Span[..(outRows * active)], outRows);
+        BufferedRows = outRows;
+        _retained = retained;
+        _certificate += delta;
         ShrinkCount++;
         ShrinkTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
