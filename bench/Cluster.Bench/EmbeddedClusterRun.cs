@@ -19,16 +19,21 @@ public static class EmbeddedClusterRun
 
     /// <summary>
     /// Ingests <paramref name="models"/> as <c>uws run</c> does: batches of <paramref name="versionEvery"/>, each model
-    /// submitted for its batch's version cut, every layer's version of a batch captured when the batch is answered and
-    /// published before the batch after next starts (<see cref="FleetVersions.CaptureCutAsync"/>), while the next batch
-    /// is ingested; then computes the bases.
+    /// submitted for its batch's version cut, every layer's version of a batch captured when the batch is answered, before
+    /// the next batch starts (<see cref="FleetVersions.CaptureNowAsync"/>), and published while the next batch is ingested,
+    /// before the batch after next starts (<see cref="FleetVersions.PublishCapturedAsync"/>); then computes the bases.
     /// </summary>
     public static Task<PhaseTimings> RunWithCutsAsync(IClusterClient client, string fleetId, IReadOnlyList<ModelSource> models, int parallelism, int versionEvery) =>
         MeasureAsync(
             client,
             fleetId,
             models,
-            ingestor => ingestor.IngestInBatchesAsync(models, versionEvery, (cut, ct) => FleetVersions.CaptureCutAsync(client, fleetId, cut, publish: true, ct), overlap: true),
+            ingestor => ingestor.IngestInBatchesAsync(
+                models,
+                versionEvery,
+                (cut, ct) => FleetVersions.CaptureNowAsync(client, fleetId, cut, ct),
+                overlap: true,
+                publish: ct => FleetVersions.PublishCapturedAsync(client, fleetId, ct)),
             parallelism);
 
     private static async Task<PhaseTimings> MeasureAsync(

@@ -10,9 +10,10 @@ using Xunit;
 namespace OrleansUws.Cluster.Tests;
 
 /// <summary>
-/// Version cuts: a run that versions its layers every N models submits the next batch while the last one's version is
-/// captured, and each version still holds exactly its cut's models — a slice keeps a cut's state apart from the next
-/// cut's models (a late model of the cut joins that state) until the cut is captured.
+/// Version cuts: every model names the version cut it was submitted for, and each version holds exactly its cut's
+/// models — a slice that meets the next cut's models before a cut is captured keeps the cut's state apart from them (a
+/// late model of the cut joins that state) until the capture. A run that versions every N models captures each batch's
+/// version before its next batch starts and solves it while that batch is ingested.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class VersionCutTests(ClusterFixture fixture)
@@ -122,7 +123,7 @@ public sealed class VersionCutTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Overlapping_batches_publish_versions_of_exactly_each_cuts_models()
+    public async Task Batches_publish_versions_of_exactly_each_cuts_models_while_the_next_batch_is_ingested()
     {
         const string name = "cut-run";
         const int batch = 4;
@@ -136,8 +137,11 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         await registry.ConfigureAsync(configuration);
         var sources = fleet.Models(0, 12).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
 
-        // Six submissions in flight and four models a batch: every cut's last models overlap the next cut's first.
+        // Six submissions in flight and four models a batch: a batch's capture takes every layer's state before any model
+        // of the next batch is submitted, so when cut c is captured exactly its 4·c models have been answered.
         var cuts = new List<int>();
+        var answeredAtCapture = new List<int>();
+        var answered = 0;
         var summary = await new ModelIngestor(registry, parallelism: 6).IngestInBatchesAsync(
             sources,
             batch,
@@ -146,14 +150,18 @@ public sealed class VersionCutTests(ClusterFixture fixture)
                 lock (cuts)
                 {
                     cuts.Add(cut);
+                    answeredAtCapture.Add(Volatile.Read(ref answered));
                 }
 
                 await FleetVersions.CaptureNowAsync(fixture.Client, name, cut, ct);
             },
+            new Counter(() => Interlocked.Increment(ref answered)),
             overlap: true,
-            cancellationToken: TestContext.Current.CancellationToken);
+            TestContext.Current.CancellationToken,
+            ct => FleetVersions.PublishCapturedAsync(fixture.Client, name, ct));
         Assert.Equal(12, summary.Absorbed);
-        Assert.Equal([1, 2, 3], cuts.Order());
+        Assert.Equal([1, 2, 3], cuts);
+        Assert.Equal([4, 8, 12], answeredAtCapture);
 
         var layers = fleet.Spec.Layers.SelectMany(l => configuration.Modes!.Select(mode => UwsKeys.Coordinator(name, l.LayerId, mode))).ToArray();
         foreach (var layer in layers)
@@ -192,12 +200,13 @@ public sealed class VersionCutTests(ClusterFixture fixture)
     {
         const string name = "cut-rerun";
         const int batch = 4;
-        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 16, layerCount: 1) with { Seed = 95 });
+        var fleet = GeneratedFleet.Generate(fixture.Root, name, FleetPresets.Create("tiny", 20, layerCount: 1) with { Seed = 95 });
         var registry = fixture.Client.GetGrain<IFleetGrain>(name);
         var configuration = new FleetConfiguration(
             Modes: [SketchMode.Rows], SliceCount: 2, Sketch: new SketchSettings(16, 1024), Basis: new BasisPolicy(3, 0.9, 3, 0, TimeSpan.Zero, 5, 50, 3));
         await registry.ConfigureAsync(configuration);
-        var sources = fleet.Models(0, 16).Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
+        var models = fleet.Models(0, 20).ToArray();
+        var sources = models.Select(m => new ModelSource(m.ModelId, m.Location)).ToArray();
         var cuts = new List<int>();
         var ingestor = new ModelIngestor(registry, parallelism: 4);
         async Task CaptureAsync(int cut, CancellationToken ct)
@@ -214,36 +223,26 @@ public sealed class VersionCutTests(ClusterFixture fixture)
         var changed = await Assert.ThrowsAsync<InvalidOperationException>(() => registry.ConfigureAsync(configuration with { SliceCount = 3 }));
         Assert.Equal($"Fleet '{name}' already has 8 models; its configuration can no longer change (SliceCount: 2 vs 3).", changed.Message);
 
-        // The same slice activations see a second run; its first cut is captured only once every model of its second cut
-        // was absorbed, so that version must hold the first run's 8 models and this cut's 4, not all 16.
-        var answered = 0;
-        var secondCutAbsorbed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var progress = new Counter(() =>
+        // A second submitter reserves its cuts after the first run's and overlaps them: the same slice activations meet its
+        // second cut's models before its first cut is captured, so that version must hold the first run's 8 models and
+        // this cut's 4, not all 16. (Had it numbered its cuts from 1 again, the slices would take them for cuts already
+        // captured and keep nothing apart.)
+        int first = await registry.ReserveCutsAsync(2);
+        Assert.Equal(3, first);
+        foreach (var (model, i) in models[8..16].Select((m, i) => (m, i)))
         {
-            if (Interlocked.Increment(ref answered) == 8)
-            {
-                secondCutAbsorbed.SetResult();
-            }
-        });
-        await ingestor.IngestInBatchesAsync(
-            sources[8..],
-            batch,
-            async (cut, ct) =>
-            {
-                if (cuts.Count == 2)
-                {
-                    await secondCutAbsorbed.Task.WaitAsync(ct);
-                }
+            Assert.Equal(ModelStatus.Absorbed, (await registry.SubmitForCutAsync(model, first + (i / batch))).Status);
+        }
 
-                await CaptureAsync(cut, ct);
-            },
-            progress,
-            overlap: true,
-            TestContext.Current.CancellationToken);
+        await FleetVersions.CaptureNowAsync(fixture.Client, name, first, TestContext.Current.CancellationToken);
+        await FleetVersions.CaptureNowAsync(fixture.Client, name, first + 1, TestContext.Current.CancellationToken);
 
-        Assert.Equal([1, 2, 3, 4], cuts);
+        // A third run through the ingestor numbers its batches from the registry's next cut.
+        await ingestor.IngestInBatchesAsync(sources[16..], batch, CaptureAsync, overlap: true, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal([1, 2, 5], cuts);
+
         var coordinator = UwsKeys.Coordinator(name, fleet.Spec.Layers[0].LayerId, SketchMode.Rows);
-        Assert.Equal(16, (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(coordinator).ComputeNowAsync())!.ModelCount);
+        Assert.Equal(20, (await fixture.Client.GetGrain<ILayerCoordinatorGrain>(coordinator).ComputeNowAsync())!.ModelCount);
         var archive = fixture.Client.GetGrain<IBasisArchiveGrain>(coordinator);
         var counts = new List<int>();
         foreach (var version in await archive.GetVersionsAsync())
@@ -251,11 +250,11 @@ public sealed class VersionCutTests(ClusterFixture fixture)
             counts.Add((await archive.GetAsync(version))!.Info.ModelCount);
         }
 
-        Assert.Equal([4, 8, 12, 16], counts);
+        Assert.Equal([4, 8, 12, 16, 20], counts);
 
-        // The registry keeps counting: the next run's cuts start after the four these two runs used.
-        Assert.Equal(5, await registry.ReserveCutsAsync(3));
-        Assert.Equal(8, await registry.ReserveCutsAsync(1));
+        // The registry keeps counting: the next run's cuts start after the five these three runs used.
+        Assert.Equal(6, await registry.ReserveCutsAsync(3));
+        Assert.Equal(9, await registry.ReserveCutsAsync(1));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => registry.ReserveCutsAsync(0));
     }
 

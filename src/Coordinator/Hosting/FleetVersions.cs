@@ -48,20 +48,6 @@ public static class FleetVersions
     }
 
     /// <summary>
-    /// The versions at a batch's end while the next batch is already submitted (<c>uws run</c>): every layer captures the
-    /// version of cut <paramref name="cut"/>'s models, then, with <paramref name="publish"/>, the call waits until all are
-    /// published, so that the batch after next measures its models' held-out capture against them.
-    /// </summary>
-    public static async Task CaptureCutAsync(IGrainFactory grains, string fleet, int cut, bool publish, CancellationToken cancellationToken = default)
-    {
-        await CaptureNowAsync(grains, fleet, cut, cancellationToken).ConfigureAwait(false);
-        if (publish)
-        {
-            await PublishCapturedAsync(grains, fleet, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
     /// Waits until every layer coordinator of <paramref name="fleet"/> has published the versions it captured
     /// (<see cref="ILayerCoordinatorGrain.PublishCapturedAsync"/>): from then on every slice measures new models against them.
     /// </summary>

@@ -20,12 +20,14 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
 
     /// <summary>
     /// Submits the models in batches of <paramref name="batchSize"/> and calls <paramref name="afterBatch"/> once every
-    /// model of a batch was answered (e.g. a basis version at T = N, 2N, …), in batch order; returns the combined summary.
-    /// With <paramref name="overlap"/> (direct submissions only), each model is submitted for its batch's version cut,
-    /// one of the cuts the registry reserves for this call (<see cref="IFleetGrain.ReserveCutsAsync"/>), the callback is
-    /// given that cut, and the next batch's submissions go on while it runs; a batch's first submission waits only for
-    /// the callback of the batch two before it. Otherwise (or through the queue) each batch waits for the previous one
-    /// and its callback, which is given cut 0 (its models were submitted for none, and nothing later was submitted yet).
+    /// model of a batch was answered (e.g. the capture of a basis version at T = N, 2N, …), in batch order, then
+    /// <paramref name="publish"/> when given; returns the combined summary. With <paramref name="overlap"/> (direct
+    /// submissions only), each model is submitted for its batch's version cut, one of the cuts the registry reserves for
+    /// this call (<see cref="IFleetGrain.ReserveCutsAsync"/>), and the callback is given that cut; a batch starts once the
+    /// callback of the batch before it has returned, so a capture meets no model of the next cut and the slices never keep
+    /// a cut's state apart from the next cut's models, and <paramref name="publish"/> runs while the next batch is
+    /// ingested: a batch waits only for the publication of the batch two before it. Otherwise (or through the queue) each
+    /// batch waits for the previous one, its callback (given cut 0: its models were submitted for none) and publication.
     /// </summary>
     public async Task<IngestSummary> IngestInBatchesAsync(
         IReadOnlyList<ModelSource> models,
@@ -33,14 +35,15 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
         Func<int, CancellationToken, Task> afterBatch,
         IProgress<SubmitResult>? progress = null,
         bool overlap = false,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task>? publish = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentNullException.ThrowIfNull(afterBatch);
         if (overlap && queue is null)
         {
-            return await IngestOverlappingAsync(models, batchSize, afterBatch, progress, cancellationToken).ConfigureAwait(false);
+            return await IngestOverlappingAsync(models, batchSize, afterBatch, publish, progress, cancellationToken).ConfigureAwait(false);
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -54,6 +57,10 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
             known += summary.AlreadyKnown;
             rejected.AddRange(summary.Rejected);
             await afterBatch(0, cancellationToken).ConfigureAwait(false);
+            if (publish is not null)
+            {
+                await publish(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new IngestSummary(models.Count, absorbed, known, rejected, stopwatch.Elapsed);
@@ -86,14 +93,18 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
     }
 
     /// <summary>
-    /// Batches whose submissions overlap: model i is submitted for the reserved cut first + i / <paramref name="batchSize"/>, a batch's
-    /// callback starts when its last model is answered and the previous batch's callback has returned (a later batch may
-    /// finish first), and a model of batch b first waits for batch b − 2's callback (the slices keep one cut's state
-    /// apart from the next cut's models, not two).
+    /// Batches whose versions are solved and published while the next batch is ingested: model i is submitted for the
+    /// reserved cut first + i / <paramref name="batchSize"/>; a batch's callback (its capture) starts when its last model is
+    /// answered, and the next batch's first submission waits for it, which also keeps the captures in cut order (waiting
+    /// costs little: the capture takes each slice's state without solving it, and a model in flight keeps every sketch
+    /// worker busy with its layers until then; overlapping the cuts instead made each slice keep the cut's rows apart from
+    /// the next cut's models until the version was solved, and shrink into a buffer of its own meanwhile). Publications run
+    /// in batch order, and a model of batch b waits for batch b − 2's, so that its held-out capture is measured against a
+    /// version.
     /// </summary>
     private async Task<IngestSummary> IngestOverlappingAsync(
-        IReadOnlyList<ModelSource> models, int batchSize, Func<int, CancellationToken, Task> afterBatch, IProgress<SubmitResult>? progress,
-        CancellationToken cancellationToken)
+        IReadOnlyList<ModelSource> models, int batchSize, Func<int, CancellationToken, Task> capture, Func<CancellationToken, Task>? publish,
+        IProgress<SubmitResult>? progress, CancellationToken cancellationToken)
     {
         int batches = (models.Count + batchSize - 1) / batchSize;
         if (batches == 0)
@@ -103,7 +114,8 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
 
         int first = await ClusterRetry.CallAsync(() => fleet.ReserveCutsAsync(batches), cancellationToken).ConfigureAwait(false);
         var unanswered = Enumerable.Range(0, batches).Select(b => Math.Min(batchSize, models.Count - (b * batchSize))).ToArray();
-        var callbacks = Enumerable.Range(0, batches).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var captured = Signals(batches);
+        var published = Signals(batches);
         var tally = new Tally(progress);
         await Parallel.ForEachAsync(
             Enumerable.Range(0, models.Count),
@@ -111,9 +123,14 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
             async (i, ct) =>
             {
                 int batch = i / batchSize;
+                if (batch >= 1)
+                {
+                    await captured[batch - 1].Task.WaitAsync(ct).ConfigureAwait(false);
+                }
+
                 if (batch >= 2)
                 {
-                    await callbacks[batch - 2].Task.WaitAsync(ct).ConfigureAwait(false);
+                    await published[batch - 2].Task.WaitAsync(ct).ConfigureAwait(false);
                 }
 
                 var model = models[i];
@@ -121,29 +138,39 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
                 tally.Add(await ClusterRetry.SubmitAsync(fleet, reference, ct, cut: first + batch).ConfigureAwait(false));
                 if (Interlocked.Decrement(ref unanswered[batch]) == 0)
                 {
-                    _ = CallBackAsync(batch);
+                    _ = EndBatchAsync(batch);
                 }
             }).ConfigureAwait(false);
-        await Task.WhenAll(callbacks.Select(c => c.Task)).ConfigureAwait(false);
+        await Task.WhenAll(captured.Concat(published).Select(s => s.Task)).ConfigureAwait(false);
         return tally.Summary(models.Count);
 
-        async Task CallBackAsync(int batch)
+        async Task EndBatchAsync(int batch)
         {
             try
             {
+                await capture(first + batch, cancellationToken).ConfigureAwait(false);
+                captured[batch].SetResult();
                 if (batch > 0)
                 {
-                    await callbacks[batch - 1].Task.ConfigureAwait(false);
+                    await published[batch - 1].Task.ConfigureAwait(false);
                 }
 
-                await afterBatch(first + batch, cancellationToken).ConfigureAwait(false);
-                callbacks[batch].SetResult();
+                if (publish is not null)
+                {
+                    await publish(cancellationToken).ConfigureAwait(false);
+                }
+
+                published[batch].SetResult();
             }
             catch (Exception ex)
             {
-                callbacks[batch].SetException(ex);
+                captured[batch].TrySetException(ex);
+                published[batch].TrySetException(ex);
             }
         }
+
+        static TaskCompletionSource[] Signals(int count) =>
+            Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
     }
 
     /// <summary>The outcomes of one pass, counted as they arrive from concurrent submissions.</summary>

@@ -84,15 +84,16 @@ public static class RunJob
             lastVersions = stopwatch.Elapsed - started;
         }
 
-        // Versions at T = N, 2N, …: captured after each batch and solved while the next batch is ingested. Submitted
-        // directly, the next batch does not wait for the capture (each model names its batch's version cut), and the
-        // batch after it waits until that version is published, so its models' held-out capture is measured against it;
-        // flattened layers take no cuts, and the queue's batches are its own, so those wait for the capture only.
+        // Versions at T = N, 2N, …: captured after each batch, before the next one starts, and solved while it is
+        // ingested. Submitted directly, each model names its batch's version cut and the batch after next waits until that
+        // version is published, so its models' held-out capture is measured against it; flattened layers take no cuts, and
+        // the queue's batches are its own, so those wait for the capture only.
         bool overlap = queue is null && (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Modes.All(m => m != SketchMode.Flattened);
-        Task CaptureVersionsAsync(int cut, CancellationToken ct) => FleetVersions.CaptureCutAsync(session.Client, connection.FleetId, cut, publish: overlap, ct);
+        Task CaptureVersionsAsync(int cut, CancellationToken ct) => FleetVersions.CaptureNowAsync(session.Client, connection.FleetId, cut, ct);
+        Func<CancellationToken, Task>? publish = overlap ? ct => FleetVersions.PublishCapturedAsync(session.Client, connection.FleetId, ct) : null;
 
         var ingest = options.VersionEvery > 0
-            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync, overlap).ConfigureAwait(false)
+            ? await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken, options.VersionEvery, CaptureVersionsAsync, overlap, publish).ConfigureAwait(false)
             : await IngestConsole.IngestAsync(ingestor, models, context.Console, cancellationToken).ConfigureAwait(false);
 
         // The last versions: the pending ones finish, and a version of any models after the last full batch.

@@ -20,8 +20,9 @@ public static class IngestConsole
 
     /// <summary>
     /// Ingests <paramref name="models"/> with <paramref name="ingestor"/>, reporting on <paramref name="console"/>;
-    /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback after each
-    /// (overlapping the next batch when <paramref name="overlap"/>: <see cref="ModelIngestor.IngestInBatchesAsync"/>).
+    /// with <paramref name="afterBatch"/>, in batches of <paramref name="batchSize"/> with that callback and
+    /// <paramref name="publish"/> after each (publishing while the next batch is ingested when <paramref name="overlap"/>:
+    /// <see cref="ModelIngestor.IngestInBatchesAsync"/>).
     /// </summary>
     public static async Task<IngestSummary> IngestAsync(
         ModelIngestor ingestor,
@@ -30,7 +31,8 @@ public static class IngestConsole
         CancellationToken cancellationToken,
         int batchSize = int.MaxValue,
         Func<int, CancellationToken, Task>? afterBatch = null,
-        bool overlap = false)
+        bool overlap = false,
+        Func<CancellationToken, Task>? publish = null)
     {
         ArgumentNullException.ThrowIfNull(ingestor);
         ArgumentNullException.ThrowIfNull(models);
@@ -39,7 +41,7 @@ public static class IngestConsole
             models.Count,
             progress => afterBatch is null
                 ? ingestor.IngestAsync(models, progress, cancellationToken)
-                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, overlap, cancellationToken),
+                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, overlap, cancellationToken, publish),
             console).ConfigureAwait(false);
     }
 
