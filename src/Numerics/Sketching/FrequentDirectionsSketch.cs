@@ -105,6 +105,9 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         }
     }
 
+    /// <summary>Squared norms of the first rows, mutually orthogonal since the last shrink (empty before one).</summary>
+    internal ReadOnlySpan<double> OrthogonalEnergies => _retained;
+
     internal static FrequentDirectionsSketch Restore(IBlasBackend backend, in SketchHeader header, ReadOnlySpan<byte> body, double[] sum)
     {
         // Version 2 starts with the orthogonal rows' count and squared norms (validated by the serializer).
@@ -271,23 +274,8 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// </summary>
     private void StructuredGram(int active, int known, Span<double> gram)
     {
-        int width = active - known;
-        using var columns = new PooledArray<double>(active * width);
+        using var columns = new PooledArray<double>(active * (active - known));
         _workspace.GramColumns(active, known, columns.Span);
-        gram.Clear();
-        for (int i = 0; i < known; i++)
-        {
-            gram[(i * active) + i] = _retained[i];
-        }
-
-        for (int i = 0; i < active; i++)
-        {
-            for (int j = 0; j < width; j++)
-            {
-                double value = columns.Span[(i * width) + j];
-                gram[(i * active) + known + j] = value;
-                gram[((known + j) * active) + i] = value;
-            }
-        }
+        OrthogonalPrefixGram.Assemble(_retained.AsSpan(0, known), columns.Span, active, gram);
     }
 }

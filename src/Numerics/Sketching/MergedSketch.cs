@@ -176,7 +176,8 @@ public sealed class MergedSketch
         // One part (nothing to stack, no means to reconcile): its rows are read where they lie.
         if (held is [var only] && only.BufferedRows > 0 && only.RowsInPlace is { IsEmpty: false } rowsInPlace)
         {
-            return SolveFromRows(rowsInPlace, only.BufferedRows, only.Dimension, only.TotalEnergy, only.Certificate, only.RowCount, only.UnitCount, options, previous);
+            return SolveFromRows(
+                rowsInPlace, only.BufferedRows, only.Dimension, only.TotalEnergy, only.Certificate, only.RowCount, only.UnitCount, options, previous, only.OrthogonalEnergies);
         }
 
         using var stacked = StackRows(held, options.Centred, out int rows, out double correctionEnergy);
@@ -191,7 +192,8 @@ public sealed class MergedSketch
     /// captures); the alignment and sin θ work on the k×d vectors.
     /// </summary>
     private SubspaceBasis? SolveFromRows(
-        ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous)
+        ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous,
+        ReadOnlySpan<double> orthogonal = default)
     {
         var backend = _factory.Backend;
         if (rows == 0)
@@ -201,7 +203,18 @@ public sealed class MergedSketch
 
         var z = stacked[..(rows * d)];
         using var gram = new PooledArray<double>(rows * rows);
-        RowBlockProducts.Gram(backend, z, rows, d, gram.Span);
+        if (orthogonal.Length > 0 && orthogonal.Length <= rows && ShrinkKernels.GramSupported)
+        {
+            // Rows of one Frequent Directions sketch: the block of those orthogonal since its last shrink is diagonal.
+            using var columns = new PooledArray<double>(rows * (rows - orthogonal.Length));
+            ShrinkKernels.GramColumns(z, d, rows, orthogonal.Length, columns.Span);
+            OrthogonalPrefixGram.Assemble(orthogonal, columns.Span, rows, gram.Span);
+        }
+        else
+        {
+            RowBlockProducts.Gram(backend, z, rows, d, gram.Span);
+        }
+
         double trace = 0;
         for (int i = 0; i < rows; i++)
         {

@@ -17,10 +17,13 @@ public sealed class SketchSummary : IDisposable
     private readonly int _rowsOffset;
     private readonly int _rowsLength;
     private readonly FrequentDirectionsSketch? _sketch;
+    private readonly double[] _orthogonal;
     private byte[]? _serialized;
 
-    private SketchSummary(SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[]? serialized, FrequentDirectionsSketch? sketch = null)
+    private SketchSummary(
+        SketchHeader header, int rowsOffset, int rowsLength, double[] sum, byte[]? serialized, FrequentDirectionsSketch? sketch = null, double[]? orthogonal = null)
     {
+        _orthogonal = orthogonal ?? [];
         _rowsOffset = rowsOffset;
         _rowsLength = rowsLength;
         _sketch = sketch;
@@ -90,6 +93,12 @@ public sealed class SketchSummary : IDisposable
         : MemoryMarshal.Cast<byte, float>(_serialized.AsSpan(_rowsOffset, _rowsLength * sizeof(float)));
 
     /// <summary>
+    /// Squared norms of the first rows of <see cref="RowsInPlace"/>, mutually orthogonal since the sketch's last shrink
+    /// (Frequent Directions; empty when none are known): their block of the rows' Gram is diagonal.
+    /// </summary>
+    internal ReadOnlySpan<double> OrthogonalEnergies => _sketch is not null ? _sketch.OrthogonalEnergies : _orthogonal;
+
+    /// <summary>
     /// The summary of <paramref name="sketch"/>, which it takes over (disposed with it): a Frequent Directions sketch is
     /// read in place; any other kind is read from its blob (and disposed at once).
     /// </summary>
@@ -117,11 +126,13 @@ public sealed class SketchSummary : IDisposable
         ArgumentNullException.ThrowIfNull(serialized);
         var header = SketchSerializer.ReadSketch(serialized, out var body, out var sum);
         int offset = 0, length = 0;
+        double[] energies = [];
         if (header.Kind == SketchKind.FrequentDirections && header.BufferedRows > 0)
         {
             if (header.Version >= 2)
             {
                 int orthogonal = BinaryPrimitives.ReadInt32LittleEndian(body);
+                energies = MemoryMarshal.Cast<byte, double>(body.Slice(SketchSerializer.OrthogonalPrefixLength, orthogonal * sizeof(double))).ToArray();
                 body = body[(SketchSerializer.OrthogonalPrefixLength + (orthogonal * sizeof(double)))..];
             }
 
@@ -131,7 +142,7 @@ public sealed class SketchSummary : IDisposable
                 ref MemoryMarshal.GetArrayDataReference(serialized), ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(rows)));
         }
 
-        return new SketchSummary(header, offset, length, sum, serialized);
+        return new SketchSummary(header, offset, length, sum, serialized, orthogonal: energies);
     }
 
     /// <summary>The mean μ = Sum / RowCount into <paramref name="destination"/> (zeros when empty).</summary>

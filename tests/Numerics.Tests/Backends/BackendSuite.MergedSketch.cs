@@ -293,6 +293,7 @@ public abstract partial class BackendSuite
         var factory = new CovarianceSketchFactory(Backend);
         var solver = new SubspaceBasisSolver(Backend);
         using var slice = Sketch(factory, MeanMode.Track, TestData.Planted(53, 44, MergeDimension, rank: 5, noise: 0.02), 44);
+        long shrinks = ((FrequentDirectionsSketch)slice).ShrinkCount;
         var fromBlob = new MergedSketch(factory, solver, 1);
         var inPlace = new MergedSketch(factory, solver, 1);
         fromBlob.Set(0, SketchSummary.Read(slice.Serialize()));
@@ -308,8 +309,19 @@ public abstract partial class BackendSuite
         var actual = inPlace.ComputeBasis(options);
         Assert.Equal(expected.Vectors, actual.Vectors);
         Assert.Equal(expected.SingularValues, actual.SingularValues);
-        var exact = Reference.TopEigenvectors(Reference.Gram(rows, rows.Length / MergeDimension, MergeDimension), MergeDimension, k);
+        var exactGram = Reference.Gram(rows, rows.Length / MergeDimension, MergeDimension);
+        var exact = Reference.TopEigenvectors(exactGram, MergeDimension, k);
         Assert.True(SubspaceMetrics.SinThetaMax(actual.Vectors, k, exact, k, MergeDimension) <= 1e-4);
+
+        // The cut holds the orthogonal rows of the part's last shrink and rows appended since, so its Gram is assembled
+        // from those rows' known squared norms and the newer rows' columns: its σ are still those of the rows' exact Gram.
+        Assert.True(shrinks >= 1 && inPlace[0]!.BufferedRows > MergeEll, $"{shrinks} shrinks, {inPlace[0]!.BufferedRows} rows");
+        var exactValues = Reference.Eigen(exactGram, MergeDimension).Values;
+        for (int i = 0; i < k; i++)
+        {
+            double sigma = Math.Sqrt(exactValues[MergeDimension - 1 - i]);
+            Assert.True(Math.Abs(actual.SingularValues[i] - sigma) <= 1e-5 * sigma, $"σ{i}: {actual.SingularValues[i]} vs {sigma}");
+        }
 
         // A later version of the one part, aligned to the first, from the slice's next cut read in place.
         inPlace.Set(0, SketchSummary.Of(slice.Copy()));
