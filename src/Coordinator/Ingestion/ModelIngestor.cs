@@ -43,7 +43,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
         ArgumentNullException.ThrowIfNull(afterBatch);
         if (overlap && queue is null)
         {
-            return await IngestOverlappingAsync(models, batchSize, afterBatch, publish, progress, cancellationToken).ConfigureAwait(false);
+            return await IngestWithVersionCutsAsync(models, batchSize, afterBatch, publish, progress, cancellationToken).ConfigureAwait(false);
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -102,7 +102,7 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
     /// in batch order, and a model of batch b waits for batch b − 2's, so that its held-out capture is measured against a
     /// version.
     /// </summary>
-    private async Task<IngestSummary> IngestOverlappingAsync(
+    private async Task<IngestSummary> IngestWithVersionCutsAsync(
         IReadOnlyList<ModelSource> models, int batchSize, Func<int, CancellationToken, Task> capture, Func<CancellationToken, Task>? publish,
         IProgress<SubmitResult>? progress, CancellationToken cancellationToken)
     {
