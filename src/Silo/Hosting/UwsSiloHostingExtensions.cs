@@ -121,8 +121,7 @@ public static class UwsSiloHostingExtensions
             silo.AddMemoryGrainStorage(UwsStorage.Name);
             // Memory storage also copies every write through its serializer (Newtonsoft JSON by default): a basis
             // version's vectors as JSON cost as much CPU as the sketch work of a whole run. Binary, as with Redis.
-            silo.Services.AddOptions<Orleans.Configuration.MemoryGrainStorageOptions>(UwsStorage.Name)
-                .Configure<Serializer, SerializerSessionPool>((o, serializer, sessions) => o.GrainStorageSerializer = new PooledGrainStorageSerializer(serializer, sessions));
+            UsePooledSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(silo.Services);
         }
         else
         {
@@ -130,8 +129,7 @@ public static class UwsSiloHostingExtensions
             silo.Services.AddHostedService(_ => new RedisReachabilityCheck(options.RedisConnectionString!));
             silo.AddRedisGrainStorage(UwsStorage.Name, o => o.ConfigurationOptions = redis);
             // Sketches are large float payloads: store them with Orleans' binary serializer, not JSON.
-            silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(UwsStorage.Name)
-                .Configure<Serializer, SerializerSessionPool>((o, serializer, sessions) => o.GrainStorageSerializer = new PooledGrainStorageSerializer(serializer, sessions));
+            UsePooledSerializer<Orleans.Persistence.RedisStorageOptions>(silo.Services);
         }
 
         var gpu = GpuAdvertisement.Resolve(options.Gpu, gpuProbe ?? GpuAdvertisement.ProbeCuda);
@@ -161,6 +159,12 @@ public static class UwsSiloHostingExtensions
     /// Orleans' defaults apply to anything not set; Orleans validates the values when the silo starts.
     /// </summary>
     public const string MembershipSectionName = "Uws:Silo:Membership";
+
+    /// <summary>The uws storage writes Orleans' binary format through pooled buffers (<see cref="PooledGrainStorageSerializer"/>).</summary>
+    private static void UsePooledSerializer<TOptions>(IServiceCollection services)
+        where TOptions : class, IStorageProviderSerializerOptions =>
+        services.AddOptions<TOptions>(UwsStorage.Name)
+            .Configure<Serializer, SerializerSessionPool>((o, serializer, sessions) => o.GrainStorageSerializer = new PooledGrainStorageSerializer(serializer, sessions));
 
     private static UwsSiloOptions ReadSiloOptions(IConfiguration configuration)
     {
