@@ -7,6 +7,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install-deps.sh" runtime
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-dotnet build "$root/src/Coordinator/OrleansUws.Coordinator.csproj" -c Release -nologo -v q
-# Run the built program from the caller's directory, so relative --out/--fleet paths mean what they say.
-exec dotnet "$root/src/Coordinator/bin/Release/net10.0/uws.dll" run "$@"
+# Published ReadyToRun for this machine's runtime (src/Coordinator/OrleansUws.Coordinator.csproj): the job starts on
+# precompiled code instead of compiling every method on its first call while the models arrive.
+rid="$(dotnet --info | awk '$1 == "RID:" { print $2; exit }')"
+[[ -n "$rid" ]] || { echo "run.sh: 'dotnet --info' names no runtime identifier (RID)" >&2; exit 1; }
+dotnet publish "$root/src/Coordinator/OrleansUws.Coordinator.csproj" -c Release -r "$rid" --self-contained false \
+  -o "$root/publish/uws" -nologo -v q
+# Run the published program from the caller's directory, so relative --out/--fleet paths mean what they say.
+exec dotnet "$root/publish/uws/uws.dll" run "$@"
