@@ -7,8 +7,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install-deps.sh" runtime
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# Published ReadyToRun for this machine's runtime (src/Coordinator/OrleansUws.Coordinator.csproj): the job starts on
-# precompiled code instead of compiling every method on its first call while the models arrive.
+# Published for this machine's runtime with its dependencies precompiled (ReadyToRun: src/Coordinator/
+# OrleansUws.Coordinator.csproj, Directory.Build.targets): the job does not compile Orleans and ASP.NET Core method by
+# method while it starts and the models arrive.
 rid="$(dotnet --info | awk '$1 == "RID:" { print $2; exit }')"
 [[ -n "$rid" ]] || { echo "run.sh: 'dotnet --info' names no runtime identifier (RID)" >&2; exit 1; }
 dotnet publish "$root/src/Coordinator/OrleansUws.Coordinator.csproj" -c Release -r "$rid" --self-contained false \
