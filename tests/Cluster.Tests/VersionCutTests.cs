@@ -157,8 +157,8 @@ public sealed class VersionCutTests(ClusterFixture fixture)
             },
             new Counter(() => Interlocked.Increment(ref answered)),
             overlap: true,
-            TestContext.Current.CancellationToken,
-            ct => FleetVersions.PublishCapturedAsync(fixture.Client, name, ct));
+            ct => FleetVersions.PublishCapturedAsync(fixture.Client, name, ct),
+            TestContext.Current.CancellationToken);
         Assert.Equal(12, summary.Absorbed);
         Assert.Equal([1, 2, 3], cuts);
         Assert.Equal([4, 8, 12], answeredAtCapture);

@@ -35,8 +35,8 @@ public sealed class ModelIngestor(IFleetGrain fleet, int parallelism, RedisInges
         Func<int, CancellationToken, Task> afterBatch,
         IProgress<SubmitResult>? progress = null,
         bool overlap = false,
-        CancellationToken cancellationToken = default,
-        Func<CancellationToken, Task>? publish = null)
+        Func<CancellationToken, Task>? publish = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

@@ -41,7 +41,7 @@ public static class IngestConsole
             models.Count,
             progress => afterBatch is null
                 ? ingestor.IngestAsync(models, progress, cancellationToken)
-                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, overlap, cancellationToken, publish),
+                : ingestor.IngestInBatchesAsync(models, batchSize, afterBatch, progress, overlap, publish, cancellationToken),
             console).ConfigureAwait(false);
     }
 
