@@ -28,12 +28,14 @@ public static class UwsClusterHostingExtensions
     /// <summary>
     /// Adds an embedded silo (when <paramref name="connection"/> names no cluster) or an Orleans client.
     /// An embedded silo listens on <paramref name="embeddedPorts"/>, or on free loopback ports when null, so
-    /// several embedded processes (and tests) can run side by side.
+    /// several embedded processes (and tests) can run side by side. <paramref name="embeddedDefaults"/> are the caller's
+    /// own settings for an embedded silo (configuration keys), each applied unless configured otherwise, as the ones below.
     /// </summary>
     public static IHostApplicationBuilder AddUwsCluster(
         this IHostApplicationBuilder builder,
         ClusterConnectionOptions connection,
-        (int SiloPort, int GatewayPort)? embeddedPorts = null)
+        (int SiloPort, int GatewayPort)? embeddedPorts = null,
+        IReadOnlyDictionary<string, string>? embeddedDefaults = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(connection);
@@ -70,6 +72,14 @@ public static class UwsClusterHostingExtensions
             if (builder.Configuration[EmbeddedSliceCountKey] is null)
             {
                 settings[EmbeddedSliceCountKey] = "1";
+            }
+
+            foreach (var (key, value) in embeddedDefaults ?? new Dictionary<string, string>())
+            {
+                if (builder.Configuration[key] is null)
+                {
+                    settings[key] = value;
+                }
             }
 
             builder.Configuration.AddInMemoryCollection(settings);

@@ -36,10 +36,14 @@ public sealed class UwsSession : IAsyncDisposable
     public ILayerCoordinatorGrain Layer(string layer, SketchMode mode) =>
         Client.GetGrain<ILayerCoordinatorGrain>(UwsKeys.Coordinator(Connection.FleetId, layer, mode));
 
-    /// <summary>Starts an embedded silo or connects to the cluster named by <paramref name="connection"/>.</summary>
+    /// <summary>
+    /// Starts an embedded silo or connects to the cluster named by <paramref name="connection"/>. An embedded silo also
+    /// takes <paramref name="embeddedDefaults"/> (configuration keys), each unless configured otherwise (environment).
+    /// </summary>
     public static async Task<UwsSession> StartAsync(
         ClusterConnectionOptions connection,
         LogLevel minimumLogLevel = LogLevel.Warning,
+        IReadOnlyDictionary<string, string>? embeddedDefaults = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -57,7 +61,7 @@ public sealed class UwsSession : IAsyncDisposable
 
         // The watchdog's first check after start-up measures from an uninitialised timestamp and warns spuriously.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
-        builder.AddUwsCluster(connection);
+        builder.AddUwsCluster(connection, embeddedDefaults: embeddedDefaults);
         var host = builder.Build();
         try
         {

@@ -6,6 +6,7 @@ using OrleansUws.Coordinator.Ingestion;
 using OrleansUws.Coordinator.Output;
 using OrleansUws.Coordinator.Reports;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Grains.Options;
 using OrleansUws.ModelFormats;
 using OrleansUws.ModelFormats.Fleets;
 using Spectre.Console;
@@ -30,6 +31,17 @@ public static class RunJob
 
     /// <summary>Sub-folder of the output folder a generated fleet is written to.</summary>
     public const string GeneratedFleetFolder = "fleet";
+
+    /// <summary>
+    /// What the run's embedded silo keeps differently from a long-running one, each unless configured otherwise: only the
+    /// current basis version of each layer. A cluster retains older versions so that they can be downloaded by version
+    /// (<c>uws basis export --version</c>, the HTTP API); the run's silo listens on loopback ports it tells no other
+    /// process, and the run writes the current bases and exits, so older versions would only grow its memory.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> EmbeddedSiloDefaults = new Dictionary<string, string>
+    {
+        [$"{UwsClusterOptions.SectionName}:{nameof(UwsClusterOptions.BasisVersionsKept)}"] = "1",
+    };
 
     /// <summary>Runs the job; returns what it did.</summary>
     public static async Task<RunResult> ExecuteAsync(
@@ -58,7 +70,7 @@ public static class RunJob
         // With a cluster (Redis), models go through the fleet's durable queue as `uws ingest` sends them; Redis is checked
         // first so that an unreachable endpoint is named at once.
         using var redis = connection.Redis is null ? null : await RedisIngestionQueue.ConnectAsync(connection.Redis, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await using var session = await UwsSession.StartAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = await UwsSession.StartAsync(connection, embeddedDefaults: EmbeddedSiloDefaults, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (connection.IsEmbedded && UwsKeys.ParseMode(options.Mode) == SketchMode.Flattened)
         {
             var ell = (await session.Fleet.GetDescriptionAsync().ConfigureAwait(false)).Sketch.SketchRows;
