@@ -9,7 +9,8 @@ namespace OrleansUws.Numerics.Metrics;
 /// </summary>
 public static class MarchenkoPastur
 {
-    private const int Steps = 20000;
+    // Halving [0, π] this often pins φ to the last bit of a double.
+    private const int BisectionSteps = 60;
 
     /// <summary>The support [(1−√γ)², (1+√γ)²] of the eigenvalues of XᵀX/max(N,d) for unit-variance entries.</summary>
     public static (double Lower, double Upper) Edges(long rows, long cols)
@@ -34,34 +35,24 @@ public static class MarchenkoPastur
             return 1.0;
         }
 
+        // x = c + h·cos φ (c = (a+b)/2, h = (b−a)/2), φ from 0 (x = b) to π (x = a): f(x)dx = h² sin²φ / (2πγx) dφ, whose
+        // integrals have closed forms (ab = c² − h²): the mass above x(φ) is h²/(2πγ)·(c·φ/h² − sin φ/h −
+        // 2√(ab)/h²·atan(√(a/b)·tan(φ/2))) and the energy h²/(2πγ)·(φ/2 − sin 2φ/4). The mass rises with φ, so the φ
+        // holding the top k/p of it is found by bisection.
         var (a, b) = Edges(rows, cols);
+        double c = (a + b) / 2, h = (b - a) / 2, root = Math.Sqrt(a * b), ratio = Math.Sqrt(a / b);
+        double scale = h * h / (2 * Math.PI * gamma);
         double targetMass = (double)k / p;
-
-        // x = (a+b)/2 + (b−a)/2·cos φ, φ from 0 (x = b) to π (x = a): f(x)dx = ((b−a)/2)² sin²φ / (2πγx) dφ.
-        double half = (b - a) / 2;
-        double h = Math.PI / Steps;
-        double mass = 0, energy = 0;
-        double previousF = 0, previousX = b;
-        for (int i = 1; i <= Steps; i++)
+        double lower = 0, upper = Math.PI;
+        for (int i = 0; i < BisectionSteps; i++)
         {
-            double phi = i * h;
-            double x = ((a + b) / 2) + (half * Math.Cos(phi));
-            double density = half * half * Math.Sin(phi) * Math.Sin(phi) / (2 * Math.PI * gamma * x);
-            double stepMass = 0.5 * (previousF + density) * h;
-            double stepEnergy = 0.5 * ((previousF * previousX) + (density * x)) * h;
-            if (mass + stepMass >= targetMass)
-            {
-                double fraction = stepMass > 0 ? (targetMass - mass) / stepMass : 0;
-                return energy + (fraction * stepEnergy);
-            }
-
-            mass += stepMass;
-            energy += stepEnergy;
-            previousF = density;
-            previousX = x;
+            double middle = 0.5 * (lower + upper);
+            double mass = scale * ((c * middle / (h * h)) - (Math.Sin(middle) / h) - (2 * root / (h * h) * Math.Atan(ratio * Math.Tan(middle / 2))));
+            (lower, upper) = mass < targetMass ? (middle, upper) : (lower, middle);
         }
 
-        return energy;
+        double phi = 0.5 * (lower + upper);
+        return scale * ((phi / 2) - (Math.Sin(2 * phi) / 4));
     }
 
     private static double Ratio(long rows, long cols)
