@@ -90,7 +90,7 @@ internal sealed class SlicedSketchPath(
         var changed = snapshots.Where(s => !s.Unchanged && !s.Sketch.IsEmpty).ToArray();
         var (basis, sinTheta, mean) = await workers.RunAsync(() =>
         {
-            var solved = MergeAndSolve(layer, merged, changed, previous);
+            var solved = MergeAndSolve(layer, merged, changed, previous, measurePreviousCapture: !snapshots.Any(s => s.HeldOut is { Models: > 0 }));
 
             // A slice's own sketch shares its rows with a part read in place until the part is let go; holding it to the
             // next version would make the slice's next shrink write a buffer of its own. Its next capture ships it
@@ -116,10 +116,12 @@ internal sealed class SlicedSketchPath(
 
     /// <summary>
     /// Replaces the parts of the changed slices in the layer's merge (kept between versions: an unchanged slice is not
-    /// shipped or read again) and solves it, warm-started from the previous version where the merge iterates.
+    /// shipped or read again) and solves it, warm-started from the previous version where the merge iterates. The energy the
+    /// previous version captures of the merge is measured only when asked: the layer's held-out gauge falls back on it
+    /// when no slice streamed a held-out tally for the version (<see cref="LayerGaugeStore.Publish"/>).
     /// </summary>
     private static (SubspaceBasis Basis, double? SinThetaToPrevious, float[]? Mean) MergeAndSolve(
-        LayerConfiguration configuration, MergedSketch merged, SliceSnapshot[] changed, LayerBasis? previous)
+        LayerConfiguration configuration, MergedSketch merged, SliceSnapshot[] changed, LayerBasis? previous, bool measurePreviousCapture)
     {
         foreach (var snapshot in changed)
         {
@@ -134,7 +136,7 @@ internal sealed class SlicedSketchPath(
         }
 
         // Published versions are aligned to their predecessor, so coefficients made against it stay close.
-        var options = configuration.Basis.ToBasisOptions(configuration.Centered) with { AlignToPrevious = true };
+        var options = configuration.Basis.ToBasisOptions(configuration.Centered) with { AlignToPrevious = true, MeasurePreviousCapture = measurePreviousCapture };
         var warm = previous is null ? null : ToSubspaceBasis(previous);
         var basis = merged.ComputeBasis(options, warm);
         var sinTheta = basis.SinThetaToPrevious;

@@ -30,6 +30,13 @@ public sealed record BasisOptions
     /// <summary>Rotate the new basis by the orthogonal Procrustes solution onto the previous one (same k only).</summary>
     public bool AlignToPrevious { get; init; }
 
+    /// <summary>
+    /// Given a previous basis, measure the energy of this basis's operator that it captures
+    /// (<see cref="SubspaceBasis.PreviousCaptured"/>, one more pass over the operator; default true). A caller with its own
+    /// held-out figure for the version turns it off.
+    /// </summary>
+    public bool MeasurePreviousCapture { get; init; } = true;
+
     /// <summary>Seed of the random start columns.</summary>
     public int Seed { get; init; } = 12345;
 

@@ -41,8 +41,9 @@ public sealed record SubspaceBasis(
     public double OperatorTrace { get; init; }
 
     /// <summary>
-    /// When a previous basis P of the same dimension was given: tr(P·C·Pᵀ), the energy of this basis's operator that the
-    /// previous basis captures (with <see cref="OperatorTrace"/>, what a held-out capture is measured from); null otherwise.
+    /// When a previous basis P of the same dimension was given and <see cref="BasisOptions.MeasurePreviousCapture"/> asked
+    /// for it: tr(P·C·Pᵀ), the energy of this basis's operator that the previous basis captures (with
+    /// <see cref="OperatorTrace"/>, what a held-out capture is measured from); null otherwise.
     /// </summary>
     public double? PreviousCaptured { get; init; }
 }

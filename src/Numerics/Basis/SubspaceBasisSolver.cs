@@ -101,7 +101,7 @@ public sealed class SubspaceBasisSolver(IBlasBackend backend)
         return Finish(ritz, theta, d, s, k, totalEnergy, options, previous, iterations, converged) with
         {
             OperatorTrace = op.Trace,
-            PreviousCaptured = previous is { Rank: > 0 } p && p.Dimension == d ? SubspaceMetrics.CapturedEnergy(op, p.Vectors, p.Rank) : null,
+            PreviousCaptured = options.MeasurePreviousCapture && previous is { Rank: > 0 } p && p.Dimension == d ? SubspaceMetrics.CapturedEnergy(op, p.Vectors, p.Rank) : null,
         };
     }
 

@@ -250,7 +250,7 @@ public sealed class MergedSketch
             Alignment = rotation,
             OperatorTrace = trace,
             // tr(P·ZᵀZ·Pᵀ) = ‖Z·Pᵀ‖²_F: the energy of the stacked rows that the previous basis P captures.
-            PreviousCaptured = comparable ? CapturedEnergy.OfCovarianceRows(z, rows, trace, previous!.Vectors, previous.Rank, d).Captured : null,
+            PreviousCaptured = comparable && options.MeasurePreviousCapture ? CapturedEnergy.OfCovarianceRows(z, rows, trace, previous!.Vectors, previous.Rank, d).Captured : null,
         };
     }
 

@@ -258,6 +258,12 @@ public abstract partial class BackendSuite
         Assert.Equal(captured, next.PreviousCaptured!.Value, captured * 1e-6);
         Assert.InRange(captured, 0.5 * trace, trace);
         Assert.True(next.Aligned);
+
+        // Not asked for, the previous capture is not measured; the basis and its trace are the same.
+        var unmeasured = merged.ComputeBasis(options with { MeasurePreviousCapture = false }, previous);
+        Assert.Null(unmeasured.PreviousCaptured);
+        Assert.Equal(next.OperatorTrace, unmeasured.OperatorTrace);
+        Assert.Equal(next.Vectors, unmeasured.Vectors);
     }
 
     /// <summary>‖X·Vᵀ − X·Pᵀ‖_F / ‖X·Pᵀ‖_F: how far a model's coefficients move from basis P to basis V.</summary>
