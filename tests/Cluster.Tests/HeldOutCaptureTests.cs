@@ -167,6 +167,67 @@ public sealed class HeldOutCaptureTests
         Assert.Equal(0, complete.SinThetaUpToGap!.Value, 6);
     }
 
+    [Fact]
+    public void Distances_from_the_vectors_products_equal_those_of_the_principal_directions_themselves()
+    {
+        // Two aligned versions of different ranks in d = 40, each published as a random rotation of its principal
+        // directions: the figures formed from the published vectors' products match those of the directions rebuilt.
+        const int d = 40, k = 5, kp = 4;
+        var random = new Random(7);
+        var frame = Orthonormal(random, k + kp, d);
+        var e = frame[..(k * d)];
+        var ep = new float[kp * d];
+        for (int i = 0; i < kp; i++)
+        {
+            // Previous directions: mostly the first ones of e, turned a little towards the rest of the frame.
+            for (int c = 0; c < d; c++)
+            {
+                ep[(i * d) + c] = (0.9f * e[(i * d) + c]) + (0.43588989f * frame[((k + i) * d) + c]);
+            }
+        }
+
+        double[] rotation = Rotation(random, k), previousRotation = Rotation(random, kp);
+        var published = Rotate(rotation, e, k, d);
+        var previousPublished = Rotate(previousRotation, ep, kp, d);
+        double[] sigma = [5, 4, 1.5, 1.4, 1.3], previousSigma = [4.5, 3.5, 1.2, 1.1];
+        var previous = new LayerBasis(
+            new BasisVersionInfo("f", "l0", SketchMode.Rows, 1, 1, 1, kp, false, 1, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand)
+            { Alignment = previousRotation }, d, previousPublished, previousSigma, null);
+        var info = previous.Info with { Version = 2, Rank = k, Alignment = rotation };
+
+        var complete = VersionFigures.Complete(info, [], previous, published, sigma, d);
+
+        var directions = VersionFigures.PrincipalDirections(published, rotation, k, d);
+        var previousDirections = VersionFigures.PrincipalDirections(previousPublished, previousRotation, kp, d);
+        var (gapDirections, sinTheta) = SubspaceDiagnostics.SinThetaUpToLargestGap(directions, sigma, k, previousDirections, kp, d);
+        Assert.Equal(SubspaceDiagnostics.EnergyWeightedDistance(directions, sigma, k, previousDirections, previousSigma, kp, d), complete.EnergyDistanceToPrevious!.Value, 6);
+        Assert.Equal(2, gapDirections);
+        Assert.Equal(gapDirections, complete.GapDirections);
+        Assert.Equal(sinTheta, complete.SinThetaUpToGap!.Value, 6);
+        Assert.InRange(sinTheta, 0.3, 0.6); // the turn given to the previous directions, not 0 or 1
+    }
+
+    /// <summary>A random k×k rotation (row-major): Gram–Schmidt of Gaussian rows.</summary>
+    private static double[] Rotation(Random random, int k) => Orthonormal(random, k, k).Select(x => (double)x).ToArray();
+
+    /// <summary>R·E for a k×k rotation R and k×d rows E.</summary>
+    private static float[] Rotate(double[] rotation, float[] rows, int k, int d)
+    {
+        var result = new float[k * d];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                for (int c = 0; c < d; c++)
+                {
+                    result[(i * d) + c] += (float)(rotation[(i * k) + j] * rows[(j * d) + c]);
+                }
+            }
+        }
+
+        return result;
+    }
+
     private static HeldOutMeter Meter(SketchMode mode, float[] vectors, int d, int version, float[]? mean = null)
     {
         var meter = new HeldOutMeter(Backend);

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using OrleansUws.Grains.Interfaces;
+using OrleansUws.Numerics.Metrics;
 using OrleansUws.Subspace.Diagnostics;
 
 namespace OrleansUws.Grains.Absorption;
@@ -30,22 +30,15 @@ public static class VersionFigures
         if (previous is { Info.Rank: > 0 and var kp } && previous.Dimension == dimension && k > 0 && vectors.Length >= k * dimension
             && previous.Vectors.Length >= kp * dimension && previous.SingularValues.Length >= kp && singularValues.Count >= k)
         {
-            // Weights and the gap belong to principal directions (σ order), not to the aligned vectors that are published.
-            var current = ArrayPool<float>.Shared.Rent(k * dimension);
-            var before = ArrayPool<float>.Shared.Rent(kp * dimension);
-            try
-            {
-                PrincipalDirections(vectors, info.Alignment, k, dimension, current);
-                PrincipalDirections(previous.Vectors, previous.Info.Alignment, kp, dimension, before);
-                distance = SubspaceDiagnostics.EnergyWeightedDistance(
-                    current.AsSpan(0, k * dimension), singularValues, k, before.AsSpan(0, kp * dimension), previous.SingularValues, kp, dimension);
-                gap = SubspaceDiagnostics.SinThetaUpToLargestGap(current.AsSpan(0, k * dimension), singularValues, k, before.AsSpan(0, kp * dimension), kp, dimension);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(current);
-                ArrayPool<float>.Shared.Return(before);
-            }
+            // Weights and the gap belong to principal directions (σ order) E = Rᵀ·V, not to the aligned vectors V that are
+            // published. Their products follow from the vectors' own by k×k algebra: E·Eₚᵀ = Rᵀ(V·Vₚᵀ)Rₚ, E·Eᵀ = Rᵀ(V·Vᵀ)R.
+            var current = vectors[..(k * dimension)];
+            var before = previous.Vectors.AsSpan(0, kp * dimension);
+            var cross = Rotated(info.Alignment, SubspaceMetrics.Overlaps(current, k, before, kp, dimension), previous.Info.Alignment, k, kp);
+            var own = Rotated(info.Alignment, SubspaceMetrics.Overlaps(current, k, current, k, dimension), info.Alignment, k, k);
+            var previousOwn = Rotated(previous.Info.Alignment, SubspaceMetrics.Overlaps(before, kp, before, kp, dimension), previous.Info.Alignment, kp, kp);
+            distance = SubspaceDiagnostics.EnergyWeightedDistance(cross, singularValues, k, previous.SingularValues, kp);
+            gap = SubspaceDiagnostics.SinThetaUpToLargestGap(own, cross, previousOwn, singularValues, k, kp);
         }
 
         return info with
@@ -81,27 +74,66 @@ public static class VersionFigures
     public static float[] PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension)
     {
         var directions = new float[k * dimension];
-        PrincipalDirections(vectors, alignment, k, dimension, directions);
-        return directions;
-    }
-
-    /// <summary>Writes E = Rᵀ·vectors (k×d) to the first k×d of <paramref name="directions"/>.</summary>
-    private static void PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension, Span<float> directions)
-    {
         if (alignment is null || alignment.Length != k * k)
         {
             vectors[..(k * dimension)].CopyTo(directions);
-            return;
+            return directions;
         }
 
-        directions[..(k * dimension)].Clear();
         for (int i = 0; i < k; i++)
         {
-            var row = directions.Slice(i * dimension, dimension);
+            var row = directions.AsSpan(i * dimension, dimension);
             for (int j = 0; j < k; j++)
             {
                 TensorPrimitives.MultiplyAdd(vectors.Slice(j * dimension, dimension), (float)alignment[(j * k) + i], row, row);
             }
         }
+
+        return directions;
+    }
+
+    /// <summary>
+    /// Rᵀ·<paramref name="product"/>·S for the k×k rotation R of one version and the m×m rotation S of another (either
+    /// null when that version is not aligned: the identity): the product of two bases' principal directions from the
+    /// product (k×m) of their published vectors.
+    /// </summary>
+    private static double[] Rotated(double[]? left, double[] product, double[]? right, int k, int m)
+    {
+        var result = product;
+        if (left is { Length: > 0 } r && r.Length == k * k)
+        {
+            result = new double[k * m];
+            for (int i = 0; i < k; i++)
+            {
+                for (int j = 0; j < k; j++)
+                {
+                    double rji = r[(j * k) + i];
+                    for (int q = 0; q < m; q++)
+                    {
+                        result[(i * m) + q] += rji * product[(j * m) + q];
+                    }
+                }
+            }
+        }
+
+        if (right is { Length: > 0 } s && s.Length == m * m)
+        {
+            var rotated = new double[k * m];
+            for (int i = 0; i < k; i++)
+            {
+                for (int l = 0; l < m; l++)
+                {
+                    double value = result[(i * m) + l];
+                    for (int q = 0; q < m; q++)
+                    {
+                        rotated[(i * m) + q] += value * s[(l * m) + q];
+                    }
+                }
+            }
+
+            result = rotated;
+        }
+
+        return result;
     }
 }

@@ -30,6 +30,34 @@ public static class SubspaceMetrics
     public static double SinThetaMax(ReadOnlySpan<float> u, int ku, ReadOnlySpan<float> v, int kv, int dimension)
         => Math.Sqrt(SquaredSines(u, ku, v, kv, dimension)[^1]);
 
+    /// <summary>
+    /// <see cref="SinThetaMax"/> from the bases' products alone, each row-major in float64: UUᵀ (ku×ku), UVᵀ (ku×kv) and
+    /// VVᵀ (kv×kv) — for a caller that has them, or can form them from the products of other bases it rotates.
+    /// </summary>
+    public static double SinThetaMaxFromProducts(ReadOnlySpan<double> uu, ReadOnlySpan<double> uv, ReadOnlySpan<double> vv, int ku, int kv)
+    {
+        Guard.Positive(nameof(ku), ku);
+        Guard.Positive(nameof(kv), kv);
+        Guard.Length(nameof(uu), uu.Length, (long)ku * ku, $"a {ku}×{ku} product");
+        Guard.Length(nameof(uv), uv.Length, (long)ku * kv, $"a {ku}×{kv} product");
+        Guard.Length(nameof(vv), vv.Length, (long)kv * kv, $"a {kv}×{kv} product");
+        if (ku <= kv)
+        {
+            return Math.Sqrt(DenseMath.SquaredSinesFromProducts(uu, uv, vv, ku, kv)[^1]);
+        }
+
+        var vu = new double[kv * ku];
+        for (int i = 0; i < ku; i++)
+        {
+            for (int j = 0; j < kv; j++)
+            {
+                vu[(j * ku) + i] = uv[(i * kv) + j];
+            }
+        }
+
+        return Math.Sqrt(DenseMath.SquaredSinesFromProducts(vv, vu, uu, kv, ku)[^1]);
+    }
+
     /// <summary>‖sin Θ‖_F = √Σ sin² θᵢ.</summary>
     public static double SinThetaFrobenius(ReadOnlySpan<float> u, int ku, ReadOnlySpan<float> v, int kv, int dimension)
         => Math.Sqrt(SquaredSines(u, ku, v, kv, dimension).Sum());

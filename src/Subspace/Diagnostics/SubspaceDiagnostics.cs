@@ -116,10 +116,26 @@ public static class SubspaceDiagnostics
         ArgumentNullException.ThrowIfNull(sigmaB);
         CheckBasis(nameof(a), a, ka, dimension, sigmaA.Count);
         CheckBasis(nameof(b), b, kb, dimension, sigmaB.Count);
+        return EnergyWeightedDistance(SubspaceMetrics.Overlaps(a[..(ka * dimension)], ka, b[..(kb * dimension)], kb, dimension), sigmaA, ka, sigmaB, kb);
+    }
+
+    /// <summary>
+    /// <see cref="EnergyWeightedDistance(ReadOnlySpan{float}, IReadOnlyList{double}, int, ReadOnlySpan{float}, IReadOnlyList{double}, int, int)"/>
+    /// from the bases' overlaps A·Bᵀ (ka×kb, row-major) alone.
+    /// </summary>
+    public static double EnergyWeightedDistance(ReadOnlySpan<double> overlaps, IReadOnlyList<double> sigmaA, int ka, IReadOnlyList<double> sigmaB, int kb)
+    {
+        ArgumentNullException.ThrowIfNull(sigmaA);
+        ArgumentNullException.ThrowIfNull(sigmaB);
+        CheckProducts(ka, kb, sigmaA.Count, sigmaB.Count);
+        if (overlaps.Length < (long)ka * kb)
+        {
+            throw new ArgumentException($"Overlaps of {ka}×{kb} bases need {(long)ka * kb} values; {overlaps.Length} given.", nameof(overlaps));
+        }
+
         var wa = Weights(sigmaA, ka);
         var wb = Weights(sigmaB, kb);
         double normA = wa.Sum(w => w * w), normB = wb.Sum(w => w * w), cross = 0;
-        var overlaps = SubspaceMetrics.Overlaps(a[..(ka * dimension)], ka, b[..(kb * dimension)], kb, dimension);
         for (int i = 0; i < ka; i++)
         {
             for (int j = 0; j < kb; j++)
@@ -144,20 +160,27 @@ public static class SubspaceDiagnostics
         ArgumentNullException.ThrowIfNull(sigmaA);
         CheckBasis(nameof(a), a, ka, dimension, sigmaA.Count);
         CheckBasis(nameof(b), b, kb, dimension, kb);
-        int k = Math.Min(ka, kb);
-        int best = k;
-        double bestGap = -1;
-        for (int j = 1; j < k; j++)
+        int best = LargestGapDirections(sigmaA, Math.Min(ka, kb));
+        double sin = SubspaceMetrics.SinThetaMax(a[..(best * dimension)], best, b[..(best * dimension)], best, dimension);
+        return (best, sin);
+    }
+
+    /// <summary>
+    /// <see cref="SinThetaUpToLargestGap(ReadOnlySpan{float}, IReadOnlyList{double}, int, ReadOnlySpan{float}, int, int)"/>
+    /// from the bases' products alone, each row-major: A·Aᵀ (ka×ka), A·Bᵀ (ka×kb) and B·Bᵀ (kb×kb).
+    /// </summary>
+    public static (int Directions, double SinTheta) SinThetaUpToLargestGap(
+        ReadOnlySpan<double> aa, ReadOnlySpan<double> ab, ReadOnlySpan<double> bb, IReadOnlyList<double> sigmaA, int ka, int kb)
+    {
+        ArgumentNullException.ThrowIfNull(sigmaA);
+        CheckProducts(ka, kb, sigmaA.Count, kb);
+        if (aa.Length < (long)ka * ka || ab.Length < (long)ka * kb || bb.Length < (long)kb * kb)
         {
-            double gap = sigmaA[j - 1] > 0 ? (sigmaA[j - 1] - sigmaA[j]) / sigmaA[j - 1] : 0;
-            if (gap > bestGap)
-            {
-                bestGap = gap;
-                best = j;
-            }
+            throw new ArgumentException($"Products of {ka}×… and {kb}×… bases need {(long)ka * ka}, {(long)ka * kb} and {(long)kb * kb} values; {aa.Length}, {ab.Length} and {bb.Length} given.");
         }
 
-        double sin = SubspaceMetrics.SinThetaMax(a[..(best * dimension)], best, b[..(best * dimension)], best, dimension);
+        int best = LargestGapDirections(sigmaA, Math.Min(ka, kb));
+        double sin = SubspaceMetrics.SinThetaMaxFromProducts(Leading(aa, ka, best, best), Leading(ab, kb, best, best), Leading(bb, kb, best, best), best, best);
         return (best, sin);
     }
 
@@ -221,6 +244,44 @@ public static class SubspaceDiagnostics
         }
 
         return w;
+    }
+
+    /// <summary>j at the largest relative gap (σⱼ − σⱼ₊₁)/σⱼ within the first <paramref name="k"/> values (k when k = 1).</summary>
+    private static int LargestGapDirections(IReadOnlyList<double> sigma, int k)
+    {
+        int best = k;
+        double bestGap = -1;
+        for (int j = 1; j < k; j++)
+        {
+            double gap = sigma[j - 1] > 0 ? (sigma[j - 1] - sigma[j]) / sigma[j - 1] : 0;
+            if (gap > bestGap)
+            {
+                bestGap = gap;
+                best = j;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The leading rows × cols block of a row-major matrix with <paramref name="stride"/> columns.</summary>
+    private static double[] Leading(ReadOnlySpan<double> matrix, int stride, int rows, int cols)
+    {
+        var block = new double[rows * cols];
+        for (int i = 0; i < rows; i++)
+        {
+            matrix.Slice(i * stride, cols).CopyTo(block.AsSpan(i * cols, cols));
+        }
+
+        return block;
+    }
+
+    private static void CheckProducts(int ka, int kb, int sigmaCountA, int sigmaCountB)
+    {
+        if (ka < 1 || kb < 1 || sigmaCountA < ka || sigmaCountB < kb)
+        {
+            throw new ArgumentException($"Bases of rank {ka} and {kb} need at least {ka} and {kb} singular values; {sigmaCountA} and {sigmaCountB} given.");
+        }
     }
 
     private static void CheckBasis(string name, ReadOnlySpan<float> basis, int k, int d, int sigmaCount)

@@ -40,6 +40,23 @@ public sealed class SubspaceMetricsTests
     }
 
     [Fact]
+    public void SinThetaFromTheBasesProductsEqualsTheOneFromTheBasesInEitherOrder()
+    {
+        const int d = 50;
+        var u = TestData.OrthonormalRows(3, 3, d).Select(x => (float)x).ToArray();
+        var v = TestData.OrthonormalRows(4, 5, d).Select(x => (float)x).ToArray();
+        var uu = SubspaceMetrics.Overlaps(u, 3, u, 3, d);
+        var uv = SubspaceMetrics.Overlaps(u, 3, v, 5, d);
+        var vv = SubspaceMetrics.Overlaps(v, 5, v, 5, d);
+        var vu = SubspaceMetrics.Overlaps(v, 5, u, 3, d);
+        double expected = SubspaceMetrics.SinThetaMax(u, 3, v, 5, d);
+        Assert.InRange(expected, 0.1, 0.99999);
+        Assert.Equal(expected, SubspaceMetrics.SinThetaMaxFromProducts(uu, uv, vv, 3, 5), 12);
+        Assert.Equal(expected, SubspaceMetrics.SinThetaMaxFromProducts(vv, vu, uu, 5, 3), 12);
+        Assert.Throws<ArgumentException>("uv", () => SubspaceMetrics.SinThetaMaxFromProducts(uu, uv.AsSpan(1), vv, 3, 5));
+    }
+
+    [Fact]
     public void OverlapsSumExactProductsInFloat64OverOddShapes()
     {
         // 5×6 overlaps over 4,101 columns: whole 4×4 tiles, edge rows and columns, and a tail past the last 8 columns.
