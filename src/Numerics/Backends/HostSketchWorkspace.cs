@@ -63,6 +63,9 @@ public sealed class HostSketchWorkspace : ISketchWorkspace
         _viewRows = viewRows;
     }
 
+    /// <summary>Whether the Gram runs on the host kernel (<see cref="ShrinkKernels.GramColumns"/>), as a solve reading the rows in place does.</summary>
+    internal bool UsesGramKernel => _gramKernel;
+
     /// <summary>Which implementation runs the Gram and the rotation (printed by the benchmark).</summary>
     public string Kernels => (_gramKernel, _rotationKernel) switch
     {

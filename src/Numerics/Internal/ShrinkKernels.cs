@@ -30,6 +30,13 @@ internal static unsafe class ShrinkKernels
     /// <summary>The Gram kernel's instructions (AVX2 and FMA3) are available.</summary>
     public static bool GramSupported => Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>
+    /// Whether a Gram entry of rows of <paramref name="cols"/> floats comes out bit for bit the same in a 4×4 tile as at a
+    /// tile's edge: both sum 8-float products in order into one vector, reduce it once and add that into the float64
+    /// entry per <see cref="KBlock"/> block, as long as no block leaves a tail past its last 16 floats.
+    /// </summary>
+    public static bool GramTileIndependent(int cols) => cols % 16 == 0;
+
     /// <summary>The rotation kernel's instructions (AVX-512 F) are available.</summary>
     public static bool RotationSupported => Avx512F.IsSupported;
 

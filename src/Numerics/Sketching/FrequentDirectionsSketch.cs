@@ -22,6 +22,10 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     // empty when unknown (a restored sketch). Rows appended after them do not change them.
     private double[] _retained = [];
 
+    // Gram columns a version's solve computed from this sketch's rows (through a copy sharing them), for its next shrink;
+    // created by the first copy that shares the rows, and shared with every such copy.
+    private SharedGramColumns? _sharedGram;
+
     /// <summary>Creates an empty sketch of rows of length <paramref name="dimension"/> with parameter ℓ = <paramref name="ell"/> (≥ 2).</summary>
     public FrequentDirectionsSketch(IBlasBackend backend, int dimension, int ell, MeanMode meanMode)
         : base(backend, dimension, meanMode)
@@ -102,6 +106,20 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         if (BufferedRows >= Ell)
         {
             Shrink();
+        }
+    }
+
+    /// <summary>
+    /// Hands the Gram columns a solve computed from <see cref="HostRowsInPlace"/> — columns [known, rows) of its rows
+    /// [0, rows), known being <see cref="OrthogonalEnergies"/>' length, computed by <see cref="ShrinkKernels.GramColumns"/> —
+    /// to the sketch whose rows this copy shares, for its next shrink (<see cref="SharedGramColumns"/>). Ignored unless
+    /// they describe this copy's rows as they are.
+    /// </summary>
+    internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns)
+    {
+        if (_sharedGram is { } shared && known == _retained.Length && rows == BufferedRows && known < rows)
+        {
+            shared.Offer(ShrinkCount, known, rows, columns);
         }
     }
 
@@ -219,6 +237,11 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         // A host workspace shares its rows copy-on-write (a version cut copies a slice's sketch and mostly only reads it).
         var shared = BufferedRows > 0 ? _workspace.Share(BufferedRows) : null;
         var copy = shared is null ? new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode) : new FrequentDirectionsSketch(this, shared);
+        if (shared is not null && TakesSharedGram)
+        {
+            copy._sharedGram = _sharedGram ??= new SharedGramColumns();
+        }
+
         if (BufferedRows > 0 && shared is null)
         {
             // Straight into the copy's buffer when it is host memory; through scratch for a device workspace.
@@ -275,7 +298,50 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     private void StructuredGram(int active, int known, Span<double> gram)
     {
         using var columns = new PooledArray<double>(active * (active - known));
-        _workspace.GramColumns(active, known, columns.Span);
+        if (_sharedGram?.Take(ShrinkCount, known, active) is { } solved)
+        {
+            ColumnsAfter(solved, active, columns.Span);
+            SharedGramShrinks++;
+        }
+        else
+        {
+            _workspace.GramColumns(active, known, columns.Span);
+        }
+
         OrthogonalPrefixGram.Assemble(_retained.AsSpan(0, known), columns.Span, active, gram);
+    }
+
+    /// <summary>Shrinks whose Gram took the columns a version's solve had computed (<see cref="SharedGramColumns"/>).</summary>
+    internal int SharedGramShrinks { get; private set; }
+
+    // Host rows whose Gram the host kernel computes tile-independently: what a solve reading them in place computes.
+    internal bool TakesSharedGram => _workspace is HostSketchWorkspace { UsesGramKernel: true } && ShrinkKernels.GramTileIndependent(Dimension);
+
+    /// <summary>
+    /// Columns [known, active) of the Gram of rows [0, active) from a solve's columns of rows [0, R): those entries as
+    /// they are, the columns of rows [R, active) computed now, and the rows [R, active) of the older columns by symmetry.
+    /// </summary>
+    private void ColumnsAfter(SharedGramColumns.Entry solved, int active, Span<double> columns)
+    {
+        int known = solved.Known, rows = solved.Rows, width = active - known, older = rows - known, newer = active - rows;
+        using var fresh = new PooledArray<double>(active * newer);
+        _workspace.GramColumns(active, rows, fresh.Span);
+        for (int i = 0; i < active; i++)
+        {
+            var row = columns.Slice(i * width, width);
+            if (i < rows)
+            {
+                solved.Columns.AsSpan(i * older, older).CopyTo(row);
+            }
+            else
+            {
+                for (int j = known; j < rows; j++)
+                {
+                    row[j - known] = fresh.Span[(j * newer) + (i - rows)];
+                }
+            }
+
+            fresh.Span.Slice(i * newer, newer).CopyTo(row[older..]);
+        }
     }
 }

@@ -177,7 +177,7 @@ public sealed class MergedSketch
         if (held is [var only] && only.BufferedRows > 0 && only.RowsInPlace is { IsEmpty: false } rowsInPlace)
         {
             return SolveFromRows(
-                rowsInPlace, only.BufferedRows, only.Dimension, only.TotalEnergy, only.Certificate, only.RowCount, only.UnitCount, options, previous, only.OrthogonalEnergies);
+                rowsInPlace, only.BufferedRows, only.Dimension, only.TotalEnergy, only.Certificate, only.RowCount, only.UnitCount, options, previous, only.OrthogonalEnergies, only);
         }
 
         using var stacked = StackRows(held, options.Centred, out int rows, out double correctionEnergy);
@@ -189,11 +189,12 @@ public sealed class MergedSketch
     /// The basis of ZᵀZ for <paramref name="rows"/> rows Z (rows×d) from their small Gram ZZᵀ (see the class remarks), or
     /// null when there are none or a fixed k asks more directions than they hold. Z is read three times, each by a host
     /// kernel for short, wide blocks: its Gram, the vectors Λ^(−½)UᵀZ and, given a previous basis P, Z·Pᵀ (the energy P
-    /// captures); the alignment and sin θ work on the k×d vectors.
+    /// captures); the alignment and sin θ work on the k×d vectors. The Gram columns of one part's rows read in place go
+    /// back to its sketch for its next shrink (<see cref="SketchSummary.OfferGramColumns"/>).
     /// </summary>
     private SubspaceBasis? SolveFromRows(
         ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous,
-        ReadOnlySpan<double> orthogonal = default)
+        ReadOnlySpan<double> orthogonal = default, SketchSummary? inPlace = null)
     {
         var backend = _factory.Backend;
         if (rows == 0)
@@ -208,6 +209,7 @@ public sealed class MergedSketch
             // Rows of one Frequent Directions sketch: the block of those orthogonal since its last shrink is diagonal.
             using var columns = new PooledArray<double>(rows * (rows - orthogonal.Length));
             ShrinkKernels.GramColumns(z, d, rows, orthogonal.Length, columns.Span);
+            inPlace?.OfferGramColumns(orthogonal.Length, rows, columns.Span);
             OrthogonalPrefixGram.Assemble(orthogonal, columns.Span, rows, gram.Span);
         }
         else

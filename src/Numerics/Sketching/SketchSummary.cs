@@ -72,6 +72,12 @@ public sealed class SketchSummary : IDisposable
     /// <summary>The blob this summary was read from, or its sketch's (what a merger falls back to when it must rebuild the sketch).</summary>
     public byte[] Serialized => _serialized ??= _sketch!.Serialize();
 
+    /// <summary>
+    /// Hands Gram columns computed from <see cref="RowsInPlace"/> to the sketch whose rows they are, for its next shrink
+    /// (<see cref="FrequentDirectionsSketch.OfferGramColumns"/>); nothing for a summary read from bytes.
+    /// </summary>
+    internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns) => _sketch?.OfferGramColumns(known, rows, columns);
+
     /// <summary>Copies the <see cref="BufferedRows"/>×d rows (row-major) to <paramref name="destination"/>.</summary>
     public void CopyRows(Span<float> destination)
     {

@@ -1,0 +1,90 @@
+using OrleansUws.Numerics.Backends;
+using OrleansUws.Numerics.Basis;
+using OrleansUws.Numerics.Internal;
+using OrleansUws.Numerics.Sketching;
+using OrleansUws.Numerics.Tests.Support;
+using Xunit;
+
+namespace OrleansUws.Numerics.Tests.Backends;
+
+/// <summary>
+/// A version solved from a Frequent Directions sketch's rows in place hands its Gram columns to the sketch's next shrink
+/// (<see cref="SharedGramColumns"/>): the shrink then computes only the newer rows' columns, and the sketch stays bit for
+/// bit what it would have been without the version. Two sketches take the same rows; only one is copied and solved.
+/// </summary>
+public sealed class SharedGramColumnsTests
+{
+    private const int Ell = 8;
+    private static readonly ManagedBlasBackend Backend = new();
+
+    [Theory]
+    [InlineData(64, 1)] // rows of a multiple of 16 floats: the solve's columns serve the next shrink
+    [InlineData(40, 0)] // a tile's edge would sum the last 8 floats apart from a tile's: not shared
+    public void A_shrink_after_a_version_solved_in_place_is_bit_identical_to_one_that_computed_its_own_Gram(int d, int shared)
+    {
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        var rows = TestData.Planted(seed: 31, 200, d, rank: 5, noise: 0.1);
+        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+
+        // Past the first shrink with 3 rows appended after the ones it left, then a version of the first sketch.
+        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        Solve(solved);
+
+        // The next shrink.
+        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
+        Assert.Equal(shared == 1, solved.TakesSharedGram);
+        Assert.Equal(shared, solved.SharedGramShrinks);
+        Assert.Equal(plain.Serialize(), solved.Serialize());
+    }
+
+    [Fact]
+    public void Columns_solved_after_the_sketch_shrank_again_are_not_taken()
+    {
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        const int d = 64;
+        var rows = TestData.Planted(seed: 32, 200, d, rank: 5, noise: 0.1);
+        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        var copy = solved.Copy();
+
+        // The sketch shrinks (into a buffer of its own: the copy holds the old rows) before the version is solved.
+        next = AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
+        Solve(copy);
+        AppendUntil(rows, d, next, s => s.ShrinkCount == 3, solved, plain);
+
+        Assert.True(solved.TakesSharedGram);
+        Assert.Equal(0, solved.SharedGramShrinks);
+        Assert.Equal(plain.Serialize(), solved.Serialize());
+    }
+
+    private static void Solve(FrequentDirectionsSketch sketch) => Solve(sketch.Copy());
+
+    /// <summary>A one-part version of <paramref name="copy"/> (which the merge takes over), its rows read in place.</summary>
+    private static void Solve(ICovarianceSketch copy)
+    {
+        var merged = new MergedSketch(new CovarianceSketchFactory(Backend), new SubspaceBasisSolver(Backend), 1);
+        merged.Set(0, SketchSummary.Of(copy));
+        Assert.Equal(3, merged.ComputeBasis(new BasisOptions { Rank = 3 }).Rank);
+        merged.Remove(0);
+    }
+
+    /// <summary>Appends rows from <paramref name="from"/> on to every sketch until the first one is as asked; returns the next row.</summary>
+    private static int AppendUntil(float[] rows, int d, int from, Func<FrequentDirectionsSketch, bool> done, params FrequentDirectionsSketch[] sketches)
+    {
+        int r = from;
+        while (!done(sketches[0]))
+        {
+            Assert.True((r + 1) * d <= rows.Length, "the test ran out of rows");
+            foreach (var sketch in sketches)
+            {
+                sketch.AppendRows(rows.AsSpan(r * d, d), 1);
+            }
+
+            r++;
+        }
+
+        return r;
+    }
+}
