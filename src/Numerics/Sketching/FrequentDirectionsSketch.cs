@@ -26,6 +26,11 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     // created by the first copy that shares the rows, and shared with every such copy.
     private SharedGramColumns? _sharedGram;
 
+    // For a copy sharing another sketch's rows: its rows and shrinks when copied (−1 for a sketch that is no copy). Its
+    // rows are the original's only while it still has exactly those: a late model a version cut absorbs diverges them.
+    private int _copiedRows = -1;
+    private int _copiedShrinks = -1;
+
     /// <summary>Creates an empty sketch of rows of length <paramref name="dimension"/> with parameter ℓ = <paramref name="ell"/> (≥ 2).</summary>
     public FrequentDirectionsSketch(IBlasBackend backend, int dimension, int ell, MeanMode meanMode)
         : base(backend, dimension, meanMode)
@@ -113,11 +118,13 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// Hands the Gram columns a solve computed from <see cref="HostRowsInPlace"/> — columns [known, rows) of its rows
     /// [0, rows), known being <see cref="OrthogonalEnergies"/>' length, computed by <see cref="ShrinkKernels.GramColumns"/> —
     /// to the sketch whose rows this copy shares, for its next shrink (<see cref="SharedGramColumns"/>). Ignored unless
-    /// they describe this copy's rows as they are.
+    /// they describe this copy's rows as they are and those are still the original's (the copy has absorbed nothing and
+    /// not shrunk since it was made). Only the original takes them.
     /// </summary>
     internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns)
     {
-        if (_sharedGram is { } shared && known == _retained.Length && rows == BufferedRows && known < rows)
+        bool originalRows = _copiedRows < 0 || (BufferedRows == _copiedRows && ShrinkCount == _copiedShrinks);
+        if (_sharedGram is { } shared && originalRows && known == _retained.Length && rows == BufferedRows && known < rows)
         {
             shared.Offer(ShrinkCount, known, rows, columns);
         }
@@ -237,9 +244,11 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         // A host workspace shares its rows copy-on-write (a version cut copies a slice's sketch and mostly only reads it).
         var shared = BufferedRows > 0 ? _workspace.Share(BufferedRows) : null;
         var copy = shared is null ? new FrequentDirectionsSketch(Backend, Dimension, Ell, MeanMode) : new FrequentDirectionsSketch(this, shared);
-        if (shared is not null && TakesSharedGram)
+        if (shared is not null && TakesSharedGram && _copiedRows < 0)
         {
             copy._sharedGram = _sharedGram ??= new SharedGramColumns();
+            copy._copiedRows = BufferedRows;
+            copy._copiedShrinks = ShrinkCount;
         }
 
         if (BufferedRows > 0 && shared is null)
@@ -298,7 +307,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     private void StructuredGram(int active, int known, Span<double> gram)
     {
         using var columns = new PooledArray<double>(active * (active - known));
-        if (_sharedGram?.Take(ShrinkCount, known, active) is { } solved)
+        if (_copiedRows < 0 && _sharedGram?.Take(ShrinkCount, known, active) is { } solved)
         {
             ColumnsAfter(solved, active, columns.Span);
             SharedGramShrinks++;

@@ -59,6 +59,28 @@ public sealed class SharedGramColumnsTests
         Assert.Equal(plain.Serialize(), solved.Serialize());
     }
 
+    [Fact]
+    public void A_copy_that_absorbed_a_late_row_offers_nothing()
+    {
+        // A version cut's copy absorbs a late model of its cut: its rows are no longer the sketch's, which goes on with
+        // other rows; the sketch's next shrink computes its own Gram and stays what it would have been.
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        const int d = 64;
+        var rows = TestData.Planted(seed: 33, 200, d, rank: 5, noise: 0.1);
+        var late = TestData.Planted(seed: 34, 1, d, rank: 1, noise: 0.1);
+        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        var copy = solved.Copy();
+        copy.AppendRows(late, 1);
+        Solve(copy);
+        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
+
+        Assert.True(solved.TakesSharedGram);
+        Assert.Equal(0, solved.SharedGramShrinks);
+        Assert.Equal(plain.Serialize(), solved.Serialize());
+    }
+
     private static void Solve(FrequentDirectionsSketch sketch) => Solve(sketch.Copy());
 
     /// <summary>A one-part version of <paramref name="copy"/> (which the merge takes over), its rows read in place.</summary>
