@@ -50,36 +50,36 @@ public static class UwsClusterHostingExtensions
                 ["Uws:Silo:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
 
-            // An embedded silo keeps its grain state in memory, which dies with the process: checkpointing every
-            // slice's sketch after each model would copy megabytes per model for nothing. Checkpoint only on
-            // deactivation unless configured otherwise (Uws__Cluster__SliceCheckpointEveryModels).
-            if (builder.Configuration[EmbeddedCheckpointKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
-            {
-                settings[EmbeddedCheckpointKey] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            // The embedded silo is its cluster's only one: its grain state stays in this process as copies (immutable
-            // basis versions by reference) instead of going through Orleans' memory storage grains, which serialise and
-            // copy every write so that other silo processes could reach it.
-            if (builder.Configuration[EmbeddedInProcessStorageKey] is null && builder.Configuration["Uws:Silo:RedisConnectionString"] is null)
-            {
-                settings[EmbeddedInProcessStorageKey] = "true";
-            }
-
-            // Slices spread a layer's models over silos; an embedded silo is the only one, and its layers already keep
-            // the sketch workers busy, so a second slice per layer would only add a summary to merge at every version.
-            // One slice per layer unless configured otherwise (Uws__Cluster__SliceCount).
-            if (builder.Configuration[EmbeddedSliceCountKey] is null)
-            {
-                settings[EmbeddedSliceCountKey] = "1";
-            }
-
-            foreach (var (key, value) in embeddedDefaults ?? new Dictionary<string, string>())
+            // Each default below holds unless configured otherwise (environment, appsettings).
+            void Default(string key, string value)
             {
                 if (builder.Configuration[key] is null)
                 {
                     settings[key] = value;
                 }
+            }
+
+            bool durable = builder.Configuration["Uws:Silo:RedisConnectionString"] is not null;
+            if (!durable)
+            {
+                // An embedded silo keeps its grain state in memory, which dies with the process: checkpointing every
+                // slice's sketch after each model would copy megabytes per model for nothing. Checkpoint only on
+                // deactivation (Uws__Cluster__SliceCheckpointEveryModels).
+                Default(EmbeddedCheckpointKey, int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+                // The embedded silo is its cluster's only one: its grain state stays in this process as copies (immutable
+                // basis versions by reference) instead of going through Orleans' memory storage grains, which serialise and
+                // copy every write so that other silo processes could reach it.
+                Default(EmbeddedInProcessStorageKey, "true");
+            }
+
+            // Slices spread a layer's models over silos; an embedded silo is the only one, and its layers already keep
+            // the sketch workers busy, so a second slice per layer would only add a summary to merge at every version.
+            // One slice per layer (Uws__Cluster__SliceCount).
+            Default(EmbeddedSliceCountKey, "1");
+            foreach (var (key, value) in embeddedDefaults ?? new Dictionary<string, string>())
+            {
+                Default(key, value);
             }
 
             builder.Configuration.AddInMemoryCollection(settings);
