@@ -157,7 +157,7 @@ public sealed class HeldOutCaptureTests
         const double c = 0.6, s = 0.8;
         var rotation = new[] { c, -s, s, c }; // published = R·E
         var published = new float[] { (float)c, (float)-s, 0, (float)s, (float)c, 0 };
-        Assert.All(e.Zip(VersionFigures.PrincipalDirections(published, rotation, 2, 3)), p => Assert.Equal(p.First, p.Second, 6));
+        Assert.All(e.Zip(PrincipalDirections(published, rotation, 2, 3)), p => Assert.Equal(p.First, p.Second, 6));
 
         var first = new LayerBasis(new BasisVersionInfo("f", "l0", SketchMode.Rows, 1, 1, 1, 2, false, 1, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand), 3, e, [3.0, 1.0], null);
         var info = first.Info with { Version = 2, Alignment = rotation };
@@ -197,8 +197,8 @@ public sealed class HeldOutCaptureTests
 
         var complete = VersionFigures.Complete(info, [], previous, published, sigma, d);
 
-        var directions = VersionFigures.PrincipalDirections(published, rotation, k, d);
-        var previousDirections = VersionFigures.PrincipalDirections(previousPublished, previousRotation, kp, d);
+        var directions = PrincipalDirections(published, rotation, k, d);
+        var previousDirections = PrincipalDirections(previousPublished, previousRotation, kp, d);
         var (gapDirections, sinTheta) = SubspaceDiagnostics.SinThetaUpToLargestGap(directions, sigma, k, previousDirections, kp, d);
         Assert.Equal(SubspaceDiagnostics.EnergyWeightedDistance(directions, sigma, k, previousDirections, previousSigma, kp, d), complete.EnergyDistanceToPrevious!.Value, 6);
         Assert.Equal(2, gapDirections);
@@ -209,6 +209,21 @@ public sealed class HeldOutCaptureTests
 
     /// <summary>A random k×k rotation (row-major): Gram–Schmidt of Gaussian rows.</summary>
     private static double[] Rotation(Random random, int k) => Orthonormal(random, k, k).Select(x => (double)x).ToArray();
+
+    /// <summary>E = Rᵀ·V: the principal directions behind vectors V published aligned by the k×k rotation R (V = R·E).</summary>
+    private static float[] PrincipalDirections(float[] published, double[] rotation, int k, int d)
+    {
+        var transposed = new double[k * k];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                transposed[(j * k) + i] = rotation[(i * k) + j];
+            }
+        }
+
+        return Rotate(transposed, published, k, d);
+    }
 
     /// <summary>R·E for a k×k rotation R and k×d rows E.</summary>
     private static float[] Rotate(double[] rotation, float[] rows, int k, int d)

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using OrleansUws.Grains.Interfaces;
 using OrleansUws.Numerics.Metrics;
 using OrleansUws.Subspace.Diagnostics;
@@ -68,28 +67,6 @@ public static class VersionFigures
             DirectionsAboveEdge = diagnostics.DirectionsAboveEdge,
             MeanEnergyShare = diagnostics.MeanEnergyShare,
         };
-    }
-
-    /// <summary>E = Rᵀ·vectors (k×d) for a version aligned by the k×k rotation R; the vectors themselves when not aligned.</summary>
-    public static float[] PrincipalDirections(ReadOnlySpan<float> vectors, double[]? alignment, int k, int dimension)
-    {
-        var directions = new float[k * dimension];
-        if (alignment is null || alignment.Length != k * k)
-        {
-            vectors[..(k * dimension)].CopyTo(directions);
-            return directions;
-        }
-
-        for (int i = 0; i < k; i++)
-        {
-            var row = directions.AsSpan(i * dimension, dimension);
-            for (int j = 0; j < k; j++)
-            {
-                TensorPrimitives.MultiplyAdd(vectors.Slice(j * dimension, dimension), (float)alignment[(j * k) + i], row, row);
-            }
-        }
-
-        return directions;
     }
 
     /// <summary>
