@@ -65,7 +65,7 @@ public sealed class BasisArchiveTests(ClusterFixture fixture)
     }
 
     /// <summary>A rank-1 basis of d = 2 whose first coordinate is <paramref name="marker"/>.</summary>
-    private static LayerBasis Basis(int version, float marker) => new(
+    internal static LayerBasis Basis(int version, float marker) => new(
         new BasisVersionInfo("archive", "q", SketchMode.Rows, version, version, version, 1, false, 1, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand),
         2, [marker, 0f], [1.0], null);
 }

@@ -61,9 +61,7 @@ public sealed class EmbeddedHostingTests
         var archive = session.Client.GetGrain<IBasisArchiveGrain>("run/q/rows");
         for (var version = 1; version <= 3; version++)
         {
-            await archive.ArchiveAsync(new LayerBasis(
-                new BasisVersionInfo("run", "q", SketchMode.Rows, version, version, version, 1, false, 1, 0, null, false, TimeSpan.Zero, DateTimeOffset.UnixEpoch, BasisTrigger.OnDemand),
-                2, [version, 0f], [1.0], null));
+            await archive.ArchiveAsync(BasisArchiveTests.Basis(version, version));
         }
 
         Assert.Equal([3], await archive.GetVersionsAsync());

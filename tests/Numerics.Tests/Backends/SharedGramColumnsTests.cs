@@ -24,18 +24,16 @@ public sealed class SharedGramColumnsTests
     {
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
         var rows = TestData.Planted(seed: 31, 200, d, rank: 5, noise: 0.1);
-        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
-        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
+        using var solved = Sketch(d);
+        using var plain = Sketch(d);
 
-        // Past the first shrink with 3 rows appended after the ones it left, then a version of the first sketch.
-        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        // Past the first shrink, then a version of the first sketch.
+        int next = PastTheFirstShrink(rows, d, solved, plain);
         Solve(solved);
 
         // The next shrink.
         AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
-        Assert.Equal(shared == 1, solved.TakesSharedGram);
-        Assert.Equal(shared, solved.SharedGramShrinks);
-        Assert.Equal(plain.Serialize(), solved.Serialize());
+        AssertAsPlain(solved, plain, takes: shared == 1, shrinksThatTook: shared);
     }
 
     [Fact]
@@ -44,9 +42,9 @@ public sealed class SharedGramColumnsTests
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
         const int d = 64;
         var rows = TestData.Planted(seed: 32, 200, d, rank: 5, noise: 0.1);
-        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
-        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
-        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        using var solved = Sketch(d);
+        using var plain = Sketch(d);
+        int next = PastTheFirstShrink(rows, d, solved, plain);
         var copy = solved.Copy();
 
         // The sketch shrinks (into a buffer of its own: the copy holds the old rows) before the version is solved.
@@ -54,9 +52,7 @@ public sealed class SharedGramColumnsTests
         Solve(copy);
         AppendUntil(rows, d, next, s => s.ShrinkCount == 3, solved, plain);
 
-        Assert.True(solved.TakesSharedGram);
-        Assert.Equal(0, solved.SharedGramShrinks);
-        Assert.Equal(plain.Serialize(), solved.Serialize());
+        AssertAsPlain(solved, plain, takes: true, shrinksThatTook: 0);
     }
 
     [Fact]
@@ -68,16 +64,28 @@ public sealed class SharedGramColumnsTests
         const int d = 64;
         var rows = TestData.Planted(seed: 33, 200, d, rank: 5, noise: 0.1);
         var late = TestData.Planted(seed: 34, 1, d, rank: 1, noise: 0.1);
-        using var solved = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
-        using var plain = new FrequentDirectionsSketch(Backend, d, Ell, MeanMode.None);
-        int next = AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+        using var solved = Sketch(d);
+        using var plain = Sketch(d);
+        int next = PastTheFirstShrink(rows, d, solved, plain);
         var copy = solved.Copy();
         copy.AppendRows(late, 1);
         Solve(copy);
         AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
 
-        Assert.True(solved.TakesSharedGram);
-        Assert.Equal(0, solved.SharedGramShrinks);
+        AssertAsPlain(solved, plain, takes: true, shrinksThatTook: 0);
+    }
+
+    private static FrequentDirectionsSketch Sketch(int d) => new(Backend, d, Ell, MeanMode.None);
+
+    /// <summary>Appends to both sketches until the first one is past its first shrink with 3 rows after the ones it left; returns the next row.</summary>
+    private static int PastTheFirstShrink(float[] rows, int d, FrequentDirectionsSketch solved, FrequentDirectionsSketch plain) =>
+        AppendUntil(rows, d, 0, s => s.ShrinkCount == 1 && s.BufferedRows == s.OrthogonalEnergies.Length + 3, solved, plain);
+
+    /// <summary>Whether the versioned sketch could take shared columns, how many shrinks did, and that it equals the plain one byte for byte.</summary>
+    private static void AssertAsPlain(FrequentDirectionsSketch solved, FrequentDirectionsSketch plain, bool takes, int shrinksThatTook)
+    {
+        Assert.Equal(takes, solved.TakesSharedGram);
+        Assert.Equal(shrinksThatTook, solved.SharedGramShrinks);
         Assert.Equal(plain.Serialize(), solved.Serialize());
     }
 
