@@ -19,6 +19,8 @@ internal static class SmallGram
     private const int TileCols = 8;   // q-columns per tile (two vectors)
     private const int ChunkBytes = 16 * 1024;   // widened rows per pass: stays in L1
     private const int Rank16 = 16;
+    private const int Lanes512 = 8;   // doubles per Vector512
+    private const int CacheLineBytes = 64;
 
     /// <summary>
     /// Overwrites <paramref name="gram"/> (r×r, both triangles) with alpha·(X − 1·cᵀ)ᵀ(X − 1·cᵀ); an empty
@@ -125,8 +127,8 @@ internal static class SmallGram
         Vector512<double> l0 = default; Vector512<double> l1 = default; Vector512<double> l2 = default; Vector512<double> l3 = default; Vector512<double> l4 = default; Vector512<double> l5 = default; Vector512<double> l6 = default; Vector512<double> l7 = default;
         Vector512<double> m0 = default; Vector512<double> m1 = default; Vector512<double> m2 = default; Vector512<double> m3 = default; Vector512<double> m4 = default; Vector512<double> m5 = default; Vector512<double> m6 = default; Vector512<double> m7 = default;
         Vector512<double> sumLow = default, sumHigh = default;
-        Span<double> row = stackalloc double[8];
-        ref double w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        Span<double> scratch = stackalloc double[2 * Lanes512];
+        ref double w = ref CacheLine(scratch);
         ref float origin = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         for (int i = 0; i < count; i++)
         {
@@ -161,8 +163,8 @@ internal static class SmallGram
     private static void Rank16HighRows(ReadOnlySpan<float> x, int count, Span<double> upper)
     {
         Vector512<double> h8 = default; Vector512<double> h9 = default; Vector512<double> h10 = default; Vector512<double> h11 = default; Vector512<double> h12 = default; Vector512<double> h13 = default; Vector512<double> h14 = default; Vector512<double> h15 = default;
-        Span<double> row = stackalloc double[8];
-        ref double w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        Span<double> scratch = stackalloc double[2 * Lanes512];
+        ref double w = ref CacheLine(scratch);
         ref float origin = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         for (int i = 0; i < count; i++)
         {
@@ -186,6 +188,19 @@ internal static class SmallGram
         h13.CopyTo(upper[216..]);
         h14.CopyTo(upper[232..]);
         h15.CopyTo(upper[248..]);
+    }
+
+    /// <summary>
+    /// The first cache-line-aligned double of <paramref name="scratch"/> (stack memory, 2·<see cref="Lanes512"/> doubles
+    /// long, so a whole line follows). The rank-16 kernels store a widened row there and broadcast its entries back: a
+    /// store that straddles two lines is not forwarded to those loads, which made the kernels 2.5–3.5× slower at the
+    /// stack offsets where that happened (the offset depends on the caller's frames).
+    /// </summary>
+    private static unsafe ref double CacheLine(Span<double> scratch)
+    {
+        ref double first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        nint past = (nint)Unsafe.AsPointer(ref first) & (CacheLineBytes - 1);
+        return ref Unsafe.AddByteOffset(ref first, (CacheLineBytes - past) & (CacheLineBytes - 1));
     }
 
     /// <summary>sums[j] += Σ_i wide[i·width + j] for j &lt; sums.Length (the padded rows are whole vectors).</summary>
