@@ -22,8 +22,8 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     // empty when unknown (a restored sketch). Rows appended after them do not change them.
     private double[] _retained = [];
 
-    // Gram columns a version's solve computed from this sketch's rows (through a copy sharing them), for its next shrink;
-    // created by the first copy that shares the rows, and shared with every such copy.
+    // Gram columns of this sketch's rows that a version's solve (through a copy sharing them) and its next shrink both
+    // need, handed by whichever computes them first; created by the first copy that shares the rows, shared with every such copy.
     private SharedGramColumns? _sharedGram;
 
     // For a copy sharing another sketch's rows: its rows and shrinks when copied (−1 for a sketch that is no copy). Its
@@ -123,11 +123,33 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// </summary>
     internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns)
     {
-        bool originalRows = _copiedRows < 0 || (BufferedRows == _copiedRows && ShrinkCount == _copiedShrinks);
-        if (_sharedGram is { } shared && originalRows && known == _retained.Length && rows == BufferedRows && known < rows)
+        if (SharesGramOf(known, rows) is { } shared)
         {
             shared.Offer(ShrinkCount, known, rows, columns);
         }
+    }
+
+    /// <summary>
+    /// Copies to <paramref name="columns"/> the Gram columns [known, rows) of this copy's rows [0, rows) when the sketch
+    /// whose rows it shares has already computed them in a shrink (<see cref="SharedGramColumns.OfferFromShrink"/>); false
+    /// when it has not, or when the rows are no longer the original's (as for <see cref="OfferGramColumns"/>).
+    /// </summary>
+    internal bool TakeGramColumns(int known, int rows, Span<double> columns)
+    {
+        if (SharesGramOf(known, rows) is not { } shared || !shared.TakeFor(ShrinkCount, known, rows, columns))
+        {
+            return false;
+        }
+
+        SharedGramSolves++;
+        return true;
+    }
+
+    /// <summary>The shared Gram columns when <paramref name="known"/> and <paramref name="rows"/> describe this sketch's rows as they are and those are still the original's; else null.</summary>
+    private SharedGramColumns? SharesGramOf(int known, int rows)
+    {
+        bool originalRows = _copiedRows < 0 || (BufferedRows == _copiedRows && ShrinkCount == _copiedShrinks);
+        return originalRows && known == _retained.Length && rows == BufferedRows && known < rows ? _sharedGram : null;
     }
 
     /// <summary>Squared norms of the first rows, mutually orthogonal since the last shrink (empty before one).</summary>
@@ -249,6 +271,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
             copy._sharedGram = _sharedGram ??= new SharedGramColumns();
             copy._copiedRows = BufferedRows;
             copy._copiedShrinks = ShrinkCount;
+            _sharedGram.Expect(ShrinkCount, _retained.Length, BufferedRows);
         }
 
         if (BufferedRows > 0 && shared is null)
@@ -315,6 +338,10 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
         else
         {
             _workspace.GramColumns(active, known, columns.Span);
+            if (_copiedRows < 0)
+            {
+                _sharedGram?.OfferFromShrink(ShrinkCount, known, active, columns.Span);
+            }
         }
 
         OrthogonalPrefixGram.Assemble(_retained.AsSpan(0, known), columns.Span, active, gram);
@@ -322,6 +349,9 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
 
     /// <summary>Shrinks whose Gram took the columns a version's solve had computed (<see cref="SharedGramColumns"/>).</summary>
     internal int SharedGramShrinks { get; private set; }
+
+    /// <summary>Solves of this copy's rows in place that took the columns the original's shrink had computed (<see cref="SharedGramColumns"/>).</summary>
+    internal int SharedGramSolves { get; private set; }
 
     // Host rows whose Gram the host kernel computes tile-independently: what a solve reading them in place computes.
     internal bool TakesSharedGram => _workspace is HostSketchWorkspace { UsesGramKernel: true } && ShrinkKernels.GramTileIndependent(Dimension);

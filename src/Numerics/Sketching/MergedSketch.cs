@@ -189,8 +189,8 @@ public sealed class MergedSketch
     /// The basis of ZᵀZ for <paramref name="rows"/> rows Z (rows×d) from their small Gram ZZᵀ (see the class remarks), or
     /// null when there are none or a fixed k asks more directions than they hold. Z is read three times, each by a host
     /// kernel for short, wide blocks: its Gram, the vectors Λ^(−½)UᵀZ and, given a previous basis P, Z·Pᵀ (the energy P
-    /// captures); the alignment and sin θ work on the k×d vectors. The Gram columns of one part's rows read in place go
-    /// back to its sketch for its next shrink (<see cref="SketchSummary.OfferGramColumns"/>).
+    /// captures); the alignment and sin θ work on the k×d vectors. The Gram columns of one part's rows read in place are shared
+    /// with its sketch's next shrink: taken from it when it came first, else handed to it (<see cref="SharedGramColumns"/>).
     /// </summary>
     private SubspaceBasis? SolveFromRows(
         ReadOnlySpan<float> stacked, int rows, int d, double energy, double certificate, long rowCount, long unitCount, BasisOptions options, SubspaceBasis? previous,
@@ -208,8 +208,11 @@ public sealed class MergedSketch
         {
             // Rows of one Frequent Directions sketch: the block of those orthogonal since its last shrink is diagonal.
             using var columns = new PooledArray<double>(rows * (rows - orthogonal.Length));
-            ShrinkKernels.GramColumns(z, d, rows, orthogonal.Length, columns.Span);
-            inPlace?.OfferGramColumns(orthogonal.Length, rows, columns.Span);
+            if (inPlace?.TakeGramColumns(orthogonal.Length, rows, columns.Span) != true)
+            {
+                ShrinkKernels.GramColumns(z, d, rows, orthogonal.Length, columns.Span);
+                inPlace?.OfferGramColumns(orthogonal.Length, rows, columns.Span);
+            }
             OrthogonalPrefixGram.Assemble(orthogonal, columns.Span, rows, gram.Span);
         }
         else

@@ -78,6 +78,12 @@ public sealed class SketchSummary : IDisposable
     /// </summary>
     internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns) => _sketch?.OfferGramColumns(known, rows, columns);
 
+    /// <summary>
+    /// Copies to <paramref name="columns"/> the Gram columns of <see cref="RowsInPlace"/> that the sketch whose rows they
+    /// are computed in a shrink (<see cref="FrequentDirectionsSketch.TakeGramColumns"/>); false when there are none.
+    /// </summary>
+    internal bool TakeGramColumns(int known, int rows, Span<double> columns) => _sketch?.TakeGramColumns(known, rows, columns) ?? false;
+
     /// <summary>Copies the <see cref="BufferedRows"/>×d rows (row-major) to <paramref name="destination"/>.</summary>
     public void CopyRows(Span<float> destination)
     {

@@ -29,7 +29,7 @@ public sealed class SharedGramColumnsTests
 
         // Past the first shrink, then a version of the first sketch.
         int next = PastTheFirstShrink(rows, d, solved, plain);
-        Solve(solved);
+        SolveACopy(solved);
 
         // The next shrink.
         AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
@@ -53,6 +53,52 @@ public sealed class SharedGramColumnsTests
         AppendUntil(rows, d, next, s => s.ShrinkCount == 3, solved, plain);
 
         AssertAsPlain(solved, plain, takes: true, shrinksThatTook: 0);
+    }
+
+    [Fact]
+    public void A_version_solved_after_the_sketch_shrank_takes_the_shrinks_columns_and_equals_one_that_computed_its_own()
+    {
+        // A version cut's copy is solved after the sketch went on and shrank (a shrink every few models at ℓ rows): the
+        // shrink computed the copy's Gram columns among its own and handed them over, and the version is bit for bit the
+        // one a solve computing them would have made.
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        const int d = 64;
+        var rows = TestData.Planted(seed: 35, 200, d, rank: 5, noise: 0.1);
+        using var late = Sketch(d);
+        using var prompt = Sketch(d);
+        int next = PastTheFirstShrink(rows, d, late, prompt);
+        var waiting = (FrequentDirectionsSketch)late.Copy();
+        var expected = SolveACopy(prompt);
+
+        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, late, prompt);
+        var basis = Solve(waiting);
+
+        Assert.Equal(1, waiting.SharedGramSolves);
+        Assert.Equal(expected.Vectors, basis.Vectors);
+        Assert.Equal(expected.SingularValues, basis.SingularValues);
+        AssertAsPlain(prompt, late, takes: true, shrinksThatTook: 1);
+    }
+
+    [Fact]
+    public void A_copy_that_absorbed_a_late_row_takes_nothing_from_the_shrink()
+    {
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        const int d = 64;
+        var rows = TestData.Planted(seed: 36, 200, d, rank: 5, noise: 0.1);
+        var lateRow = TestData.Planted(seed: 37, 1, d, rank: 1, noise: 0.1);
+        using var sketch = Sketch(d);
+        using var reference = Sketch(d);
+        int next = PastTheFirstShrink(rows, d, sketch, reference);
+        var copy = (FrequentDirectionsSketch)sketch.Copy();
+        var own = (FrequentDirectionsSketch)reference.Copy();
+        copy.AppendRows(lateRow, 1);
+        own.AppendRows(lateRow, 1);
+
+        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, sketch, reference);
+        var basis = Solve(copy);
+
+        Assert.Equal(0, copy.SharedGramSolves);
+        Assert.Equal(Solve(own).Vectors, basis.Vectors);
     }
 
     [Fact]
@@ -89,15 +135,17 @@ public sealed class SharedGramColumnsTests
         Assert.Equal(plain.Serialize(), solved.Serialize());
     }
 
-    private static void Solve(FrequentDirectionsSketch sketch) => Solve(sketch.Copy());
+    private static SubspaceBasis SolveACopy(FrequentDirectionsSketch sketch) => Solve(sketch.Copy());
 
     /// <summary>A one-part version of <paramref name="copy"/> (which the merge takes over), its rows read in place.</summary>
-    private static void Solve(ICovarianceSketch copy)
+    private static SubspaceBasis Solve(ICovarianceSketch copy)
     {
         var merged = new MergedSketch(new CovarianceSketchFactory(Backend), new SubspaceBasisSolver(Backend), 1);
         merged.Set(0, SketchSummary.Of(copy));
-        Assert.Equal(3, merged.ComputeBasis(new BasisOptions { Rank = 3 }).Rank);
+        var basis = merged.ComputeBasis(new BasisOptions { Rank = 3 });
+        Assert.Equal(3, basis.Rank);
         merged.Remove(0);
+        return basis;
     }
 
     /// <summary>Appends rows from <paramref name="from"/> on to every sketch until the first one is as asked; returns the next row.</summary>
