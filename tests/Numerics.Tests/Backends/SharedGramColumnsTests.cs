@@ -40,19 +40,15 @@ public sealed class SharedGramColumnsTests
     public void Columns_solved_after_the_sketch_shrank_again_are_not_taken()
     {
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
-        const int d = 64;
-        var rows = TestData.Planted(seed: 32, 200, d, rank: 5, noise: 0.1);
-        using var solved = Sketch(d);
-        using var plain = Sketch(d);
-        int next = PastTheFirstShrink(rows, d, solved, plain);
-        var copy = solved.Copy();
+        using var twins = new Twins(seed: 32);
+        var copy = twins.First.Copy();
 
         // The sketch shrinks (into a buffer of its own: the copy holds the old rows) before the version is solved.
-        next = AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
+        twins.AppendUntilShrink(2);
         Solve(copy);
-        AppendUntil(rows, d, next, s => s.ShrinkCount == 3, solved, plain);
+        twins.AppendUntilShrink(3);
 
-        AssertAsPlain(solved, plain, takes: true, shrinksThatTook: 0);
+        AssertAsPlain(twins.First, twins.Second, takes: true, shrinksThatTook: 0);
     }
 
     [Fact]
@@ -62,15 +58,12 @@ public sealed class SharedGramColumnsTests
         // shrink computed the copy's Gram columns among its own and handed them over, and the version is bit for bit the
         // one a solve computing them would have made.
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
-        const int d = 64;
-        var rows = TestData.Planted(seed: 35, 200, d, rank: 5, noise: 0.1);
-        using var late = Sketch(d);
-        using var prompt = Sketch(d);
-        int next = PastTheFirstShrink(rows, d, late, prompt);
+        using var twins = new Twins(seed: 35);
+        var (late, prompt) = (twins.First, twins.Second);
         var waiting = (FrequentDirectionsSketch)late.Copy();
         var expected = SolveACopy(prompt);
 
-        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, late, prompt);
+        twins.AppendUntilShrink(2);
         var basis = Solve(waiting);
 
         Assert.Equal(1, waiting.SharedGramSolves);
@@ -83,18 +76,14 @@ public sealed class SharedGramColumnsTests
     public void A_copy_that_absorbed_a_late_row_takes_nothing_from_the_shrink()
     {
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
-        const int d = 64;
-        var rows = TestData.Planted(seed: 36, 200, d, rank: 5, noise: 0.1);
-        var lateRow = TestData.Planted(seed: 37, 1, d, rank: 1, noise: 0.1);
-        using var sketch = Sketch(d);
-        using var reference = Sketch(d);
-        int next = PastTheFirstShrink(rows, d, sketch, reference);
-        var copy = (FrequentDirectionsSketch)sketch.Copy();
-        var own = (FrequentDirectionsSketch)reference.Copy();
+        using var twins = new Twins(seed: 36);
+        var lateRow = TestData.Planted(seed: 37, 1, Twins.D, rank: 1, noise: 0.1);
+        var copy = (FrequentDirectionsSketch)twins.First.Copy();
+        var own = twins.Second.Copy();
         copy.AppendRows(lateRow, 1);
         own.AppendRows(lateRow, 1);
 
-        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, sketch, reference);
+        twins.AppendUntilShrink(2);
         var basis = Solve(copy);
 
         Assert.Equal(0, copy.SharedGramSolves);
@@ -107,21 +96,43 @@ public sealed class SharedGramColumnsTests
         // A version cut's copy absorbs a late model of its cut: its rows are no longer the sketch's, which goes on with
         // other rows; the sketch's next shrink computes its own Gram and stays what it would have been.
         Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
-        const int d = 64;
-        var rows = TestData.Planted(seed: 33, 200, d, rank: 5, noise: 0.1);
-        var late = TestData.Planted(seed: 34, 1, d, rank: 1, noise: 0.1);
-        using var solved = Sketch(d);
-        using var plain = Sketch(d);
-        int next = PastTheFirstShrink(rows, d, solved, plain);
-        var copy = solved.Copy();
-        copy.AppendRows(late, 1);
+        using var twins = new Twins(seed: 33);
+        var copy = twins.First.Copy();
+        copy.AppendRows(TestData.Planted(seed: 34, 1, Twins.D, rank: 1, noise: 0.1), 1);
         Solve(copy);
-        AppendUntil(rows, d, next, s => s.ShrinkCount == 2, solved, plain);
+        twins.AppendUntilShrink(2);
 
-        AssertAsPlain(solved, plain, takes: true, shrinksThatTook: 0);
+        AssertAsPlain(twins.First, twins.Second, takes: true, shrinksThatTook: 0);
     }
 
     private static FrequentDirectionsSketch Sketch(int d) => new(Backend, d, Ell, MeanMode.None);
+
+    /// <summary>Two sketches that took the same rows of length <see cref="D"/>, past their first shrink (<see cref="PastTheFirstShrink"/>).</summary>
+    private sealed class Twins : IDisposable
+    {
+        public const int D = 64;
+        private readonly float[] _rows;
+        private int _next;
+
+        public Twins(int seed)
+        {
+            _rows = TestData.Planted(seed, 200, D, rank: 5, noise: 0.1);
+            _next = PastTheFirstShrink(_rows, D, First, Second);
+        }
+
+        public FrequentDirectionsSketch First { get; } = Sketch(D);
+
+        public FrequentDirectionsSketch Second { get; } = Sketch(D);
+
+        /// <summary>Appends the next rows to both until the first has shrunk <paramref name="count"/> times.</summary>
+        public void AppendUntilShrink(int count) => _next = AppendUntil(_rows, D, _next, s => s.ShrinkCount == count, First, Second);
+
+        public void Dispose()
+        {
+            First.Dispose();
+            Second.Dispose();
+        }
+    }
 
     /// <summary>Appends to both sketches until the first one is past its first shrink with 3 rows after the ones it left; returns the next row.</summary>
     private static int PastTheFirstShrink(float[] rows, int d, FrequentDirectionsSketch solved, FrequentDirectionsSketch plain) =>
