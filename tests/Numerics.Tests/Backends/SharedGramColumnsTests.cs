@@ -105,6 +105,58 @@ public sealed class SharedGramColumnsTests
         AssertAsPlain(twins.First, twins.Second, takes: true, shrinksThatTook: 0);
     }
 
+    [Fact]
+    public async Task Versions_solved_on_another_thread_while_the_sketch_goes_on_equal_their_snapshots_and_leave_the_sketch_as_it_was()
+    {
+        // Each version is solved in place on another thread while the sketch goes on absorbing (up to 3–13 rows at
+        // ℓ = 8, varied so that copies fall at every point between shrinks: past a shrink when the solve is slow, not
+        // when it is quick), so the columns pass one way or the other at whatever moment the two threads meet. Every
+        // version must equal the one solved from its copy's serialized snapshot, and the sketch the one never copied.
+        Assert.SkipUnless(ShrinkKernels.GramSupported, "the host Gram kernel needs AVX2 and FMA");
+        const int d = 64, count = 2000;
+        var rows = TestData.Planted(seed: 38, count, d, rank: 5, noise: 0.1);
+        using var versioned = Sketch(d);
+        using var plain = Sketch(d);
+        int r = 0, versions = 0, solvesThatTook = 0;
+        void AppendNext()
+        {
+            versioned.AppendRows(rows.AsSpan(r * d, d), 1);
+            plain.AppendRows(rows.AsSpan(r * d, d), 1);
+            r++;
+        }
+
+        while (r < count)
+        {
+            if (versioned.ShrinkCount == 0)
+            {
+                AppendNext();
+                continue;
+            }
+
+            var copy = (FrequentDirectionsSketch)versioned.Copy();
+            var snapshot = versioned.Serialize();
+            var solving = Task.Run(() =>
+            {
+                var basis = Solve(copy);
+                var expected = Solve(SketchSummary.Read(snapshot));
+                Assert.Equal(expected.Vectors, basis.Vectors);
+                Assert.Equal(expected.SingularValues, basis.SingularValues);
+            }, TestContext.Current.CancellationToken);
+            for (int i = 0; i < 3 + (versions % 11) && r < count && (i == 0 || !solving.IsCompleted); i++)
+            {
+                AppendNext();
+            }
+
+            await solving;
+            solvesThatTook += copy.SharedGramSolves;
+            versions++;
+        }
+
+        Assert.True(versions > 100, $"{versions} versions");
+        Assert.True(solvesThatTook + versioned.SharedGramShrinks > 0, "no columns passed either way");
+        Assert.Equal(plain.Serialize(), versioned.Serialize());
+    }
+
     private static FrequentDirectionsSketch Sketch(int d) => new(Backend, d, Ell, MeanMode.None);
 
     /// <summary>Two sketches that took the same rows of length <see cref="D"/>, past their first shrink (<see cref="PastTheFirstShrink"/>).</summary>
@@ -149,10 +201,13 @@ public sealed class SharedGramColumnsTests
     private static SubspaceBasis SolveACopy(FrequentDirectionsSketch sketch) => Solve(sketch.Copy());
 
     /// <summary>A one-part version of <paramref name="copy"/> (which the merge takes over), its rows read in place.</summary>
-    private static SubspaceBasis Solve(ICovarianceSketch copy)
+    private static SubspaceBasis Solve(ICovarianceSketch copy) => Solve(SketchSummary.Of(copy));
+
+    /// <summary>A one-part version of <paramref name="summary"/>.</summary>
+    private static SubspaceBasis Solve(SketchSummary summary)
     {
         var merged = new MergedSketch(new CovarianceSketchFactory(Backend), new SubspaceBasisSolver(Backend), 1);
-        merged.Set(0, SketchSummary.Of(copy));
+        merged.Set(0, summary);
         var basis = merged.ComputeBasis(new BasisOptions { Rank = 3 });
         Assert.Equal(3, basis.Rank);
         merged.Remove(0);
