@@ -119,7 +119,7 @@ public sealed class FrequentDirectionsSketch : CovarianceSketch
     /// [0, rows), known being <see cref="OrthogonalEnergies"/>' length, computed by <see cref="ShrinkKernels.GramColumns"/> —
     /// to the sketch whose rows this copy shares, for its next shrink (<see cref="SharedGramColumns"/>). Ignored unless
     /// they describe this copy's rows as they are and those are still the original's (the copy has absorbed nothing and
-    /// not shrunk since it was made). Only the original takes them.
+    /// not shrunk since it was made). The original's shrink takes them, or a later copy's solve of exactly these rows.
     /// </summary>
     internal void OfferGramColumns(int known, int rows, ReadOnlySpan<double> columns)
     {

@@ -213,6 +213,7 @@ public sealed class MergedSketch
                 ShrinkKernels.GramColumns(z, d, rows, orthogonal.Length, columns.Span);
                 inPlace?.OfferGramColumns(orthogonal.Length, rows, columns.Span);
             }
+
             OrthogonalPrefixGram.Assemble(orthogonal, columns.Span, rows, gram.Span);
         }
         else

@@ -8,9 +8,10 @@ using Xunit;
 namespace OrleansUws.Numerics.Tests.Backends;
 
 /// <summary>
-/// A version solved from a Frequent Directions sketch's rows in place hands its Gram columns to the sketch's next shrink
-/// (<see cref="SharedGramColumns"/>): the shrink then computes only the newer rows' columns, and the sketch stays bit for
-/// bit what it would have been without the version. Two sketches take the same rows; only one is copied and solved.
+/// A version solved from a Frequent Directions sketch's rows in place and the sketch's next shrink share the Gram
+/// columns of those rows (<see cref="SharedGramColumns"/>), whichever computes them first: the sketch stays bit for bit
+/// what it would have been without the version, and the version what it would have been had its solve computed its own.
+/// Two sketches take the same rows; only one is copied and solved.
 /// </summary>
 public sealed class SharedGramColumnsTests
 {
